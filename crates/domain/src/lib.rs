@@ -1,0 +1,20 @@
+//! recoup's domain: the pure core every other crate builds on. It owns money and the ledger
+//! (allocation waterfalls, reversals, credit balances), accounts and their status machine,
+//! parties and contact points with consent, the organisation (tenant, client, portfolio,
+//! placement) and the audit chain's hashing. No I/O, no clock, no async: callers pass `now`
+//! and ids in, so everything here is testable with plain values and property tests.
+
+pub mod account;
+pub mod audit;
+pub mod contact;
+pub mod geo;
+pub mod invoice;
+pub mod ledger;
+pub mod money;
+pub mod org;
+pub mod party;
+pub mod placement;
+
+pub use account::{Account, AccountStatus, Flag, Flags, Stage};
+pub use ledger::{Amounts, Component, EntryKind, LedgerEntry, Waterfall};
+pub use money::{Currency, Money};
