@@ -94,24 +94,51 @@ pub enum ChainBreak {
     Broken { seq: i64, expected_prev_seq: i64 },
 }
 
+/// Checks a chain one entry at a time, so a store can feed it page by page.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    prev: Hash,
+    prev_seq: i64,
+    count: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier { prev: GENESIS, prev_seq: 0, count: 0 }
+    }
+}
+
+impl Verifier {
+    pub fn check(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
+        if e.seq != self.prev_seq + 1 || e.prev_hash != self.prev {
+            return Err(ChainBreak::Broken { seq: e.seq, expected_prev_seq: self.prev_seq });
+        }
+        if chain_hash(&self.prev, e.tenant_id, e.seq, e.at_micros, &e.event) != e.hash {
+            let ev = &e.event;
+            return Err(ChainBreak::Altered { seq: e.seq, action: ev.action.clone(), entity: ev.entity.clone(), entity_id: ev.entity_id });
+        }
+        self.prev = e.hash;
+        self.prev_seq = e.seq;
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn last_seq(&self) -> i64 {
+        self.prev_seq
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}
+
 /// Walks a tenant's entries in `seq` order and returns how many were verified, or the first break.
 pub fn verify<I: IntoIterator<Item = AuditEntry>>(entries: I) -> Result<u64, ChainBreak> {
-    let mut prev = GENESIS;
-    let mut prev_seq = 0;
-    let mut n = 0;
+    let mut v = Verifier::default();
     for e in entries {
-        if e.seq != prev_seq + 1 || e.prev_hash != prev {
-            return Err(ChainBreak::Broken { seq: e.seq, expected_prev_seq: prev_seq });
-        }
-        let expected = chain_hash(&prev, e.tenant_id, e.seq, e.at_micros, &e.event);
-        if expected != e.hash {
-            return Err(ChainBreak::Altered { seq: e.seq, action: e.event.action, entity: e.event.entity, entity_id: e.event.entity_id });
-        }
-        prev = e.hash;
-        prev_seq = e.seq;
-        n += 1;
+        v.check(&e)?;
     }
-    Ok(n)
+    Ok(v.count())
 }
 
 pub fn hex(h: &Hash) -> String {

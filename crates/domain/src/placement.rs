@@ -29,12 +29,15 @@ pub struct PlacedAccount {
 }
 
 /// What the store did with one placed account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowOutcome {
     Created,
     Updated,
     Unchanged,
+    /// Valid on its own but not against what is stored (for example a re-placement whose
+    /// lower balance would undo payments already taken); nothing of the row was applied.
+    Refused(String),
 }
 
 /// The ledger change a re-placement makes: the difference between what the client reports now

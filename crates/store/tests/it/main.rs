@@ -1,1 +1,9 @@
+//! The store's conformance suite: every test runs against SQLite, and against PostgreSQL when
+//! `RECOUP_TEST_DATABASE_URL` is set, so both backends are held to one behaviour.
 
+mod support;
+
+mod audit;
+mod ledger;
+mod org;
+mod placement;

@@ -1,0 +1,221 @@
+//! The decisions behind each write, made once for both backends: what ledger entry a posting
+//! becomes, what a re-placement changes, and which audit events go with them. Backends only read
+//! the inputs and execute the result inside their transaction.
+
+use crate::{Actor, Posting, StoreError};
+use jiff::civil::Date;
+use recoup_domain::account::Account;
+use recoup_domain::audit::AuditEvent;
+use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::ledger::{self, Amounts, EntryKind, LedgerEntry, Waterfall};
+use recoup_domain::org::Placement;
+use recoup_domain::placement::{self, PlacedAccount};
+use serde_json::json;
+use uuid::Uuid;
+
+pub(crate) fn now_micros() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
+
+fn amounts_json(a: &Amounts) -> serde_json::Value {
+    json!({"principal": a.principal, "interest": a.interest, "fees": a.fees, "costs": a.costs, "credit": a.credit})
+}
+
+pub(crate) fn event(actor: &Actor, action: &str, entity: &str, entity_id: Uuid, data: serde_json::Value) -> AuditEvent {
+    AuditEvent { actor: actor.0.clone(), action: action.to_string(), entity: entity.to_string(), entity_id, data: data.to_string() }
+}
+
+/// The opening ledger entry and audit event of an account placed for the first time.
+pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
+    let a = &row.account;
+    let opening = (row.reported.owed() > 0).then(|| LedgerEntry {
+        id: Uuid::now_v7(),
+        account_id: a.id,
+        kind: EntryKind::Charge,
+        currency: a.currency,
+        effective_on: placement.placed_on,
+        delta: Amounts { credit: 0, ..row.reported },
+        reverses: None,
+        memo: format!("placed balance, placement {}", placement.id),
+    });
+    let ev = event(
+        actor,
+        "account.placed",
+        "account",
+        a.id,
+        json!({
+            "external_ref": a.external_ref,
+            "placement_id": placement.id,
+            "currency": a.currency.code(),
+            "reported": amounts_json(&row.reported),
+            "ledger_entry_id": opening.as_ref().map(|e| e.id),
+        }),
+    );
+    (opening, ev)
+}
+
+/// What is stored for an account the file names again.
+pub(crate) struct Existing {
+    pub account: Account,
+    pub reported: Amounts,
+    pub balance: Amounts,
+    pub fingerprint: Vec<u8>,
+    pub primary_party_id: Option<Uuid>,
+    /// (kind, value) of the primary party's contact points.
+    pub contacts: Vec<(ContactKind, String)>,
+}
+
+pub(crate) enum UpdatePlan {
+    Unchanged,
+    Refused(String),
+    Update(Box<Update>),
+}
+
+pub(crate) struct Update {
+    pub account: Account,
+    pub reported: Amounts,
+    pub adjustment: Option<LedgerEntry>,
+    pub balance: Amounts,
+    pub primary_party: Option<recoup_domain::party::Party>,
+    pub new_contacts: Vec<ContactPoint>,
+    pub event: AuditEvent,
+}
+
+/// A re-placement updates what the client owns (creditors, dates, product, its flags, names,
+/// new contact points) and keeps what recoup owns (status, stage, queue, agent, score, flags set
+/// here, consent recorded on existing contact points). Money moves by the difference between
+/// the new and the previous report, never to the new report outright: payments taken in recoup
+/// since the last file are not the client's to undo.
+pub(crate) fn plan_update(existing: Existing, row: &PlacedAccount, placed_on: Date, actor: &Actor) -> UpdatePlan {
+    if existing.fingerprint == row.fingerprint {
+        return UpdatePlan::Unchanged;
+    }
+    let old = existing.account;
+    if old.currency != row.account.currency {
+        return UpdatePlan::Refused(format!("currency changed from {} to {}", old.currency, row.account.currency));
+    }
+    let mut flags = old.flags.clone();
+    flags.0.extend(row.account.flags.0.iter().copied());
+    let account = Account {
+        id: old.id,
+        tenant_id: old.tenant_id,
+        client_id: old.client_id,
+        portfolio_id: old.portfolio_id,
+        placement_id: old.placement_id,
+        status: old.status,
+        stage: old.stage,
+        queue: old.queue.clone(),
+        agent_id: old.agent_id,
+        score: old.score,
+        flags,
+        ..row.account.clone()
+    };
+    let delta = placement::replacement_adjustment(&existing.reported, &row.reported);
+    let (adjustment, balance) = if delta.is_zero() {
+        (None, existing.balance)
+    } else {
+        match ledger::apply(&existing.balance, EntryKind::Adjustment, &delta) {
+            Ok(b) => (
+                Some(LedgerEntry {
+                    id: Uuid::now_v7(),
+                    account_id: old.id,
+                    kind: EntryKind::Adjustment,
+                    currency: old.currency,
+                    effective_on: placed_on,
+                    delta,
+                    reverses: None,
+                    memo: "client re-placement changed the reported balance".into(),
+                }),
+                b,
+            ),
+            Err(e) => return UpdatePlan::Refused(format!("the new reported balance cannot be applied: {e}")),
+        }
+    };
+    let primary = row.parties.iter().find(|p| p.role == recoup_domain::party::PartyRole::Primary);
+    let (primary_party, new_contacts) = match (primary, existing.primary_party_id) {
+        (Some(p), Some(pid)) => {
+            let party = recoup_domain::party::Party { id: pid, ..p.party.clone() };
+            let fresh = p
+                .contact_points
+                .iter()
+                .filter(|c| !existing.contacts.iter().any(|(k, v)| *k == c.kind && *v == c.value))
+                .map(|c| ContactPoint { party_id: pid, ..c.clone() })
+                .collect();
+            (Some(party), fresh)
+        }
+        _ => (None, Vec::new()),
+    };
+    let event = event(
+        actor,
+        "account.replaced",
+        "account",
+        old.id,
+        json!({
+            "external_ref": account.external_ref,
+            "reported": amounts_json(&row.reported),
+            "adjustment": adjustment.as_ref().map(|e| json!({"id": e.id, "delta": amounts_json(&e.delta)})),
+            "new_contact_points": new_contacts.len(),
+        }),
+    );
+    UpdatePlan::Update(Box::new(Update { account, reported: row.reported, adjustment, balance, primary_party, new_contacts, event }))
+}
+
+/// Everything a backend needs to post one entry.
+pub(crate) struct PostingPlan {
+    pub entry: LedgerEntry,
+    pub balance: Amounts,
+    pub event: AuditEvent,
+}
+
+/// Turns a posting into a checked ledger entry. `entries` is the account's ledger so far; it is
+/// needed only to find and check the payment a reversal undoes.
+pub(crate) fn plan_posting(
+    account: &Account,
+    waterfall: &Waterfall,
+    balance: &Amounts,
+    entries: &[LedgerEntry],
+    posting: &Posting,
+    effective_on: Date,
+    memo: &str,
+    actor: &Actor,
+) -> Result<PostingPlan, StoreError> {
+    let (kind, delta, reverses) = match posting {
+        Posting::Payment { amount_minor } => (EntryKind::Payment, ledger::payment(balance, *amount_minor, waterfall)?, None),
+        Posting::Reversal { payment_id } => {
+            let payment = entries.iter().find(|e| e.id == *payment_id).ok_or_else(|| StoreError::not_found("payment", payment_id))?;
+            (EntryKind::Reversal, ledger::reversal(balance, payment, entries)?, Some(*payment_id))
+        }
+        Posting::Interest { amount_minor } => (EntryKind::Interest, Amounts::only(ledger::Component::Interest, *amount_minor), None),
+        Posting::Fee { fees_minor, costs_minor } => (EntryKind::Fee, Amounts { fees: *fees_minor, costs: *costs_minor, ..Default::default() }, None),
+        Posting::Charge { delta } => (EntryKind::Charge, *delta, None),
+        Posting::Adjustment { delta } => (EntryKind::Adjustment, *delta, None),
+        Posting::WriteOffAll => (EntryKind::WriteOff, ledger::write_off_all(balance)?, None),
+    };
+    let next = ledger::apply(balance, kind, &delta)?;
+    let entry = LedgerEntry {
+        id: Uuid::now_v7(),
+        account_id: account.id,
+        kind,
+        currency: account.currency,
+        effective_on,
+        delta,
+        reverses,
+        memo: memo.to_string(),
+    };
+    let event = event(
+        actor,
+        "ledger.posted",
+        "account",
+        account.id,
+        json!({
+            "entry_id": entry.id,
+            "kind": kind.as_str(),
+            "effective_on": effective_on.to_string(),
+            "delta": amounts_json(&delta),
+            "reverses": reverses,
+            "balance": amounts_json(&next),
+            "memo": memo,
+        }),
+    );
+    Ok(PostingPlan { entry, balance: next, event })
+}

@@ -1,0 +1,804 @@
+//! The PostgreSQL store, for many stateless nodes on one database. Writers serialize per tenant on
+//! the audit chain's head row (`FOR UPDATE`), so the chain never forks whatever the node count.
+//! Batches of placed accounts go in with one `INSERT ... SELECT FROM UNNEST(...)` per table.
+
+use crate::migrate::POSTGRES;
+use crate::ops::{self, Existing, UpdatePlan};
+use crate::rows::{self, Get, date_text};
+use crate::{Actor, Backend, Posting, Result, Store, StoreError};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use recoup_domain::account::{Account, AccountStatus};
+use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
+use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
+use recoup_domain::invoice::Invoice;
+use recoup_domain::ledger::{Amounts, LedgerEntry};
+use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
+use recoup_domain::party::{Party, PartyRole};
+use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
+use serde_json::json;
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl Get for PgRow {
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>> {
+        Ok(self.try_get(col)?)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+        Ok(self.try_get(col)?)
+    }
+    fn boolean(&self, col: &str) -> Result<bool> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+/// Every SQL string here is assembled from constants in this crate, never from input.
+fn sql(s: impl Into<String>) -> AssertSqlSafe<String> {
+    AssertSqlSafe(s.into())
+}
+
+fn conflict(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| {
+        let e = StoreError::from(e);
+        if e.is_unique_violation() { StoreError::Conflict(what) } else { e }
+    }
+}
+
+impl PgStore {
+    /// Connects and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+async fn one<T>(c: &mut PgConnection, q: String, bind: impl FnOnce(sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>, map: impl Fn(&PgRow) -> Result<T>) -> Result<Option<T>> {
+    let row = bind(sqlx::query(sql(q))).fetch_optional(&mut *c).await?;
+    row.as_ref().map(map).transpose()
+}
+
+async fn all<T>(c: &mut PgConnection, q: String, bind: impl FnOnce(sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>, map: impl Fn(&PgRow) -> Result<T>) -> Result<Vec<T>> {
+    let rows = bind(sqlx::query(sql(q))).fetch_all(&mut *c).await?;
+    rows.iter().map(map).collect()
+}
+
+/// Appends events to the tenant's chain. The head row is locked until commit, so concurrent
+/// writers of one tenant queue here and each links to the last one's hash.
+async fn append_audit(c: &mut PgConnection, tenant_id: Uuid, events: Vec<AuditEvent>) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
+        .bind(tenant_id)
+        .bind(&GENESIS[..])
+        .execute(&mut *c)
+        .await?;
+    let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE").bind(tenant_id).fetch_one(&mut *c).await?;
+    let mut chain = Chainer { tenant_id, seq: row.int("seq")?, head: row.hash("hash")? };
+    let at = ops::now_micros();
+    let n = events.len();
+    let (mut seq, mut actor, mut action, mut entity, mut entity_id, mut data, mut prev, mut hash) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for ev in events {
+        let e = chain.link(at, ev);
+        seq.push(e.seq);
+        prev.push(e.prev_hash.to_vec());
+        hash.push(e.hash.to_vec());
+        actor.push(e.event.actor);
+        action.push(e.event.action);
+        entity.push(e.event.entity);
+        entity_id.push(e.event.entity_id);
+        data.push(e.event.data);
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) \
+         SELECT $1, s, $2, a, ac, en, ei, d, p, h FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::bytea[], $10::bytea[]) \
+         AS t(s, a, ac, en, ei, d, p, h)",
+    )
+    .bind(tenant_id)
+    .bind(at)
+    .bind(seq)
+    .bind(actor)
+    .bind(action)
+    .bind(entity)
+    .bind(entity_id)
+    .bind(data)
+    .bind(prev)
+    .bind(hash)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .bind(chain.seq)
+        .bind(&chain.head[..])
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+fn strs<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> String) -> Vec<String> {
+    items.iter().map(|x| f(x)).collect()
+}
+
+fn opt_strs<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> Option<String>) -> Vec<Option<String>> {
+    items.iter().map(|x| f(x)).collect()
+}
+
+fn ints<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> i64) -> Vec<i64> {
+    items.iter().map(|x| f(x)).collect()
+}
+
+fn ids<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> Uuid) -> Vec<Uuid> {
+    items.iter().map(|x| f(x)).collect()
+}
+
+/// A placed or re-placed account row with the balances that go beside it.
+struct AccountRow<'a> {
+    account: &'a Account,
+    reported: Amounts,
+    balance: Amounts,
+    fingerprint: &'a [u8],
+}
+
+async fn insert_accounts(c: &mut PgConnection, rows: &[&AccountRow<'_>], now: i64) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let a = |f: fn(&Account) -> Option<String>| opt_strs(rows, move |r| f(r.account));
+    sqlx::query(
+        "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
+         current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
+         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score, \
+         rep_principal, rep_interest, rep_fees, rep_costs, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
+         fingerprint, created_at, updated_at) \
+         SELECT *, $34, $34 FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], \
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], \
+         $18::text[], $19::text[], $20::text[], $21::text[], $22::uuid[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[], \
+         $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::bytea[])",
+    )
+    .bind(ids(rows, |r| r.account.tenant_id))
+    .bind(ids(rows, |r| r.account.id))
+    .bind(ids(rows, |r| r.account.client_id))
+    .bind(ids(rows, |r| r.account.portfolio_id))
+    .bind(ids(rows, |r| r.account.placement_id))
+    .bind(strs(rows, |r| r.account.external_ref.clone()))
+    .bind(strs(rows, |r| r.account.currency.code().to_string()))
+    .bind(strs(rows, |r| r.account.original_creditor.clone()))
+    .bind(strs(rows, |r| r.account.current_creditor.clone()))
+    .bind(a(|x| x.product.clone()))
+    .bind(a(|x| date_text(x.opened_on)))
+    .bind(a(|x| date_text(x.first_delinquency_on)))
+    .bind(a(|x| date_text(x.charged_off_on)))
+    .bind(a(|x| date_text(x.itemization_on)))
+    .bind(a(|x| x.itemization_basis.map(|b| b.as_str().to_string())))
+    .bind(a(|x| date_text(x.last_payment_on)))
+    .bind(rows.iter().map(|r| r.account.last_payment_minor).collect::<Vec<_>>())
+    .bind(strs(rows, |r| r.account.status.as_str().to_string()))
+    .bind(strs(rows, |r| r.account.stage.as_str().to_string()))
+    .bind(strs(rows, |r| r.account.flags.to_text()))
+    .bind(a(|x| x.queue.clone()))
+    .bind(rows.iter().map(|r| r.account.agent_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.account.score.map(i64::from)).collect::<Vec<_>>())
+    .bind(ints(rows, |r| r.reported.principal))
+    .bind(ints(rows, |r| r.reported.interest))
+    .bind(ints(rows, |r| r.reported.fees))
+    .bind(ints(rows, |r| r.reported.costs))
+    .bind(ints(rows, |r| r.balance.principal))
+    .bind(ints(rows, |r| r.balance.interest))
+    .bind(ints(rows, |r| r.balance.fees))
+    .bind(ints(rows, |r| r.balance.costs))
+    .bind(ints(rows, |r| r.balance.credit))
+    .bind(rows.iter().map(|r| r.fingerprint.to_vec()).collect::<Vec<_>>())
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn update_account(c: &mut PgConnection, r: &AccountRow<'_>, now: i64) -> Result<()> {
+    let a = r.account;
+    sqlx::query(
+        "UPDATE accounts SET original_creditor = $3, current_creditor = $4, product = $5, opened_on = $6, first_delinquency_on = $7, \
+         charged_off_on = $8, itemization_on = $9, itemization_basis = $10, last_payment_on = $11, last_payment_minor = $12, flags = $13, \
+         rep_principal = $14, rep_interest = $15, rep_fees = $16, rep_costs = $17, \
+         bal_principal = $18, bal_interest = $19, bal_fees = $20, bal_costs = $21, bal_credit = $22, fingerprint = $23, updated_at = $24 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(a.tenant_id)
+    .bind(a.id)
+    .bind(&a.original_creditor)
+    .bind(&a.current_creditor)
+    .bind(&a.product)
+    .bind(date_text(a.opened_on))
+    .bind(date_text(a.first_delinquency_on))
+    .bind(date_text(a.charged_off_on))
+    .bind(date_text(a.itemization_on))
+    .bind(a.itemization_basis.map(|b| b.as_str()))
+    .bind(date_text(a.last_payment_on))
+    .bind(a.last_payment_minor)
+    .bind(a.flags.to_text())
+    .bind(r.reported.principal)
+    .bind(r.reported.interest)
+    .bind(r.reported.fees)
+    .bind(r.reported.costs)
+    .bind(r.balance.principal)
+    .bind(r.balance.interest)
+    .bind(r.balance.fees)
+    .bind(r.balance.costs)
+    .bind(r.balance.credit)
+    .bind(r.fingerprint)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn set_balance(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, b: &Amounts) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET bal_principal = $3, bal_interest = $4, bal_fees = $5, bal_costs = $6, bal_credit = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant_id)
+    .bind(account_id)
+    .bind(b.principal)
+    .bind(b.interest)
+    .bind(b.fees)
+    .bind(b.costs)
+    .bind(b.credit)
+    .bind(ops::now_micros())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn insert_parties(c: &mut PgConnection, parties: &[&Party], now: i64) -> Result<()> {
+    if parties.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language, created_at) \
+         SELECT *, $10 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
+    )
+    .bind(ids(parties, |p| p.tenant_id))
+    .bind(ids(parties, |p| p.id))
+    .bind(strs(parties, |p| p.kind.as_str().to_string()))
+    .bind(opt_strs(parties, |p| p.first_name.clone()))
+    .bind(opt_strs(parties, |p| p.last_name.clone()))
+    .bind(opt_strs(parties, |p| p.company_name.clone()))
+    .bind(opt_strs(parties, |p| date_text(p.date_of_birth)))
+    .bind(opt_strs(parties, |p| p.national_id_last4.clone()))
+    .bind(opt_strs(parties, |p| p.language.clone()))
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn update_party(c: &mut PgConnection, p: &Party) -> Result<()> {
+    sqlx::query(
+        "UPDATE parties SET kind = $3, first_name = $4, last_name = $5, company_name = $6, date_of_birth = $7, national_id_last4 = $8, \
+         language = COALESCE($9, language) WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(p.tenant_id)
+    .bind(p.id)
+    .bind(p.kind.as_str())
+    .bind(&p.first_name)
+    .bind(&p.last_name)
+    .bind(&p.company_name)
+    .bind(date_text(p.date_of_birth))
+    .bind(&p.national_id_last4)
+    .bind(&p.language)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// (tenant, account, party, role)
+type Link = (Uuid, Uuid, Uuid, PartyRole);
+
+async fn link_parties(c: &mut PgConnection, links: &[&Link]) -> Result<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO account_parties (tenant_id, account_id, party_id, role) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])")
+        .bind(ids(links, |l| l.0))
+        .bind(ids(links, |l| l.1))
+        .bind(ids(links, |l| l.2))
+        .bind(strs(links, |l| l.3.as_str().to_string()))
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+async fn insert_contacts(c: &mut PgConnection, cps: &[&ContactPoint], now: i64) -> Result<()> {
+    if cps.is_empty() {
+        return Ok(());
+    }
+    let addr = |f: fn(&recoup_domain::contact::PostalAddress) -> Option<String>| opt_strs(cps, move |c| c.address.as_ref().and_then(f));
+    sqlx::query(
+        "INSERT INTO contact_points (tenant_id, id, party_id, kind, value, extension, phone_type, line1, line2, city, region, \
+         postal_code, country, time_zone, source, verification, consent_call, consent_sms, consent_email, consent_letter, \
+         employer_provided, created_at) \
+         SELECT *, $22 FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], \
+         $20::text[], $21::boolean[])",
+    )
+    .bind(ids(cps, |c| c.tenant_id))
+    .bind(ids(cps, |c| c.id))
+    .bind(ids(cps, |c| c.party_id))
+    .bind(strs(cps, |c| c.kind.as_str().to_string()))
+    .bind(strs(cps, |c| c.value.clone()))
+    .bind(opt_strs(cps, |c| c.extension.clone()))
+    .bind(opt_strs(cps, |c| c.phone_type.map(|t| t.as_str().to_string())))
+    .bind(addr(|a| Some(a.line1.clone())))
+    .bind(addr(|a| a.line2.clone()))
+    .bind(addr(|a| Some(a.city.clone())))
+    .bind(addr(|a| Some(a.region.clone())))
+    .bind(addr(|a| Some(a.postal_code.clone())))
+    .bind(addr(|a| Some(a.country.clone())))
+    .bind(opt_strs(cps, |c| c.time_zone.clone()))
+    .bind(strs(cps, |c| c.source.as_str().to_string()))
+    .bind(strs(cps, |c| c.verification.as_str().to_string()))
+    .bind(strs(cps, |c| c.consent.call.as_str().to_string()))
+    .bind(strs(cps, |c| c.consent.sms.as_str().to_string()))
+    .bind(strs(cps, |c| c.consent.email.as_str().to_string()))
+    .bind(strs(cps, |c| c.consent.letter.as_str().to_string()))
+    .bind(cps.iter().map(|c| c.employer_provided).collect::<Vec<_>>())
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn insert_invoices(c: &mut PgConnection, invoices: &[&Invoice]) -> Result<()> {
+    if invoices.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO invoices (tenant_id, id, account_id, number, issued_on, due_on, amount_minor, open_minor) \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) \
+         ON CONFLICT (tenant_id, account_id, number) DO UPDATE SET due_on = excluded.due_on, amount_minor = excluded.amount_minor, open_minor = excluded.open_minor",
+    )
+    .bind(ids(invoices, |i| i.tenant_id))
+    .bind(ids(invoices, |i| i.id))
+    .bind(ids(invoices, |i| i.account_id))
+    .bind(strs(invoices, |i| i.number.clone()))
+    .bind(strs(invoices, |i| i.issued_on.to_string()))
+    .bind(strs(invoices, |i| i.due_on.to_string()))
+    .bind(ints(invoices, |i| i.amount_minor))
+    .bind(ints(invoices, |i| i.open_minor))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn insert_ledger(c: &mut PgConnection, tenant_id: Uuid, entries: &[&LedgerEntry], now: i64) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO ledger_entries (tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, \
+         reverses_id, memo, posted_at) \
+         SELECT $1, *, $13 FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], \
+         $10::bigint[], $11::bigint[], $12::uuid[], $14::text[])",
+    )
+    .bind(tenant_id)
+    .bind(ids(entries, |e| e.id))
+    .bind(ids(entries, |e| e.account_id))
+    .bind(strs(entries, |e| e.kind.as_str().to_string()))
+    .bind(strs(entries, |e| e.currency.code().to_string()))
+    .bind(strs(entries, |e| e.effective_on.to_string()))
+    .bind(ints(entries, |e| e.delta.principal))
+    .bind(ints(entries, |e| e.delta.interest))
+    .bind(ints(entries, |e| e.delta.fees))
+    .bind(ints(entries, |e| e.delta.costs))
+    .bind(ints(entries, |e| e.delta.credit))
+    .bind(entries.iter().map(|e| e.reverses).collect::<Vec<_>>())
+    .bind(now)
+    .bind(strs(entries, |e| e.memo.clone()))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+async fn load_existing(c: &mut PgConnection, tenant_id: Uuid, client_id: Uuid, refs: Vec<String>) -> Result<Vec<Existing>> {
+    let q = format!(
+        "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
+         FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = ANY($3)",
+        rows::ACCOUNT_COLS
+    );
+    let found = all(c, q, |q| q.bind(tenant_id).bind(client_id).bind(refs), |r| {
+        Ok((rows::account(r)?, rows::amounts(r, "rep_")?, rows::amounts(r, "bal_")?, r.bytes("fingerprint")?))
+    })
+    .await?;
+    let mut out = Vec::with_capacity(found.len());
+    for (account, reported, balance, fingerprint) in found {
+        let primary_party_id = one(
+            c,
+            "SELECT party_id FROM account_parties WHERE tenant_id = $1 AND account_id = $2 AND role = 'primary'".into(),
+            |q| q.bind(tenant_id).bind(account.id),
+            |r| r.uuid("party_id"),
+        )
+        .await?;
+        let contacts = match primary_party_id {
+            Some(pid) => {
+                all(c, "SELECT kind, value FROM contact_points WHERE tenant_id = $1 AND party_id = $2".into(), |q| q.bind(tenant_id).bind(pid), |r| {
+                    Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?))
+                })
+                .await?
+            }
+            None => Vec::new(),
+        };
+        out.push(Existing { account, reported, balance, fingerprint, primary_party_id, contacts });
+    }
+    Ok(out)
+}
+
+async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+    let now = ops::now_micros();
+    let refs = rows.iter().map(|r| r.account.external_ref.clone()).collect();
+    let mut existing = load_existing(c, placement.tenant_id, placement.client_id, refs).await?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut events = Vec::with_capacity(rows.len());
+    let mut new_accounts = Vec::new();
+    let mut ledger: Vec<LedgerEntry> = Vec::new();
+    for row in rows {
+        let a = &row.account;
+        let Some(i) = existing.iter().position(|e| e.account.external_ref == a.external_ref) else {
+            let (opening, ev) = ops::plan_create(placement, row, actor);
+            ledger.extend(opening);
+            events.push(ev);
+            new_accounts.push(AccountRow { account: a, reported: row.reported, balance: row.reported, fingerprint: &row.fingerprint });
+            outcomes.push(RowOutcome::Created);
+            continue;
+        };
+        let outcome = match ops::plan_update(existing.swap_remove(i), row, placement.placed_on, actor) {
+            UpdatePlan::Unchanged => RowOutcome::Unchanged,
+            UpdatePlan::Refused(why) => RowOutcome::Refused(why),
+            UpdatePlan::Update(u) => {
+                let ar = AccountRow { account: &u.account, reported: u.reported, balance: u.balance, fingerprint: &row.fingerprint };
+                update_account(c, &ar, now).await?;
+                if let Some(p) = &u.primary_party {
+                    update_party(c, p).await?;
+                }
+                insert_contacts(c, &u.new_contacts.iter().collect::<Vec<_>>(), now).await?;
+                let invoices: Vec<Invoice> = row.invoices.iter().map(|i| Invoice { account_id: u.account.id, ..i.clone() }).collect();
+                insert_invoices(c, &invoices.iter().collect::<Vec<_>>()).await?;
+                ledger.extend(u.adjustment.clone());
+                events.push(u.event);
+                RowOutcome::Updated
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let created: Vec<&PlacedAccount> = rows.iter().zip(&outcomes).filter(|(_, o)| **o == RowOutcome::Created).map(|(r, _)| r).collect();
+    insert_accounts(c, &new_accounts.iter().collect::<Vec<_>>(), now).await?;
+    let parties: Vec<&PlacedParty> = created.iter().flat_map(|r| &r.parties).collect();
+    insert_parties(c, &parties.iter().map(|p| &p.party).collect::<Vec<_>>(), now).await?;
+    let links: Vec<Link> =
+        created.iter().flat_map(|r| r.parties.iter().map(|p| (r.account.tenant_id, r.account.id, p.party.id, p.role))).collect();
+    link_parties(c, &links.iter().collect::<Vec<_>>()).await?;
+    insert_contacts(c, &parties.iter().flat_map(|p| &p.contact_points).collect::<Vec<_>>(), now).await?;
+    insert_invoices(c, &created.iter().flat_map(|r| &r.invoices).collect::<Vec<_>>()).await?;
+    insert_ledger(c, placement.tenant_id, &ledger.iter().collect::<Vec<_>>(), now).await?;
+    append_audit(c, placement.tenant_id, events).await?;
+    Ok(outcomes)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        // Nodes starting together take turns: the first applies, the others find it done.
+        sqlx::query("SELECT pg_advisory_xact_lock(7262868765)").execute(&mut *tx).await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS recoup_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let applied = all(&mut tx, "SELECT version, checksum FROM recoup_migrations".into(), |q| q, |r| Ok((r.int("version")?, r.text("checksum")?))).await?;
+        let mut now_applied = Vec::new();
+        for m in POSTGRES {
+            match applied.iter().find(|(v, _)| *v == m.version) {
+                Some((_, sum)) if *sum == m.checksum() => continue,
+                Some(_) => return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() }),
+                None => {}
+            }
+            sqlx::raw_sql(AssertSqlSafe(m.sql)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO recoup_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(m.checksum())
+                .bind(ops::now_micros())
+                .execute(&mut *tx)
+                .await?;
+            now_applied.push(m.version);
+        }
+        tx.commit().await?;
+        Ok(now_applied)
+    }
+
+    async fn create_tenant(&self, t: &Tenant) -> Result<()> {
+        sqlx::query("INSERT INTO tenants (tenant_id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(t.id)
+            .bind(&t.slug)
+            .bind(&t.name)
+            .bind(ops::now_micros())
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("tenant {}", t.slug)))?;
+        Ok(())
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, format!("SELECT {} FROM tenants WHERE slug = $1", rows::TENANT_COLS), |q| q.bind(slug), |r| rows::tenant(r)).await
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        let mut c = self.pool.acquire().await?;
+        all(&mut c, format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS), |q| q, |r| rows::tenant(r)).await
+    }
+
+    async fn create_client(&self, cl: &Client, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO clients (tenant_id, id, code, name, commission_rate, waterfall, default_currency, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(cl.tenant_id)
+        .bind(cl.id)
+        .bind(&cl.code)
+        .bind(&cl.name)
+        .bind(cl.commission_rate.to_string())
+        .bind(rows::waterfall_text(&cl.waterfall))
+        .bind(cl.default_currency.code())
+        .bind(ops::now_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict(format!("client {}", cl.code)))?;
+        let ev = ops::event(actor, "client.created", "client", cl.id, json!({"code": cl.code, "commission_rate": cl.commission_rate.to_string()}));
+        append_audit(&mut tx, cl.tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn client_by_code(&self, tenant_id: Uuid, code: &str) -> Result<Option<Client>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, format!("SELECT {} FROM clients WHERE tenant_id = $1 AND code = $2", rows::CLIENT_COLS), |q| q.bind(tenant_id).bind(code), |r| rows::client(r)).await
+    }
+
+    async fn list_clients(&self, tenant_id: Uuid) -> Result<Vec<Client>> {
+        let mut c = self.pool.acquire().await?;
+        all(&mut c, format!("SELECT {} FROM clients WHERE tenant_id = $1 ORDER BY code", rows::CLIENT_COLS), |q| q.bind(tenant_id), |r| rows::client(r)).await
+    }
+
+    async fn create_portfolio(&self, p: &Portfolio, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO portfolios (tenant_id, id, client_id, code, name, product, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(p.tenant_id)
+            .bind(p.id)
+            .bind(p.client_id)
+            .bind(&p.code)
+            .bind(&p.name)
+            .bind(&p.product)
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict(format!("portfolio {}", p.code)))?;
+        let ev = ops::event(actor, "portfolio.created", "portfolio", p.id, json!({"code": p.code, "client_id": p.client_id}));
+        append_audit(&mut tx, p.tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn portfolio_by_code(&self, tenant_id: Uuid, client_id: Uuid, code: &str) -> Result<Option<Portfolio>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 AND code = $3", rows::PORTFOLIO_COLS);
+        one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(code), |r| rows::portfolio(r)).await
+    }
+
+    async fn list_portfolios(&self, tenant_id: Uuid, client_id: Uuid) -> Result<Vec<Portfolio>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 ORDER BY code", rows::PORTFOLIO_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(client_id), |r| rows::portfolio(r)).await
+    }
+
+    async fn begin_placement(&self, p: &Placement, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO placements (tenant_id, id, client_id, portfolio_id, placed_on, file_name, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
+            .bind(p.tenant_id)
+            .bind(p.id)
+            .bind(p.client_id)
+            .bind(p.portfolio_id)
+            .bind(p.placed_on.to_string())
+            .bind(&p.file_name)
+            .bind(p.status.as_str())
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await?;
+        let ev = ops::event(actor, "placement.started", "placement", p.id, json!({"file_name": p.file_name, "placed_on": p.placed_on.to_string()}));
+        append_audit(&mut tx, p.tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_placed(&self, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+        let mut tx = self.pool.begin().await?;
+        let out = write_rows(&mut tx, placement, rows, actor).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE placements SET status = $3, rows_read = $4, rows_created = $5, rows_updated = $6, rows_unchanged = $7, rows_rejected = $8 \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(placement_id)
+        .bind(status.as_str())
+        .bind(n.read as i64)
+        .bind(n.created as i64)
+        .bind(n.updated as i64)
+        .bind(n.unchanged as i64)
+        .bind(n.rejected as i64)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("placement", placement_id));
+        }
+        let ev = ops::event(
+            &Actor::new(format!("import:{placement_id}")),
+            "placement.finished",
+            "placement",
+            placement_id,
+            json!({"status": status.as_str(), "read": n.read, "created": n.created, "updated": n.updated, "unchanged": n.unchanged, "rejected": n.rejected}),
+        );
+        append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, format!("SELECT {} FROM placements WHERE tenant_id = $1 AND id = $2", rows::PLACEMENT_COLS), |q| q.bind(tenant_id).bind(placement_id), |r| rows::placement(r)).await
+    }
+
+    async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2", rows::ACCOUNT_COLS), |q| q.bind(tenant_id).bind(account_id), |r| rows::account(r)).await
+    }
+
+    async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = $3", rows::ACCOUNT_COLS);
+        one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(external_ref), |r| rows::account(r)).await
+    }
+
+    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", rows::ACCOUNT_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(after.unwrap_or(Uuid::nil())).bind(i64::from(limit)), |r| rows::account(r)).await
+    }
+
+    async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE tenant_id = $1").bind(tenant_id).fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
+        let mut c = self.pool.acquire().await?;
+        let cols = rows::PARTY_COLS.split(", ").map(|col| format!("p.{col}")).collect::<Vec<_>>().join(", ");
+        let q = format!(
+            "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+             WHERE ap.tenant_id = $1 AND ap.account_id = $2 ORDER BY ap.role DESC, p.id"
+        );
+        let parties = all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?))).await?;
+        let mut out = Vec::with_capacity(parties.len());
+        for (party, role) in parties {
+            let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND party_id = $2 ORDER BY id", rows::CONTACT_COLS);
+            let contact_points = all(&mut c, q, |q| q.bind(tenant_id).bind(party.id), |r| rows::contact_point(r)).await?;
+            out.push(PlacedParty { role, party, contact_points });
+        }
+        Ok(out)
+    }
+
+    async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
+        let mut tx = self.pool.begin().await?;
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::ACCOUNT_COLS);
+        let mut a = one(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::account(r)).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let from = a.status;
+        a.status = from.transition(to)?;
+        sqlx::query("UPDATE accounts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(account_id)
+            .bind(to.as_str())
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await?;
+        let ev = ops::event(actor, "account.status_changed", "account", account_id, json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}));
+        append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn set_consent(&self, tenant_id: Uuid, contact_point_id: Uuid, channel: Channel, state: ConsentState, actor: &Actor) -> Result<ContactPoint> {
+        let mut tx = self.pool.begin().await?;
+        let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::CONTACT_COLS);
+        let mut cp = one(&mut tx, q, |q| q.bind(tenant_id).bind(contact_point_id), |r| rows::contact_point(r))
+            .await?
+            .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
+        let from = cp.consent.get(channel);
+        cp.consent.set(channel, state);
+        // The column name comes from a closed enum, never from input.
+        let q = format!("UPDATE contact_points SET consent_{} = $3 WHERE tenant_id = $1 AND id = $2", channel.as_str());
+        sqlx::query(sql(q)).bind(tenant_id).bind(contact_point_id).bind(state.as_str()).execute(&mut *tx).await?;
+        let ev = ops::event(actor, "consent.changed", "contact_point", contact_point_id, json!({"channel": channel.as_str(), "from": from.as_str(), "to": state.as_str()}));
+        append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(cp)
+    }
+
+    async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::ledger_entry(r)).await
+    }
+
+    async fn balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Amounts> {
+        let mut c = self.pool.acquire().await?;
+        let q = "SELECT bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2".to_string();
+        one(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::amounts(r, "bal_")).await?.ok_or_else(|| StoreError::not_found("account", account_id))
+    }
+
+    async fn post(&self, tenant_id: Uuid, account_id: Uuid, posting: Posting, effective_on: Date, memo: &str, actor: &Actor) -> Result<LedgerEntry> {
+        let mut tx = self.pool.begin().await?;
+        // Locking the account row serializes postings on one account across nodes.
+        let q = format!("SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::ACCOUNT_COLS);
+        let (account, balance) = one(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let q = format!("SELECT {} FROM clients WHERE tenant_id = $1 AND id = $2", rows::CLIENT_COLS);
+        let client = one(&mut tx, q, |q| q.bind(tenant_id).bind(account.client_id), |r| rows::client(r)).await?.ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+        let entries = match posting {
+            Posting::Reversal { .. } => {
+                let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
+                all(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::ledger_entry(r)).await?
+            }
+            _ => Vec::new(),
+        };
+        let plan = ops::plan_posting(&account, &client.waterfall, &balance, &entries, &posting, effective_on, memo, actor)?;
+        insert_ledger(&mut tx, tenant_id, &[&plan.entry], ops::now_micros()).await?;
+        set_balance(&mut tx, tenant_id, account_id, &plan.balance).await?;
+        append_audit(&mut tx, tenant_id, vec![plan.event]).await?;
+        tx.commit().await?;
+        Ok(plan.entry)
+    }
+
+    async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", rows::AUDIT_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(after_seq).bind(i64::from(limit)), |r| rows::audit_entry(r)).await
+    }
+}

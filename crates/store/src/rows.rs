@@ -1,0 +1,250 @@
+//! Reading stored rows into domain types, once for both backends: each backend only says how to
+//! get a typed column out of its own row type.
+
+use crate::{Result, StoreError};
+use jiff::civil::Date;
+use recoup_domain::account::{Account, AccountStatus, Flags, ItemizationBasis, Stage};
+use recoup_domain::audit::{AuditEntry, AuditEvent, Hash};
+use recoup_domain::contact::{Consent, ConsentState, ContactKind, ContactPoint, PhoneType, PostalAddress, Source, Verification};
+use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry, Waterfall};
+use recoup_domain::money::Currency;
+use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
+use recoup_domain::party::{Party, PartyKind};
+use uuid::Uuid;
+
+/// Typed column access, implemented for a rusqlite row and a sqlx Postgres row.
+pub(crate) trait Get {
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
+    fn boolean(&self, col: &str) -> Result<bool>;
+
+    fn text(&self, col: &str) -> Result<String> {
+        self.opt_text(col)?.ok_or_else(|| corrupt(col, "NULL"))
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        self.opt_int(col)?.ok_or_else(|| corrupt(col, "NULL"))
+    }
+    fn uuid(&self, col: &str) -> Result<Uuid> {
+        self.opt_uuid(col)?.ok_or_else(|| corrupt(col, "NULL"))
+    }
+    fn opt_date(&self, col: &str) -> Result<Option<Date>> {
+        self.opt_text(col)?.map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e))).transpose()
+    }
+    fn date(&self, col: &str) -> Result<Date> {
+        self.opt_date(col)?.ok_or_else(|| corrupt(col, "NULL"))
+    }
+    fn hash(&self, col: &str) -> Result<Hash> {
+        self.bytes(col)?.try_into().map_err(|_| corrupt(col, "not 32 bytes"))
+    }
+    fn parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+        let s = self.text(col)?;
+        parse(&s).ok_or_else(|| corrupt(col, format!("unknown value {s:?}")))
+    }
+    fn opt_parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
+        match self.opt_text(col)? {
+            None => Ok(None),
+            Some(s) => parse(&s).map(Some).ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
+        }
+    }
+}
+
+pub(crate) fn corrupt(col: &str, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("column {col}: {why}"))
+}
+
+pub(crate) fn date_text(d: Option<Date>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+pub(crate) fn currency(s: &str) -> Option<Currency> {
+    Currency::from_code(s).ok()
+}
+
+pub(crate) const TENANT_COLS: &str = "tenant_id, slug, name";
+
+pub(crate) fn tenant(r: &impl Get) -> Result<Tenant> {
+    Ok(Tenant { id: r.uuid("tenant_id")?, slug: r.text("slug")?, name: r.text("name")? })
+}
+
+pub(crate) const CLIENT_COLS: &str = "tenant_id, id, code, name, commission_rate, waterfall, default_currency";
+
+pub(crate) fn client(r: &impl Get) -> Result<Client> {
+    let waterfall: Waterfall = serde_json::from_str(&r.text("waterfall")?).map_err(|e| corrupt("waterfall", e))?;
+    Ok(Client {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        code: r.text("code")?,
+        name: r.text("name")?,
+        commission_rate: r.parsed("commission_rate", |s| s.parse().ok())?,
+        waterfall,
+        default_currency: r.parsed("default_currency", currency)?,
+    })
+}
+
+pub(crate) fn waterfall_text(w: &Waterfall) -> String {
+    serde_json::to_string(w).expect("a waterfall serializes")
+}
+
+pub(crate) const PORTFOLIO_COLS: &str = "tenant_id, id, client_id, code, name, product";
+
+pub(crate) fn portfolio(r: &impl Get) -> Result<Portfolio> {
+    Ok(Portfolio {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        client_id: r.uuid("client_id")?,
+        code: r.text("code")?,
+        name: r.text("name")?,
+        product: r.opt_text("product")?,
+    })
+}
+
+pub(crate) const PLACEMENT_COLS: &str =
+    "tenant_id, id, client_id, portfolio_id, placed_on, file_name, status, rows_read, rows_created, rows_updated, rows_unchanged, rows_rejected";
+
+pub(crate) fn placement(r: &impl Get) -> Result<Placement> {
+    let n = |c| r.int(c).map(|v| v as u64);
+    Ok(Placement {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        client_id: r.uuid("client_id")?,
+        portfolio_id: r.uuid("portfolio_id")?,
+        placed_on: r.date("placed_on")?,
+        file_name: r.text("file_name")?,
+        status: r.parsed("status", PlacementStatus::parse)?,
+        counts: ImportCounts {
+            read: n("rows_read")?,
+            created: n("rows_created")?,
+            updated: n("rows_updated")?,
+            unchanged: n("rows_unchanged")?,
+            rejected: n("rows_rejected")?,
+        },
+    })
+}
+
+pub(crate) const ACCOUNT_COLS: &str = "tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, \
+    original_creditor, current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, \
+    itemization_basis, last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score";
+
+pub(crate) fn account(r: &impl Get) -> Result<Account> {
+    Ok(Account {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        client_id: r.uuid("client_id")?,
+        portfolio_id: r.uuid("portfolio_id")?,
+        placement_id: r.uuid("placement_id")?,
+        external_ref: r.text("external_ref")?,
+        currency: r.parsed("currency", currency)?,
+        original_creditor: r.text("original_creditor")?,
+        current_creditor: r.text("current_creditor")?,
+        product: r.opt_text("product")?,
+        opened_on: r.opt_date("opened_on")?,
+        first_delinquency_on: r.opt_date("first_delinquency_on")?,
+        charged_off_on: r.opt_date("charged_off_on")?,
+        itemization_on: r.opt_date("itemization_on")?,
+        itemization_basis: r.opt_parsed("itemization_basis", ItemizationBasis::parse)?,
+        last_payment_on: r.opt_date("last_payment_on")?,
+        last_payment_minor: r.opt_int("last_payment_minor")?,
+        status: r.parsed("status", AccountStatus::parse)?,
+        stage: r.parsed("stage", Stage::parse)?,
+        flags: r.parsed("flags", |s| Flags::parse(s).ok())?,
+        queue: r.opt_text("queue")?,
+        agent_id: r.opt_uuid("agent_id")?,
+        score: r.opt_int("score")?.map(|s| s as i32),
+    })
+}
+
+/// Balance columns on the account row, prefixed `bal_` (current) or `rep_` (as the client reported).
+pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
+    let g = |c: &str| r.int(&format!("{prefix}{c}"));
+    Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
+}
+
+pub(crate) const PARTY_COLS: &str = "tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language";
+
+pub(crate) fn party(r: &impl Get) -> Result<Party> {
+    Ok(Party {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        kind: r.parsed("kind", PartyKind::parse)?,
+        first_name: r.opt_text("first_name")?,
+        last_name: r.opt_text("last_name")?,
+        company_name: r.opt_text("company_name")?,
+        date_of_birth: r.opt_date("date_of_birth")?,
+        national_id_last4: r.opt_text("national_id_last4")?,
+        language: r.opt_text("language")?,
+    })
+}
+
+pub(crate) const CONTACT_COLS: &str = "tenant_id, id, party_id, kind, value, extension, phone_type, line1, line2, city, region, \
+    postal_code, country, time_zone, source, verification, consent_call, consent_sms, consent_email, consent_letter, employer_provided";
+
+pub(crate) fn contact_point(r: &impl Get) -> Result<ContactPoint> {
+    let kind = r.parsed("kind", ContactKind::parse)?;
+    let address = match kind {
+        ContactKind::Address => Some(PostalAddress {
+            line1: r.text("line1")?,
+            line2: r.opt_text("line2")?,
+            city: r.text("city")?,
+            region: r.text("region")?,
+            postal_code: r.text("postal_code")?,
+            country: r.text("country")?,
+        }),
+        _ => None,
+    };
+    Ok(ContactPoint {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        party_id: r.uuid("party_id")?,
+        kind,
+        value: r.text("value")?,
+        extension: r.opt_text("extension")?,
+        phone_type: r.opt_parsed("phone_type", PhoneType::parse)?,
+        address,
+        time_zone: r.opt_text("time_zone")?,
+        source: r.parsed("source", Source::parse)?,
+        verification: r.parsed("verification", Verification::parse)?,
+        consent: Consent {
+            call: r.parsed("consent_call", ConsentState::parse)?,
+            sms: r.parsed("consent_sms", ConsentState::parse)?,
+            email: r.parsed("consent_email", ConsentState::parse)?,
+            letter: r.parsed("consent_letter", ConsentState::parse)?,
+        },
+        employer_provided: r.boolean("employer_provided")?,
+    })
+}
+
+pub(crate) const LEDGER_COLS: &str = "tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, reverses_id, memo";
+
+pub(crate) fn ledger_entry(r: &impl Get) -> Result<LedgerEntry> {
+    Ok(LedgerEntry {
+        id: r.uuid("id")?,
+        account_id: r.uuid("account_id")?,
+        kind: r.parsed("kind", EntryKind::parse)?,
+        currency: r.parsed("currency", currency)?,
+        effective_on: r.date("effective_on")?,
+        delta: amounts(r, "")?,
+        reverses: r.opt_uuid("reverses_id")?,
+        memo: r.text("memo")?,
+    })
+}
+
+pub(crate) const AUDIT_COLS: &str = "tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash";
+
+pub(crate) fn audit_entry(r: &impl Get) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        tenant_id: r.uuid("tenant_id")?,
+        seq: r.int("seq")?,
+        at_micros: r.int("at")?,
+        event: AuditEvent {
+            actor: r.text("actor")?,
+            action: r.text("action")?,
+            entity: r.text("entity")?,
+            entity_id: r.uuid("entity_id")?,
+            data: r.text("data")?,
+        },
+        prev_hash: r.hash("prev_hash")?,
+        hash: r.hash("hash")?,
+    })
+}

@@ -1,0 +1,747 @@
+//! The embedded SQLite store: one file in the data directory, WAL, one writer connection (SQLite
+//! has one writer anyway, so writes queue here instead of failing busy) and a few readers.
+
+use crate::migrate::{Migration, SQLITE};
+use crate::ops::{self, Existing, UpdatePlan};
+use crate::rows::{self, Get, date_text};
+use crate::{Actor, Backend, Posting, Result, Store, StoreError};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use recoup_domain::account::{Account, AccountStatus};
+use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
+use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
+use recoup_domain::invoice::Invoice;
+use recoup_domain::ledger::{Amounts, LedgerEntry};
+use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
+use recoup_domain::party::{Party, PartyRole};
+use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
+use rusqlite::{Connection, Row, Transaction, TransactionBehavior, params};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Get for Row<'_> {
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.get(col)?)
+    }
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>> {
+        Ok(self.get(col)?)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+        Ok(self.get(col)?)
+    }
+    fn boolean(&self, col: &str) -> Result<bool> {
+        Ok(self.get::<_, i64>(col)? != 0)
+    }
+}
+
+/// Opens a connection with the settings every recoup connection needs.
+pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    // WAL lets readers work while the writer writes; NORMAL sync is durable across application
+    // crashes and loses at most the last transactions on power loss, the usual WAL trade-off.
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    c.pragma_update(None, "busy_timeout", 10_000)?;
+    c.pragma_update(None, "cache_size", -65_536)?;
+    c.set_prepared_statement_cache_capacity(64);
+    Ok(c)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
+        }
+        let writer = connect(&path)?;
+        let store = SqliteStore { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let conn = match taken {
+                Some(c) => c,
+                None => connect(&inner.path)?,
+            };
+            let out = f(&conn);
+            let mut pool = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in an immediate write transaction and commits when it returns Ok.
+    async fn tx<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(map(r)?);
+    }
+    Ok(out)
+}
+
+fn query_one<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Option<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    match rows.next()? {
+        Some(r) => Ok(Some(map(r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Appends events to the tenant's chain inside `tx`. The writer connection is the only writer,
+/// so reading the head and writing after it cannot race.
+pub(crate) fn append_audit(tx: &Transaction, tenant_id: Uuid, events: Vec<AuditEvent>) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let head = query_one(tx, "SELECT seq, hash FROM audit_heads WHERE tenant_id = ?", [tenant_id], |r| Ok((r.int("seq")?, r.hash("hash")?)))?;
+    let (seq, head) = head.unwrap_or((0, GENESIS));
+    let mut chain = Chainer { tenant_id, seq, head };
+    let at = ops::now_micros();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    for ev in events {
+        let e = chain.link(at, ev);
+        let ev = &e.event;
+        stmt.execute(params![tenant_id, e.seq, e.at_micros, ev.actor, ev.action, ev.entity, ev.entity_id, ev.data, &e.prev_hash[..], &e.hash[..]])?;
+    }
+    tx.execute(
+        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?,?,?) ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![tenant_id, chain.seq, &chain.head[..]],
+    )?;
+    Ok(())
+}
+
+fn insert_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
+         current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
+         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score, \
+         rep_principal, rep_interest, rep_fees, rep_costs, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
+         fingerprint, created_at, updated_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    stmt.execute(params![
+        a.tenant_id,
+        a.id,
+        a.client_id,
+        a.portfolio_id,
+        a.placement_id,
+        a.external_ref,
+        a.currency.code(),
+        a.original_creditor,
+        a.current_creditor,
+        a.product,
+        date_text(a.opened_on),
+        date_text(a.first_delinquency_on),
+        date_text(a.charged_off_on),
+        date_text(a.itemization_on),
+        a.itemization_basis.map(|b| b.as_str()),
+        date_text(a.last_payment_on),
+        a.last_payment_minor,
+        a.status.as_str(),
+        a.stage.as_str(),
+        a.flags.to_text(),
+        a.queue,
+        a.agent_id,
+        a.score,
+        reported.principal,
+        reported.interest,
+        reported.fees,
+        reported.costs,
+        balance.principal,
+        balance.interest,
+        balance.fees,
+        balance.costs,
+        balance.credit,
+        fingerprint,
+        now,
+        now,
+    ])?;
+    Ok(())
+}
+
+fn update_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE accounts SET original_creditor = ?, current_creditor = ?, product = ?, opened_on = ?, first_delinquency_on = ?, \
+         charged_off_on = ?, itemization_on = ?, itemization_basis = ?, last_payment_on = ?, last_payment_minor = ?, flags = ?, \
+         rep_principal = ?, rep_interest = ?, rep_fees = ?, rep_costs = ?, \
+         bal_principal = ?, bal_interest = ?, bal_fees = ?, bal_costs = ?, bal_credit = ?, fingerprint = ?, updated_at = ? \
+         WHERE tenant_id = ? AND id = ?",
+    )?;
+    stmt.execute(params![
+        a.original_creditor,
+        a.current_creditor,
+        a.product,
+        date_text(a.opened_on),
+        date_text(a.first_delinquency_on),
+        date_text(a.charged_off_on),
+        date_text(a.itemization_on),
+        a.itemization_basis.map(|b| b.as_str()),
+        date_text(a.last_payment_on),
+        a.last_payment_minor,
+        a.flags.to_text(),
+        reported.principal,
+        reported.interest,
+        reported.fees,
+        reported.costs,
+        balance.principal,
+        balance.interest,
+        balance.fees,
+        balance.costs,
+        balance.credit,
+        fingerprint,
+        now,
+        a.tenant_id,
+        a.id,
+    ])?;
+    Ok(())
+}
+
+fn set_balance(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, b: &Amounts) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE accounts SET bal_principal = ?, bal_interest = ?, bal_fees = ?, bal_costs = ?, bal_credit = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+    )?
+    .execute(params![b.principal, b.interest, b.fees, b.costs, b.credit, ops::now_micros(), tenant_id, account_id])?;
+    Ok(())
+}
+
+fn insert_party(tx: &Transaction, p: &Party, now: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language, created_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        p.tenant_id,
+        p.id,
+        p.kind.as_str(),
+        p.first_name,
+        p.last_name,
+        p.company_name,
+        date_text(p.date_of_birth),
+        p.national_id_last4,
+        p.language,
+        now
+    ])?;
+    Ok(())
+}
+
+fn update_party(tx: &Transaction, p: &Party) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE parties SET kind = ?, first_name = ?, last_name = ?, company_name = ?, date_of_birth = ?, national_id_last4 = ?, \
+         language = COALESCE(?, language) WHERE tenant_id = ? AND id = ?",
+    )?
+    .execute(params![
+        p.kind.as_str(),
+        p.first_name,
+        p.last_name,
+        p.company_name,
+        date_text(p.date_of_birth),
+        p.national_id_last4,
+        p.language,
+        p.tenant_id,
+        p.id
+    ])?;
+    Ok(())
+}
+
+fn link_party(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, party_id: Uuid, role: PartyRole) -> Result<()> {
+    tx.prepare_cached("INSERT INTO account_parties (tenant_id, account_id, party_id, role) VALUES (?,?,?,?)")?
+        .execute(params![tenant_id, account_id, party_id, role.as_str()])?;
+    Ok(())
+}
+
+fn insert_contact(tx: &Transaction, c: &ContactPoint, now: i64) -> Result<()> {
+    let a = c.address.as_ref();
+    tx.prepare_cached(
+        "INSERT INTO contact_points (tenant_id, id, party_id, kind, value, extension, phone_type, line1, line2, city, region, \
+         postal_code, country, time_zone, source, verification, consent_call, consent_sms, consent_email, consent_letter, \
+         employer_provided, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        c.tenant_id,
+        c.id,
+        c.party_id,
+        c.kind.as_str(),
+        c.value,
+        c.extension,
+        c.phone_type.map(|t| t.as_str()),
+        a.map(|a| &a.line1),
+        a.and_then(|a| a.line2.as_ref()),
+        a.map(|a| &a.city),
+        a.map(|a| &a.region),
+        a.map(|a| &a.postal_code),
+        a.map(|a| &a.country),
+        c.time_zone,
+        c.source.as_str(),
+        c.verification.as_str(),
+        c.consent.call.as_str(),
+        c.consent.sms.as_str(),
+        c.consent.email.as_str(),
+        c.consent.letter.as_str(),
+        c.employer_provided,
+        now,
+    ])?;
+    Ok(())
+}
+
+fn insert_invoice(tx: &Transaction, i: &Invoice) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO invoices (tenant_id, id, account_id, number, issued_on, due_on, amount_minor, open_minor) VALUES (?,?,?,?,?,?,?,?) \
+         ON CONFLICT (tenant_id, account_id, number) DO UPDATE SET due_on = excluded.due_on, amount_minor = excluded.amount_minor, open_minor = excluded.open_minor",
+    )?
+    .execute(params![i.tenant_id, i.id, i.account_id, i.number, i.issued_on.to_string(), i.due_on.to_string(), i.amount_minor, i.open_minor])?;
+    Ok(())
+}
+
+fn insert_ledger(tx: &Transaction, tenant_id: Uuid, e: &LedgerEntry, now: i64) -> Result<()> {
+    let d = &e.delta;
+    tx.prepare_cached(
+        "INSERT INTO ledger_entries (tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, \
+         reverses_id, memo, posted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        tenant_id,
+        e.id,
+        e.account_id,
+        e.kind.as_str(),
+        e.currency.code(),
+        e.effective_on.to_string(),
+        d.principal,
+        d.interest,
+        d.fees,
+        d.costs,
+        d.credit,
+        e.reverses,
+        e.memo,
+        now
+    ])?;
+    Ok(())
+}
+
+fn insert_new_account(tx: &Transaction, placement: &Placement, row: &PlacedAccount, actor: &Actor, events: &mut Vec<AuditEvent>, now: i64) -> Result<()> {
+    let (opening, ev) = ops::plan_create(placement, row, actor);
+    let a = &row.account;
+    insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
+    for p in &row.parties {
+        insert_party(tx, &p.party, now)?;
+        link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
+        for c in &p.contact_points {
+            insert_contact(tx, c, now)?;
+        }
+    }
+    for i in &row.invoices {
+        insert_invoice(tx, i)?;
+    }
+    if let Some(e) = &opening {
+        insert_ledger(tx, a.tenant_id, e, now)?;
+    }
+    events.push(ev);
+    Ok(())
+}
+
+fn load_existing(tx: &Transaction, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Existing>> {
+    let sql = format!(
+        "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
+         FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?",
+        rows::ACCOUNT_COLS
+    );
+    let found = query_one(tx, &sql, params![tenant_id, client_id, external_ref], |r| {
+        Ok((rows::account(r)?, rows::amounts(r, "rep_")?, rows::amounts(r, "bal_")?, r.bytes("fingerprint")?))
+    })?;
+    let Some((account, reported, balance, fingerprint)) = found else { return Ok(None) };
+    let primary_party_id = query_one(
+        tx,
+        "SELECT party_id FROM account_parties WHERE tenant_id = ? AND account_id = ? AND role = 'primary'",
+        params![tenant_id, account.id],
+        |r| r.uuid("party_id"),
+    )?;
+    let contacts = match primary_party_id {
+        Some(pid) => query_all(tx, "SELECT kind, value FROM contact_points WHERE tenant_id = ? AND party_id = ?", params![tenant_id, pid], |r| {
+            Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?))
+        })?,
+        None => Vec::new(),
+    };
+    Ok(Some(Existing { account, reported, balance, fingerprint, primary_party_id, contacts }))
+}
+
+fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+    let now = ops::now_micros();
+    let mut events = Vec::with_capacity(rows.len());
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let a = &row.account;
+        let outcome = match load_existing(tx, a.tenant_id, a.client_id, &a.external_ref)? {
+            None => {
+                insert_new_account(tx, placement, row, actor, &mut events, now)?;
+                RowOutcome::Created
+            }
+            Some(existing) => match ops::plan_update(existing, row, placement.placed_on, actor) {
+                UpdatePlan::Unchanged => RowOutcome::Unchanged,
+                UpdatePlan::Refused(why) => RowOutcome::Refused(why),
+                UpdatePlan::Update(u) => {
+                    update_account(tx, &u.account, &u.reported, &u.balance, &row.fingerprint, now)?;
+                    if let Some(p) = &u.primary_party {
+                        update_party(tx, p)?;
+                    }
+                    for c in &u.new_contacts {
+                        insert_contact(tx, c, now)?;
+                    }
+                    for i in &row.invoices {
+                        insert_invoice(tx, &Invoice { account_id: u.account.id, ..i.clone() })?;
+                    }
+                    if let Some(e) = &u.adjustment {
+                        insert_ledger(tx, a.tenant_id, e, now)?;
+                    }
+                    events.push(u.event);
+                    RowOutcome::Updated
+                }
+            },
+        };
+        outcomes.push(outcome);
+    }
+    append_audit(tx, placement.tenant_id, events)?;
+    Ok(outcomes)
+}
+
+fn apply_migrations(conn: &mut Connection, list: &'static [Migration]) -> Result<Vec<i64>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS recoup_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied = query_all(&tx, "SELECT version, checksum FROM recoup_migrations", [], |r| Ok((r.int("version")?, r.text("checksum")?)))?;
+    let mut now_applied = Vec::new();
+    for m in list {
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, sum)) if *sum == m.checksum() => continue,
+            Some(_) => return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() }),
+            None => {}
+        }
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO recoup_migrations (version, name, checksum, applied_at) VALUES (?,?,?,?)",
+            params![m.version, m.name, m.checksum(), ops::now_micros()],
+        )?;
+        now_applied.push(m.version);
+    }
+    tx.commit()?;
+    Ok(now_applied)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<Vec<i64>> {
+        self.write(|conn| apply_migrations(conn, SQLITE)).await
+    }
+
+    async fn create_tenant(&self, t: &Tenant) -> Result<()> {
+        let t = t.clone();
+        self.tx(move |tx| {
+            tx.execute("INSERT INTO tenants (tenant_id, slug, name, created_at) VALUES (?,?,?,?)", params![t.id, t.slug, t.name, ops::now_micros()])
+                .map_err(StoreError::from)
+                .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("tenant {}", t.slug)) } else { e })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        let slug = slug.to_string();
+        self.read(move |c| query_one(c, &format!("SELECT {} FROM tenants WHERE slug = ?", rows::TENANT_COLS), [slug], |r| rows::tenant(r))).await
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.read(|c| query_all(c, &format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS), [], |r| rows::tenant(r))).await
+    }
+
+    async fn create_client(&self, cl: &Client, actor: &Actor) -> Result<()> {
+        let (cl, actor) = (cl.clone(), actor.clone());
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO clients (tenant_id, id, code, name, commission_rate, waterfall, default_currency, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                params![cl.tenant_id, cl.id, cl.code, cl.name, cl.commission_rate.to_string(), rows::waterfall_text(&cl.waterfall), cl.default_currency.code(), ops::now_micros()],
+            )
+            .map_err(StoreError::from)
+            .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("client {}", cl.code)) } else { e })?;
+            let ev = ops::event(&actor, "client.created", "client", cl.id, json!({"code": cl.code, "commission_rate": cl.commission_rate.to_string()}));
+            append_audit(tx, cl.tenant_id, vec![ev])
+        })
+        .await
+    }
+
+    async fn client_by_code(&self, tenant_id: Uuid, code: &str) -> Result<Option<Client>> {
+        let code = code.to_string();
+        let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND code = ?", rows::CLIENT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, code], |r| rows::client(r))).await
+    }
+
+    async fn list_clients(&self, tenant_id: Uuid) -> Result<Vec<Client>> {
+        let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? ORDER BY code", rows::CLIENT_COLS);
+        self.read(move |c| query_all(c, &sql, [tenant_id], |r| rows::client(r))).await
+    }
+
+    async fn create_portfolio(&self, p: &Portfolio, actor: &Actor) -> Result<()> {
+        let (p, actor) = (p.clone(), actor.clone());
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO portfolios (tenant_id, id, client_id, code, name, product, created_at) VALUES (?,?,?,?,?,?,?)",
+                params![p.tenant_id, p.id, p.client_id, p.code, p.name, p.product, ops::now_micros()],
+            )
+            .map_err(StoreError::from)
+            .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("portfolio {}", p.code)) } else { e })?;
+            append_audit(tx, p.tenant_id, vec![ops::event(&actor, "portfolio.created", "portfolio", p.id, json!({"code": p.code, "client_id": p.client_id}))])
+        })
+        .await
+    }
+
+    async fn portfolio_by_code(&self, tenant_id: Uuid, client_id: Uuid, code: &str) -> Result<Option<Portfolio>> {
+        let code = code.to_string();
+        let sql = format!("SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? AND code = ?", rows::PORTFOLIO_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, code], |r| rows::portfolio(r))).await
+    }
+
+    async fn list_portfolios(&self, tenant_id: Uuid, client_id: Uuid) -> Result<Vec<Portfolio>> {
+        let sql = format!("SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? ORDER BY code", rows::PORTFOLIO_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, client_id], |r| rows::portfolio(r))).await
+    }
+
+    async fn begin_placement(&self, p: &Placement, actor: &Actor) -> Result<()> {
+        let (p, actor) = (p.clone(), actor.clone());
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO placements (tenant_id, id, client_id, portfolio_id, placed_on, file_name, status, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                params![p.tenant_id, p.id, p.client_id, p.portfolio_id, p.placed_on.to_string(), p.file_name, p.status.as_str(), ops::now_micros()],
+            )?;
+            let ev = ops::event(&actor, "placement.started", "placement", p.id, json!({"file_name": p.file_name, "placed_on": p.placed_on.to_string()}));
+            append_audit(tx, p.tenant_id, vec![ev])
+        })
+        .await
+    }
+
+    async fn write_placed(&self, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+        let (placement, rows, actor) = (placement.clone(), rows.to_vec(), actor.clone());
+        self.tx(move |tx| write_rows(tx, &placement, &rows, &actor)).await
+    }
+
+    async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Result<()> {
+        let n = *n;
+        self.tx(move |tx| {
+            let changed = tx.execute(
+                "UPDATE placements SET status = ?, rows_read = ?, rows_created = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ? \
+                 WHERE tenant_id = ? AND id = ?",
+                params![status.as_str(), n.read as i64, n.created as i64, n.updated as i64, n.unchanged as i64, n.rejected as i64, tenant_id, placement_id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::not_found("placement", placement_id));
+            }
+            let ev = ops::event(
+                &Actor::new(format!("import:{placement_id}")),
+                "placement.finished",
+                "placement",
+                placement_id,
+                json!({"status": status.as_str(), "read": n.read, "created": n.created, "updated": n.updated, "unchanged": n.unchanged, "rejected": n.rejected}),
+            );
+            append_audit(tx, tenant_id, vec![ev])
+        })
+        .await
+    }
+
+    async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {
+        let sql = format!("SELECT {} FROM placements WHERE tenant_id = ? AND id = ?", rows::PLACEMENT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, placement_id], |r| rows::placement(r))).await
+    }
+
+    async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>> {
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, account_id], |r| rows::account(r))).await
+    }
+
+    async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
+        let r = external_ref.to_string();
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?", rows::ACCOUNT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, r], |r| rows::account(r))).await
+    }
+
+    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", rows::ACCOUNT_COLS);
+        let after = after.unwrap_or(Uuid::nil());
+        self.read(move |c| query_all(c, &sql, params![tenant_id, after, limit], |r| rows::account(r))).await
+    }
+
+    async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {
+        self.read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM accounts WHERE tenant_id = ?", [tenant_id], |r| r.get::<_, i64>(0))? as u64)).await
+    }
+
+    async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
+        self.read(move |c| {
+            let cols = rows::PARTY_COLS.split(", ").map(|col| format!("p.{col}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+                 WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
+            );
+            let parties = query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?)))?;
+            let contacts_sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
+            parties
+                .into_iter()
+                .map(|(party, role)| {
+                    let contact_points = query_all(c, &contacts_sql, params![tenant_id, party.id], |r| rows::contact_point(r))?;
+                    Ok(PlacedParty { role, party, contact_points })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
+        let (reason, actor) = (reason.to_string(), actor.clone());
+        self.tx(move |tx| {
+            let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+            let mut a = query_one(tx, &sql, params![tenant_id, account_id], |r| rows::account(r))?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let from = a.status;
+            a.status = from.transition(to)?;
+            tx.execute("UPDATE accounts SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?", params![to.as_str(), ops::now_micros(), tenant_id, account_id])?;
+            let ev = ops::event(&actor, "account.status_changed", "account", account_id, json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}));
+            append_audit(tx, tenant_id, vec![ev])?;
+            Ok(a)
+        })
+        .await
+    }
+
+    async fn set_consent(&self, tenant_id: Uuid, contact_point_id: Uuid, channel: Channel, state: ConsentState, actor: &Actor) -> Result<ContactPoint> {
+        let actor = actor.clone();
+        self.tx(move |tx| {
+            let sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND id = ?", rows::CONTACT_COLS);
+            let mut cp = query_one(tx, &sql, params![tenant_id, contact_point_id], |r| rows::contact_point(r))?
+                .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
+            let from = cp.consent.get(channel);
+            cp.consent.set(channel, state);
+            // The column name comes from a closed enum, never from input.
+            let sql = format!("UPDATE contact_points SET consent_{} = ? WHERE tenant_id = ? AND id = ?", channel.as_str());
+            tx.execute(&sql, params![state.as_str(), tenant_id, contact_point_id])?;
+            let ev = ops::event(
+                &actor,
+                "consent.changed",
+                "contact_point",
+                contact_point_id,
+                json!({"channel": channel.as_str(), "from": from.as_str(), "to": state.as_str()}),
+            );
+            append_audit(tx, tenant_id, vec![ev])?;
+            Ok(cp)
+        })
+        .await
+    }
+
+    async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
+        let sql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, account_id], |r| rows::ledger_entry(r))).await
+    }
+
+    async fn balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Amounts> {
+        let sql = "SELECT bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = ? AND id = ?";
+        self.read(move |c| query_one(c, sql, params![tenant_id, account_id], |r| rows::amounts(r, "bal_"))?.ok_or_else(|| StoreError::not_found("account", account_id)))
+            .await
+    }
+
+    async fn post(&self, tenant_id: Uuid, account_id: Uuid, posting: Posting, effective_on: Date, memo: &str, actor: &Actor) -> Result<LedgerEntry> {
+        let (memo, actor) = (memo.to_string(), actor.clone());
+        self.tx(move |tx| {
+            let sql = format!(
+                "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = ? AND id = ?",
+                rows::ACCOUNT_COLS
+            );
+            let (account, balance) = query_one(tx, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?
+                .ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let csql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND id = ?", rows::CLIENT_COLS);
+            let client = query_one(tx, &csql, params![tenant_id, account.client_id], |r| rows::client(r))?.ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+            let entries = match posting {
+                Posting::Reversal { .. } => {
+                    let lsql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
+                    query_all(tx, &lsql, params![tenant_id, account_id], |r| rows::ledger_entry(r))?
+                }
+                _ => Vec::new(),
+            };
+            let plan = ops::plan_posting(&account, &client.waterfall, &balance, &entries, &posting, effective_on, &memo, &actor)?;
+            insert_ledger(tx, tenant_id, &plan.entry, ops::now_micros())?;
+            set_balance(tx, tenant_id, account_id, &plan.balance)?;
+            append_audit(tx, tenant_id, vec![plan.event])?;
+            Ok(plan.entry)
+        })
+        .await
+    }
+
+    async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = format!("SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?", rows::AUDIT_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, after_seq, limit], |r| rows::audit_entry(r))).await
+    }
+}
