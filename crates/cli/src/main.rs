@@ -1,1 +1,148 @@
-fn main(){}
+//! The `recoup` command: the binary's edge, where arguments, configuration and errors meet the
+//! application. Each subcommand lives in its own module and calls into the server and store.
+
+mod bench;
+mod demo;
+mod import;
+mod setup;
+mod store;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "recoup", version, about = "Debt collection and receivables recovery")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: a SQLite file in the data directory unless a PostgreSQL URL is given.
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// PostgreSQL URL (postgres://user@host/db); without it recoup uses SQLite in --data-dir.
+    #[arg(long, global = true, env = "RECOUP_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Directory holding the SQLite database (and later uploaded documents).
+    #[arg(long, global = true, env = "RECOUP_DATA_DIR", default_value = "recoup-data")]
+    data_dir: PathBuf,
+    /// The tenant to act on (a single-organization install uses `default`).
+    #[arg(long, global = true, env = "RECOUP_TENANT", default_value = "default")]
+    tenant: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply database migrations (they also run at every start).
+    Migrate,
+    /// Serve /healthz and /metrics (the API, console and portal follow).
+    Serve {
+        #[arg(long, env = "RECOUP_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Create a demo tenant with three clients and ~5,000 realistic accounts, then serve it.
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Directory for the demo's database (kept between runs).
+        #[arg(long, default_value = "recoup-demo")]
+        demo_dir: PathBuf,
+        /// Build the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import files.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Set up tenants, clients and portfolios.
+    #[command(subcommand)]
+    Tenant(setup::TenantCommand),
+    #[command(subcommand)]
+    Client(setup::ClientCommand),
+    #[command(subcommand)]
+    Portfolio(setup::PortfolioCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Benchmarks that print their figure beside the limit measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the tenant's hash chain and name the first entry that does not match.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RECOUP_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match cli.command {
+        Command::Migrate => {
+            let store = store::open(&cli.db).await?;
+            let applied = store.migrate().await?;
+            println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
+        }
+        Command::Serve { bind } => {
+            let store = store::open(&cli.db).await?;
+            serve(store, bind).await?;
+        }
+        Command::Demo { port, demo_dir, no_serve } => {
+            let db = DbArgs { data_dir: demo_dir, tenant: demo::TENANT.into(), ..cli.db };
+            let store = store::open(&db).await?;
+            demo::ensure(store.clone()).await?;
+            if !no_serve {
+                let bind = SocketAddr::from(([127, 0, 0, 1], port));
+                println!("recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)");
+                println!("the console, portal and API arrive with the next issues; press Ctrl-C to stop");
+                serve(store, bind).await?;
+            }
+        }
+        Command::Import(cmd) => return import::run(&cli.db, cmd).await,
+        Command::Tenant(cmd) => setup::tenant(&cli.db, cmd).await?,
+        Command::Client(cmd) => setup::client(&cli.db, cmd).await?,
+        Command::Portfolio(cmd) => setup::portfolio(&cli.db, cmd).await?,
+        Command::Audit(AuditCommand::Verify) => {
+            let store = store::open(&cli.db).await?;
+            let tenant = store::tenant(store.as_ref(), &cli.db.tenant).await?;
+            match recoup_store::verify_audit(store.as_ref(), tenant.id).await? {
+                Ok(n) => println!("audit chain of tenant {} verified: {n} entries, unbroken", tenant.slug),
+                Err(broken) => {
+                    eprintln!("audit chain of tenant {} is BROKEN: {broken}", tenant.slug);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Bench(cmd) => bench::run(&cli.db, cmd).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(store: std::sync::Arc<dyn recoup_store::Store>, bind: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    recoup_server::serve(recoup_server::AppState { store }, listener, shutdown).await?;
+    Ok(())
+}

@@ -11,7 +11,7 @@ mod migrate;
 pub mod ops;
 mod postgres;
 mod rows;
-mod sqlite;
+pub mod sqlite;
 
 pub use error::StoreError;
 pub use postgres::PgStore;
@@ -89,7 +89,7 @@ pub trait Store: Send + Sync + 'static {
     /// Writes one batch of validated rows in one transaction: new accounts with their parties,
     /// contact points, invoices, placed balance and audit entries; existing ones (same client and
     /// external reference) updated or left unchanged. Each row lands whole or not at all.
-    async fn write_placed(&self, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>>;
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>>;
     async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, counts: &ImportCounts) -> Result<()>;
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>>;
 

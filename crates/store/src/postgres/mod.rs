@@ -642,9 +642,9 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn write_placed(&self, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
         let mut tx = self.pool.begin().await?;
-        let out = write_rows(&mut tx, placement, rows, actor).await?;
+        let out = write_rows(&mut tx, placement, &rows, actor).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -407,6 +407,45 @@ fn insert_new_account(tx: &Transaction, placement: &Placement, row: &PlacedAccou
     Ok(())
 }
 
+/// The floor a placement import is measured against (`recoup bench import`): the same rows,
+/// written with the same prepared statements into the same tables, including one audit row per
+/// account, but with no lookups, no checks, no hashing and no batching.
+pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], audit_seq: &mut i64) -> Result<()> {
+    let now = ops::now_micros();
+    let mut audit = tx.prepare_cached(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    for row in rows {
+        let a = &row.account;
+        insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
+        for p in &row.parties {
+            insert_party(tx, &p.party, now)?;
+            link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
+            for c in &p.contact_points {
+                insert_contact(tx, c, now)?;
+            }
+        }
+        for i in &row.invoices {
+            insert_invoice(tx, i)?;
+        }
+        let ledger_id = Uuid::now_v7();
+        let entry = LedgerEntry {
+            id: ledger_id,
+            account_id: a.id,
+            kind: recoup_domain::ledger::EntryKind::Charge,
+            currency: a.currency,
+            effective_on: placement.placed_on,
+            delta: row.reported,
+            reverses: None,
+            memo: format!("placed balance, placement {}", placement.id),
+        };
+        insert_ledger(tx, a.tenant_id, &entry, now)?;
+        *audit_seq += 1;
+        audit.execute(params![a.tenant_id, *audit_seq, now, "bench", "account.placed", "account", a.id, "{}", &GENESIS[..], &GENESIS[..]])?;
+    }
+    Ok(())
+}
+
 fn load_existing(tx: &Transaction, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Existing>> {
     let sql = format!(
         "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
@@ -589,8 +628,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn write_placed(&self, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
-        let (placement, rows, actor) = (placement.clone(), rows.to_vec(), actor.clone());
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
+        let (placement, actor) = (placement.clone(), actor.clone());
         self.tx(move |tx| write_rows(tx, &placement, &rows, &actor)).await
     }
 

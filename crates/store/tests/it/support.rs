@@ -208,6 +208,6 @@ pub fn owed(principal: i64, interest: i64, fees: i64) -> Amounts {
 pub async fn place_one(store: &dyn Store, org: &Org, external_ref: &str, reported: Amounts) -> Uuid {
     let row = placed(org, external_ref, reported, "+15125557955");
     let id = row.account.id;
-    store.write_placed(&org.placement, &[row], &actor()).await.unwrap();
+    store.write_placed(&org.placement, vec![row], &actor()).await.unwrap();
     id
 }

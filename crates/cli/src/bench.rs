@@ -1,0 +1,168 @@
+//! `recoup bench import --rows N`: the placement import's speed beside the limit measured in the
+//! same run: the same rows written by bare prepared statements in one transaction (SQLite).
+
+use crate::DbArgs;
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use jiff::civil::Date;
+use recoup_domain::ledger::Waterfall;
+use recoup_domain::money::Currency;
+use recoup_domain::org::{Client, Placement, PlacementStatus, Portfolio, Tenant};
+use recoup_import::{Format, Mapping, PlacementReader, RowResult, synth};
+use recoup_server::import::ImportRequest;
+use recoup_store::{Actor, SqliteStore, Store};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const TARGET_ROWS_PER_SEC: f64 = 100_000.0;
+const TARGET_RATIO: f64 = 2.0;
+const TARGET_RSS_MB: f64 = 300.0;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generate a realistic placement file, import it into a fresh SQLite store, then write the
+    /// same rows with bare prepared statements in one transaction, and compare.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Keep the generated file and databases in this directory instead of a temporary one.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+pub async fn run(_db: &DbArgs, cmd: BenchCommand) -> Result<()> {
+    let BenchCommand::Import { rows, dir } = cmd;
+    let tmp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let today = Date::constant(2026, 11, 2);
+    let file = dir.join("bench-placement.csv");
+
+    let t = Instant::now();
+    synth::write_csv(BufWriter::new(File::create(&file)?), rows, 42, "BENCH-", today)?;
+    let size_mb = file.metadata()?.len() as f64 / 1e6;
+    println!("generated {rows} rows ({size_mb:.0} MB) in {:.1} s", t.elapsed().as_secs_f64());
+
+    let (elapsed, peak_mb) = import_with_recoup(&dir.join("recoup.sqlite"), &file, today).await?;
+    let limit = bare_limit(&dir.join("limit.sqlite"), &file, today).await?;
+
+    let rate = rows as f64 / elapsed.as_secs_f64();
+    let limit_rate = rows as f64 / limit.as_secs_f64();
+    let ratio = elapsed.as_secs_f64() / limit.as_secs_f64();
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    println!("recoup import : {:>8.2} s  {:>10.0} rows/s  peak RSS {peak_mb:.0} MB", elapsed.as_secs_f64(), rate);
+    println!("bare inserts  : {:>8.2} s  {:>10.0} rows/s  (the limit: same rows, same statements, one transaction)", limit.as_secs_f64(), limit_rate);
+    println!("ratio recoup/limit {ratio:.2} (target <= {TARGET_RATIO}: {})", verdict(ratio <= TARGET_RATIO));
+    println!("rate {rate:.0} rows/s (target >= {TARGET_ROWS_PER_SEC}: {})", verdict(rate >= TARGET_ROWS_PER_SEC));
+    println!("peak RSS {peak_mb:.0} MB (target <= {TARGET_RSS_MB}: {})", verdict(peak_mb <= TARGET_RSS_MB));
+    Ok(())
+}
+
+fn org(tenant_id: Uuid) -> (Tenant, Client, Portfolio) {
+    let tenant = Tenant { id: tenant_id, slug: "bench".into(), name: "Bench".into() };
+    let client = Client {
+        id: Uuid::now_v7(),
+        tenant_id,
+        code: "BENCH".into(),
+        name: "Bench Bank".into(),
+        commission_rate: "0.25".parse().expect("a decimal"),
+        waterfall: Waterfall::default(),
+        default_currency: Currency::USD,
+    };
+    let portfolio = Portfolio { id: Uuid::now_v7(), tenant_id, client_id: client.id, code: "default".into(), name: "Default".into(), product: None };
+    (tenant, client, portfolio)
+}
+
+async fn import_with_recoup(db: &Path, file: &Path, today: Date) -> Result<(Duration, f64)> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).await?);
+    let (tenant, client, portfolio) = org(Uuid::now_v7());
+    store.create_tenant(&tenant).await?;
+    let actor = Actor::new("bench");
+    store.create_client(&client, &actor).await?;
+    store.create_portfolio(&portfolio, &actor).await?;
+    let req = ImportRequest { tenant_id: tenant.id, client, portfolio, file_name: "bench.csv".into(), placed_on: today, dry_run: false, actor };
+    reset_peak_rss();
+    let t = Instant::now();
+    let mapping = Mapping::standard();
+    let ctx = req.context();
+    let reader = PlacementReader::open(file, &mapping, ctx.clone())?;
+    let summary = recoup_server::import::run::<_, std::io::Sink>(store, reader, ctx, None, req, |_| {}).await?;
+    let elapsed = t.elapsed();
+    anyhow::ensure!(summary.counts.rejected == 0, "the generated file had {} rejects", summary.counts.rejected);
+    Ok((elapsed, peak_rss_mb()))
+}
+
+/// Reads the same file in chunks (not timed) and times only the inserts of each chunk, all in
+/// one transaction.
+async fn bare_limit(db: &Path, file: &Path, today: Date) -> Result<Duration> {
+    drop(SqliteStore::open(db).await?); // the same schema, migrated
+    let (tenant, client, portfolio) = org(Uuid::now_v7());
+    let placement = Placement {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id,
+        client_id: client.id,
+        portfolio_id: portfolio.id,
+        placed_on: today,
+        file_name: "bench.csv".into(),
+        status: PlacementStatus::Importing,
+        counts: Default::default(),
+    };
+    let ctx = recoup_import::ImportContext {
+        tenant_id: tenant.id,
+        client_id: client.id,
+        portfolio_id: portfolio.id,
+        placement_id: placement.id,
+        default_currency: Currency::USD,
+        creditor_name: client.name.clone(),
+        today,
+    };
+    let (db, file) = (db.to_path_buf(), file.to_path_buf());
+    tokio::task::spawn_blocking(move || -> Result<Duration> {
+        let mut conn = recoup_store::sqlite::connect(&db)?;
+        let tx = conn.transaction()?;
+        let mut reader = PlacementReader::new(File::open(&file)?, Format::Csv, &Mapping::standard(), ctx)?;
+        let mut timed = Duration::ZERO;
+        let mut seq = 0;
+        loop {
+            let chunk: Vec<_> = reader
+                .by_ref()
+                .take(10_000)
+                .filter_map(|r| match r {
+                    Ok(RowResult::Placed(p)) => Some(*p),
+                    _ => None,
+                })
+                .collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let t = Instant::now();
+            recoup_store::sqlite::bare_insert(&tx, &placement, &chunk, &mut seq)?;
+            timed += t.elapsed();
+        }
+        let t = Instant::now();
+        tx.commit()?;
+        Ok(timed + t.elapsed())
+    })
+    .await
+    .context("the limit run stopped")?
+}
+
+/// Resets the kernel's peak-RSS mark so the import's own peak is measured.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
