@@ -68,7 +68,7 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
     let store = store::open(db).await?;
     let tenant = store::tenant(store.as_ref(), &db.tenant).await?;
     let client = find_client(store.as_ref(), &tenant, &client).await?;
-    let portfolio = ensure_portfolio(store.as_ref(), &client, &portfolio, dry_run).await?;
+    let (portfolio, new_portfolio) = find_portfolio(store.as_ref(), &client, &portfolio).await?;
     let mapping = match &mapping {
         Some(p) => Mapping::from_file(p).with_context(|| format!("reading mapping {}", p.display()))?,
         None => Mapping::standard(),
@@ -97,6 +97,9 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
     let input = Counting { inner: open()?, read: read_bytes.clone() };
     let ctx = req.context();
     let reader = PlacementReader::new(input, format, &mapping, ctx.clone()).with_context(|| format!("reading {}", file.display()))?.with_duplicates(duplicates);
+    if new_portfolio && !dry_run {
+        store.create_portfolio(&req.portfolio, &cli_actor()).await?;
+    }
     let rejects_path = rejects.unwrap_or_else(|| default_rejects_path(&file));
     let writer = RejectWriter::new(BufWriter::new(File::create(&rejects_path).with_context(|| format!("creating {}", rejects_path.display()))?), format, reader.header());
     let bar = progress.clone();
@@ -115,20 +118,17 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The named portfolio; `default` is created when missing (but only described on a dry run,
-/// which writes nothing).
-async fn ensure_portfolio(store: &dyn Store, client: &Client, code: &str, dry_run: bool) -> Result<Portfolio> {
+/// The named portfolio, and whether it still has to be created: `default` is made for the
+/// client on its first import, once the file has been found readable.
+async fn find_portfolio(store: &dyn Store, client: &Client, code: &str) -> Result<(Portfolio, bool)> {
     if let Some(p) = store.portfolio_by_code(client.tenant_id, client.id, code).await? {
-        return Ok(p);
+        return Ok((p, false));
     }
     if code != "default" {
         anyhow::bail!("client {} has no portfolio {code:?}; add it with `recoup portfolio add {code} --client {} --name ...`", client.code, client.code);
     }
     let p = Portfolio { id: Uuid::now_v7(), tenant_id: client.tenant_id, client_id: client.id, code: code.into(), name: "Default".into(), product: None };
-    if !dry_run {
-        store.create_portfolio(&p, &cli_actor()).await?;
-    }
-    Ok(p)
+    Ok((p, true))
 }
 
 fn default_rejects_path(file: &Path) -> PathBuf {

@@ -94,7 +94,7 @@ CREATE TABLE accounts (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, client_id, external_ref)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE parties (
     tenant_id BLOB NOT NULL,
@@ -108,7 +108,7 @@ CREATE TABLE parties (
     language TEXT,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE account_parties (
     tenant_id BLOB NOT NULL,
@@ -116,7 +116,7 @@ CREATE TABLE account_parties (
     party_id BLOB NOT NULL,
     role TEXT NOT NULL,
     PRIMARY KEY (tenant_id, account_id, party_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE contact_points (
     tenant_id BLOB NOT NULL,
@@ -142,7 +142,7 @@ CREATE TABLE contact_points (
     employer_provided INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
+) WITHOUT ROWID;
 CREATE INDEX contact_points_party ON contact_points (tenant_id, party_id);
 
 CREATE TABLE invoices (
@@ -156,7 +156,7 @@ CREATE TABLE invoices (
     open_minor INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, account_id, number)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE ledger_entries (
     tenant_id BLOB NOT NULL,
@@ -174,7 +174,7 @@ CREATE TABLE ledger_entries (
     memo TEXT NOT NULL,
     posted_at INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
+) WITHOUT ROWID;
 CREATE INDEX ledger_entries_account ON ledger_entries (tenant_id, account_id);
 -- a payment can be reversed once
 CREATE UNIQUE INDEX ledger_entries_reverses ON ledger_entries (tenant_id, reverses_id) WHERE reverses_id IS NOT NULL;
@@ -191,7 +191,7 @@ CREATE TABLE audit_log (
     prev_hash BLOB NOT NULL,
     hash BLOB NOT NULL,
     PRIMARY KEY (tenant_id, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity_id);
 
 -- the head of each tenant's chain; writers lock it so the chain cannot fork

@@ -1,0 +1,77 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn lakeshore() -> PathBuf {
+    repo().join("testdata/lakeshore-bank-placement.csv")
+}
+
+pub fn lakeshore_mapping() -> PathBuf {
+    repo().join("crates/import/mappings/lakeshore-bank.toml")
+}
+
+/// A scratch directory with its own data directory (or its own PostgreSQL tenant).
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+    pub tenant: String,
+}
+
+impl Env {
+    pub fn sqlite() -> Env {
+        Env { dir: tempfile::tempdir().unwrap(), database_url: None, tenant: "default".into() }
+    }
+
+    /// On PostgreSQL every test works in a tenant of its own, so tests can share the database.
+    pub fn postgres() -> Option<Env> {
+        let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let env = Env { dir: tempfile::tempdir().unwrap(), database_url: Some(url), tenant: format!("t{}", uuid::Uuid::now_v7().simple()) };
+        let out = env.run(&["tenant", "add", &env.tenant.clone(), "--name", "Test"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        Some(env)
+    }
+
+    pub fn all() -> Vec<Env> {
+        let mut v = vec![Env::sqlite()];
+        v.extend(Env::postgres());
+        v
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup"));
+        cmd.current_dir(self.dir.path()).env("RECOUP_DATA_DIR", self.path("data")).env("RECOUP_TENANT", &self.tenant).env_remove("RECOUP_DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("RECOUP_DATABASE_URL", url);
+        }
+        cmd.args(args).output().unwrap()
+    }
+
+    /// Runs and insists on success, returning stdout and stderr together.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "recoup {args:?} failed:\n{all}");
+        all
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The number after `label` in an import summary ("  created     191").
+pub fn count(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label).map(|rest| rest.trim().split_whitespace().next().unwrap_or("").to_string()))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{summary}"))
+        .parse()
+        .unwrap()
+}
