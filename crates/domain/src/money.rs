@@ -15,25 +15,158 @@ pub struct Currency {
 /// Active ISO 4217 codes with their minor-unit exponents (ISO 4217 list one, 2024 edition).
 /// Funds codes and precious metals are left out on purpose: nobody owes a debt in XAU.
 const ISO_4217: &[(&str, u8)] = &[
-    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("AOA", 2), ("ARS", 2), ("AUD", 2), ("AWG", 2),
-    ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2),
-    ("BOB", 2), ("BRL", 2), ("BSD", 2), ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2),
-    ("CDF", 2), ("CHF", 2), ("CLP", 0), ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2),
-    ("CZK", 2), ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
-    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2), ("GMD", 2),
-    ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2), ("HUF", 2), ("IDR", 2),
-    ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0), ("JMD", 2), ("JOD", 3), ("JPY", 0),
-    ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0), ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2),
-    ("KZT", 2), ("LAK", 2), ("LBP", 2), ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2),
-    ("MDL", 2), ("MGA", 2), ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2),
-    ("MVR", 2), ("MWK", 2), ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2),
-    ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2), ("PHP", 2),
-    ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2), ("RUB", 2), ("RWF", 0),
-    ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2), ("SGD", 2), ("SHP", 2), ("SLE", 2),
-    ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2), ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2),
-    ("TJS", 2), ("TMT", 2), ("TND", 3), ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2),
-    ("UAH", 2), ("UGX", 0), ("USD", 2), ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0),
-    ("WST", 2), ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2),
+    ("AED", 2),
+    ("AFN", 2),
+    ("ALL", 2),
+    ("AMD", 2),
+    ("AOA", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("AWG", 2),
+    ("AZN", 2),
+    ("BAM", 2),
+    ("BBD", 2),
+    ("BDT", 2),
+    ("BHD", 3),
+    ("BIF", 0),
+    ("BMD", 2),
+    ("BND", 2),
+    ("BOB", 2),
+    ("BRL", 2),
+    ("BSD", 2),
+    ("BTN", 2),
+    ("BWP", 2),
+    ("BYN", 2),
+    ("BZD", 2),
+    ("CAD", 2),
+    ("CDF", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CRC", 2),
+    ("CUP", 2),
+    ("CVE", 2),
+    ("CZK", 2),
+    ("DJF", 0),
+    ("DKK", 2),
+    ("DOP", 2),
+    ("DZD", 2),
+    ("EGP", 2),
+    ("ERN", 2),
+    ("ETB", 2),
+    ("EUR", 2),
+    ("FJD", 2),
+    ("FKP", 2),
+    ("GBP", 2),
+    ("GEL", 2),
+    ("GHS", 2),
+    ("GIP", 2),
+    ("GMD", 2),
+    ("GNF", 0),
+    ("GTQ", 2),
+    ("GYD", 2),
+    ("HKD", 2),
+    ("HNL", 2),
+    ("HTG", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("IRR", 2),
+    ("ISK", 0),
+    ("JMD", 2),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KGS", 2),
+    ("KHR", 2),
+    ("KMF", 0),
+    ("KPW", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("KYD", 2),
+    ("KZT", 2),
+    ("LAK", 2),
+    ("LBP", 2),
+    ("LKR", 2),
+    ("LRD", 2),
+    ("LSL", 2),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MDL", 2),
+    ("MGA", 2),
+    ("MKD", 2),
+    ("MMK", 2),
+    ("MNT", 2),
+    ("MOP", 2),
+    ("MRU", 2),
+    ("MUR", 2),
+    ("MVR", 2),
+    ("MWK", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("MZN", 2),
+    ("NAD", 2),
+    ("NGN", 2),
+    ("NIO", 2),
+    ("NOK", 2),
+    ("NPR", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PAB", 2),
+    ("PEN", 2),
+    ("PGK", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("PYG", 0),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("RUB", 2),
+    ("RWF", 0),
+    ("SAR", 2),
+    ("SBD", 2),
+    ("SCR", 2),
+    ("SDG", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("SHP", 2),
+    ("SLE", 2),
+    ("SOS", 2),
+    ("SRD", 2),
+    ("SSP", 2),
+    ("STN", 2),
+    ("SVC", 2),
+    ("SYP", 2),
+    ("SZL", 2),
+    ("THB", 2),
+    ("TJS", 2),
+    ("TMT", 2),
+    ("TND", 3),
+    ("TOP", 2),
+    ("TRY", 2),
+    ("TTD", 2),
+    ("TWD", 2),
+    ("TZS", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("UYU", 2),
+    ("UZS", 2),
+    ("VES", 2),
+    ("VND", 0),
+    ("VUV", 0),
+    ("WST", 2),
+    ("XAF", 0),
+    ("XCD", 2),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("YER", 2),
+    ("ZAR", 2),
+    ("ZMW", 2),
     ("ZWG", 2),
 ];
 
@@ -52,14 +185,20 @@ pub enum MoneyError {
 }
 
 impl Currency {
-    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        exponent: 2,
+    };
 
     pub fn from_code(code: &str) -> Result<Self, MoneyError> {
         let upper = code.trim().to_ascii_uppercase();
         ISO_4217
             .iter()
             .find(|(c, _)| *c == upper)
-            .map(|(c, e)| Currency { code: c.as_bytes().try_into().expect("3 letters"), exponent: *e })
+            .map(|(c, e)| Currency {
+                code: c.as_bytes().try_into().expect("3 letters"),
+                exponent: *e,
+            })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
 
@@ -96,10 +235,10 @@ impl Currency {
         if whole.is_empty() && frac.is_empty() {
             return Err(bad());
         }
-        if frac.len() > self.exponent as usize {
-            if frac.trim_end_matches('0').len() > self.exponent as usize {
-                return Err(MoneyError::TooPrecise(text.to_string(), *self));
-            }
+        if frac.len() > self.exponent as usize
+            && frac.trim_end_matches('0').len() > self.exponent as usize
+        {
+            return Err(MoneyError::TooPrecise(text.to_string(), *self));
         }
         let mut minor: i64 = 0;
         let overflow = || MoneyError::Overflow(text.to_string());
@@ -112,7 +251,10 @@ impl Currency {
                 if !b.is_ascii_digit() {
                     return Err(bad());
                 }
-                minor = minor.checked_mul(10).and_then(|m| m.checked_add(i64::from(b - b'0'))).ok_or_else(overflow)?;
+                minor = minor
+                    .checked_mul(10)
+                    .and_then(|m| m.checked_add(i64::from(b - b'0')))
+                    .ok_or_else(overflow)?;
             }
         }
         let frac_digits = frac.as_bytes();
@@ -122,9 +264,16 @@ impl Currency {
                 Some(_) => return Err(bad()),
                 None => 0,
             };
-            minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or_else(overflow)?;
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(d))
+                .ok_or_else(overflow)?;
         }
-        if frac_digits.iter().skip(self.exponent as usize).any(|b| !b.is_ascii_digit()) {
+        if frac_digits
+            .iter()
+            .skip(self.exponent as usize)
+            .any(|b| !b.is_ascii_digit())
+        {
             return Err(bad());
         }
         Ok(if negative { -minor } else { minor })
@@ -138,7 +287,12 @@ impl Currency {
             return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(u32::from(self.exponent));
-        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = self.exponent as usize)
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / scale,
+            abs % scale,
+            width = self.exponent as usize
+        )
     }
 }
 
@@ -181,14 +335,25 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor.checked_add(other.minor).ok_or_else(|| MoneyError::Overflow(format!("{self} + {other}")))?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or_else(|| MoneyError::Overflow(format!("{self} + {other}")))?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 }
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.currency.format_minor(self.minor), self.currency)
+        write!(
+            f,
+            "{} {}",
+            self.currency.format_minor(self.minor),
+            self.currency
+        )
     }
 }
 
@@ -210,16 +375,25 @@ mod tests {
         assert_eq!(usd("-12.30"), Ok(-1230));
         assert_eq!(usd("(12.30)"), Ok(-1230));
         assert_eq!(usd("1,000,000.00"), Ok(100_000_000));
-        assert_eq!(usd("12.300"), Ok(1230), "trailing zeros past the exponent lose nothing");
+        assert_eq!(
+            usd("12.300"),
+            Ok(1230),
+            "trailing zeros past the exponent lose nothing"
+        );
     }
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for bad in ["", "$", "abc", "12.3.4", "1,23.00", "12,3456", "1 000", "N/A", "12.x"] {
+        for bad in [
+            "", "$", "abc", "12.3.4", "1,23.00", "12,3456", "1 000", "N/A", "12.x",
+        ] {
             assert!(usd(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(matches!(usd("10.005"), Err(MoneyError::TooPrecise(..))));
-        assert!(matches!(usd("99999999999999999999"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(
+            usd("99999999999999999999"),
+            Err(MoneyError::Overflow(_))
+        ));
     }
 
     #[test]
@@ -231,13 +405,26 @@ mod tests {
         assert_eq!(kwd.parse_minor("1.005"), Ok(1005));
         assert_eq!(kwd.format_minor(-1005), "-1.005");
         assert_eq!(Currency::USD.format_minor(7), "0.07");
-        assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Currency::from_code("XYZ"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
     }
 
     #[test]
     fn money_refuses_to_mix_currencies() {
         let eur = Currency::from_code("EUR").unwrap();
-        assert!(Money::new(1, Currency::USD).checked_add(Money::new(1, eur)).is_err());
-        assert_eq!(Money::new(1, Currency::USD).checked_add(Money::new(2, Currency::USD)).unwrap().minor, 3);
+        assert!(
+            Money::new(1, Currency::USD)
+                .checked_add(Money::new(1, eur))
+                .is_err()
+        );
+        assert_eq!(
+            Money::new(1, Currency::USD)
+                .checked_add(Money::new(2, Currency::USD))
+                .unwrap()
+                .minor,
+            3
+        );
     }
 }

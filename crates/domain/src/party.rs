@@ -22,7 +22,13 @@ impl PartyRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [PartyRole::Primary, PartyRole::CoObligor, PartyRole::Guarantor].into_iter().find(|r| r.as_str() == s)
+        [
+            PartyRole::Primary,
+            PartyRole::CoObligor,
+            PartyRole::Guarantor,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -42,7 +48,9 @@ impl PartyKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [PartyKind::Person, PartyKind::Company].into_iter().find(|r| r.as_str() == s)
+        [PartyKind::Person, PartyKind::Company]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 

@@ -40,9 +40,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     metrics::install();
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "recoup is serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -5,7 +5,10 @@ use crate::{Result, StoreError};
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus, Flags, ItemizationBasis, Stage};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Hash};
-use recoup_domain::contact::{Consent, ConsentState, ContactKind, ContactPoint, PhoneType, PostalAddress, Source, Verification};
+use recoup_domain::contact::{
+    Consent, ConsentState, ContactKind, ContactPoint, PhoneType, PostalAddress, Source,
+    Verification,
+};
 use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry, Waterfall};
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
@@ -30,13 +33,17 @@ pub(crate) trait Get {
         self.opt_uuid(col)?.ok_or_else(|| corrupt(col, "NULL"))
     }
     fn opt_date(&self, col: &str) -> Result<Option<Date>> {
-        self.opt_text(col)?.map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e))).transpose()
+        self.opt_text(col)?
+            .map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e)))
+            .transpose()
     }
     fn date(&self, col: &str) -> Result<Date> {
         self.opt_date(col)?.ok_or_else(|| corrupt(col, "NULL"))
     }
     fn hash(&self, col: &str) -> Result<Hash> {
-        self.bytes(col)?.try_into().map_err(|_| corrupt(col, "not 32 bytes"))
+        self.bytes(col)?
+            .try_into()
+            .map_err(|_| corrupt(col, "not 32 bytes"))
     }
     fn parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
         let s = self.text(col)?;
@@ -45,7 +52,9 @@ pub(crate) trait Get {
     fn opt_parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
         match self.opt_text(col)? {
             None => Ok(None),
-            Some(s) => parse(&s).map(Some).ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
+            Some(s) => parse(&s)
+                .map(Some)
+                .ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
         }
     }
 }
@@ -65,13 +74,19 @@ pub(crate) fn currency(s: &str) -> Option<Currency> {
 pub(crate) const TENANT_COLS: &str = "tenant_id, slug, name";
 
 pub(crate) fn tenant(r: &impl Get) -> Result<Tenant> {
-    Ok(Tenant { id: r.uuid("tenant_id")?, slug: r.text("slug")?, name: r.text("name")? })
+    Ok(Tenant {
+        id: r.uuid("tenant_id")?,
+        slug: r.text("slug")?,
+        name: r.text("name")?,
+    })
 }
 
-pub(crate) const CLIENT_COLS: &str = "tenant_id, id, code, name, commission_rate, waterfall, default_currency";
+pub(crate) const CLIENT_COLS: &str =
+    "tenant_id, id, code, name, commission_rate, waterfall, default_currency";
 
 pub(crate) fn client(r: &impl Get) -> Result<Client> {
-    let waterfall: Waterfall = serde_json::from_str(&r.text("waterfall")?).map_err(|e| corrupt("waterfall", e))?;
+    let waterfall: Waterfall =
+        serde_json::from_str(&r.text("waterfall")?).map_err(|e| corrupt("waterfall", e))?;
     Ok(Client {
         id: r.uuid("id")?,
         tenant_id: r.uuid("tenant_id")?,
@@ -100,8 +115,7 @@ pub(crate) fn portfolio(r: &impl Get) -> Result<Portfolio> {
     })
 }
 
-pub(crate) const PLACEMENT_COLS: &str =
-    "tenant_id, id, client_id, portfolio_id, placed_on, file_name, status, rows_read, rows_created, rows_updated, rows_unchanged, rows_rejected";
+pub(crate) const PLACEMENT_COLS: &str = "tenant_id, id, client_id, portfolio_id, placed_on, file_name, status, rows_read, rows_created, rows_updated, rows_unchanged, rows_rejected";
 
 pub(crate) fn placement(r: &impl Get) -> Result<Placement> {
     let n = |c| r.int(c).map(|v| v as u64);
@@ -158,7 +172,13 @@ pub(crate) fn account(r: &impl Get) -> Result<Account> {
 /// Balance columns on the account row, prefixed `bal_` (current) or `rep_` (as the client reported).
 pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
     let g = |c: &str| r.int(&format!("{prefix}{c}"));
-    Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
+    Ok(Amounts {
+        principal: g("principal")?,
+        interest: g("interest")?,
+        fees: g("fees")?,
+        costs: g("costs")?,
+        credit: g("credit")?,
+    })
 }
 
 pub(crate) const PARTY_COLS: &str = "tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language";
@@ -230,7 +250,8 @@ pub(crate) fn ledger_entry(r: &impl Get) -> Result<LedgerEntry> {
     })
 }
 
-pub(crate) const AUDIT_COLS: &str = "tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash";
+pub(crate) const AUDIT_COLS: &str =
+    "tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash";
 
 pub(crate) fn audit_entry(r: &impl Get) -> Result<AuditEntry> {
     Ok(AuditEntry {

@@ -5,7 +5,17 @@ fn audit_verify_fails_naming_the_entry_edited_behind_its_back() {
     let env = Env::sqlite();
     env.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank"]);
     let mapping = lakeshore_mapping();
-    env.ok(&["import", "placements", lakeshore().to_str().unwrap(), "--client", "LSB", "--mapping", mapping.to_str().unwrap(), "--placed-on", "2026-11-02"]);
+    env.ok(&[
+        "import",
+        "placements",
+        lakeshore().to_str().unwrap(),
+        "--client",
+        "LSB",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--placed-on",
+        "2026-11-02",
+    ]);
     assert!(env.ok(&["audit", "verify"]).contains("unbroken"));
 
     let db = rusqlite::Connection::open(env.path("data/recoup.sqlite")).unwrap();
@@ -19,5 +29,8 @@ fn audit_verify_fails_naming_the_entry_edited_behind_its_back() {
     let out = env.run(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("audit entry {seq} (account.placed")), "{err}");
+    assert!(
+        err.contains(&format!("audit entry {seq} (account.placed")),
+        "{err}"
+    );
 }

@@ -22,13 +22,23 @@ pub struct Env {
 
 impl Env {
     pub fn sqlite() -> Env {
-        Env { dir: tempfile::tempdir().unwrap(), database_url: None, tenant: "default".into() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: None,
+            tenant: "default".into(),
+        }
     }
 
     /// On PostgreSQL every test works in a tenant of its own, so tests can share the database.
     pub fn postgres() -> Option<Env> {
-        let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-        let env = Env { dir: tempfile::tempdir().unwrap(), database_url: Some(url), tenant: format!("t{}", uuid::Uuid::now_v7().simple()) };
+        let url = std::env::var("RECOUP_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: Some(url),
+            tenant: format!("t{}", uuid::Uuid::now_v7().simple()),
+        };
         let out = env.run(&["tenant", "add", &env.tenant.clone(), "--name", "Test"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         Some(env)
@@ -46,7 +56,10 @@ impl Env {
 
     pub fn run(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup"));
-        cmd.current_dir(self.dir.path()).env("RECOUP_DATA_DIR", self.path("data")).env("RECOUP_TENANT", &self.tenant).env_remove("RECOUP_DATABASE_URL");
+        cmd.current_dir(self.dir.path())
+            .env("RECOUP_DATA_DIR", self.path("data"))
+            .env("RECOUP_TENANT", &self.tenant)
+            .env_remove("RECOUP_DATABASE_URL");
         if let Some(url) = &self.database_url {
             cmd.env("RECOUP_DATABASE_URL", url);
         }
@@ -70,7 +83,11 @@ pub fn text(b: &[u8]) -> String {
 pub fn count(summary: &str, label: &str) -> u64 {
     summary
         .lines()
-        .find_map(|l| l.trim().strip_prefix(label).map(|rest| rest.trim().split_whitespace().next().unwrap_or("").to_string()))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(label)
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
         .unwrap_or_else(|| panic!("no {label:?} in:\n{summary}"))
         .parse()
         .unwrap()
