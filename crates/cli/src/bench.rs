@@ -44,18 +44,9 @@ pub async fn run(_db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     let file = dir.join("bench-placement.csv");
 
     let t = Instant::now();
-    synth::write_csv(
-        BufWriter::new(File::create(&file)?),
-        rows,
-        42,
-        "BENCH-",
-        today,
-    )?;
+    synth::write_csv(BufWriter::new(File::create(&file)?), rows, 42, "BENCH-", today)?;
     let size_mb = file.metadata()?.len() as f64 / 1e6;
-    println!(
-        "generated {rows} rows ({size_mb:.0} MB) in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    println!("generated {rows} rows ({size_mb:.0} MB) in {:.1} s", t.elapsed().as_secs_f64());
 
     let (elapsed, peak_mb) = import_with_recoup(&dir.join("recoup.sqlite"), &file, today).await?;
     let limit = bare_limit(&dir.join("limit.sqlite"), &file, today).await?;
@@ -64,37 +55,20 @@ pub async fn run(_db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     let limit_rate = rows as f64 / limit.as_secs_f64();
     let ratio = elapsed.as_secs_f64() / limit.as_secs_f64();
     let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
-    println!(
-        "recoup import : {:>8.2} s  {:>10.0} rows/s  peak RSS {peak_mb:.0} MB",
-        elapsed.as_secs_f64(),
-        rate
-    );
+    println!("recoup import : {:>8.2} s  {:>10.0} rows/s  peak RSS {peak_mb:.0} MB", elapsed.as_secs_f64(), rate);
     println!(
         "bare inserts  : {:>8.2} s  {:>10.0} rows/s  (the limit: same rows, same statements, one transaction)",
         limit.as_secs_f64(),
         limit_rate
     );
-    println!(
-        "ratio recoup/limit {ratio:.2} (target <= {TARGET_RATIO}: {})",
-        verdict(ratio <= TARGET_RATIO)
-    );
-    println!(
-        "rate {rate:.0} rows/s (target >= {TARGET_ROWS_PER_SEC}: {})",
-        verdict(rate >= TARGET_ROWS_PER_SEC)
-    );
-    println!(
-        "peak RSS {peak_mb:.0} MB (target <= {TARGET_RSS_MB}: {})",
-        verdict(peak_mb <= TARGET_RSS_MB)
-    );
+    println!("ratio recoup/limit {ratio:.2} (target <= {TARGET_RATIO}: {})", verdict(ratio <= TARGET_RATIO));
+    println!("rate {rate:.0} rows/s (target >= {TARGET_ROWS_PER_SEC}: {})", verdict(rate >= TARGET_ROWS_PER_SEC));
+    println!("peak RSS {peak_mb:.0} MB (target <= {TARGET_RSS_MB}: {})", verdict(peak_mb <= TARGET_RSS_MB));
     Ok(())
 }
 
 fn org(tenant_id: Uuid) -> (Tenant, Client, Portfolio) {
-    let tenant = Tenant {
-        id: tenant_id,
-        slug: "bench".into(),
-        name: "Bench".into(),
-    };
+    let tenant = Tenant { id: tenant_id, slug: "bench".into(), name: "Bench".into() };
     let client = Client {
         id: Uuid::now_v7(),
         tenant_id,
@@ -104,14 +78,8 @@ fn org(tenant_id: Uuid) -> (Tenant, Client, Portfolio) {
         waterfall: Waterfall::default(),
         default_currency: Currency::USD,
     };
-    let portfolio = Portfolio {
-        id: Uuid::now_v7(),
-        tenant_id,
-        client_id: client.id,
-        code: "default".into(),
-        name: "Default".into(),
-        product: None,
-    };
+    let portfolio =
+        Portfolio { id: Uuid::now_v7(), tenant_id, client_id: client.id, code: "default".into(), name: "Default".into(), product: None };
     (tenant, client, portfolio)
 }
 
@@ -122,29 +90,16 @@ async fn import_with_recoup(db: &Path, file: &Path, today: Date) -> Result<(Dura
     let actor = Actor::new("bench");
     store.create_client(&client, &actor).await?;
     store.create_portfolio(&portfolio, &actor).await?;
-    let req = ImportRequest {
-        tenant_id: tenant.id,
-        client,
-        portfolio,
-        file_name: "bench.csv".into(),
-        placed_on: today,
-        dry_run: false,
-        actor,
-    };
+    let req =
+        ImportRequest { tenant_id: tenant.id, client, portfolio, file_name: "bench.csv".into(), placed_on: today, dry_run: false, actor };
     reset_peak_rss();
     let t = Instant::now();
     let mapping = Mapping::standard();
     let ctx = req.context();
     let reader = PlacementReader::open(file, &mapping, ctx.clone())?;
-    let summary =
-        recoup_server::import::run::<_, std::io::Sink>(store, reader, ctx, None, req, |_| {})
-            .await?;
+    let summary = recoup_server::import::run::<_, std::io::Sink>(store, reader, ctx, None, req, |_| {}).await?;
     let elapsed = t.elapsed();
-    anyhow::ensure!(
-        summary.counts.rejected == 0,
-        "the generated file had {} rejects",
-        summary.counts.rejected
-    );
+    anyhow::ensure!(summary.counts.rejected == 0, "the generated file had {} rejects", summary.counts.rejected);
     Ok((elapsed, peak_rss_mb()))
 }
 
@@ -176,8 +131,7 @@ async fn bare_limit(db: &Path, file: &Path, today: Date) -> Result<Duration> {
     tokio::task::spawn_blocking(move || -> Result<Duration> {
         let mut conn = recoup_store::sqlite::connect(&db)?;
         let tx = conn.transaction()?;
-        let mut reader =
-            PlacementReader::new(File::open(&file)?, Format::Csv, &Mapping::standard(), ctx)?;
+        let mut reader = PlacementReader::new(File::open(&file)?, Format::Csv, &Mapping::standard(), ctx)?;
         let mut timed = Duration::ZERO;
         let mut seq = 0;
         loop {

@@ -28,14 +28,7 @@ struct DemoPortfolio {
 }
 
 const PORTFOLIOS: &[DemoPortfolio] = &[
-    DemoPortfolio {
-        client: "LSB",
-        code: "CARDS",
-        name: "Credit cards",
-        product: "credit card",
-        rows: 1_600,
-        placed_on: date(2026, 5, 4),
-    },
+    DemoPortfolio { client: "LSB", code: "CARDS", name: "Credit cards", product: "credit card", rows: 1_600, placed_on: date(2026, 5, 4) },
     DemoPortfolio {
         client: "LSB",
         code: "LOANS",
@@ -52,14 +45,7 @@ const PORTFOLIOS: &[DemoPortfolio] = &[
         rows: 1_300,
         placed_on: date(2026, 6, 1),
     },
-    DemoPortfolio {
-        client: "NWU",
-        code: "FINAL",
-        name: "Final bills",
-        product: "utility",
-        rows: 1_200,
-        placed_on: date(2026, 9, 7),
-    },
+    DemoPortfolio { client: "NWU", code: "FINAL", name: "Final bills", product: "utility", rows: 1_200, placed_on: date(2026, 9, 7) },
 ];
 
 fn clients(tenant_id: Uuid) -> Vec<Client> {
@@ -73,13 +59,8 @@ fn clients(tenant_id: Uuid) -> Vec<Client> {
         default_currency: Currency::USD,
     };
     // The hospital's contracts apply payments to principal first; the others use the default.
-    let principal_first = Waterfall::try_from(vec![
-        Component::Principal,
-        Component::Interest,
-        Component::Fees,
-        Component::Costs,
-    ])
-    .expect("a waterfall");
+    let principal_first =
+        Waterfall::try_from(vec![Component::Principal, Component::Interest, Component::Fees, Component::Costs]).expect("a waterfall");
     vec![
         client("LSB", "Lakeshore Bank", "0.25", Waterfall::default()),
         client("MHS", "Mercy Health System", "0.30", principal_first),
@@ -94,11 +75,7 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         println!("demo data already present: {n} accounts in tenant {TENANT}");
         return Ok(());
     }
-    let tenant = Tenant {
-        id: Uuid::now_v7(),
-        slug: TENANT.into(),
-        name: "Demo Recovery Agency".into(),
-    };
+    let tenant = Tenant { id: Uuid::now_v7(), slug: TENANT.into(), name: "Demo Recovery Agency".into() };
     store.create_tenant(&tenant).await?;
     let actor = Actor::new("demo");
     let clients = clients(tenant.id);
@@ -107,11 +84,7 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
     }
     let tmp = tempfile::tempdir()?;
     for (i, p) in PORTFOLIOS.iter().enumerate() {
-        let client = clients
-            .iter()
-            .find(|c| c.code == p.client)
-            .expect("a demo client")
-            .clone();
+        let client = clients.iter().find(|c| c.code == p.client).expect("a demo client").clone();
         let portfolio = Portfolio {
             id: Uuid::now_v7(),
             tenant_id: tenant.id,
@@ -140,25 +113,11 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         };
         let ctx = req.context();
         let reader = PlacementReader::open(&file, &Mapping::standard(), ctx.clone())?;
-        let s = recoup_server::import::run::<_, std::io::Sink>(
-            store.clone(),
-            reader,
-            ctx,
-            None,
-            req,
-            |_| {},
-        )
-        .await?;
-        println!(
-            "placed {} accounts for {} / {} on {}",
-            s.counts.created, p.client, p.code, p.placed_on
-        );
+        let s = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await?;
+        println!("placed {} accounts for {} / {} on {}", s.counts.created, p.client, p.code, p.placed_on);
     }
     let paid = payments(store.as_ref(), &tenant, &actor).await?;
-    println!(
-        "posted {} payments ({} reversed, {} accounts paid in full)",
-        paid.posted, paid.reversed, paid.paid_in_full
-    );
+    println!("posted {} payments ({} reversed, {} accounts paid in full)", paid.posted, paid.reversed, paid.paid_in_full);
     Ok(())
 }
 
@@ -187,19 +146,12 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             let placed_on = match placed.get(&a.placement_id) {
                 Some(d) => *d,
                 None => {
-                    let d = store
-                        .placement(tenant.id, a.placement_id)
-                        .await?
-                        .map(|p| p.placed_on)
-                        .unwrap_or(date(2026, 5, 4));
+                    let d = store.placement(tenant.id, a.placement_id).await?.map(|p| p.placed_on).unwrap_or(date(2026, 5, 4));
                     placed.insert(a.placement_id, d);
                     d
                 }
             };
-            let mut day = placed_on
-                .max(a.charged_off_on.unwrap_or(placed_on))
-                .checked_add(jiff::Span::new().days(20))
-                .unwrap_or(placed_on);
+            let mut day = placed_on.max(a.charged_off_on.unwrap_or(placed_on)).checked_add(jiff::Span::new().days(20)).unwrap_or(placed_on);
             let owed = store.balance(tenant.id, a.id).await?.owed();
             if rng.u8(0..100) < 6 {
                 store
@@ -212,15 +164,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
                         actor,
                     )
                     .await?;
-                store
-                    .change_status(
-                        tenant.id,
-                        a.id,
-                        AccountStatus::PaidInFull,
-                        "balance paid",
-                        actor,
-                    )
-                    .await?;
+                store.change_status(tenant.id, a.id, AccountStatus::PaidInFull, "balance paid", actor).await?;
                 paid.posted += 1;
                 paid.paid_in_full += 1;
                 continue;
@@ -228,30 +172,10 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             for _ in 0..rng.u8(1..4) {
                 let amount = (owed * i64::from(rng.u8(5..25)) / 100).max(1_000);
                 let when = day.min(date(2026, 11, 20));
-                let e = store
-                    .post(
-                        tenant.id,
-                        a.id,
-                        Posting::Payment {
-                            amount_minor: amount,
-                        },
-                        when,
-                        "ACH payment",
-                        actor,
-                    )
-                    .await?;
+                let e = store.post(tenant.id, a.id, Posting::Payment { amount_minor: amount }, when, "ACH payment", actor).await?;
                 paid.posted += 1;
                 if rng.u8(0..100) < 5 {
-                    store
-                        .post(
-                            tenant.id,
-                            a.id,
-                            Posting::Reversal { payment_id: e.id },
-                            when,
-                            "NSF: returned by the bank",
-                            actor,
-                        )
-                        .await?;
+                    store.post(tenant.id, a.id, Posting::Reversal { payment_id: e.id }, when, "NSF: returned by the bank", actor).await?;
                     paid.reversed += 1;
                 }
                 day = day.checked_add(jiff::Span::new().days(30)).unwrap_or(day);

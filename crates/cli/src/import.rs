@@ -64,30 +64,17 @@ impl<R: Read> Read for Counting<R> {
 }
 
 pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Placements {
-        file,
-        client,
-        portfolio,
-        mapping,
-        format,
-        rejects,
-        placed_on,
-        dry_run,
-    } = cmd;
+    let ImportCommand::Placements { file, client, portfolio, mapping, format, rejects, placed_on, dry_run } = cmd;
     let store = store::open(db).await?;
     let tenant = store::tenant(store.as_ref(), &db.tenant).await?;
     let client = find_client(store.as_ref(), &tenant, &client).await?;
     let (portfolio, new_portfolio) = find_portfolio(store.as_ref(), &client, &portfolio).await?;
     let mapping = match &mapping {
-        Some(p) => {
-            Mapping::from_file(p).with_context(|| format!("reading mapping {}", p.display()))?
-        }
+        Some(p) => Mapping::from_file(p).with_context(|| format!("reading mapping {}", p.display()))?,
         None => Mapping::standard(),
     };
     let format = match format {
-        Some(f) => {
-            Format::parse(&f).with_context(|| format!("unknown format {f:?}: use csv or jsonl"))?
-        }
+        Some(f) => Format::parse(&f).with_context(|| format!("unknown format {f:?}: use csv or jsonl"))?,
         None => Format::from_path(&file),
     };
     let placed_on = placed_on.unwrap_or_else(|| jiff::Zoned::now().date());
@@ -95,30 +82,21 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
         tenant_id: tenant.id,
         client,
         portfolio,
-        file_name: file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         placed_on,
         dry_run,
         actor: cli_actor(),
     };
     let open = || File::open(&file).with_context(|| format!("opening {}", file.display()));
-    let duplicates = find_duplicate_refs(open()?, format, &mapping)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let duplicates = find_duplicate_refs(open()?, format, &mapping).with_context(|| format!("reading {}", file.display()))?;
     let size = open()?.metadata()?.len();
     let progress = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template(
-            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})")
+            .expect("a valid template")
+            .progress_chars("=> "),
     );
     let read_bytes = Arc::new(AtomicU64::new(0));
-    let input = Counting {
-        inner: open()?,
-        read: read_bytes.clone(),
-    };
+    let input = Counting { inner: open()?, read: read_bytes.clone() };
     let ctx = req.context();
     let reader = PlacementReader::new(input, format, &mapping, ctx.clone())
         .with_context(|| format!("reading {}", file.display()))?
@@ -128,10 +106,7 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
     }
     let rejects_path = rejects.unwrap_or_else(|| default_rejects_path(&file));
     let writer = RejectWriter::new(
-        BufWriter::new(
-            File::create(&rejects_path)
-                .with_context(|| format!("creating {}", rejects_path.display()))?,
-        ),
+        BufWriter::new(File::create(&rejects_path).with_context(|| format!("creating {}", rejects_path.display()))?),
         format,
         reader.header(),
     );
@@ -140,41 +115,21 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
         bar.set_position(read_bytes.load(Ordering::Relaxed));
         bar.set_message(format!("{rows} rows"));
     };
-    let result = recoup_server::import::run(
-        store.clone(),
-        reader,
-        ctx,
-        Some(writer),
-        req.clone(),
-        on_progress,
-    )
-    .await;
+    let result = recoup_server::import::run(store.clone(), reader, ctx, Some(writer), req.clone(), on_progress).await;
     progress.finish_and_clear();
     let summary = result?;
     let kept_rejects = summary.counts.rejected > summary.refusals.len() as u64;
     if !kept_rejects {
         let _ = std::fs::remove_file(&rejects_path);
     }
-    print_summary(
-        &file,
-        &req,
-        &summary,
-        kept_rejects.then_some(rejects_path.as_path()),
-    );
+    print_summary(&file, &req, &summary, kept_rejects.then_some(rejects_path.as_path()));
     Ok(ExitCode::SUCCESS)
 }
 
 /// The named portfolio, and whether it still has to be created: `default` is made for the
 /// client on its first import, once the file has been found readable.
-async fn find_portfolio(
-    store: &dyn Store,
-    client: &Client,
-    code: &str,
-) -> Result<(Portfolio, bool)> {
-    if let Some(p) = store
-        .portfolio_by_code(client.tenant_id, client.id, code)
-        .await?
-    {
+async fn find_portfolio(store: &dyn Store, client: &Client, code: &str) -> Result<(Portfolio, bool)> {
+    if let Some(p) = store.portfolio_by_code(client.tenant_id, client.id, code).await? {
         return Ok((p, false));
     }
     if code != "default" {
@@ -196,32 +151,20 @@ async fn find_portfolio(
 }
 
 fn default_rejects_path(file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "placement".into());
-    let ext = file
-        .extension()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "csv".into());
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "placement".into());
+    let ext = file.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "csv".into());
     file.with_file_name(format!("{stem}.rejects.{ext}"))
 }
 
 fn print_summary(file: &Path, req: &ImportRequest, s: &ImportSummary, rejects: Option<&Path>) {
     let n = &s.counts;
     match s.placement_id {
-        Some(id) => println!(
-            "Imported {} for client {} / portfolio {} as placement {id}",
-            file.display(),
-            req.client.code,
-            req.portfolio.code
-        ),
-        None => println!(
-            "Dry run of {} for client {} / portfolio {}: nothing was written",
-            file.display(),
-            req.client.code,
-            req.portfolio.code
-        ),
+        Some(id) => {
+            println!("Imported {} for client {} / portfolio {} as placement {id}", file.display(), req.client.code, req.portfolio.code)
+        }
+        None => {
+            println!("Dry run of {} for client {} / portfolio {}: nothing was written", file.display(), req.client.code, req.portfolio.code)
+        }
     }
     println!("  rows read   {:>9}", n.read);
     if s.placement_id.is_some() {
@@ -230,18 +173,11 @@ fn print_summary(file: &Path, req: &ImportRequest, s: &ImportSummary, rejects: O
         println!("  unchanged   {:>9}", n.unchanged);
     } else {
         println!("  new         {:>9}", n.created);
-        println!(
-            "  known       {:>9}  (would be updated, or left unchanged if identical)",
-            n.updated
-        );
+        println!("  known       {:>9}  (would be updated, or left unchanged if identical)", n.updated);
     }
     println!("  rejected    {:>9}", n.rejected);
     for r in &s.sample_rejects {
-        let column = r
-            .column
-            .as_deref()
-            .map(|c| format!(", column {c:?}"))
-            .unwrap_or_default();
+        let column = r.column.as_deref().map(|c| format!(", column {c:?}")).unwrap_or_default();
         eprintln!("line {}{column}: {}", r.line, r.reason);
     }
     let shown = s.sample_rejects.len() as u64;
@@ -250,15 +186,9 @@ fn print_summary(file: &Path, req: &ImportRequest, s: &ImportSummary, rejects: O
         eprintln!("... and {} more", file_rejects - shown);
     }
     for r in &s.refusals {
-        eprintln!(
-            "line {} (account {}): refused by the stored account: {}",
-            r.line, r.external_ref, r.reason
-        );
+        eprintln!("line {} (account {}): refused by the stored account: {}", r.line, r.external_ref, r.reason);
     }
     if let Some(path) = rejects {
-        println!(
-            "Rejected rows are in {}: fix them there and import that file again.",
-            path.display()
-        );
+        println!("Rejected rows are in {}: fix them there and import that file again.", path.display());
     }
 }

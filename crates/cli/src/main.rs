@@ -13,11 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "recoup",
-    version,
-    about = "Debt collection and receivables recovery"
-)]
+#[command(name = "recoup", version, about = "Debt collection and receivables recovery")]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
@@ -32,12 +28,7 @@ pub struct DbArgs {
     #[arg(long, global = true, env = "RECOUP_DATABASE_URL")]
     database_url: Option<String>,
     /// Directory holding the SQLite database (and later uploaded documents).
-    #[arg(
-        long,
-        global = true,
-        env = "RECOUP_DATA_DIR",
-        default_value = "recoup-data"
-    )]
+    #[arg(long, global = true, env = "RECOUP_DATA_DIR", default_value = "recoup-data")]
     data_dir: PathBuf,
     /// The tenant to act on (a single-organization install uses `default`).
     #[arg(long, global = true, env = "RECOUP_TENANT", default_value = "default")]
@@ -90,17 +81,11 @@ enum AuditCommand {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RECOUP_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RECOUP_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -116,36 +101,20 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Migrate => {
             let store = store::open(&cli.db).await?;
             let applied = store.migrate().await?;
-            println!(
-                "{} database is up to date ({} migrations applied now)",
-                store::describe(&cli.db),
-                applied.len()
-            );
+            println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
         }
         Command::Serve { bind } => {
             let store = store::open(&cli.db).await?;
             serve(store, bind).await?;
         }
-        Command::Demo {
-            port,
-            demo_dir,
-            no_serve,
-        } => {
-            let db = DbArgs {
-                data_dir: demo_dir,
-                tenant: demo::TENANT.into(),
-                ..cli.db
-            };
+        Command::Demo { port, demo_dir, no_serve } => {
+            let db = DbArgs { data_dir: demo_dir, tenant: demo::TENANT.into(), ..cli.db };
             let store = store::open(&db).await?;
             demo::ensure(store.clone()).await?;
             if !no_serve {
                 let bind = SocketAddr::from(([127, 0, 0, 1], port));
-                println!(
-                    "recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)"
-                );
-                println!(
-                    "the console, portal and API arrive with the next issues; press Ctrl-C to stop"
-                );
+                println!("recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)");
+                println!("the console, portal and API arrive with the next issues; press Ctrl-C to stop");
                 serve(store, bind).await?;
             }
         }
@@ -157,10 +126,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let store = store::open(&cli.db).await?;
             let tenant = store::tenant(store.as_ref(), &cli.db.tenant).await?;
             match recoup_store::verify_audit(store.as_ref(), tenant.id).await? {
-                Ok(n) => println!(
-                    "audit chain of tenant {} verified: {n} entries, unbroken",
-                    tenant.slug
-                ),
+                Ok(n) => println!("audit chain of tenant {} verified: {n} entries, unbroken", tenant.slug),
                 Err(broken) => {
                     eprintln!("audit chain of tenant {} is BROKEN: {broken}", tenant.slug);
                     return Ok(ExitCode::from(2));
@@ -173,9 +139,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
 }
 
 async fn serve(store: std::sync::Arc<dyn recoup_store::Store>, bind: SocketAddr) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -59,22 +59,14 @@ pub enum PortfolioCommand {
 }
 
 pub fn cli_actor() -> Actor {
-    Actor::new(format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    ))
+    Actor::new(format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())))
 }
 
 pub async fn tenant(db: &DbArgs, cmd: TenantCommand) -> Result<()> {
     let s = store::open(db).await?;
     match cmd {
         TenantCommand::Add { slug, name } => {
-            s.create_tenant(&Tenant {
-                id: Uuid::now_v7(),
-                slug: slug.clone(),
-                name,
-            })
-            .await?;
+            s.create_tenant(&Tenant { id: Uuid::now_v7(), slug: slug.clone(), name }).await?;
             println!("tenant {slug} created");
         }
         TenantCommand::List => {
@@ -89,18 +81,13 @@ pub async fn tenant(db: &DbArgs, cmd: TenantCommand) -> Result<()> {
 pub fn parse_waterfall(text: &str) -> Result<Waterfall> {
     let parts = text
         .split(',')
-        .map(|p| {
-            Component::parse(p)
-                .with_context(|| format!("{p:?} is not one of principal, interest, fees, costs"))
-        })
+        .map(|p| Component::parse(p).with_context(|| format!("{p:?} is not one of principal, interest, fees, costs")))
         .collect::<Result<Vec<_>>>()?;
     Waterfall::try_from(parts).map_err(|e| anyhow::anyhow!("waterfall {text:?}: {e}"))
 }
 
 pub fn parse_commission(text: &str) -> Result<Decimal> {
-    let rate: Decimal = text
-        .parse()
-        .with_context(|| format!("commission {text:?} is not a decimal number"))?;
+    let rate: Decimal = text.parse().with_context(|| format!("commission {text:?} is not a decimal number"))?;
     if rate < Decimal::ZERO || rate > Decimal::ONE {
         bail!("commission {text} must be a fraction between 0 and 1 (0.25 for 25 %)");
     }
@@ -111,24 +98,14 @@ pub async fn client(db: &DbArgs, cmd: ClientCommand) -> Result<()> {
     let s = store::open(db).await?;
     let t = store::tenant(s.as_ref(), &db.tenant).await?;
     match cmd {
-        ClientCommand::Add {
-            code,
-            name,
-            commission,
-            currency,
-            waterfall,
-        } => {
+        ClientCommand::Add { code, name, commission, currency, waterfall } => {
             let client = Client {
                 id: Uuid::now_v7(),
                 tenant_id: t.id,
                 code: code.clone(),
                 name,
                 commission_rate: parse_commission(&commission)?,
-                waterfall: waterfall
-                    .as_deref()
-                    .map(parse_waterfall)
-                    .transpose()?
-                    .unwrap_or_default(),
+                waterfall: waterfall.as_deref().map(parse_waterfall).transpose()?.unwrap_or_default(),
                 default_currency: Currency::from_code(&currency)?,
             };
             s.create_client(&client, &cli_actor()).await?;
@@ -137,53 +114,27 @@ pub async fn client(db: &DbArgs, cmd: ClientCommand) -> Result<()> {
         ClientCommand::List => {
             for c in s.list_clients(t.id).await? {
                 let order: Vec<&str> = c.waterfall.order().iter().map(|c| c.as_str()).collect();
-                println!(
-                    "{}\t{}\tcommission {}\t{}\t{}",
-                    c.code,
-                    c.name,
-                    c.commission_rate,
-                    c.default_currency,
-                    order.join(",")
-                );
+                println!("{}\t{}\tcommission {}\t{}\t{}", c.code, c.name, c.commission_rate, c.default_currency, order.join(","));
             }
         }
     }
     Ok(())
 }
 
-pub async fn find_client(
-    s: &dyn recoup_store::Store,
-    tenant: &Tenant,
-    code: &str,
-) -> Result<Client> {
-    s.client_by_code(tenant.id, code).await?.with_context(|| {
-        format!(
-            "tenant {} has no client {code:?}; add it with `recoup client add {code} --name ...`",
-            tenant.slug
-        )
-    })
+pub async fn find_client(s: &dyn recoup_store::Store, tenant: &Tenant, code: &str) -> Result<Client> {
+    s.client_by_code(tenant.id, code)
+        .await?
+        .with_context(|| format!("tenant {} has no client {code:?}; add it with `recoup client add {code} --name ...`", tenant.slug))
 }
 
 pub async fn portfolio(db: &DbArgs, cmd: PortfolioCommand) -> Result<()> {
     let s = store::open(db).await?;
     let t = store::tenant(s.as_ref(), &db.tenant).await?;
     match cmd {
-        PortfolioCommand::Add {
-            code,
-            client,
-            name,
-            product,
-        } => {
+        PortfolioCommand::Add { code, client, name, product } => {
             let c = find_client(s.as_ref(), &t, &client).await?;
             s.create_portfolio(
-                &Portfolio {
-                    id: Uuid::now_v7(),
-                    tenant_id: t.id,
-                    client_id: c.id,
-                    code: code.clone(),
-                    name,
-                    product,
-                },
+                &Portfolio { id: Uuid::now_v7(), tenant_id: t.id, client_id: c.id, code: code.clone(), name, product },
                 &cli_actor(),
             )
             .await?;

@@ -23,9 +23,7 @@ pub async fn open(db: &DbArgs) -> Result<Arc<dyn Store>> {
         Some(url) => url.clone(),
         None => sqlite_path(db).display().to_string(),
     };
-    recoup_store::open(&url)
-        .await
-        .with_context(|| format!("opening the {} database", describe(db)))
+    recoup_store::open(&url).await.with_context(|| format!("opening the {} database", describe(db)))
 }
 
 /// The tenant named on the command line. `default` is created on first use, so a
@@ -37,11 +35,7 @@ pub async fn tenant(store: &dyn Store, slug: &str) -> Result<Tenant> {
     if slug != "default" {
         bail!("there is no tenant {slug:?}; create it with `recoup tenant add {slug} --name ...`");
     }
-    let t = Tenant {
-        id: Uuid::now_v7(),
-        slug: slug.to_string(),
-        name: "Default".to_string(),
-    };
+    let t = Tenant { id: Uuid::now_v7(), slug: slug.to_string(), name: "Default".to_string() };
     store.create_tenant(&t).await?;
     Ok(t)
 }

@@ -32,13 +32,7 @@ pub struct TransitionError {
 }
 
 impl AccountStatus {
-    pub const ALL: [AccountStatus; 5] = [
-        Self::Active,
-        Self::PaidInFull,
-        Self::Settled,
-        Self::Closed,
-        Self::Recalled,
-    ];
+    pub const ALL: [AccountStatus; 5] = [Self::Active, Self::PaidInFull, Self::Settled, Self::Closed, Self::Recalled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,22 +54,11 @@ impl AccountStatus {
     /// closed state directly: it must be reopened first, so the history shows why.
     pub fn can_become(self, to: AccountStatus) -> bool {
         use AccountStatus::*;
-        matches!(
-            (self, to),
-            (Active, PaidInFull | Settled | Closed | Recalled)
-                | (PaidInFull | Settled | Closed | Recalled, Active)
-        )
+        matches!((self, to), (Active, PaidInFull | Settled | Closed | Recalled) | (PaidInFull | Settled | Closed | Recalled, Active))
     }
 
     pub fn transition(self, to: AccountStatus) -> Result<AccountStatus, TransitionError> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(TransitionError {
-                from: self.as_str(),
-                to: to.as_str(),
-            })
-        }
+        if self.can_become(to) { Ok(to) } else { Err(TransitionError { from: self.as_str(), to: to.as_str() }) }
     }
 
     pub fn is_open(self) -> bool {
@@ -102,9 +85,7 @@ impl Stage {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Stage::Early, Stage::Late, Stage::Legal]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Stage::Early, Stage::Late, Stage::Legal].into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -165,21 +146,13 @@ impl Flags {
     }
 
     pub fn to_text(&self) -> String {
-        self.0
-            .iter()
-            .map(|f| f.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.0.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
     }
 
     /// Parses the text form; returns the first unknown word as the error.
     pub fn parse(text: &str) -> Result<Flags, String> {
         let mut set = BTreeSet::new();
-        for word in text
-            .split([',', ';', '|'])
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-        {
+        for word in text.split([',', ';', '|']).map(str::trim).filter(|w| !w.is_empty()) {
             set.insert(Flag::parse(&word.to_ascii_lowercase()).ok_or_else(|| word.to_string())?);
         }
         Ok(Flags(set))
@@ -210,15 +183,7 @@ impl ItemizationBasis {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::LastStatement,
-            Self::ChargeOff,
-            Self::LastPayment,
-            Self::Transaction,
-            Self::Judgment,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        [Self::LastStatement, Self::ChargeOff, Self::LastPayment, Self::Transaction, Self::Judgment].into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -285,20 +250,13 @@ impl Account {
             if let Some(d) = d
                 && *d < opened
             {
-                return fault(
-                    field,
-                    format!("{d} is before the account was opened on {opened}"),
-                );
+                return fault(field, format!("{d} is before the account was opened on {opened}"));
             }
         }
-        if let (Some(delinquent), Some(charged_off)) =
-            (self.first_delinquency_on, self.charged_off_on)
+        if let (Some(delinquent), Some(charged_off)) = (self.first_delinquency_on, self.charged_off_on)
             && charged_off < delinquent
         {
-            return fault(
-                "charged_off_on",
-                format!("{charged_off} is before first delinquency on {delinquent}"),
-            );
+            return fault("charged_off_on", format!("{charged_off} is before first delinquency on {delinquent}"));
         }
         Ok(())
     }
@@ -328,10 +286,7 @@ mod tests {
                 assert_eq!(from.transition(to).is_ok(), expected);
             }
         }
-        assert_eq!(
-            PaidInFull.transition(Settled).unwrap_err().to_string(),
-            "an account cannot go from paid_in_full to settled"
-        );
+        assert_eq!(PaidInFull.transition(Settled).unwrap_err().to_string(), "an account cannot go from paid_in_full to settled");
     }
 
     #[test]
@@ -377,10 +332,7 @@ mod tests {
         assert_eq!(account().check_dates(today), Ok(()));
         let mut a = account();
         a.first_delinquency_on = Some(jiff::civil::date(2019, 12, 31));
-        assert_eq!(
-            a.check_dates(today).unwrap_err().field,
-            "first_delinquency_on"
-        );
+        assert_eq!(a.check_dates(today).unwrap_err().field, "first_delinquency_on");
         let mut a = account();
         a.charged_off_on = Some(jiff::civil::date(2021, 2, 28));
         assert_eq!(a.check_dates(today).unwrap_err().field, "charged_off_on");

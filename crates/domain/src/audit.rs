@@ -45,8 +45,7 @@ fn put_str(buf: &mut Vec<u8>, s: &str) {
 /// The bytes an entry's hash covers (besides the previous hash): a version tag, then every field
 /// in a fixed order, strings length-prefixed so no two entries encode alike.
 pub fn canonical_bytes(tenant_id: Uuid, seq: i64, at_micros: i64, e: &AuditEvent) -> Vec<u8> {
-    let mut buf =
-        Vec::with_capacity(96 + e.actor.len() + e.action.len() + e.entity.len() + e.data.len());
+    let mut buf = Vec::with_capacity(96 + e.actor.len() + e.action.len() + e.entity.len() + e.data.len());
     buf.extend_from_slice(b"recoup-audit-v1\0");
     buf.extend_from_slice(tenant_id.as_bytes());
     buf.extend_from_slice(&seq.to_be_bytes());
@@ -80,14 +79,7 @@ impl Chainer {
     pub fn link(&mut self, at_micros: i64, event: AuditEvent) -> AuditEntry {
         let seq = self.seq + 1;
         let hash = chain_hash(&self.head, self.tenant_id, seq, at_micros, &event);
-        let entry = AuditEntry {
-            tenant_id: self.tenant_id,
-            seq,
-            at_micros,
-            event,
-            prev_hash: self.head,
-            hash,
-        };
+        let entry = AuditEntry { tenant_id: self.tenant_id, seq, at_micros, event, prev_hash: self.head, hash };
         self.seq = seq;
         self.head = hash;
         entry
@@ -99,15 +91,8 @@ pub enum ChainBreak {
     #[error(
         "audit entry {seq} ({action} on {entity} {entity_id}): its hash does not match its content; it was changed after it was written"
     )]
-    Altered {
-        seq: i64,
-        action: String,
-        entity: String,
-        entity_id: Uuid,
-    },
-    #[error(
-        "audit entry {seq}: it does not follow entry {expected_prev_seq}; an entry was removed, inserted or reordered"
-    )]
+    Altered { seq: i64, action: String, entity: String, entity_id: Uuid },
+    #[error("audit entry {seq}: it does not follow entry {expected_prev_seq}; an entry was removed, inserted or reordered")]
     Broken { seq: i64, expected_prev_seq: i64 },
 }
 
@@ -121,30 +106,18 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier {
-            prev: GENESIS,
-            prev_seq: 0,
-            count: 0,
-        }
+        Verifier { prev: GENESIS, prev_seq: 0, count: 0 }
     }
 }
 
 impl Verifier {
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.prev_seq + 1 || e.prev_hash != self.prev {
-            return Err(ChainBreak::Broken {
-                seq: e.seq,
-                expected_prev_seq: self.prev_seq,
-            });
+            return Err(ChainBreak::Broken { seq: e.seq, expected_prev_seq: self.prev_seq });
         }
         if chain_hash(&self.prev, e.tenant_id, e.seq, e.at_micros, &e.event) != e.hash {
             let ev = &e.event;
-            return Err(ChainBreak::Altered {
-                seq: e.seq,
-                action: ev.action.clone(),
-                entity: ev.entity.clone(),
-                entity_id: ev.entity_id,
-            });
+            return Err(ChainBreak::Altered { seq: e.seq, action: ev.action.clone(), entity: ev.entity.clone(), entity_id: ev.entity_id });
         }
         self.prev = e.hash;
         self.prev_seq = e.seq;
@@ -179,11 +152,7 @@ mod tests {
     use super::*;
 
     fn chain(n: usize) -> Vec<AuditEntry> {
-        let mut c = Chainer {
-            tenant_id: Uuid::from_u128(7),
-            seq: 0,
-            head: GENESIS,
-        };
+        let mut c = Chainer { tenant_id: Uuid::from_u128(7), seq: 0, head: GENESIS };
         (0..n)
             .map(|i| {
                 c.link(
@@ -217,13 +186,7 @@ mod tests {
     fn a_removed_or_reordered_entry_breaks_the_chain() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(
-            verify(c),
-            Err(ChainBreak::Broken {
-                seq: 3,
-                expected_prev_seq: 1
-            })
-        );
+        assert_eq!(verify(c), Err(ChainBreak::Broken { seq: 3, expected_prev_seq: 1 }));
         let mut c = chain(5);
         c.swap(3, 4);
         assert!(verify(c).is_err());
@@ -233,39 +196,14 @@ mod tests {
     fn a_rehashed_edit_still_breaks_the_next_link() {
         let mut c = chain(4);
         c[1].event.data = "{}".into();
-        c[1].hash = chain_hash(
-            &c[1].prev_hash,
-            c[1].tenant_id,
-            c[1].seq,
-            c[1].at_micros,
-            &c[1].event,
-        );
-        assert_eq!(
-            verify(c),
-            Err(ChainBreak::Broken {
-                seq: 3,
-                expected_prev_seq: 2
-            })
-        );
+        c[1].hash = chain_hash(&c[1].prev_hash, c[1].tenant_id, c[1].seq, c[1].at_micros, &c[1].event);
+        assert_eq!(verify(c), Err(ChainBreak::Broken { seq: 3, expected_prev_seq: 2 }));
     }
 
     #[test]
     fn length_prefixes_keep_fields_apart() {
-        let a = AuditEvent {
-            actor: "ab".into(),
-            action: "c".into(),
-            entity: String::new(),
-            entity_id: Uuid::nil(),
-            data: String::new(),
-        };
-        let b = AuditEvent {
-            actor: "a".into(),
-            action: "bc".into(),
-            ..a.clone()
-        };
-        assert_ne!(
-            canonical_bytes(Uuid::nil(), 1, 0, &a),
-            canonical_bytes(Uuid::nil(), 1, 0, &b)
-        );
+        let a = AuditEvent { actor: "ab".into(), action: "c".into(), entity: String::new(), entity_id: Uuid::nil(), data: String::new() };
+        let b = AuditEvent { actor: "a".into(), action: "bc".into(), ..a.clone() };
+        assert_ne!(canonical_bytes(Uuid::nil(), 1, 0, &a), canonical_bytes(Uuid::nil(), 1, 0, &b));
     }
 }

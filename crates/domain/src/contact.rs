@@ -22,9 +22,7 @@ impl ContactKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [ContactKind::Phone, ContactKind::Email, ContactKind::Address]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [ContactKind::Phone, ContactKind::Email, ContactKind::Address].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -48,14 +46,7 @@ impl PhoneType {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            PhoneType::Mobile,
-            PhoneType::Home,
-            PhoneType::Work,
-            PhoneType::Unknown,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [PhoneType::Mobile, PhoneType::Home, PhoneType::Work, PhoneType::Unknown].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -81,14 +72,7 @@ impl Source {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Source::Client,
-            Source::Debtor,
-            Source::SkipTrace,
-            Source::Agent,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [Source::Client, Source::Debtor, Source::SkipTrace, Source::Agent].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -110,13 +94,7 @@ impl Verification {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Verification::Unverified,
-            Verification::Verified,
-            Verification::Invalid,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [Verification::Unverified, Verification::Verified, Verification::Invalid].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -162,13 +140,7 @@ impl ConsentState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            ConsentState::Unknown,
-            ConsentState::Granted,
-            ConsentState::Revoked,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [ConsentState::Unknown, ConsentState::Granted, ConsentState::Revoked].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -220,10 +192,7 @@ impl PostalAddress {
             s.push_str(", ");
             s.push_str(l2);
         }
-        format!(
-            "{s}, {}, {} {}, {}",
-            self.city, self.region, self.postal_code, self.country
-        )
+        format!("{s}, {}, {} {}, {}", self.city, self.region, self.postal_code, self.country)
     }
 }
 
@@ -254,9 +223,7 @@ pub enum ContactError {
     PhoneTooShort(String),
     #[error("phone {0:?} has too many digits")]
     PhoneTooLong(String),
-    #[error(
-        "phone {0:?} is not a valid North American number (area code and exchange cannot start with 0 or 1)"
-    )]
+    #[error("phone {0:?} is not a valid North American number (area code and exchange cannot start with 0 or 1)")]
     PhoneNotNanp(String),
     #[error("phone {0:?} contains characters that are not part of a phone number")]
     PhoneBadChars(String),
@@ -278,15 +245,9 @@ pub struct Phone {
 pub fn normalize_phone(raw: &str) -> Result<Phone, ContactError> {
     let text = raw.trim();
     let lower = text.to_ascii_lowercase();
-    let (number, extension) = match ["ext.", "ext", "x", "#"]
-        .iter()
-        .find_map(|m| lower.find(m).map(|i| (i, m.len())))
-    {
+    let (number, extension) = match ["ext.", "ext", "x", "#"].iter().find_map(|m| lower.find(m).map(|i| (i, m.len()))) {
         Some((i, len)) => {
-            let ext: String = lower[i + len..]
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
+            let ext: String = lower[i + len..].chars().filter(|c| !c.is_whitespace()).collect();
             if ext.is_empty() || !ext.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ContactError::PhoneBadChars(raw.to_string()));
             }
@@ -308,13 +269,8 @@ pub fn normalize_phone(raw: &str) -> Result<Phone, ContactError> {
         // E.164: country code plus subscriber number, at most 15 digits.
         return match digits.len() {
             0..=7 => Err(ContactError::PhoneTooShort(raw.to_string())),
-            8..=15 if digits.starts_with('1') => {
-                nanp(&digits[1..], raw).map(|e164| Phone { e164, extension })
-            }
-            8..=15 => Ok(Phone {
-                e164: format!("+{digits}"),
-                extension,
-            }),
+            8..=15 if digits.starts_with('1') => nanp(&digits[1..], raw).map(|e164| Phone { e164, extension }),
+            8..=15 => Ok(Phone { e164: format!("+{digits}"), extension }),
             _ => Err(ContactError::PhoneTooLong(raw.to_string())),
         };
     }
@@ -351,9 +307,7 @@ pub fn normalize_email(raw: &str) -> Result<String, ContactError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && domain.len() <= 253
@@ -364,9 +318,7 @@ pub fn normalize_email(raw: &str) -> Result<String, ContactError> {
                 && !l.ends_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
     if !local_ok || !domain_ok {
         return Err(bad());
     }
@@ -376,9 +328,7 @@ pub fn normalize_email(raw: &str) -> Result<String, ContactError> {
 /// Checks that a name is an IANA time zone known to the bundled database.
 pub fn check_time_zone(name: &str) -> Result<String, ContactError> {
     let name = name.trim();
-    jiff::tz::TimeZone::get(name)
-        .map(|_| name.to_string())
-        .map_err(|_| ContactError::UnknownTimeZone(name.to_string()))
+    jiff::tz::TimeZone::get(name).map(|_| name.to_string()).map_err(|_| ContactError::UnknownTimeZone(name.to_string()))
 }
 
 #[cfg(test)]
@@ -397,79 +347,32 @@ mod tests {
         assert_eq!(e164("+1 617 555 8012"), "+16175558012");
         assert_eq!(e164("+44 20 7946 0958"), "+442079460958");
         let p = normalize_phone("(312) 555-0147 x204").unwrap();
-        assert_eq!(
-            (p.e164.as_str(), p.extension.as_deref()),
-            ("+13125550147", Some("204"))
-        );
-        assert_eq!(
-            normalize_phone("312-555-0147 ext. 9")
-                .unwrap()
-                .extension
-                .as_deref(),
-            Some("9")
-        );
+        assert_eq!((p.e164.as_str(), p.extension.as_deref()), ("+13125550147", Some("204")));
+        assert_eq!(normalize_phone("312-555-0147 ext. 9").unwrap().extension.as_deref(), Some("9"));
     }
 
     #[test]
     fn bad_phones_say_why() {
-        assert!(matches!(
-            normalize_phone("555-7955"),
-            Err(ContactError::PhoneTooShort(_))
-        ));
-        assert!(matches!(
-            normalize_phone("(512) 555-79551"),
-            Err(ContactError::PhoneTooLong(_))
-        ));
-        assert!(matches!(
-            normalize_phone("(012) 555-7955"),
-            Err(ContactError::PhoneNotNanp(_))
-        ));
-        assert!(matches!(
-            normalize_phone("(512) 155-7955"),
-            Err(ContactError::PhoneNotNanp(_))
-        ));
-        assert!(matches!(
-            normalize_phone("call me"),
-            Err(ContactError::PhoneBadChars(_))
-        ));
-        assert!(matches!(
-            normalize_phone("512 555 7955 x"),
-            Err(ContactError::PhoneBadChars(_))
-        ));
+        assert!(matches!(normalize_phone("555-7955"), Err(ContactError::PhoneTooShort(_))));
+        assert!(matches!(normalize_phone("(512) 555-79551"), Err(ContactError::PhoneTooLong(_))));
+        assert!(matches!(normalize_phone("(012) 555-7955"), Err(ContactError::PhoneNotNanp(_))));
+        assert!(matches!(normalize_phone("(512) 155-7955"), Err(ContactError::PhoneNotNanp(_))));
+        assert!(matches!(normalize_phone("call me"), Err(ContactError::PhoneBadChars(_))));
+        assert!(matches!(normalize_phone("512 555 7955 x"), Err(ContactError::PhoneBadChars(_))));
     }
 
     #[test]
     fn emails_are_checked_and_domains_lowercased() {
-        assert_eq!(
-            normalize_email(" Wei.Hernandez@Example.COM ").unwrap(),
-            "Wei.Hernandez@example.com"
-        );
-        assert_eq!(
-            normalize_email("a+b@mail.example.co.uk").unwrap(),
-            "a+b@mail.example.co.uk"
-        );
-        for bad in [
-            "",
-            "no-at-sign",
-            "a@b",
-            "a@@b.com",
-            "a b@c.com",
-            ".a@b.com",
-            "a..b@c.com",
-            "a@-b.com",
-            "a@b.c0m",
-            "a@b..com",
-        ] {
+        assert_eq!(normalize_email(" Wei.Hernandez@Example.COM ").unwrap(), "Wei.Hernandez@example.com");
+        assert_eq!(normalize_email("a+b@mail.example.co.uk").unwrap(), "a+b@mail.example.co.uk");
+        for bad in ["", "no-at-sign", "a@b", "a@@b.com", "a b@c.com", ".a@b.com", "a..b@c.com", "a@-b.com", "a@b.c0m", "a@b..com"] {
             assert!(normalize_email(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn time_zones_come_from_the_iana_database() {
-        assert_eq!(
-            check_time_zone("America/Chicago").unwrap(),
-            "America/Chicago"
-        );
+        assert_eq!(check_time_zone("America/Chicago").unwrap(), "America/Chicago");
         assert!(check_time_zone("America/Springfield").is_err());
         assert!(check_time_zone("CST6CDT7").is_err());
     }

@@ -63,10 +63,7 @@ const STATE_ZONES: &[(&str, &[&str])] = &[
 /// Every zone a US state (two-letter code) spans, or `None` for an unknown code.
 pub fn us_state_zones(state: &str) -> Option<&'static [&'static str]> {
     let s = state.trim();
-    STATE_ZONES
-        .iter()
-        .find(|(code, _)| code.eq_ignore_ascii_case(s))
-        .map(|(_, z)| *z)
+    STATE_ZONES.iter().find(|(code, _)| code.eq_ignore_ascii_case(s)).map(|(_, z)| *z)
 }
 
 /// The state's zone when it has exactly one.
@@ -91,11 +88,7 @@ mod tests {
     fn single_zone_states_resolve_and_split_states_do_not() {
         assert_eq!(us_state_single_zone("ma"), Some("America/New_York"));
         assert_eq!(us_state_single_zone("HI"), Some("Pacific/Honolulu"));
-        assert_eq!(
-            us_state_single_zone("TX"),
-            None,
-            "El Paso is on Mountain time"
-        );
+        assert_eq!(us_state_single_zone("TX"), None, "El Paso is on Mountain time");
         assert_eq!(us_state_zones("TX").map(|z| z.len()), Some(2));
         assert_eq!(us_state_zones("ZZ"), None);
     }

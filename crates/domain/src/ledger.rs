@@ -20,12 +20,7 @@ pub enum Component {
 }
 
 impl Component {
-    pub const ALL: [Component; 4] = [
-        Component::Principal,
-        Component::Interest,
-        Component::Fees,
-        Component::Costs,
-    ];
+    pub const ALL: [Component; 4] = [Component::Principal, Component::Interest, Component::Fees, Component::Costs];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,9 +32,7 @@ impl Component {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Component::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+        Component::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -91,13 +84,7 @@ impl Amounts {
     }
 
     pub fn negated(&self) -> Self {
-        Amounts {
-            principal: -self.principal,
-            interest: -self.interest,
-            fees: -self.fees,
-            costs: -self.costs,
-            credit: -self.credit,
-        }
+        Amounts { principal: -self.principal, interest: -self.interest, fees: -self.fees, costs: -self.costs, credit: -self.credit }
     }
 
     pub fn checked_add(&self, d: &Amounts) -> Option<Amounts> {
@@ -111,13 +98,7 @@ impl Amounts {
     }
 
     fn fields(&self) -> [i64; 5] {
-        [
-            self.principal,
-            self.interest,
-            self.fees,
-            self.costs,
-            self.credit,
-        ]
+        [self.principal, self.interest, self.fees, self.costs, self.credit]
     }
 
     pub fn is_zero(&self) -> bool {
@@ -164,11 +145,7 @@ impl EntryKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         use EntryKind::*;
-        [
-            Charge, Interest, Fee, Payment, Reversal, Adjustment, WriteOff,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [Charge, Interest, Fee, Payment, Reversal, Adjustment, WriteOff].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -224,12 +201,7 @@ impl Default for Waterfall {
     /// Fees first, then costs, interest and principal last: paying principal last keeps
     /// the debt's interest-bearing base intact the longest, the common contract term.
     fn default() -> Self {
-        Waterfall([
-            Component::Fees,
-            Component::Costs,
-            Component::Interest,
-            Component::Principal,
-        ])
+        Waterfall([Component::Fees, Component::Costs, Component::Interest, Component::Principal])
     }
 }
 
@@ -275,12 +247,8 @@ impl Waterfall {
 }
 
 /// The balance an account's entries add up to.
-pub fn balance<'a>(
-    entries: impl IntoIterator<Item = &'a LedgerEntry>,
-) -> Result<Amounts, LedgerError> {
-    entries.into_iter().try_fold(Amounts::default(), |acc, e| {
-        acc.checked_add(&e.delta).ok_or(LedgerError::Overflow)
-    })
+pub fn balance<'a>(entries: impl IntoIterator<Item = &'a LedgerEntry>) -> Result<Amounts, LedgerError> {
+    entries.into_iter().try_fold(Amounts::default(), |acc, e| acc.checked_add(&e.delta).ok_or(LedgerError::Overflow))
 }
 
 /// Checks that an entry has the shape its kind allows and that applying it to `balance` leaves
@@ -288,47 +256,24 @@ pub fn balance<'a>(
 pub fn apply(balance: &Amounts, kind: EntryKind, delta: &Amounts) -> Result<Amounts, LedgerError> {
     let shape_ok = match kind {
         EntryKind::Charge => delta.all_non_negative() && delta.credit == 0 && delta.owed() > 0,
-        EntryKind::Interest => {
-            *delta == Amounts::only(Component::Interest, delta.interest) && delta.interest > 0
-        }
+        EntryKind::Interest => *delta == Amounts::only(Component::Interest, delta.interest) && delta.interest > 0,
         EntryKind::Fee => {
-            delta.principal == 0
-                && delta.interest == 0
-                && delta.credit == 0
-                && delta.fees >= 0
-                && delta.costs >= 0
-                && delta.owed() > 0
+            delta.principal == 0 && delta.interest == 0 && delta.credit == 0 && delta.fees >= 0 && delta.costs >= 0 && delta.owed() > 0
         }
         EntryKind::Payment => {
-            delta.principal <= 0
-                && delta.interest <= 0
-                && delta.fees <= 0
-                && delta.costs <= 0
-                && delta.credit >= 0
-                && !delta.is_zero()
+            delta.principal <= 0 && delta.interest <= 0 && delta.fees <= 0 && delta.costs <= 0 && delta.credit >= 0 && !delta.is_zero()
         }
         EntryKind::Reversal => {
-            delta.principal >= 0
-                && delta.interest >= 0
-                && delta.fees >= 0
-                && delta.costs >= 0
-                && delta.credit <= 0
-                && !delta.is_zero()
+            delta.principal >= 0 && delta.interest >= 0 && delta.fees >= 0 && delta.costs >= 0 && delta.credit <= 0 && !delta.is_zero()
         }
         EntryKind::Adjustment => !delta.is_zero(),
         EntryKind::WriteOff => delta.all_non_positive() && delta.credit == 0 && delta.owed() < 0,
     };
     if !shape_ok {
-        return Err(LedgerError::WrongShape {
-            kind: kind.as_str(),
-            delta: *delta,
-        });
+        return Err(LedgerError::WrongShape { kind: kind.as_str(), delta: *delta });
     }
     let next = balance.checked_add(delta).ok_or(LedgerError::Overflow)?;
-    for (name, v) in ["principal", "interest", "fees", "costs", "credit"]
-        .into_iter()
-        .zip(next.fields())
-    {
+    for (name, v) in ["principal", "interest", "fees", "costs", "credit"].into_iter().zip(next.fields()) {
         if v < 0 {
             return Err(LedgerError::WouldGoNegative(name));
         }
@@ -337,11 +282,7 @@ pub fn apply(balance: &Amounts, kind: EntryKind, delta: &Amounts) -> Result<Amou
 }
 
 /// The delta of a payment of `amount` against `balance`.
-pub fn payment(
-    balance: &Amounts,
-    amount: i64,
-    waterfall: &Waterfall,
-) -> Result<Amounts, LedgerError> {
+pub fn payment(balance: &Amounts, amount: i64, waterfall: &Waterfall) -> Result<Amounts, LedgerError> {
     let delta = waterfall.allocate(balance, amount)?;
     apply(balance, EntryKind::Payment, &delta)?;
     Ok(delta)
@@ -349,11 +290,7 @@ pub fn payment(
 
 /// The delta that undoes `payment` exactly. `entries` are the account's entries so far, to refuse
 /// reversing a payment twice or a payment whose credit has since been refunded.
-pub fn reversal(
-    balance: &Amounts,
-    payment: &LedgerEntry,
-    entries: &[LedgerEntry],
-) -> Result<Amounts, LedgerError> {
+pub fn reversal(balance: &Amounts, payment: &LedgerEntry, entries: &[LedgerEntry]) -> Result<Amounts, LedgerError> {
     if payment.kind != EntryKind::Payment {
         return Err(LedgerError::NotReversible(payment.id));
     }
@@ -367,10 +304,7 @@ pub fn reversal(
 
 /// The delta that writes off everything still owed (for example the rest after a settlement).
 pub fn write_off_all(balance: &Amounts) -> Result<Amounts, LedgerError> {
-    let delta = Amounts {
-        credit: 0,
-        ..balance.negated()
-    };
+    let delta = Amounts { credit: 0, ..balance.negated() };
     apply(balance, EntryKind::WriteOff, &delta)?;
     Ok(delta)
 }
@@ -381,13 +315,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn bal(p: i64, i: i64, f: i64, c: i64) -> Amounts {
-        Amounts {
-            principal: p,
-            interest: i,
-            fees: f,
-            costs: c,
-            credit: 0,
-        }
+        Amounts { principal: p, interest: i, fees: f, costs: c, credit: 0 }
     }
 
     fn entry(kind: EntryKind, delta: Amounts) -> LedgerEntry {
@@ -407,161 +335,68 @@ mod tests {
     fn default_waterfall_pays_fees_then_interest_then_principal() {
         let b = bal(10_000, 500, 300, 0);
         let d = Waterfall::default().allocate(&b, 600).unwrap();
-        assert_eq!(
-            d,
-            Amounts {
-                fees: -300,
-                interest: -300,
-                ..Default::default()
-            }
-        );
+        assert_eq!(d, Amounts { fees: -300, interest: -300, ..Default::default() });
         let d = Waterfall::default().allocate(&b, 1_000).unwrap();
-        assert_eq!(
-            d,
-            Amounts {
-                fees: -300,
-                interest: -500,
-                principal: -200,
-                ..Default::default()
-            }
-        );
+        assert_eq!(d, Amounts { fees: -300, interest: -500, principal: -200, ..Default::default() });
     }
 
     #[test]
     fn client_waterfall_is_respected() {
-        let w = Waterfall::try_from(vec![
-            Component::Principal,
-            Component::Interest,
-            Component::Fees,
-            Component::Costs,
-        ])
-        .unwrap();
+        let w = Waterfall::try_from(vec![Component::Principal, Component::Interest, Component::Fees, Component::Costs]).unwrap();
         let d = w.allocate(&bal(100, 50, 50, 0), 120).unwrap();
+        assert_eq!(d, Amounts { principal: -100, interest: -20, ..Default::default() });
         assert_eq!(
-            d,
-            Amounts {
-                principal: -100,
-                interest: -20,
-                ..Default::default()
-            }
-        );
-        assert_eq!(
-            Waterfall::try_from(vec![
-                Component::Principal,
-                Component::Principal,
-                Component::Fees,
-                Component::Costs
-            ]),
+            Waterfall::try_from(vec![Component::Principal, Component::Principal, Component::Fees, Component::Costs]),
             Err(LedgerError::BadWaterfall)
         );
-        assert_eq!(
-            Waterfall::try_from(vec![Component::Principal]),
-            Err(LedgerError::BadWaterfall)
-        );
+        assert_eq!(Waterfall::try_from(vec![Component::Principal]), Err(LedgerError::BadWaterfall));
     }
 
     #[test]
     fn overpayment_becomes_credit_never_a_negative_component() {
         let b = bal(100, 0, 20, 0);
         let d = payment(&b, 150, &Waterfall::default()).unwrap();
-        assert_eq!(
-            d,
-            Amounts {
-                principal: -100,
-                fees: -20,
-                credit: 30,
-                ..Default::default()
-            }
-        );
+        assert_eq!(d, Amounts { principal: -100, fees: -20, credit: 30, ..Default::default() });
         let after = apply(&b, EntryKind::Payment, &d).unwrap();
-        assert_eq!(
-            after,
-            Amounts {
-                credit: 30,
-                ..Default::default()
-            }
-        );
+        assert_eq!(after, Amounts { credit: 30, ..Default::default() });
         assert_eq!(after.net(), -30);
     }
 
     #[test]
     fn shapes_are_enforced_per_kind() {
         let b = bal(100, 0, 0, 0);
-        assert!(
-            apply(
-                &b,
-                EntryKind::Payment,
-                &Amounts {
-                    principal: 10,
-                    ..Default::default()
-                }
-            )
-            .is_err()
-        );
+        assert!(apply(&b, EntryKind::Payment, &Amounts { principal: 10, ..Default::default() }).is_err());
         assert!(apply(&b, EntryKind::Interest, &Amounts::only(Component::Fees, 10)).is_err());
         assert!(apply(&b, EntryKind::Charge, &Amounts::default()).is_err());
         assert_eq!(
-            apply(
-                &b,
-                EntryKind::Adjustment,
-                &Amounts::only(Component::Principal, -101)
-            ),
+            apply(&b, EntryKind::Adjustment, &Amounts::only(Component::Principal, -101)),
             Err(LedgerError::WouldGoNegative("principal"))
         );
-        assert_eq!(
-            write_off_all(&bal(5, 6, 7, 8)).unwrap(),
-            bal(-5, -6, -7, -8)
-        );
-        assert!(
-            write_off_all(&Amounts::default()).is_err(),
-            "nothing to write off"
-        );
+        assert_eq!(write_off_all(&bal(5, 6, 7, 8)).unwrap(), bal(-5, -6, -7, -8));
+        assert!(write_off_all(&Amounts::default()).is_err(), "nothing to write off");
     }
 
     #[test]
     fn a_payment_reverses_once_and_only_a_payment() {
         let b = bal(1_000, 100, 0, 0);
-        let p = entry(
-            EntryKind::Payment,
-            payment(&b, 300, &Waterfall::default()).unwrap(),
-        );
+        let p = entry(EntryKind::Payment, payment(&b, 300, &Waterfall::default()).unwrap());
         let after = apply(&b, p.kind, &p.delta).unwrap();
         let r = reversal(&after, &p, std::slice::from_ref(&p)).unwrap();
         assert_eq!(apply(&after, EntryKind::Reversal, &r).unwrap(), b);
         let mut rev = entry(EntryKind::Reversal, r);
         rev.reverses = Some(p.id);
-        assert_eq!(
-            reversal(&after, &p, &[p.clone(), rev]),
-            Err(LedgerError::AlreadyReversed(p.id))
-        );
+        assert_eq!(reversal(&after, &p, &[p.clone(), rev]), Err(LedgerError::AlreadyReversed(p.id)));
         let charge = entry(EntryKind::Charge, bal(1, 0, 0, 0));
-        assert_eq!(
-            reversal(&after, &charge, &[]),
-            Err(LedgerError::NotReversible(charge.id))
-        );
+        assert_eq!(reversal(&after, &charge, &[]), Err(LedgerError::NotReversible(charge.id)));
     }
 
     #[test]
     fn reversal_refused_when_its_credit_was_refunded() {
         let b = bal(100, 0, 0, 0);
-        let p = entry(
-            EntryKind::Payment,
-            payment(&b, 150, &Waterfall::default()).unwrap(),
-        );
+        let p = entry(EntryKind::Payment, payment(&b, 150, &Waterfall::default()).unwrap());
         let after = apply(&b, p.kind, &p.delta).unwrap();
-        let refunded = apply(
-            &after,
-            EntryKind::Adjustment,
-            &Amounts {
-                credit: -50,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(
-            reversal(&refunded, &p, &[]),
-            Err(LedgerError::WouldGoNegative("credit"))
-        );
+        let refunded = apply(&after, EntryKind::Adjustment, &Amounts { credit: -50, ..Default::default() }).unwrap();
+        assert_eq!(reversal(&refunded, &p, &[]), Err(LedgerError::WouldGoNegative("credit")));
     }
 
     #[derive(Debug, Clone)]
@@ -583,9 +418,7 @@ mod tests {
     }
 
     fn waterfall() -> impl Strategy<Value = Waterfall> {
-        Just(Component::ALL.to_vec())
-            .prop_shuffle()
-            .prop_map(|v| Waterfall::try_from(v).unwrap())
+        Just(Component::ALL.to_vec()).prop_shuffle().prop_map(|v| Waterfall::try_from(v).unwrap())
     }
 
     proptest! {

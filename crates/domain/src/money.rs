@@ -185,20 +185,14 @@ pub enum MoneyError {
 }
 
 impl Currency {
-    pub const USD: Currency = Currency {
-        code: *b"USD",
-        exponent: 2,
-    };
+    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
 
     pub fn from_code(code: &str) -> Result<Self, MoneyError> {
         let upper = code.trim().to_ascii_uppercase();
         ISO_4217
             .iter()
             .find(|(c, _)| *c == upper)
-            .map(|(c, e)| Currency {
-                code: c.as_bytes().try_into().expect("3 letters"),
-                exponent: *e,
-            })
+            .map(|(c, e)| Currency { code: c.as_bytes().try_into().expect("3 letters"), exponent: *e })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
 
@@ -235,9 +229,7 @@ impl Currency {
         if whole.is_empty() && frac.is_empty() {
             return Err(bad());
         }
-        if frac.len() > self.exponent as usize
-            && frac.trim_end_matches('0').len() > self.exponent as usize
-        {
+        if frac.len() > self.exponent as usize && frac.trim_end_matches('0').len() > self.exponent as usize {
             return Err(MoneyError::TooPrecise(text.to_string(), *self));
         }
         let mut minor: i64 = 0;
@@ -251,10 +243,7 @@ impl Currency {
                 if !b.is_ascii_digit() {
                     return Err(bad());
                 }
-                minor = minor
-                    .checked_mul(10)
-                    .and_then(|m| m.checked_add(i64::from(b - b'0')))
-                    .ok_or_else(overflow)?;
+                minor = minor.checked_mul(10).and_then(|m| m.checked_add(i64::from(b - b'0'))).ok_or_else(overflow)?;
             }
         }
         let frac_digits = frac.as_bytes();
@@ -264,16 +253,9 @@ impl Currency {
                 Some(_) => return Err(bad()),
                 None => 0,
             };
-            minor = minor
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(d))
-                .ok_or_else(overflow)?;
+            minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or_else(overflow)?;
         }
-        if frac_digits
-            .iter()
-            .skip(self.exponent as usize)
-            .any(|b| !b.is_ascii_digit())
-        {
+        if frac_digits.iter().skip(self.exponent as usize).any(|b| !b.is_ascii_digit()) {
             return Err(bad());
         }
         Ok(if negative { -minor } else { minor })
@@ -287,12 +269,7 @@ impl Currency {
             return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(u32::from(self.exponent));
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / scale,
-            abs % scale,
-            width = self.exponent as usize
-        )
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = self.exponent as usize)
     }
 }
 
@@ -335,25 +312,14 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or_else(|| MoneyError::Overflow(format!("{self} + {other}")))?;
-        Ok(Money {
-            minor,
-            currency: self.currency,
-        })
+        let minor = self.minor.checked_add(other.minor).ok_or_else(|| MoneyError::Overflow(format!("{self} + {other}")))?;
+        Ok(Money { minor, currency: self.currency })
     }
 }
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}",
-            self.currency.format_minor(self.minor),
-            self.currency
-        )
+        write!(f, "{} {}", self.currency.format_minor(self.minor), self.currency)
     }
 }
 
@@ -375,25 +341,16 @@ mod tests {
         assert_eq!(usd("-12.30"), Ok(-1230));
         assert_eq!(usd("(12.30)"), Ok(-1230));
         assert_eq!(usd("1,000,000.00"), Ok(100_000_000));
-        assert_eq!(
-            usd("12.300"),
-            Ok(1230),
-            "trailing zeros past the exponent lose nothing"
-        );
+        assert_eq!(usd("12.300"), Ok(1230), "trailing zeros past the exponent lose nothing");
     }
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for bad in [
-            "", "$", "abc", "12.3.4", "1,23.00", "12,3456", "1 000", "N/A", "12.x",
-        ] {
+        for bad in ["", "$", "abc", "12.3.4", "1,23.00", "12,3456", "1 000", "N/A", "12.x"] {
             assert!(usd(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(matches!(usd("10.005"), Err(MoneyError::TooPrecise(..))));
-        assert!(matches!(
-            usd("99999999999999999999"),
-            Err(MoneyError::Overflow(_))
-        ));
+        assert!(matches!(usd("99999999999999999999"), Err(MoneyError::Overflow(_))));
     }
 
     #[test]
@@ -405,26 +362,13 @@ mod tests {
         assert_eq!(kwd.parse_minor("1.005"), Ok(1005));
         assert_eq!(kwd.format_minor(-1005), "-1.005");
         assert_eq!(Currency::USD.format_minor(7), "0.07");
-        assert!(matches!(
-            Currency::from_code("XYZ"),
-            Err(MoneyError::UnknownCurrency(_))
-        ));
+        assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency(_))));
     }
 
     #[test]
     fn money_refuses_to_mix_currencies() {
         let eur = Currency::from_code("EUR").unwrap();
-        assert!(
-            Money::new(1, Currency::USD)
-                .checked_add(Money::new(1, eur))
-                .is_err()
-        );
-        assert_eq!(
-            Money::new(1, Currency::USD)
-                .checked_add(Money::new(2, Currency::USD))
-                .unwrap()
-                .minor,
-            3
-        );
+        assert!(Money::new(1, Currency::USD).checked_add(Money::new(1, eur)).is_err());
+        assert_eq!(Money::new(1, Currency::USD).checked_add(Money::new(2, Currency::USD)).unwrap().minor, 3);
     }
 }

@@ -58,9 +58,7 @@ impl PlacementStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Importing, Self::Completed, Self::Failed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Self::Importing, Self::Completed, Self::Failed].into_iter().find(|v| v.as_str() == s)
     }
 }
 

@@ -22,13 +22,7 @@ impl PartyRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            PartyRole::Primary,
-            PartyRole::CoObligor,
-            PartyRole::Guarantor,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [PartyRole::Primary, PartyRole::CoObligor, PartyRole::Guarantor].into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -48,9 +42,7 @@ impl PartyKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [PartyKind::Person, PartyKind::Company]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [PartyKind::Person, PartyKind::Company].into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -75,11 +67,9 @@ impl Party {
     pub fn display_name(&self) -> String {
         match self.kind {
             PartyKind::Company => self.company_name.clone().unwrap_or_default(),
-            PartyKind::Person => [self.first_name.as_deref(), self.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
+            PartyKind::Person => {
+                [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+            }
         }
     }
 }

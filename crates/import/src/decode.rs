@@ -22,9 +22,7 @@ impl Encoding {
             "auto" => Some(Encoding::Auto),
             "utf-8" | "utf8" => Some(Encoding::Utf8),
             // WHATWG reads every Latin-1 label as Windows-1252, which is what such files really hold.
-            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => {
-                Some(Encoding::Windows1252)
-            }
+            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => Some(Encoding::Windows1252),
             _ => None,
         }
     }
@@ -78,10 +76,7 @@ fn check_head(head: &[u8], at_eof: bool) -> Result<(), ImportError> {
     }
     // Text has next to no control characters besides tab, CR, LF and form feed; binary data
     // without NULs (compressed, encrypted) has about one byte in eight.
-    let controls = body
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F)
-        .count();
+    let controls = body.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F).count();
     if controls * 20 > body.len() {
         return Err(ImportError::Binary);
     }
@@ -108,14 +103,7 @@ const CHUNK: usize = 64 * 1024;
 
 impl<R: Read> LineEnds<R> {
     pub fn new(inner: R) -> Self {
-        LineEnds {
-            inner,
-            output: Vec::with_capacity(CHUNK + 1),
-            taken: 0,
-            pending_cr: false,
-            last: None,
-            finished: false,
-        }
+        LineEnds { inner, output: Vec::with_capacity(CHUNK + 1), taken: 0, pending_cr: false, last: None, finished: false }
     }
 
     /// Reads the next chunk and rewrites its line ends in place; only ever shortens it, apart
@@ -137,11 +125,7 @@ impl<R: Read> LineEnds<R> {
         };
         out.truncate(start + n);
         // The LF of a CRLF split between two chunks was already given as the CR's LF.
-        let from = if start == 1 && out.get(1) == Some(&b'\n') {
-            2
-        } else {
-            start
-        };
+        let from = if start == 1 && out.get(1) == Some(&b'\n') { 2 } else { start };
         if from != start || out[from..].contains(&b'\r') {
             let mut w = start;
             for r in from..out.len() {
@@ -164,11 +148,7 @@ impl<R: Read> LineEnds<R> {
         }
         if n == 0 {
             self.finished = true;
-            if out
-                .last()
-                .or(self.last.as_ref())
-                .is_some_and(|&b| b != b'\n')
-            {
+            if out.last().or(self.last.as_ref()).is_some_and(|&b| b != b'\n') {
                 out.push(b'\n');
             }
         }
@@ -227,22 +207,11 @@ mod tests {
     #[test]
     fn sniffing_refuses_empty_binary_and_utf16_and_keeps_every_byte() {
         assert!(matches!(sniff(&b""[..]), Err(ImportError::Empty)));
-        assert!(matches!(
-            sniff(&b"\xEF\xBB\xBF\r\n  \n"[..]),
-            Err(ImportError::Empty)
-        ));
-        assert!(matches!(
-            sniff(&b"PK\x03\x04\x00\x00"[..]),
-            Err(ImportError::Binary)
-        ));
-        let noise: Vec<u8> = (0..4000u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 1)
-            .collect();
+        assert!(matches!(sniff(&b"\xEF\xBB\xBF\r\n  \n"[..]), Err(ImportError::Empty)));
+        assert!(matches!(sniff(&b"PK\x03\x04\x00\x00"[..]), Err(ImportError::Binary)));
+        let noise: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 1).collect();
         assert!(matches!(sniff(&noise[..]), Err(ImportError::Binary)));
-        assert!(matches!(
-            sniff(&b"\xFF\xFEa\x00"[..]),
-            Err(ImportError::Utf16)
-        ));
+        assert!(matches!(sniff(&b"\xFF\xFEa\x00"[..]), Err(ImportError::Utf16)));
         let text: Vec<u8> = b"a,b\n".iter().copied().cycle().take(20_000).collect();
         let mut back = Vec::new();
         sniff(&text[..]).unwrap().read_to_end(&mut back).unwrap();

@@ -13,11 +13,7 @@ use std::io::Read;
 
 /// Account numbers that appear on more than one line, each with all its lines. Rows that
 /// cannot be read (no account number, a line that is not JSON) are left to the import to report.
-pub fn find_duplicate_refs<R: Read>(
-    input: R,
-    format: Format,
-    mapping: &Mapping,
-) -> Result<HashMap<String, Vec<u64>>, ImportError> {
+pub fn find_duplicate_refs<R: Read>(input: R, format: Format, mapping: &Mapping) -> Result<HashMap<String, Vec<u64>>, ImportError> {
     // A 128-bit digest per account number instead of the text keeps a ten-million-row file's
     // pass to a few hundred megabytes; the text is kept only for the duplicates.
     let mut first_line: HashMap<u128, u64> = HashMap::new();
@@ -28,10 +24,7 @@ pub fn find_duplicate_refs<R: Read>(
             Entry::Vacant(v) => {
                 v.insert(line);
             }
-            Entry::Occupied(o) => duplicates
-                .entry(r)
-                .or_insert_with(|| vec![*o.get()])
-                .push(line),
+            Entry::Occupied(o) => duplicates.entry(r).or_insert_with(|| vec![*o.get()]).push(line),
         }
     };
     let input = decode::sniff(input)?;

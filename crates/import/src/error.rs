@@ -6,31 +6,20 @@
 pub enum ImportError {
     #[error("the file is empty: it has no header row")]
     Empty,
-    #[error(
-        "the file looks binary (NUL bytes or control characters near the start), not a text placement file"
-    )]
+    #[error("the file looks binary (NUL bytes or control characters near the start), not a text placement file")]
     Binary,
     #[error("the file is UTF-16; save it as UTF-8 (or Windows-1252) and import it again")]
     Utf16,
     #[error("missing required columns: {}; the header row is: {header}", columns.join(", "))]
-    MissingColumns {
-        columns: Vec<String>,
-        header: String,
-    },
+    MissingColumns { columns: Vec<String>, header: String },
     #[error(
         "unknown columns for the standard format: {}; fix the header, prefix columns to skip with `_`, \
          or import with a mapping file; the header row is: {header}",
         columns.join(", ")
     )]
-    UnknownColumns {
-        columns: Vec<String>,
-        header: String,
-    },
+    UnknownColumns { columns: Vec<String>, header: String },
     #[error("columns given more than once: {}; the header row is: {header}", columns.join(", "))]
-    DuplicateColumns {
-        columns: Vec<String>,
-        header: String,
-    },
+    DuplicateColumns { columns: Vec<String>, header: String },
     #[error("the header row is not readable: {reason}")]
     BadHeader { reason: String },
     #[error("bad mapping: {reason}")]
@@ -43,19 +32,14 @@ pub enum ImportError {
 
 impl ImportError {
     pub(crate) fn mapping(reason: impl Into<String>) -> Self {
-        ImportError::BadMapping {
-            reason: reason.into(),
-        }
+        ImportError::BadMapping { reason: reason.into() }
     }
 
     pub(crate) fn from_csv(e: csv::Error) -> Self {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         match e.into_kind() {
             csv::ErrorKind::Io(io) => ImportError::Io(io),
-            other => ImportError::Malformed {
-                line,
-                reason: format!("{other:?}"),
-            },
+            other => ImportError::Malformed { line, reason: format!("{other:?}") },
         }
     }
 }

@@ -150,9 +150,7 @@ impl Field {
     /// spaces ignored.
     pub fn parse(name: &str) -> Option<Field> {
         let name = name.trim();
-        Field::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(name))
+        Field::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
     pub(crate) fn index(self) -> usize {
@@ -174,10 +172,7 @@ mod tests {
     fn all_is_in_declaration_order_and_names_round_trip() {
         for (i, f) in Field::ALL.into_iter().enumerate() {
             assert_eq!(f.index(), i);
-            assert_eq!(
-                Field::parse(&format!("  {}  ", f.name().to_uppercase())),
-                Some(f)
-            );
+            assert_eq!(Field::parse(&format!("  {}  ", f.name().to_uppercase())), Some(f));
         }
         assert_eq!(Field::parse("acct"), None);
     }

@@ -34,12 +34,7 @@ impl Canonical {
 
     fn date(&mut self, d: Option<Date>) {
         match d {
-            Some(d) => self.bytes(&[
-                (d.year() >> 8) as u8,
-                d.year() as u8,
-                d.month() as u8,
-                d.day() as u8,
-            ]),
+            Some(d) => self.bytes(&[(d.year() >> 8) as u8, d.year() as u8, d.month() as u8, d.day() as u8]),
             None => self.0.update([0u8]),
         }
     }
@@ -49,12 +44,7 @@ impl Canonical {
     }
 }
 
-pub(crate) fn of(
-    a: &Account,
-    reported: &Amounts,
-    parties: &[PlacedParty],
-    invoices: &[Invoice],
-) -> [u8; 32] {
+pub(crate) fn of(a: &Account, reported: &Amounts, parties: &[PlacedParty], invoices: &[Invoice]) -> [u8; 32] {
     let mut h = Canonical(Sha256::new());
     h.str("recoup placement v1");
     h.str(&a.external_ref);
@@ -62,13 +52,7 @@ pub(crate) fn of(
     h.str(&a.original_creditor);
     h.str(&a.current_creditor);
     h.opt(a.product.as_deref());
-    for d in [
-        a.opened_on,
-        a.first_delinquency_on,
-        a.charged_off_on,
-        a.itemization_on,
-        a.last_payment_on,
-    ] {
+    for d in [a.opened_on, a.first_delinquency_on, a.charged_off_on, a.itemization_on, a.last_payment_on] {
         h.date(d);
     }
     h.opt(a.itemization_basis.map(|b| b.as_str()));
@@ -77,13 +61,7 @@ pub(crate) fn of(
         None => h.0.update([0u8]),
     }
     h.str(&a.flags.to_text());
-    for v in [
-        reported.principal,
-        reported.interest,
-        reported.fees,
-        reported.costs,
-        reported.credit,
-    ] {
+    for v in [reported.principal, reported.interest, reported.fees, reported.costs, reported.credit] {
         h.int(v);
     }
     h.int(parties.len() as i64);
@@ -91,13 +69,7 @@ pub(crate) fn of(
         let party = &p.party;
         h.str(p.role.as_str());
         h.str(party.kind.as_str());
-        for s in [
-            &party.first_name,
-            &party.last_name,
-            &party.company_name,
-            &party.national_id_last4,
-            &party.language,
-        ] {
+        for s in [&party.first_name, &party.last_name, &party.company_name, &party.national_id_last4, &party.language] {
             h.opt(s.as_deref());
         }
         h.date(party.date_of_birth);

@@ -15,21 +15,14 @@ pub(crate) struct Ids {
 impl Ids {
     pub fn new() -> Ids {
         let (hi, lo) = Uuid::now_v7().as_u64_pair();
-        Ids {
-            rng: fastrand::Rng::with_seed(lo ^ hi.rotate_left(32) ^ fastrand::u64(..)),
-            last: 0,
-        }
+        Ids { rng: fastrand::Rng::with_seed(lo ^ hi.rotate_left(32) ^ fastrand::u64(..)), last: 0 }
     }
 
     pub fn next(&mut self) -> Uuid {
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
         let mut random = [0u8; 10];
         self.rng.fill(&mut random);
-        let mut id = Builder::from_unix_timestamp_millis(millis, &random)
-            .into_uuid()
-            .as_u128();
+        let mut id = Builder::from_unix_timestamp_millis(millis, &random).into_uuid().as_u128();
         // Within a millisecond, step past the previous id rather than fall behind it. The step
         // lands in the 62 random low bits; it would take 2^62 ids to reach the variant bits.
         if id <= self.last {
@@ -49,15 +42,8 @@ mod tests {
         let mut ids = Ids::new();
         let all: Vec<Uuid> = (0..10_000).map(|_| ids.next()).collect();
         assert!(all.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            all.iter()
-                .all(|u| u.get_version_num() == 7 && u.get_variant() == uuid::Variant::RFC4122)
-        );
+        assert!(all.iter().all(|u| u.get_version_num() == 7 && u.get_variant() == uuid::Variant::RFC4122));
         let now = Uuid::now_v7();
-        assert_eq!(
-            all[0].as_bytes()[..4],
-            now.as_bytes()[..4],
-            "same time prefix as the library's own v7"
-        );
+        assert_eq!(all[0].as_bytes()[..4], now.as_bytes()[..4], "same time prefix as the library's own v7");
     }
 }

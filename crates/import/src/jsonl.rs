@@ -31,10 +31,7 @@ pub(crate) struct JsonlSource<R: Read> {
 
 impl<R: Read> JsonlSource<R> {
     pub fn new(input: Prefixed<R>, mapping: &Mapping) -> Self {
-        let keys = Field::ALL
-            .into_iter()
-            .filter_map(|f| mapping.column(f).map(|k| (k.to_ascii_lowercase(), f)))
-            .collect();
+        let keys = Field::ALL.into_iter().filter_map(|f| mapping.column(f).map(|k| (k.to_ascii_lowercase(), f))).collect();
         JsonlSource {
             input: BufReader::with_capacity(64 * 1024, input),
             buf: Vec::new(),
@@ -62,12 +59,8 @@ impl<R: Read> JsonlSource<R> {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let text = decode::decode(bytes, self.encoding)
-                .map(|t| t.trim_end_matches(['\r', '\n']).to_string());
-            return Some(Ok((
-                self.line,
-                text.map_err(|why| format!("the line {why}")),
-            )));
+            let text = decode::decode(bytes, self.encoding).map(|t| t.trim_end_matches(['\r', '\n']).to_string());
+            return Some(Ok((self.line, text.map_err(|why| format!("the line {why}")))));
         }
     }
 
@@ -82,38 +75,21 @@ impl<R: Read> JsonlSource<R> {
             Ok(v) => v,
             Err(e) => return Some(Err(e)),
         };
-        let whole_line = |reason: String, raw: RawRow| {
-            Some(Ok(RowResult::Rejected(RowReject::new(
-                line,
-                vec![Fault {
-                    column: None,
-                    reason,
-                }],
-                raw,
-            ))))
-        };
+        let whole_line =
+            |reason: String, raw: RawRow| Some(Ok(RowResult::Rejected(RowReject::new(line, vec![Fault { column: None, reason }], raw))));
         let text = match text {
             Ok(t) => t,
             Err(reason) => {
-                return whole_line(
-                    reason,
-                    RawRow::Text(String::from_utf8_lossy(&self.buf).trim_end().to_string()),
-                );
+                return whole_line(reason, RawRow::Text(String::from_utf8_lossy(&self.buf).trim_end().to_string()));
             }
         };
         let object = match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(o)) => o,
             Ok(_) => {
-                return whole_line(
-                    "the line is JSON but not an object ({...})".to_string(),
-                    RawRow::Text(text),
-                );
+                return whole_line("the line is JSON but not an object ({...})".to_string(), RawRow::Text(text));
             }
             Err(e) => {
-                return whole_line(
-                    format!("the line is not valid JSON: {e}"),
-                    RawRow::Text(text),
-                );
+                return whole_line(format!("the line is not valid JSON: {e}"), RawRow::Text(text));
             }
         };
         let rec = self.record(line, &object);
@@ -147,17 +123,12 @@ impl<R: Read> JsonlSource<R> {
     }
 
     /// The next line's number and trimmed account number, for the duplicate pass.
-    pub fn next_ref(
-        &mut self,
-        mapping: &Mapping,
-    ) -> Option<Result<(u64, Option<String>), ImportError>> {
+    pub fn next_ref(&mut self, mapping: &Mapping) -> Option<Result<(u64, Option<String>), ImportError>> {
         let (line, text) = match self.read()? {
             Ok(v) => v,
             Err(e) => return Some(Err(e)),
         };
-        let key = mapping
-            .column(Field::AccountRef)
-            .unwrap_or(Field::AccountRef.name());
+        let key = mapping.column(Field::AccountRef).unwrap_or(Field::AccountRef.name());
         let found = text
             .ok()
             .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
@@ -172,13 +143,7 @@ impl<R: Read> JsonlSource<R> {
     }
 }
 
-fn set<'a>(
-    cells: &mut Cells<'a>,
-    faults: &mut Vec<Fault>,
-    field: Field,
-    value: &'a Value,
-    column: Cow<'a, str>,
-) {
+fn set<'a>(cells: &mut Cells<'a>, faults: &mut Vec<Fault>, field: Field, value: &'a Value, column: Cow<'a, str>) {
     // Flags read naturally as a list in JSON.
     if field == Field::Flags
         && let Value::Array(items) = value
@@ -190,10 +155,7 @@ fn set<'a>(
     match scalar(value) {
         Ok(Some(text)) => cells.set(field, text, column),
         Ok(None) => {}
-        Err(reason) => faults.push(Fault {
-            column: Some(column.into_owned()),
-            reason,
-        }),
+        Err(reason) => faults.push(Fault { column: Some(column.into_owned()), reason }),
     }
 }
 
@@ -207,22 +169,14 @@ fn scalar(value: &Value) -> Result<Option<Cow<'_, str>>, String> {
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(Cow::Owned(n.to_string()))),
         Value::Number(n) => {
             let text = n.to_string();
-            let significant = text
-                .trim_start_matches(['-', '0', '.'])
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .count();
+            let significant = text.trim_start_matches(['-', '0', '.']).bytes().filter(u8::is_ascii_digit).count();
             if significant > 15 || text.contains(['e', 'E']) {
-                Err(format!(
-                    "the number {text} may have been rounded; write it as a string, e.g. \"{text}\""
-                ))
+                Err(format!("the number {text} may have been rounded; write it as a string, e.g. \"{text}\""))
             } else {
                 Ok(Some(Cow::Owned(text)))
             }
         }
-        Value::Bool(_) | Value::Array(_) | Value::Object(_) => {
-            Err("expected text or a number".to_string())
-        }
+        Value::Bool(_) | Value::Array(_) | Value::Object(_) => Err("expected text or a number".to_string()),
     }
 }
 
@@ -231,10 +185,7 @@ fn array<'a>(rec: &mut Record<'_>, key: &str, value: &'a Value) -> &'a [Value] {
         Value::Array(items) => items,
         Value::Null => &[],
         _ => {
-            rec.faults.push(Fault {
-                column: Some(key.to_string()),
-                reason: "expected a list of objects".to_string(),
-            });
+            rec.faults.push(Fault { column: Some(key.to_string()), reason: "expected a list of objects".to_string() });
             &[]
         }
     }
@@ -244,34 +195,24 @@ fn parties<'a>(rec: &mut Record<'a>, key: &str, value: &'a Value, strict: bool) 
     for (i, item) in array(rec, key, value).iter().enumerate() {
         let path = format!("{key}[{i}]");
         let Value::Object(o) = item else {
-            rec.faults.push(Fault {
-                column: Some(path),
-                reason: "expected an object".to_string(),
-            });
+            rec.faults.push(Fault { column: Some(path), reason: "expected an object".to_string() });
             continue;
         };
-        let mut party = PartyRecord {
-            role: None,
-            cells: Cells::nested(path.clone()),
-        };
+        let mut party = PartyRecord { role: None, cells: Cells::nested(path.clone()) };
         for (k, v) in o {
             let column = Cow::Owned(format!("{path}.{k}"));
             if k == "role" {
                 match scalar(v) {
                     Ok(text) => party.role = text.map(|text| Cell { text, column }),
-                    Err(reason) => rec.faults.push(Fault {
-                        column: Some(column.into_owned()),
-                        reason,
-                    }),
+                    Err(reason) => rec.faults.push(Fault { column: Some(column.into_owned()), reason }),
                 }
                 continue;
             }
             match Field::parse(k).filter(|f| Field::PARTY.contains(f)) {
                 Some(f) => set(&mut party.cells, &mut rec.faults, f, v, column),
-                None if strict && !k.starts_with('_') => rec.faults.push(Fault {
-                    column: Some(column.into_owned()),
-                    reason: "unknown party field".to_string(),
-                }),
+                None if strict && !k.starts_with('_') => {
+                    rec.faults.push(Fault { column: Some(column.into_owned()), reason: "unknown party field".to_string() })
+                }
                 None => {}
             }
         }
@@ -283,16 +224,10 @@ fn invoices<'a>(rec: &mut Record<'a>, key: &str, value: &'a Value, strict: bool)
     for (i, item) in array(rec, key, value).iter().enumerate() {
         let path = format!("{key}[{i}]");
         let Value::Object(o) = item else {
-            rec.faults.push(Fault {
-                column: Some(path),
-                reason: "expected an object".to_string(),
-            });
+            rec.faults.push(Fault { column: Some(path), reason: "expected an object".to_string() });
             continue;
         };
-        let mut inv = InvoiceRecord {
-            path: path.clone(),
-            ..Default::default()
-        };
+        let mut inv = InvoiceRecord { path: path.clone(), ..Default::default() };
         for (k, v) in o {
             let column = format!("{path}.{k}");
             let slot = match k.as_str() {
@@ -303,25 +238,14 @@ fn invoices<'a>(rec: &mut Record<'a>, key: &str, value: &'a Value, strict: bool)
                 "open" => &mut inv.open,
                 _ => {
                     if strict && !k.starts_with('_') {
-                        rec.faults.push(Fault {
-                            column: Some(column),
-                            reason: "unknown invoice field".to_string(),
-                        });
+                        rec.faults.push(Fault { column: Some(column), reason: "unknown invoice field".to_string() });
                     }
                     continue;
                 }
             };
             match scalar(v) {
-                Ok(text) => {
-                    *slot = text.map(|text| Cell {
-                        text,
-                        column: Cow::Owned(column),
-                    })
-                }
-                Err(reason) => rec.faults.push(Fault {
-                    column: Some(column),
-                    reason,
-                }),
+                Ok(text) => *slot = text.map(|text| Cell { text, column: Cow::Owned(column) }),
+                Err(reason) => rec.faults.push(Fault { column: Some(column), reason }),
             }
         }
         rec.invoices.push(inv);

@@ -99,12 +99,7 @@ pub enum Format {
 impl Format {
     /// Guesses by extension: `.jsonl` and `.ndjson` are JSON Lines, anything else CSV.
     pub fn from_path(path: &Path) -> Format {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson") => Format::JsonLines,
             _ => Format::Csv,
         }
@@ -145,25 +140,13 @@ pub struct PlacementReader<R: Read> {
 
 impl<R: Read> PlacementReader<R> {
     /// Checks the start of the file (empty, binary) and, for CSV, reads and checks the header.
-    pub fn new(
-        input: R,
-        format: Format,
-        mapping: &Mapping,
-        ctx: ImportContext,
-    ) -> Result<Self, ImportError> {
+    pub fn new(input: R, format: Format, mapping: &Mapping, ctx: ImportContext) -> Result<Self, ImportError> {
         let input = decode::sniff(input)?;
         let source = match format {
             Format::Csv => Source::Csv(Box::new(CsvSource::new(input, mapping)?)),
             Format::JsonLines => Source::Jsonl(JsonlSource::new(input, mapping)),
         };
-        Ok(PlacementReader {
-            source,
-            mapping: mapping.clone(),
-            ctx,
-            duplicates: HashMap::new(),
-            ids: ids::Ids::new(),
-            stopped: false,
-        })
+        Ok(PlacementReader { source, mapping: mapping.clone(), ctx, duplicates: HashMap::new(), ids: ids::Ids::new(), stopped: false })
     }
 
     /// Rejects every row whose account number is a key of `duplicates` (as returned by
@@ -197,10 +180,7 @@ impl PlacementReader<std::fs::File> {
     pub fn open(path: &Path, mapping: &Mapping, ctx: ImportContext) -> Result<Self, ImportError> {
         let format = Format::from_path(path);
         let duplicates = find_duplicate_refs(std::fs::File::open(path)?, format, mapping)?;
-        Ok(
-            PlacementReader::new(std::fs::File::open(path)?, format, mapping, ctx)?
-                .with_duplicates(duplicates),
-        )
+        Ok(PlacementReader::new(std::fs::File::open(path)?, format, mapping, ctx)?.with_duplicates(duplicates))
     }
 }
 
@@ -214,9 +194,7 @@ impl<R: Read> Iterator for PlacementReader<R> {
         }
         let next = match &mut self.source {
             Source::Csv(s) => s.next_row(&self.mapping, &self.ctx, &self.duplicates, &mut self.ids),
-            Source::Jsonl(s) => {
-                s.next_row(&self.mapping, &self.ctx, &self.duplicates, &mut self.ids)
-            }
+            Source::Jsonl(s) => s.next_row(&self.mapping, &self.ctx, &self.duplicates, &mut self.ids),
         };
         self.stopped = matches!(next, None | Some(Err(_)));
         next

@@ -39,30 +39,20 @@ impl Default for Mapping {
 impl Mapping {
     /// The standard format: standard column names, ISO dates, encoding detected.
     pub fn standard() -> Mapping {
-        Mapping {
-            encoding: Encoding::Auto,
-            date_format: ISO_DATE.to_string(),
-            columns: None,
-            defaults: vec![None; Field::COUNT],
-        }
+        Mapping { encoding: Encoding::Auto, date_format: ISO_DATE.to_string(), columns: None, defaults: vec![None; Field::COUNT] }
     }
 
     pub fn from_file(path: &Path) -> Result<Mapping, ImportError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ImportError::mapping(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| ImportError::mapping(format!("cannot read {}: {e}", path.display())))?;
         Mapping::from_toml_str(&text)
     }
 
     pub fn from_toml_str(text: &str) -> Result<Mapping, ImportError> {
-        let file: MappingFile =
-            toml::from_str(text).map_err(|e| ImportError::mapping(e.to_string()))?;
+        let file: MappingFile = toml::from_str(text).map_err(|e| ImportError::mapping(e.to_string()))?;
         let mut m = Mapping::standard();
         if let Some(name) = file.encoding {
-            m.encoding = Encoding::parse(&name).ok_or_else(|| {
-                ImportError::mapping(format!(
-                    "unknown encoding {name:?} (expected auto, utf-8 or windows-1252)"
-                ))
-            })?;
+            m.encoding = Encoding::parse(&name)
+                .ok_or_else(|| ImportError::mapping(format!("unknown encoding {name:?} (expected auto, utf-8 or windows-1252)")))?;
         }
         if let Some(fmt) = file.date_format {
             check_date_format(&fmt)?;
@@ -73,23 +63,11 @@ impl Mapping {
             if !unknown.is_empty() {
                 return Err(unknown_fields("[columns]", &unknown));
             }
-            let blank: Vec<&str> = known
-                .iter()
-                .filter(|(_, c)| c.trim().is_empty())
-                .map(|(f, _)| f.name())
-                .collect();
+            let blank: Vec<&str> = known.iter().filter(|(_, c)| c.trim().is_empty()).map(|(f, _)| f.name()).collect();
             if !blank.is_empty() {
-                return Err(ImportError::mapping(format!(
-                    "[columns] maps {} to an empty column name",
-                    blank.join(", ")
-                )));
+                return Err(ImportError::mapping(format!("[columns] maps {} to an empty column name", blank.join(", "))));
             }
-            m.columns = Some(
-                known
-                    .into_iter()
-                    .map(|(f, c)| (f, c.trim().to_string()))
-                    .collect(),
-            );
+            m.columns = Some(known.into_iter().map(|(f, c)| (f, c.trim().to_string())).collect());
         }
         if let Some(defaults) = file.defaults {
             let mut texts = Vec::new();
@@ -113,13 +91,10 @@ impl Mapping {
             }
             for (field, text) in known {
                 if field == Field::AccountRef {
-                    return Err(ImportError::mapping(
-                        "[defaults] cannot give account_ref: every row would share it",
-                    ));
+                    return Err(ImportError::mapping("[defaults] cannot give account_ref: every row would share it"));
                 }
-                crate::parse::check_default(field, &text, &m.date_format).map_err(|reason| {
-                    ImportError::mapping(format!("[defaults] {field} = {text:?}: {reason}"))
-                })?;
+                crate::parse::check_default(field, &text, &m.date_format)
+                    .map_err(|reason| ImportError::mapping(format!("[defaults] {field} = {text:?}: {reason}")))?;
                 m.defaults[field.index()] = Some(text);
             }
         }
@@ -144,14 +119,7 @@ impl Mapping {
         if !has(Field::LastName) && !has(Field::CompanyName) {
             missing.push("last_name or company_name");
         }
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(ImportError::mapping(format!(
-                "[columns] must map {}",
-                missing.join(", ")
-            )))
-        }
+        if missing.is_empty() { Ok(()) } else { Err(ImportError::mapping(format!("[columns] must map {}", missing.join(", ")))) }
     }
 
     pub fn encoding(&self) -> Encoding {
@@ -187,9 +155,7 @@ impl Mapping {
     }
 }
 
-fn by_field(
-    entries: impl Iterator<Item = (String, String)>,
-) -> (Vec<(Field, String)>, Vec<String>) {
+fn by_field(entries: impl Iterator<Item = (String, String)>) -> (Vec<(Field, String)>, Vec<String>) {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for (key, value) in entries {
@@ -203,11 +169,7 @@ fn by_field(
 
 fn unknown_fields(table: &str, names: &[String]) -> ImportError {
     let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-    ImportError::mapping(format!(
-        "{table} names unknown fields: {}; the fields are: {}",
-        names.join(", "),
-        known.join(", ")
-    ))
+    ImportError::mapping(format!("{table} names unknown fields: {}; the fields are: {}", names.join(", "), known.join(", ")))
 }
 
 /// A date format must read back what it writes, or every date in the file would be refused
@@ -215,13 +177,10 @@ fn unknown_fields(table: &str, names: &[String]) -> ImportError {
 fn check_date_format(fmt: &str) -> Result<(), ImportError> {
     let probe = jiff::civil::date(2024, 11, 28);
     let bad = |why: String| ImportError::mapping(format!("date_format {fmt:?} {why}"));
-    let text = jiff::fmt::strtime::format(fmt, probe)
-        .map_err(|e| bad(format!("is not a valid format: {e}")))?;
+    let text = jiff::fmt::strtime::format(fmt, probe).map_err(|e| bad(format!("is not a valid format: {e}")))?;
     match jiff::civil::Date::strptime(fmt, &text) {
         Ok(d) if d == probe => Ok(()),
-        _ => Err(bad(
-            "does not name a full date (it needs a year, a month and a day)".to_string(),
-        )),
+        _ => Err(bad("does not name a full date (it needs a year, a month and a day)".to_string())),
     }
 }
 

@@ -34,9 +34,7 @@ fn iso_date(text: &str) -> Option<Result<Date, String>> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i16> {
-        b[r].iter().try_fold(0i16, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i16::from(c - b'0'))
-        })
+        b[r].iter().try_fold(0i16, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i16::from(c - b'0')))
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     Some(Date::new(y, m as i8, d as i8).map_err(|e| format!("{text:?} is not a real date ({e})")))
@@ -44,22 +42,14 @@ fn iso_date(text: &str) -> Option<Result<Date, String>> {
 
 /// "%m/%d/%Y" as a person writes it: "MM/DD/YYYY".
 pub(crate) fn human_format(fmt: &str) -> String {
-    fmt.replace("%Y", "YYYY")
-        .replace("%m", "MM")
-        .replace("%d", "DD")
-        .replace("%y", "YY")
-        .replace("%e", "D")
-        .replace("%b", "Mon")
+    fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%y", "YY").replace("%e", "D").replace("%b", "Mon")
 }
 
 /// A non-negative amount in minor units of `currency`.
 pub(crate) fn amount(text: &str, currency: Currency) -> Result<i64, String> {
     let minor = currency.parse_minor(text).map_err(|e| e.to_string())?;
     if minor < 0 {
-        return Err(format!(
-            "{:?} is negative; amounts owed are 0 or more",
-            text.trim()
-        ));
+        return Err(format!("{:?} is negative; amounts owed are 0 or more", text.trim()));
     }
     Ok(minor)
 }
@@ -78,10 +68,7 @@ pub(crate) fn basis(text: &str) -> Result<ItemizationBasis, String> {
 pub(crate) fn flags(text: &str) -> Result<Flags, String> {
     Flags::parse(text).map_err(|word| {
         let known: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
-        format!(
-            "unknown flag {word:?} (expected any of {})",
-            known.join(", ")
-        )
+        format!("unknown flag {word:?} (expected any of {})", known.join(", "))
     })
 }
 
@@ -90,10 +77,7 @@ pub(crate) fn flags(text: &str) -> Result<Flags, String> {
 pub(crate) fn national_id_last4(text: &str) -> Result<String, String> {
     let digits: String = text.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) || !(digits.len() == 4 || digits.len() == 9) {
-        return Err(format!(
-            "national id {:?} must have 4 or 9 digits",
-            text.trim()
-        ));
+        return Err(format!("national id {:?} must have 4 or 9 digits", text.trim()));
     }
     Ok(digits[digits.len() - 4..].to_string())
 }
@@ -105,12 +89,9 @@ pub(crate) fn language(text: &str) -> Result<String, String> {
     let primary = parts.next().unwrap_or("");
     let ok = (2..=3).contains(&primary.len())
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts
-            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !ok {
-        return Err(format!(
-            "{text:?} is not a language tag (expected e.g. en or es-MX)"
-        ));
+        return Err(format!("{text:?} is not a language tag (expected e.g. en or es-MX)"));
     }
     Ok(match t.split_once('-') {
         Some((p, rest)) => format!("{}-{rest}", p.to_ascii_lowercase()),
@@ -126,9 +107,7 @@ pub(crate) fn country(text: &str) -> Result<String, String> {
     if t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Ok(t.to_ascii_uppercase());
     }
-    Err(format!(
-        "{text:?} is not a two-letter ISO 3166 country code (e.g. US)"
-    ))
+    Err(format!("{text:?} is not a two-letter ISO 3166 country code (e.g. US)"))
 }
 
 pub(crate) fn time_zone(text: &str) -> Result<String, String> {
@@ -137,8 +116,7 @@ pub(crate) fn time_zone(text: &str) -> Result<String, String> {
 
 pub(crate) fn role(text: &str) -> Result<PartyRole, String> {
     let word = text.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-    PartyRole::parse(&word)
-        .ok_or_else(|| format!("{text:?} is not a party role (expected co_obligor or guarantor)"))
+    PartyRole::parse(&word).ok_or_else(|| format!("{text:?} is not a party role (expected co_obligor or guarantor)"))
 }
 
 /// Checks a mapping's constant value with the parser its field uses, so a bad default is a
@@ -153,18 +131,11 @@ pub(crate) fn check_default(field: Field, text: &str, date_format: &str) -> Resu
         Country => country(text).map(drop),
         TimeZone => time_zone(text).map(drop),
         NationalId => national_id_last4(text).map(drop),
-        OpenedOn | FirstDelinquencyOn | ChargedOffOn | ItemizationOn | LastPaymentOn
-        | DateOfBirth => date(text, date_format).map(drop),
+        OpenedOn | FirstDelinquencyOn | ChargedOffOn | ItemizationOn | LastPaymentOn | DateOfBirth => date(text, date_format).map(drop),
         // Three decimals is the most any currency has; the row's own currency decides for real.
-        LastPaymentAmount | Principal | Interest | Fees | Costs | Total => {
-            amount(text, crate::parse::currency("KWD")?).map(drop)
-        }
-        PhoneHome | PhoneMobile | PhoneWork => recoup_domain::contact::normalize_phone(text)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        Email => recoup_domain::contact::normalize_email(text)
-            .map(drop)
-            .map_err(|e| e.to_string()),
+        LastPaymentAmount | Principal | Interest | Fees | Costs | Total => amount(text, crate::parse::currency("KWD")?).map(drop),
+        PhoneHome | PhoneMobile | PhoneWork => recoup_domain::contact::normalize_phone(text).map(drop).map_err(|e| e.to_string()),
+        Email => recoup_domain::contact::normalize_email(text).map(drop).map_err(|e| e.to_string()),
         _ => Ok(()),
     }
 }
@@ -175,29 +146,11 @@ mod tests {
 
     #[test]
     fn dates_are_strict() {
-        assert_eq!(
-            date("2024-02-29", ISO_DATE),
-            Ok(jiff::civil::date(2024, 2, 29))
-        );
-        assert!(
-            date("2023-02-29", ISO_DATE)
-                .unwrap_err()
-                .contains("not a real date")
-        );
-        assert_eq!(
-            date("02/28/2023", "%m/%d/%Y"),
-            Ok(jiff::civil::date(2023, 2, 28))
-        );
-        assert!(
-            date("02/30/2023", "%m/%d/%Y")
-                .unwrap_err()
-                .contains("not a real date")
-        );
-        assert!(
-            date("2023-02-28", "%m/%d/%Y")
-                .unwrap_err()
-                .contains("MM/DD/YYYY")
-        );
+        assert_eq!(date("2024-02-29", ISO_DATE), Ok(jiff::civil::date(2024, 2, 29)));
+        assert!(date("2023-02-29", ISO_DATE).unwrap_err().contains("not a real date"));
+        assert_eq!(date("02/28/2023", "%m/%d/%Y"), Ok(jiff::civil::date(2023, 2, 28)));
+        assert!(date("02/30/2023", "%m/%d/%Y").unwrap_err().contains("not a real date"));
+        assert!(date("2023-02-28", "%m/%d/%Y").unwrap_err().contains("MM/DD/YYYY"));
         assert!(date("2023-02-28x", ISO_DATE).is_err());
         assert!(date("soon", ISO_DATE).is_err());
     }
@@ -215,11 +168,7 @@ mod tests {
         assert_eq!(basis("Charge-Off").unwrap(), ItemizationBasis::ChargeOff);
         assert_eq!(role("co-obligor").unwrap(), PartyRole::CoObligor);
         assert!(flags("disputed,sleepy").unwrap_err().contains("sleepy"));
-        assert!(
-            amount("-1.00", Currency::USD)
-                .unwrap_err()
-                .contains("negative")
-        );
+        assert!(amount("-1.00", Currency::USD).unwrap_err().contains("negative"));
         assert_eq!(amount("$2,410.50", Currency::USD), Ok(241050));
     }
 }

@@ -5,20 +5,14 @@ use crate::field::Field::{self, *};
 use crate::parse;
 use crate::row::{Cells, Check};
 use recoup_domain::contact::{
-    Consent, ContactKind, ContactPoint, PhoneType, PostalAddress, Source, Verification,
-    normalize_email, normalize_phone,
+    Consent, ContactKind, ContactPoint, PhoneType, PostalAddress, Source, Verification, normalize_email, normalize_phone,
 };
 use recoup_domain::geo;
 use recoup_domain::party::{Party, PartyKind, PartyRole};
 use recoup_domain::placement::PlacedParty;
 
 /// `None` when any of the party's fields is refused (the faults are in `ck`).
-pub(crate) fn build(
-    ck: &mut Check<'_>,
-    cells: &Cells<'_>,
-    role: PartyRole,
-    ctx: &ImportContext,
-) -> Option<PlacedParty> {
+pub(crate) fn build(ck: &mut Check<'_>, cells: &Cells<'_>, role: PartyRole, ctx: &ImportContext) -> Option<PlacedParty> {
     let before = ck.faults.len();
     let company_name = ck.text(cells, CompanyName);
     let last_name = ck.text(cells, LastName);
@@ -26,11 +20,7 @@ pub(crate) fn build(
         PartyKind::Company
     } else {
         if last_name.is_none() {
-            ck.field_fault(
-                cells,
-                LastName,
-                "a person needs a last name (for a company, fill company_name)",
-            );
+            ck.field_fault(cells, LastName, "a person needs a last name (for a company, fill company_name)");
         }
         PartyKind::Person
     };
@@ -53,19 +43,10 @@ pub(crate) fn build(
     if ck.faults.len() > before {
         return None;
     }
-    Some(PlacedParty {
-        role,
-        party,
-        contact_points,
-    })
+    Some(PlacedParty { role, party, contact_points })
 }
 
-fn contact_points(
-    ck: &mut Check<'_>,
-    cells: &Cells<'_>,
-    party: &Party,
-    ctx: &ImportContext,
-) -> Vec<ContactPoint> {
+fn contact_points(ck: &mut Check<'_>, cells: &Cells<'_>, party: &Party, ctx: &ImportContext) -> Vec<ContactPoint> {
     let new = |id, kind, value: String| ContactPoint {
         id,
         tenant_id: ctx.tenant_id,
@@ -88,31 +69,18 @@ fn contact_points(
         None => Some("US".to_string()),
     };
     let us = country.as_deref() == Some("US");
-    let state = ck.value(cells, State).map(|s| {
-        if us {
-            s.to_ascii_uppercase()
-        } else {
-            s.to_string()
-        }
-    });
+    let state = ck.value(cells, State).map(|s| if us { s.to_ascii_uppercase() } else { s.to_string() });
     if us
         && let Some(s) = &state
         && geo::us_state_zones(s).is_none()
     {
-        ck.field_fault(
-            cells,
-            State,
-            format!("{s:?} is not a US state or territory code"),
-        );
+        ck.field_fault(cells, State, format!("{s:?} is not a US state or territory code"));
     }
     // Quiet hours are judged in the debtor's zone: an explicit zone wins; otherwise a state that
     // lies in one zone gives it; a split state (TX, FL, IN...) leaves it unknown on purpose.
     let time_zone = match ck.value(cells, TimeZone) {
         Some(_) => ck.parsed(cells, TimeZone, parse::time_zone),
-        None if us => state
-            .as_deref()
-            .and_then(geo::us_state_single_zone)
-            .map(str::to_string),
+        None if us => state.as_deref().and_then(geo::us_state_single_zone).map(str::to_string),
         None => None,
     };
 
@@ -123,20 +91,12 @@ fn contact_points(
             ..new(ck.ids.next(), ContactKind::Address, address.one_line())
         });
     }
-    for (field, phone_type) in [
-        (PhoneHome, PhoneType::Home),
-        (PhoneMobile, PhoneType::Mobile),
-        (PhoneWork, PhoneType::Work),
-    ] {
-        let Some(phone) = ck.parsed(cells, field, |t| {
-            normalize_phone(t).map_err(|e| e.to_string())
-        }) else {
+    for (field, phone_type) in [(PhoneHome, PhoneType::Home), (PhoneMobile, PhoneType::Mobile), (PhoneWork, PhoneType::Work)] {
+        let Some(phone) = ck.parsed(cells, field, |t| normalize_phone(t).map_err(|e| e.to_string())) else {
             continue;
         };
         // The same number in two columns is one line to call, and one place to keep its consent.
-        if out.iter().any(|c| {
-            c.kind == ContactKind::Phone && c.value == phone.e164 && c.extension == phone.extension
-        }) {
+        if out.iter().any(|c| c.kind == ContactKind::Phone && c.value == phone.e164 && c.extension == phone.extension) {
             continue;
         }
         out.push(ContactPoint {
@@ -146,37 +106,17 @@ fn contact_points(
             ..new(ck.ids.next(), ContactKind::Phone, phone.e164)
         });
     }
-    if let Some(email) = ck.parsed(cells, Email, |t| {
-        normalize_email(t).map_err(|e| e.to_string())
-    }) {
+    if let Some(email) = ck.parsed(cells, Email, |t| normalize_email(t).map_err(|e| e.to_string())) {
         // Quiet hours apply to e-mail and texts as much as to calls (Reg F 1006.6(b)(1)).
-        out.push(ContactPoint {
-            time_zone: time_zone.clone(),
-            ..new(ck.ids.next(), ContactKind::Email, email)
-        });
+        out.push(ContactPoint { time_zone: time_zone.clone(), ..new(ck.ids.next(), ContactKind::Email, email) });
     }
     out
 }
 
-fn address(
-    ck: &mut Check<'_>,
-    cells: &Cells<'_>,
-    country: Option<&str>,
-    state: Option<&str>,
-) -> Option<PostalAddress> {
+fn address(ck: &mut Check<'_>, cells: &Cells<'_>, country: Option<&str>, state: Option<&str>) -> Option<PostalAddress> {
     let Some(line1) = ck.text(cells, AddressLine1) else {
-        if let Some(f) = [AddressLine2, City, PostalCode]
-            .into_iter()
-            .find(|f| ck.value(cells, *f).is_some())
-        {
-            ck.field_fault(
-                cells,
-                AddressLine1,
-                format!(
-                    "the address has a {} but no first line",
-                    f.name().replace('_', " ")
-                ),
-            );
+        if let Some(f) = [AddressLine2, City, PostalCode].into_iter().find(|f| ck.value(cells, *f).is_some()) {
+            ck.field_fault(cells, AddressLine1, format!("the address has a {} but no first line", f.name().replace('_', " ")));
         }
         return None;
     };
@@ -198,11 +138,7 @@ fn address(
         && let Some(zip) = &postal_code
         && !is_zip(zip)
     {
-        ck.field_fault(
-            cells,
-            PostalCode,
-            format!("{zip:?} is not a US ZIP code (5 digits, or ZIP+4 as 12345-6789)"),
-        );
+        ck.field_fault(cells, PostalCode, format!("{zip:?} is not a US ZIP code (5 digits, or ZIP+4 as 12345-6789)"));
     }
     Some(PostalAddress {
         line1,

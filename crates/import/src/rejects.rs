@@ -37,12 +37,7 @@ impl RowReject {
     pub(crate) fn new(line: u64, faults: Vec<Fault>, raw: RawRow) -> RowReject {
         let mut faults = faults.into_iter();
         let Some(first) = faults.next() else {
-            return RowReject {
-                line,
-                column: None,
-                reason: "rejected".to_string(),
-                raw,
-            };
+            return RowReject { line, column: None, reason: "rejected".to_string(), raw };
         };
         let mut reason = first.reason;
         for f in faults {
@@ -53,12 +48,7 @@ impl RowReject {
             }
             reason.push_str(&f.reason);
         }
-        RowReject {
-            line,
-            column: first.column,
-            reason,
-            raw,
-        }
+        RowReject { line, column: first.column, reason, raw }
     }
 }
 
@@ -92,9 +82,7 @@ impl<W: Write> RejectWriter<W> {
             Format::Csv => Out::Csv(Box::new(CsvOut {
                 out: csv::WriterBuilder::new().flexible(true).from_writer(out),
                 header: header.to_vec(),
-                keep: (0..header.len())
-                    .filter(|&i| !TRAILER.contains(&header[i].trim()))
-                    .collect(),
+                keep: (0..header.len()).filter(|&i| !TRAILER.contains(&header[i].trim())).collect(),
                 started: false,
             })),
             Format::JsonLines => Out::Json(out),
@@ -106,12 +94,7 @@ impl<W: Write> RejectWriter<W> {
         let column = reject.column.clone().unwrap_or_default();
         match &mut self.out {
             Out::Csv(csv_out) => {
-                let CsvOut {
-                    out,
-                    header,
-                    keep,
-                    started,
-                } = &mut **csv_out;
+                let CsvOut { out, header, keep, started } = &mut **csv_out;
                 if !*started {
                     out.write_record(keep.iter().map(|&i| header[i].as_str()).chain(TRAILER))?;
                     *started = true;
@@ -122,41 +105,21 @@ impl<W: Write> RejectWriter<W> {
                         // Values past the header have no column to go back to; keep them in the
                         // message rather than lose them.
                         if fields.len() > header.len() {
-                            error.push_str(&format!(
-                                " (values past the last column: {})",
-                                fields[header.len()..].join(" | ")
-                            ));
+                            error.push_str(&format!(" (values past the last column: {})", fields[header.len()..].join(" | ")));
                         }
-                        (
-                            keep.iter()
-                                .map(|&i| fields.get(i).cloned().unwrap_or_default())
-                                .collect::<Vec<_>>(),
-                            error,
-                        )
+                        (keep.iter().map(|&i| fields.get(i).cloned().unwrap_or_default()).collect::<Vec<_>>(), error)
                     }
-                    RawRow::Json(o) => (
-                        vec![String::new(); keep.len()],
-                        format!("{} (row: {})", reject.reason, Value::Object(o.clone())),
-                    ),
-                    RawRow::Text(t) => (
-                        vec![String::new(); keep.len()],
-                        format!("{} (row: {t})", reject.reason),
-                    ),
+                    RawRow::Json(o) => (vec![String::new(); keep.len()], format!("{} (row: {})", reject.reason, Value::Object(o.clone()))),
+                    RawRow::Text(t) => (vec![String::new(); keep.len()], format!("{} (row: {t})", reject.reason)),
                 };
                 let line = reject.line.to_string();
-                out.write_record(fields.iter().map(String::as_str).chain([
-                    line.as_str(),
-                    column.as_str(),
-                    error.as_str(),
-                ]))?;
+                out.write_record(fields.iter().map(String::as_str).chain([line.as_str(), column.as_str(), error.as_str()]))?;
             }
             Out::Json(out) => {
                 let error = json!({ "line": reject.line, "column": reject.column, "reason": reject.reason });
                 let mut object = match &reject.raw {
                     RawRow::Json(o) => o.clone(),
-                    RawRow::Text(t) => {
-                        Map::from_iter([("_raw".to_string(), Value::String(t.clone()))])
-                    }
+                    RawRow::Text(t) => Map::from_iter([("_raw".to_string(), Value::String(t.clone()))]),
                     RawRow::Csv(fields) => Map::from_iter([("_raw".to_string(), json!(fields))]),
                 };
                 object.insert("_error".to_string(), error);

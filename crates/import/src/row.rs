@@ -46,22 +46,11 @@ impl<'a> Cells<'a> {
     }
 
     pub fn nested(path: String) -> Self {
-        Cells {
-            cells: std::array::from_fn(|_| None),
-            path,
-        }
+        Cells { cells: std::array::from_fn(|_| None), path }
     }
 
-    pub fn set(
-        &mut self,
-        field: Field,
-        text: impl Into<Cow<'a, str>>,
-        column: impl Into<Cow<'a, str>>,
-    ) {
-        self.cells[field.index()] = Some(Cell {
-            text: text.into(),
-            column: column.into(),
-        });
+    pub fn set(&mut self, field: Field, text: impl Into<Cow<'a, str>>, column: impl Into<Cow<'a, str>>) {
+        self.cells[field.index()] = Some(Cell { text: text.into(), column: column.into() });
     }
 
     pub fn value(&self, field: Field) -> Option<&str> {
@@ -103,13 +92,7 @@ pub(crate) struct Record<'a> {
 
 impl<'a> Record<'a> {
     pub fn new(line: u64) -> Self {
-        Record {
-            line,
-            cells: Cells::new(),
-            parties: Vec::new(),
-            invoices: Vec::new(),
-            faults: Vec::new(),
-        }
+        Record { line, cells: Cells::new(), parties: Vec::new(), invoices: Vec::new(), faults: Vec::new() }
     }
 }
 
@@ -133,13 +116,7 @@ impl<'m> Check<'m> {
     where
         'm: 'c,
     {
-        cells.value(f).or_else(|| {
-            if cells.is_top() {
-                self.mapping.default_for(f)
-            } else {
-                None
-            }
-        })
+        cells.value(f).or_else(|| if cells.is_top() { self.mapping.default_for(f) } else { None })
     }
 
     pub fn text(&self, cells: &Cells<'_>, f: Field) -> Option<String> {
@@ -150,18 +127,11 @@ impl<'m> Check<'m> {
         if let Some(c) = &cells.cells[f.index()] {
             return c.column.to_string();
         }
-        if cells.is_top() {
-            self.mapping.column(f).unwrap_or(f.name()).to_string()
-        } else {
-            format!("{}.{f}", cells.path)
-        }
+        if cells.is_top() { self.mapping.column(f).unwrap_or(f.name()).to_string() } else { format!("{}.{f}", cells.path) }
     }
 
     pub fn fault(&mut self, column: String, reason: String) {
-        self.faults.push(Fault {
-            column: Some(column),
-            reason,
-        });
+        self.faults.push(Fault { column: Some(column), reason });
     }
 
     pub fn field_fault(&mut self, cells: &Cells<'_>, f: Field, reason: impl Into<String>) {
@@ -170,12 +140,7 @@ impl<'m> Check<'m> {
     }
 
     /// `None` when the field is blank (no fault) or refused (fault recorded).
-    pub fn parsed<T>(
-        &mut self,
-        cells: &Cells<'_>,
-        f: Field,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
+    pub fn parsed<T>(&mut self, cells: &Cells<'_>, f: Field, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
         let text = self.value(cells, f)?;
         match parse(text) {
             Ok(v) => Some(v),
@@ -207,23 +172,14 @@ pub(crate) fn build(
     duplicates: &HashMap<String, Vec<u64>>,
     ids: &mut Ids,
 ) -> Result<PlacedAccount, Vec<Fault>> {
-    let mut ck = Check {
-        mapping,
-        ids,
-        today: ctx.today,
-        faults: rec.faults,
-    };
+    let mut ck = Check { mapping, ids, today: ctx.today, faults: rec.faults };
     let top = &rec.cells;
     let account_id = ck.ids.next();
 
     let external_ref = match ck.value(top, AccountRef) {
         Some(r) => {
             if let Some(lines) = duplicates.get(r) {
-                let others: Vec<String> = lines
-                    .iter()
-                    .filter(|&&l| l != rec.line)
-                    .map(u64::to_string)
-                    .collect();
+                let others: Vec<String> = lines.iter().filter(|&&l| l != rec.line).map(u64::to_string).collect();
                 let reason = format!(
                     "account number {r} is also on line {}; no row with it is imported until the file has it once",
                     others.join(", ")
@@ -233,20 +189,14 @@ pub(crate) fn build(
             r.to_string()
         }
         None => {
-            ck.field_fault(
-                top,
-                AccountRef,
-                "the account number is empty; every row needs one",
-            );
+            ck.field_fault(top, AccountRef, "the account number is empty; every row needs one");
             String::new()
         }
     };
 
     let currency = match ck.value(top, Field::Currency) {
         // Most rows name the client's own currency; skip the ISO table search for them.
-        Some(code) if code.eq_ignore_ascii_case(ctx.default_currency.code()) => {
-            Some(ctx.default_currency)
-        }
+        Some(code) if code.eq_ignore_ascii_case(ctx.default_currency.code()) => Some(ctx.default_currency),
         Some(_) => ck.parsed(top, Field::Currency, parse::currency),
         None => Some(ctx.default_currency),
     };
@@ -257,13 +207,12 @@ pub(crate) fn build(
     let itemization_basis = ck.parsed(top, ItemizationBasis, parse::basis);
     // The basis names the event the itemization date is; when the file gives only the event's
     // own date, that is the itemization date, and a fault in it is reported on that column.
-    let (itemization_on, itemization_column) =
-        match (ck.value(top, ItemizationOn), itemization_basis) {
-            (Some(_), _) => (ck.date(top, ItemizationOn), ItemizationOn),
-            (None, Some(ItemizationBasis::ChargeOff)) => (charged_off_on, ChargedOffOn),
-            (None, Some(ItemizationBasis::LastPayment)) => (last_payment_on, LastPaymentOn),
-            (None, _) => (None, ItemizationOn),
-        };
+    let (itemization_on, itemization_column) = match (ck.value(top, ItemizationOn), itemization_basis) {
+        (Some(_), _) => (ck.date(top, ItemizationOn), ItemizationOn),
+        (None, Some(ItemizationBasis::ChargeOff)) => (charged_off_on, ChargedOffOn),
+        (None, Some(ItemizationBasis::LastPayment)) => (last_payment_on, LastPaymentOn),
+        (None, _) => (None, ItemizationOn),
+    };
 
     let mut reported = Amounts::default();
     let mut last_payment_minor = None;
@@ -280,12 +229,8 @@ pub(crate) fn build(
         placement_id: ctx.placement_id,
         external_ref,
         currency: currency.unwrap_or(ctx.default_currency),
-        original_creditor: ck
-            .text(top, OriginalCreditor)
-            .unwrap_or_else(|| ctx.creditor_name.clone()),
-        current_creditor: ck
-            .text(top, CurrentCreditor)
-            .unwrap_or_else(|| ctx.creditor_name.clone()),
+        original_creditor: ck.text(top, OriginalCreditor).unwrap_or_else(|| ctx.creditor_name.clone()),
+        current_creditor: ck.text(top, CurrentCreditor).unwrap_or_else(|| ctx.creditor_name.clone()),
         product: ck.text(top, Product),
         opened_on,
         first_delinquency_on,
@@ -318,10 +263,7 @@ pub(crate) fn build(
         let role_column = format!("{}.role", p.cells.path);
         let role = match p.role.as_ref().and_then(Cell::value) {
             None => {
-                ck.fault(
-                    role_column,
-                    "role is required (co_obligor or guarantor)".to_string(),
-                );
+                ck.fault(role_column, "role is required (co_obligor or guarantor)".to_string());
                 None
             }
             Some(text) => match parse::role(text) {
@@ -336,9 +278,7 @@ pub(crate) fn build(
                 }
             },
         };
-        if let Some(party) =
-            crate::party::build(&mut ck, &p.cells, role.unwrap_or(PartyRole::CoObligor), ctx)
-        {
+        if let Some(party) = crate::party::build(&mut ck, &p.cells, role.unwrap_or(PartyRole::CoObligor), ctx) {
             parties.push(party);
         }
     }
@@ -347,10 +287,7 @@ pub(crate) fn build(
     for inv in &rec.invoices {
         if let Some(i) = invoice(&mut ck, inv, currency, account_id, ctx.tenant_id) {
             if invoices.iter().any(|o: &Invoice| o.number == i.number) {
-                ck.fault(
-                    format!("{}.number", inv.path),
-                    format!("invoice {} is listed twice", i.number),
-                );
+                ck.fault(format!("{}.number", inv.path), format!("invoice {} is listed twice", i.number));
             }
             invoices.push(i);
         }
@@ -360,25 +297,14 @@ pub(crate) fn build(
         return Err(ck.faults);
     }
     let fingerprint = crate::fingerprint::of(&account, &reported, &parties, &invoices);
-    Ok(PlacedAccount {
-        line: rec.line,
-        account,
-        parties,
-        reported,
-        invoices,
-        fingerprint,
-    })
+    Ok(PlacedAccount { line: rec.line, account, parties, reported, invoices, fingerprint })
 }
 
 /// The reported balance. `None` when a component is refused, so the cross-checks below do not
 /// pile a second, derived fault onto the real one.
 fn amounts(ck: &mut Check<'_>, top: &Cells<'_>, cur: Currency) -> Option<Amounts> {
     let principal = if ck.value(top, Principal).is_none() {
-        ck.field_fault(
-            top,
-            Principal,
-            "the principal is empty; every row needs one (0 is allowed)",
-        );
+        ck.field_fault(top, Principal, "the principal is empty; every row needs one (0 is allowed)");
         None
     } else {
         ck.parsed(top, Principal, |t| parse::amount(t, cur))
@@ -387,30 +313,13 @@ fn amounts(ck: &mut Check<'_>, top: &Cells<'_>, cur: Currency) -> Option<Amounts
     let fees = ck.amount_or_zero(top, Fees, cur);
     let costs = ck.amount_or_zero(top, Costs, cur);
     let total = ck.parsed(top, Total, |t| parse::amount(t, cur));
-    let a = Amounts {
-        principal: principal?,
-        interest: interest?,
-        fees: fees?,
-        costs: costs?,
-        credit: 0,
-    };
-    let Some(sum) = [a.interest, a.fees, a.costs]
-        .into_iter()
-        .try_fold(a.principal, i64::checked_add)
-    else {
-        ck.field_fault(
-            top,
-            Principal,
-            "principal + interest + fees + costs is too large",
-        );
+    let a = Amounts { principal: principal?, interest: interest?, fees: fees?, costs: costs?, credit: 0 };
+    let Some(sum) = [a.interest, a.fees, a.costs].into_iter().try_fold(a.principal, i64::checked_add) else {
+        ck.field_fault(top, Principal, "principal + interest + fees + costs is too large");
         return None;
     };
     if sum == 0 {
-        ck.field_fault(
-            top,
-            Principal,
-            "nothing is owed: principal + interest + fees + costs is 0",
-        );
+        ck.field_fault(top, Principal, "nothing is owed: principal + interest + fees + costs is 0");
     }
     if let Some(total) = total
         && total != sum
@@ -418,30 +327,18 @@ fn amounts(ck: &mut Check<'_>, top: &Cells<'_>, cur: Currency) -> Option<Amounts
         ck.field_fault(
             top,
             Total,
-            format!(
-                "the total {} is not principal + interest + fees + costs = {}",
-                cur.format_minor(total),
-                cur.format_minor(sum)
-            ),
+            format!("the total {} is not principal + interest + fees + costs = {}", cur.format_minor(total), cur.format_minor(sum)),
         );
     }
     Some(a)
 }
 
-fn invoice(
-    ck: &mut Check<'_>,
-    inv: &InvoiceRecord<'_>,
-    currency: Option<Currency>,
-    account_id: Uuid,
-    tenant_id: Uuid,
-) -> Option<Invoice> {
+fn invoice(ck: &mut Check<'_>, inv: &InvoiceRecord<'_>, currency: Option<Currency>, account_id: Uuid, tenant_id: Uuid) -> Option<Invoice> {
     let before = ck.faults.len();
     let mapping: &Mapping = ck.mapping;
     let fmt = mapping.date_format();
     let number = invoice_field(ck, inv, &inv.number, "number", |t| Ok(t.to_string()));
-    let issued_on = invoice_field(ck, inv, &inv.issued_on, "issued_on", |t| {
-        parse::date(t, fmt)
-    });
+    let issued_on = invoice_field(ck, inv, &inv.issued_on, "issued_on", |t| parse::date(t, fmt));
     let due_on = invoice_field(ck, inv, &inv.due_on, "due_on", |t| parse::date(t, fmt));
     let cur = currency?;
     let amount_minor = invoice_field(ck, inv, &inv.amount, "amount", |t| parse::amount(t, cur));
@@ -450,10 +347,7 @@ fn invoice(
         None => amount_minor,
     };
     if let Some(d) = issued_on.filter(|d| *d > ck.today) {
-        ck.fault(
-            invoice_column(inv, &inv.issued_on, "issued_on"),
-            format!("{d} is in the future"),
-        );
+        ck.fault(invoice_column(inv, &inv.issued_on, "issued_on"), format!("{d} is in the future"));
     }
     if ck.faults.len() > before {
         return None;
@@ -497,13 +391,8 @@ fn invoice_field<T>(
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Option<T> {
     let Some(text) = cell.as_ref().and_then(Cell::value) else {
-        ck.fault(
-            invoice_column(inv, cell, key),
-            format!("the invoice's {key} is required"),
-        );
+        ck.fault(invoice_column(inv, cell, key), format!("the invoice's {key} is required"));
         return None;
     };
-    parse(text)
-        .map_err(|reason| ck.fault(invoice_column(inv, cell, key), reason))
-        .ok()
+    parse(text).map_err(|reason| ck.fault(invoice_column(inv, cell, key), reason)).ok()
 }

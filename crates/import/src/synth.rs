@@ -51,146 +51,41 @@ struct Place {
     zone: &'static str,
 }
 
-const fn place(
-    state: &'static str,
-    city: &'static str,
-    zip: u32,
-    zip_span: u32,
-    area_codes: &'static [u16],
-    zone: &'static str,
-) -> Place {
-    Place {
-        state,
-        city,
-        zip,
-        zip_span,
-        area_codes,
-        zone,
-    }
+const fn place(state: &'static str, city: &'static str, zip: u32, zip_span: u32, area_codes: &'static [u16], zone: &'static str) -> Place {
+    Place { state, city, zip, zip_span, area_codes, zone }
 }
 
 /// Cities in 21 states, including states split between zones (TX, FL, IN, TN, MI, OR, NV) where
 /// only an explicit zone tells them apart.
 const PLACES: &[Place] = &[
     place("TX", "Austin", 73301, 50, &[512, 737], "America/Chicago"),
-    place(
-        "TX",
-        "Houston",
-        77001,
-        99,
-        &[713, 832, 281],
-        "America/Chicago",
-    ),
+    place("TX", "Houston", 77001, 99, &[713, 832, 281], "America/Chicago"),
     place("TX", "El Paso", 79901, 30, &[915], "America/Denver"),
     place("FL", "Miami", 33101, 99, &[305, 786], "America/New_York"),
     place("FL", "Pensacola", 32501, 30, &[850], "America/Chicago"),
-    place(
-        "IN",
-        "Indianapolis",
-        46201,
-        80,
-        &[317, 463],
-        "America/Indiana/Indianapolis",
-    ),
+    place("IN", "Indianapolis", 46201, 80, &[317, 463], "America/Indiana/Indianapolis"),
     place("IN", "Gary", 46401, 10, &[219], "America/Chicago"),
     place("HI", "Honolulu", 96801, 50, &[808], "Pacific/Honolulu"),
-    place(
-        "AZ",
-        "Phoenix",
-        85001,
-        90,
-        &[602, 480, 623],
-        "America/Phoenix",
-    ),
-    place(
-        "CA",
-        "Los Angeles",
-        90001,
-        99,
-        &[213, 310, 323],
-        "America/Los_Angeles",
-    ),
-    place(
-        "CA",
-        "San Francisco",
-        94102,
-        50,
-        &[415, 628],
-        "America/Los_Angeles",
-    ),
-    place(
-        "CA",
-        "San Diego",
-        92101,
-        90,
-        &[619, 858],
-        "America/Los_Angeles",
-    ),
-    place(
-        "NY",
-        "New York",
-        10001,
-        99,
-        &[212, 646, 917],
-        "America/New_York",
-    ),
+    place("AZ", "Phoenix", 85001, 90, &[602, 480, 623], "America/Phoenix"),
+    place("CA", "Los Angeles", 90001, 99, &[213, 310, 323], "America/Los_Angeles"),
+    place("CA", "San Francisco", 94102, 50, &[415, 628], "America/Los_Angeles"),
+    place("CA", "San Diego", 92101, 90, &[619, 858], "America/Los_Angeles"),
+    place("NY", "New York", 10001, 99, &[212, 646, 917], "America/New_York"),
     place("NY", "Buffalo", 14201, 30, &[716], "America/New_York"),
     place("MA", "Boston", 2108, 90, &[617, 857], "America/New_York"),
-    place(
-        "IL",
-        "Chicago",
-        60601,
-        99,
-        &[312, 773, 872],
-        "America/Chicago",
-    ),
-    place(
-        "GA",
-        "Atlanta",
-        30301,
-        99,
-        &[404, 678, 470],
-        "America/New_York",
-    ),
+    place("IL", "Chicago", 60601, 99, &[312, 773, 872], "America/Chicago"),
+    place("GA", "Atlanta", 30301, 99, &[404, 678, 470], "America/New_York"),
     place("WA", "Seattle", 98101, 99, &[206], "America/Los_Angeles"),
     place("CO", "Denver", 80201, 99, &[303, 720], "America/Denver"),
-    place(
-        "PA",
-        "Philadelphia",
-        19101,
-        99,
-        &[215, 267],
-        "America/New_York",
-    ),
+    place("PA", "Philadelphia", 19101, 99, &[215, 267], "America/New_York"),
     place("OH", "Columbus", 43201, 99, &[614, 380], "America/New_York"),
     place("MI", "Detroit", 48201, 90, &[313], "America/Detroit"),
-    place(
-        "NC",
-        "Charlotte",
-        28201,
-        90,
-        &[704, 980],
-        "America/New_York",
-    ),
+    place("NC", "Charlotte", 28201, 90, &[704, 980], "America/New_York"),
     place("NJ", "Newark", 7101, 90, &[973, 862], "America/New_York"),
     place("TN", "Nashville", 37201, 90, &[615, 629], "America/Chicago"),
     place("MN", "Minneapolis", 55401, 90, &[612], "America/Chicago"),
-    place(
-        "NV",
-        "Las Vegas",
-        89101,
-        99,
-        &[702, 725],
-        "America/Los_Angeles",
-    ),
-    place(
-        "OR",
-        "Portland",
-        97201,
-        90,
-        &[503, 971],
-        "America/Los_Angeles",
-    ),
+    place("NV", "Las Vegas", 89101, 99, &[702, 725], "America/Los_Angeles"),
+    place("OR", "Portland", 97201, 90, &[503, 971], "America/Los_Angeles"),
 ];
 
 #[rustfmt::skip]
@@ -228,15 +123,9 @@ impl Product {
 
     fn creditor(self, rng: &mut fastrand::Rng) -> &'static str {
         match self {
-            Product::CreditCard => [
-                "Lakeshore Bank",
-                "Prairie Card Services",
-                "Summit National Bank",
-            ][rng.usize(..3)],
+            Product::CreditCard => ["Lakeshore Bank", "Prairie Card Services", "Summit National Bank"][rng.usize(..3)],
             Product::PersonalLoan => ["Lakeshore Bank", "Prairie Credit Union"][rng.usize(..2)],
-            Product::AutoDeficiency => {
-                ["Keystone Auto Finance", "Prairie Credit Union"][rng.usize(..2)]
-            }
+            Product::AutoDeficiency => ["Keystone Auto Finance", "Prairie Credit Union"][rng.usize(..2)],
             Product::Medical => ["Mercy Valley Hospital", "Summit Health Partners"][rng.usize(..2)],
             Product::Utility => ["Metro Power and Light", "Clearwater Utilities"][rng.usize(..2)],
         }
@@ -245,22 +134,12 @@ impl Product {
 
 /// Writes `rows` accounts in the standard CSV format, the same file for the same seed.
 /// Account numbers are `ref_prefix` plus a zero-padded row number; no date is after `today`.
-pub fn write_csv<W: Write>(
-    out: W,
-    rows: u64,
-    seed: u64,
-    ref_prefix: &str,
-    today: Date,
-) -> io::Result<()> {
+pub fn write_csv<W: Write>(out: W, rows: u64, seed: u64, ref_prefix: &str, today: Date) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(256 * 1024, out);
     let header: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
     out.write_all(header.join(",").as_bytes())?;
     out.write_all(b"\n")?;
-    let mut g = Generator {
-        rng: fastrand::Rng::with_seed(seed),
-        today: epoch_day(today),
-        buf: Vec::with_capacity(1024),
-    };
+    let mut g = Generator { rng: fastrand::Rng::with_seed(seed), today: epoch_day(today), buf: Vec::with_capacity(1024) };
     for n in 1..=rows {
         g.buf.clear();
         g.row(n, ref_prefix);
@@ -357,14 +236,9 @@ impl Generator {
     /// One row, fields in `Field::ALL` order.
     fn row(&mut self, n: u64, ref_prefix: &str) {
         let rng = &mut self.rng;
-        let product = [
-            Product::CreditCard,
-            Product::CreditCard,
-            Product::PersonalLoan,
-            Product::AutoDeficiency,
-            Product::Medical,
-            Product::Utility,
-        ][rng.usize(..6)];
+        let product =
+            [Product::CreditCard, Product::CreditCard, Product::PersonalLoan, Product::AutoDeficiency, Product::Medical, Product::Utility]
+                [rng.usize(..6)];
         let company = matches!(product, Product::Utility) && rng.u32(..100) < 15;
         let place = &PLACES[rng.usize(..PLACES.len())];
         let first = FIRST[rng.usize(..FIRST.len())];
@@ -388,11 +262,7 @@ impl Generator {
         self.sep();
         self.s(creditor);
         self.sep();
-        self.s(if debt_buyer {
-            "Recoup Receivables Trust"
-        } else {
-            creditor
-        });
+        self.s(if debt_buyer { "Recoup Receivables Trust" } else { creditor });
         self.sep();
         self.s(product.name());
         self.s(",USD,");
@@ -415,13 +285,7 @@ impl Generator {
             self.sep();
         }
         self.sep();
-        for cents in [
-            principal,
-            interest,
-            fees,
-            costs,
-            principal + interest + fees + costs,
-        ] {
+        for cents in [principal, interest, fees, costs, principal + interest + fees + costs] {
             self.money(cents);
             self.sep();
         }
@@ -516,11 +380,7 @@ impl Generator {
 /// Days since 1970-01-01 (H. Hinnant's civil calendar algorithm): plain integer arithmetic is
 /// far quicker than calendar spans for millions of dates.
 fn epoch_day(d: Date) -> i64 {
-    let (y, m, d) = (
-        i64::from(d.year()),
-        i64::from(d.month()),
-        i64::from(d.day()),
-    );
+    let (y, m, d) = (i64::from(d.year()), i64::from(d.month()), i64::from(d.day()));
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -554,11 +414,7 @@ mod tests {
             jiff::civil::date(1941, 12, 31),
         ] {
             let n = epoch_day(d);
-            assert_eq!(
-                n,
-                i64::from((d - jiff::civil::date(1970, 1, 1)).get_days()),
-                "{d}"
-            );
+            assert_eq!(n, i64::from((d - jiff::civil::date(1970, 1, 1)).get_days()), "{d}");
             let (y, m, day) = civil(n);
             assert_eq!(jiff::civil::date(y as i16, m as i8, day as i8), d);
         }

@@ -5,9 +5,7 @@
 use jiff::civil::Date;
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio};
 use recoup_domain::placement::{PlacedAccount, RowOutcome};
-use recoup_import::{
-    ImportContext, ImportError, PlacementReader, RejectWriter, RowReject, RowResult,
-};
+use recoup_import::{ImportContext, ImportError, PlacementReader, RejectWriter, RowReject, RowResult};
 use recoup_store::{Actor, Store, StoreError};
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -71,9 +69,7 @@ pub enum ImportRunError {
     File(#[from] ImportError),
     #[error("writing the rejects file failed: {0}")]
     Rejects(std::io::Error),
-    #[error(
-        "the database refused a batch; {landed} rows had landed, each whole, and the placement is marked failed: {source}"
-    )]
+    #[error("the database refused a batch; {landed} rows had landed, each whole, and the placement is marked failed: {source}")]
     Store { landed: u64, source: StoreError },
     #[error("the reading thread stopped unexpectedly")]
     Reader,
@@ -114,10 +110,7 @@ where
         counts: ImportCounts::default(),
     };
     if !req.dry_run {
-        store
-            .begin_placement(&placement, &req.actor)
-            .await
-            .map_err(|source| ImportRunError::Store { landed: 0, source })?;
+        store.begin_placement(&placement, &req.actor).await.map_err(|source| ImportRunError::Store { landed: 0, source })?;
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
     let parser = tokio::task::spawn_blocking(move || parse(reader, rejects, tx, progress));
@@ -142,11 +135,7 @@ where
                     Err(e) => write_error = Some(e),
                 }
             }
-            Batch::Done {
-                read,
-                rejected,
-                sample,
-            } => {
+            Batch::Done { read, rejected, sample } => {
                 counts.read = read;
                 counts.rejected += rejected;
                 sample_rejects = sample;
@@ -154,33 +143,18 @@ where
         }
     }
     let parsed = parser.await.map_err(|_| ImportRunError::Reader)?;
-    let status = if write_error.is_some() || parsed.is_err() {
-        PlacementStatus::Failed
-    } else {
-        PlacementStatus::Completed
-    };
+    let status = if write_error.is_some() || parsed.is_err() { PlacementStatus::Failed } else { PlacementStatus::Completed };
     if !req.dry_run {
         store
             .finish_placement(req.tenant_id, placement.id, status, &counts)
             .await
-            .map_err(|source| ImportRunError::Store {
-                landed: counts.created + counts.updated,
-                source,
-            })?;
+            .map_err(|source| ImportRunError::Store { landed: counts.created + counts.updated, source })?;
     }
     if let Some(source) = write_error {
-        return Err(ImportRunError::Store {
-            landed: counts.created + counts.updated,
-            source,
-        });
+        return Err(ImportRunError::Store { landed: counts.created + counts.updated, source });
     }
     parsed?;
-    Ok(ImportSummary {
-        placement_id: (!req.dry_run).then_some(placement.id),
-        counts,
-        refusals,
-        sample_rejects,
-    })
+    Ok(ImportSummary { placement_id: (!req.dry_run).then_some(placement.id), counts, refusals, sample_rejects })
 }
 
 /// The blocking half: reads rows, writes rejects, sends batches of good rows.
@@ -222,32 +196,16 @@ fn parse<R: Read, W: Write>(
     if let Some(w) = rejects {
         w.finish().map_err(ImportRunError::Rejects)?;
     }
-    let _ = tx.blocking_send(Batch::Done {
-        read,
-        rejected,
-        sample,
-    });
+    let _ = tx.blocking_send(Batch::Done { read, rejected, sample });
     Ok(())
 }
 
 type Written = Vec<(u64, String, RowOutcome)>;
 
-async fn write(
-    store: &dyn Store,
-    placement: &Placement,
-    rows: Vec<PlacedAccount>,
-    actor: &Actor,
-) -> Result<Written, StoreError> {
-    let keys: Vec<(u64, String)> = rows
-        .iter()
-        .map(|r| (r.line, r.account.external_ref.clone()))
-        .collect();
+async fn write(store: &dyn Store, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Written, StoreError> {
+    let keys: Vec<(u64, String)> = rows.iter().map(|r| (r.line, r.account.external_ref.clone())).collect();
     let outcomes = store.write_placed(placement, rows, actor).await?;
-    Ok(keys
-        .into_iter()
-        .zip(outcomes)
-        .map(|((l, r), o)| (l, r, o))
-        .collect())
+    Ok(keys.into_iter().zip(outcomes).map(|((l, r), o)| (l, r, o)).collect())
 }
 
 /// A dry run's answer for each row: new, or already known (which a real run would update or
@@ -255,18 +213,8 @@ async fn write(
 async fn classify(store: &dyn Store, rows: &[PlacedAccount]) -> Result<Written, StoreError> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let known = store
-            .account_by_ref(
-                r.account.tenant_id,
-                r.account.client_id,
-                &r.account.external_ref,
-            )
-            .await?;
-        let outcome = if known.is_some() {
-            RowOutcome::Updated
-        } else {
-            RowOutcome::Created
-        };
+        let known = store.account_by_ref(r.account.tenant_id, r.account.client_id, &r.account.external_ref).await?;
+        let outcome = if known.is_some() { RowOutcome::Updated } else { RowOutcome::Created };
         out.push((r.line, r.account.external_ref.clone(), outcome));
     }
     Ok(out)
@@ -280,11 +228,7 @@ fn tally(counts: &mut ImportCounts, refusals: &mut Vec<Refusal>, done: Written) 
             RowOutcome::Unchanged => counts.unchanged += 1,
             RowOutcome::Refused(reason) => {
                 counts.rejected += 1;
-                refusals.push(Refusal {
-                    line,
-                    external_ref,
-                    reason,
-                });
+                refusals.push(Refusal { line, external_ref, reason });
             }
         }
     }

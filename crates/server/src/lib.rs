@@ -31,10 +31,15 @@ pub fn router(state: AppState) -> Router {
 /// Healthy when the database answers; a load balancer takes a node out when it does not.
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.list_tenants().await {
-        Ok(_) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase()}))).into_response(),
+        Ok(_) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase()})),
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable", "error": "database unreachable"}))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable", "error": "database unreachable"})))
+                .into_response()
         }
     }
 }
@@ -48,7 +53,5 @@ pub async fn serve(
     metrics::install();
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "recoup is serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -23,27 +23,18 @@ pub fn install() -> &'static PrometheusHandle {
 }
 
 pub async fn render() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        install().render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], install().render()).into_response()
 }
 
 /// Counts requests and their latency by route pattern (never by raw path, which would make a
 /// series per account id).
 pub async fn track_requests(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     metrics::counter!("recoup_http_requests_total", "route" => route.clone(), "method" => method, "status" => status).increment(1);
-    metrics::histogram!("recoup_http_request_duration_seconds", "route" => route)
-        .record(start.elapsed().as_secs_f64());
+    metrics::histogram!("recoup_http_request_duration_seconds", "route" => route).record(start.elapsed().as_secs_f64());
     res
 }

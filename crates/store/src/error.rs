@@ -15,35 +15,26 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres: {0}")]
     Postgres(#[from] sqlx::Error),
-    #[error(
-        "migration {version} ({name}) differs from the one applied to this database; refusing to continue"
-    )]
+    #[error("migration {version} ({name}) differs from the one applied to this database; refusing to continue")]
     MigrationChanged { version: i64, name: String },
     #[error("stored value is unreadable: {0}")]
     Corrupt(String),
     #[error("database task failed: {0}")]
     Task(String),
     #[error("cannot create {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
 }
 
 impl StoreError {
     pub fn not_found(entity: &'static str, key: impl ToString) -> Self {
-        StoreError::NotFound {
-            entity,
-            key: key.to_string(),
-        }
+        StoreError::NotFound { entity, key: key.to_string() }
     }
 
     /// True for a unique-constraint violation on either backend.
     pub fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             }
             StoreError::Postgres(sqlx::Error::Database(e)) => e.code().as_deref() == Some("23505"),
             _ => false,

@@ -94,12 +94,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list_clients(&self, tenant_id: Uuid) -> Result<Vec<Client>>;
 
     async fn create_portfolio(&self, portfolio: &Portfolio, actor: &Actor) -> Result<()>;
-    async fn portfolio_by_code(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        code: &str,
-    ) -> Result<Option<Portfolio>>;
+    async fn portfolio_by_code(&self, tenant_id: Uuid, client_id: Uuid, code: &str) -> Result<Option<Portfolio>>;
     async fn list_portfolios(&self, tenant_id: Uuid, client_id: Uuid) -> Result<Vec<Portfolio>>;
 
     /// Records a placement as importing, before its rows are written.
@@ -107,45 +102,17 @@ pub trait Store: Send + Sync + 'static {
     /// Writes one batch of validated rows in one transaction: new accounts with their parties,
     /// contact points, invoices, placed balance and audit entries; existing ones (same client and
     /// external reference) updated or left unchanged. Each row lands whole or not at all.
-    async fn write_placed(
-        &self,
-        placement: &Placement,
-        rows: Vec<PlacedAccount>,
-        actor: &Actor,
-    ) -> Result<Vec<RowOutcome>>;
-    async fn finish_placement(
-        &self,
-        tenant_id: Uuid,
-        placement_id: Uuid,
-        status: PlacementStatus,
-        counts: &ImportCounts,
-    ) -> Result<()>;
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>>;
+    async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, counts: &ImportCounts) -> Result<()>;
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>>;
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
-    async fn account_by_ref(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        external_ref: &str,
-    ) -> Result<Option<Account>>;
+    async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>>;
     /// Accounts of a tenant ordered by id, after `after` (keyset pagination).
-    async fn list_accounts(
-        &self,
-        tenant_id: Uuid,
-        after: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<Account>>;
+    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>>;
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64>;
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>>;
-    async fn change_status(
-        &self,
-        tenant_id: Uuid,
-        account_id: Uuid,
-        to: AccountStatus,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<Account>;
+    async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account>;
     async fn set_consent(
         &self,
         tenant_id: Uuid,
@@ -169,21 +136,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<LedgerEntry>;
 
     /// Audit entries in chain order with `seq > after_seq`.
-    async fn audit_entries(
-        &self,
-        tenant_id: Uuid,
-        after_seq: i64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>>;
+    async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
 /// Walks a tenant's audit chain page by page; memory stays flat however long the chain is.
 pub async fn verify_audit(store: &dyn Store, tenant_id: Uuid) -> Result<Result<u64, ChainBreak>> {
     let mut verifier = recoup_domain::audit::Verifier::default();
     loop {
-        let page = store
-            .audit_entries(tenant_id, verifier.last_seq(), 5_000)
-            .await?;
+        let page = store.audit_entries(tenant_id, verifier.last_seq(), 5_000).await?;
         if page.is_empty() {
             return Ok(Ok(verifier.count()));
         }

@@ -15,17 +15,11 @@ impl Migration {
     }
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("sqlite/migrations/0001_foundation.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] =
+    &[Migration { version: 1, name: "foundation", sql: include_str!("sqlite/migrations/0001_foundation.sql") }];
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("postgres/migrations/0001_foundation.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] =
+    &[Migration { version: 1, name: "foundation", sql: include_str!("postgres/migrations/0001_foundation.sql") }];
 
 /// FNV-1a over the text: enough to notice an edited migration, with no extra dependency.
 mod fnv {

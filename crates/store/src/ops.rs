@@ -21,28 +21,12 @@ fn amounts_json(a: &Amounts) -> serde_json::Value {
     json!({"principal": a.principal, "interest": a.interest, "fees": a.fees, "costs": a.costs, "credit": a.credit})
 }
 
-pub(crate) fn event(
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: Uuid,
-    data: serde_json::Value,
-) -> AuditEvent {
-    AuditEvent {
-        actor: actor.0.clone(),
-        action: action.to_string(),
-        entity: entity.to_string(),
-        entity_id,
-        data: data.to_string(),
-    }
+pub(crate) fn event(actor: &Actor, action: &str, entity: &str, entity_id: Uuid, data: serde_json::Value) -> AuditEvent {
+    AuditEvent { actor: actor.0.clone(), action: action.to_string(), entity: entity.to_string(), entity_id, data: data.to_string() }
 }
 
 /// The opening ledger entry and audit event of an account placed for the first time.
-pub(crate) fn plan_create(
-    placement: &Placement,
-    row: &PlacedAccount,
-    actor: &Actor,
-) -> (Option<LedgerEntry>, AuditEvent) {
+pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
     let a = &row.account;
     let opening = (row.reported.owed() > 0).then(|| LedgerEntry {
         id: Uuid::now_v7(),
@@ -50,10 +34,7 @@ pub(crate) fn plan_create(
         kind: EntryKind::Charge,
         currency: a.currency,
         effective_on: placement.placed_on,
-        delta: Amounts {
-            credit: 0,
-            ..row.reported
-        },
+        delta: Amounts { credit: 0, ..row.reported },
         reverses: None,
         memo: format!("placed balance, placement {}", placement.id),
     });
@@ -105,21 +86,13 @@ pub(crate) struct Update {
 /// here, consent recorded on existing contact points). Money moves by the difference between
 /// the new and the previous report, never to the new report outright: payments taken in recoup
 /// since the last file are not the client's to undo.
-pub(crate) fn plan_update(
-    existing: Existing,
-    row: &PlacedAccount,
-    placed_on: Date,
-    actor: &Actor,
-) -> UpdatePlan {
+pub(crate) fn plan_update(existing: Existing, row: &PlacedAccount, placed_on: Date, actor: &Actor) -> UpdatePlan {
     if existing.fingerprint == row.fingerprint {
         return UpdatePlan::Unchanged;
     }
     let old = existing.account;
     if old.currency != row.account.currency {
-        return UpdatePlan::Refused(format!(
-            "currency changed from {} to {}",
-            old.currency, row.account.currency
-        ));
+        return UpdatePlan::Refused(format!("currency changed from {} to {}", old.currency, row.account.currency));
     }
     let mut flags = old.flags.clone();
     flags.0.extend(row.account.flags.0.iter().copied());
@@ -156,35 +129,19 @@ pub(crate) fn plan_update(
                 b,
             ),
             Err(e) => {
-                return UpdatePlan::Refused(format!(
-                    "the new reported balance cannot be applied: {e}"
-                ));
+                return UpdatePlan::Refused(format!("the new reported balance cannot be applied: {e}"));
             }
         }
     };
-    let primary = row
-        .parties
-        .iter()
-        .find(|p| p.role == recoup_domain::party::PartyRole::Primary);
+    let primary = row.parties.iter().find(|p| p.role == recoup_domain::party::PartyRole::Primary);
     let (primary_party, new_contacts) = match (primary, existing.primary_party_id) {
         (Some(p), Some(pid)) => {
-            let party = recoup_domain::party::Party {
-                id: pid,
-                ..p.party.clone()
-            };
+            let party = recoup_domain::party::Party { id: pid, ..p.party.clone() };
             let fresh = p
                 .contact_points
                 .iter()
-                .filter(|c| {
-                    !existing
-                        .contacts
-                        .iter()
-                        .any(|(k, v)| *k == c.kind && *v == c.value)
-                })
-                .map(|c| ContactPoint {
-                    party_id: pid,
-                    ..c.clone()
-                })
+                .filter(|c| !existing.contacts.iter().any(|(k, v)| *k == c.kind && *v == c.value))
+                .map(|c| ContactPoint { party_id: pid, ..c.clone() })
                 .collect();
             (Some(party), fresh)
         }
@@ -202,15 +159,7 @@ pub(crate) fn plan_update(
             "new_contact_points": new_contacts.len(),
         }),
     );
-    UpdatePlan::Update(Box::new(Update {
-        account,
-        reported: row.reported,
-        adjustment,
-        balance,
-        primary_party,
-        new_contacts,
-        event,
-    }))
+    UpdatePlan::Update(Box::new(Update { account, reported: row.reported, adjustment, balance, primary_party, new_contacts, event }))
 }
 
 /// Everything a backend needs to post one entry.
@@ -237,46 +186,17 @@ pub(crate) fn plan_posting(
     entries: &[LedgerEntry],
     input: &PostingInput<'_>,
 ) -> Result<PostingPlan, StoreError> {
-    let PostingInput {
-        posting,
-        effective_on,
-        memo,
-        actor,
-    } = *input;
+    let PostingInput { posting, effective_on, memo, actor } = *input;
     let (kind, delta, reverses) = match posting {
-        Posting::Payment { amount_minor } => (
-            EntryKind::Payment,
-            ledger::payment(balance, *amount_minor, waterfall)?,
-            None,
-        ),
+        Posting::Payment { amount_minor } => (EntryKind::Payment, ledger::payment(balance, *amount_minor, waterfall)?, None),
         Posting::Reversal { payment_id } => {
-            let payment = entries
-                .iter()
-                .find(|e| e.id == *payment_id)
-                .ok_or_else(|| StoreError::not_found("payment", payment_id))?;
-            (
-                EntryKind::Reversal,
-                ledger::reversal(balance, payment, entries)?,
-                Some(*payment_id),
-            )
+            let payment = entries.iter().find(|e| e.id == *payment_id).ok_or_else(|| StoreError::not_found("payment", payment_id))?;
+            (EntryKind::Reversal, ledger::reversal(balance, payment, entries)?, Some(*payment_id))
         }
-        Posting::Interest { amount_minor } => (
-            EntryKind::Interest,
-            Amounts::only(ledger::Component::Interest, *amount_minor),
-            None,
-        ),
-        Posting::Fee {
-            fees_minor,
-            costs_minor,
-        } => (
-            EntryKind::Fee,
-            Amounts {
-                fees: *fees_minor,
-                costs: *costs_minor,
-                ..Default::default()
-            },
-            None,
-        ),
+        Posting::Interest { amount_minor } => (EntryKind::Interest, Amounts::only(ledger::Component::Interest, *amount_minor), None),
+        Posting::Fee { fees_minor, costs_minor } => {
+            (EntryKind::Fee, Amounts { fees: *fees_minor, costs: *costs_minor, ..Default::default() }, None)
+        }
         Posting::Charge { delta } => (EntryKind::Charge, *delta, None),
         Posting::Adjustment { delta } => (EntryKind::Adjustment, *delta, None),
         Posting::WriteOffAll => (EntryKind::WriteOff, ledger::write_off_all(balance)?, None),
@@ -307,9 +227,5 @@ pub(crate) fn plan_posting(
             "memo": memo,
         }),
     );
-    Ok(PostingPlan {
-        entry,
-        balance: next,
-        event,
-    })
+    Ok(PostingPlan { entry, balance: next, event })
 }

@@ -5,10 +5,7 @@ use crate::{Result, StoreError};
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus, Flags, ItemizationBasis, Stage};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Hash};
-use recoup_domain::contact::{
-    Consent, ConsentState, ContactKind, ContactPoint, PhoneType, PostalAddress, Source,
-    Verification,
-};
+use recoup_domain::contact::{Consent, ConsentState, ContactKind, ContactPoint, PhoneType, PostalAddress, Source, Verification};
 use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry, Waterfall};
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
@@ -33,17 +30,13 @@ pub(crate) trait Get {
         self.opt_uuid(col)?.ok_or_else(|| corrupt(col, "NULL"))
     }
     fn opt_date(&self, col: &str) -> Result<Option<Date>> {
-        self.opt_text(col)?
-            .map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e)))
-            .transpose()
+        self.opt_text(col)?.map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e))).transpose()
     }
     fn date(&self, col: &str) -> Result<Date> {
         self.opt_date(col)?.ok_or_else(|| corrupt(col, "NULL"))
     }
     fn hash(&self, col: &str) -> Result<Hash> {
-        self.bytes(col)?
-            .try_into()
-            .map_err(|_| corrupt(col, "not 32 bytes"))
+        self.bytes(col)?.try_into().map_err(|_| corrupt(col, "not 32 bytes"))
     }
     fn parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
         let s = self.text(col)?;
@@ -52,9 +45,7 @@ pub(crate) trait Get {
     fn opt_parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
         match self.opt_text(col)? {
             None => Ok(None),
-            Some(s) => parse(&s)
-                .map(Some)
-                .ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
+            Some(s) => parse(&s).map(Some).ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
         }
     }
 }
@@ -74,19 +65,13 @@ pub(crate) fn currency(s: &str) -> Option<Currency> {
 pub(crate) const TENANT_COLS: &str = "tenant_id, slug, name";
 
 pub(crate) fn tenant(r: &impl Get) -> Result<Tenant> {
-    Ok(Tenant {
-        id: r.uuid("tenant_id")?,
-        slug: r.text("slug")?,
-        name: r.text("name")?,
-    })
+    Ok(Tenant { id: r.uuid("tenant_id")?, slug: r.text("slug")?, name: r.text("name")? })
 }
 
-pub(crate) const CLIENT_COLS: &str =
-    "tenant_id, id, code, name, commission_rate, waterfall, default_currency";
+pub(crate) const CLIENT_COLS: &str = "tenant_id, id, code, name, commission_rate, waterfall, default_currency";
 
 pub(crate) fn client(r: &impl Get) -> Result<Client> {
-    let waterfall: Waterfall =
-        serde_json::from_str(&r.text("waterfall")?).map_err(|e| corrupt("waterfall", e))?;
+    let waterfall: Waterfall = serde_json::from_str(&r.text("waterfall")?).map_err(|e| corrupt("waterfall", e))?;
     Ok(Client {
         id: r.uuid("id")?,
         tenant_id: r.uuid("tenant_id")?,
@@ -172,13 +157,7 @@ pub(crate) fn account(r: &impl Get) -> Result<Account> {
 /// Balance columns on the account row, prefixed `bal_` (current) or `rep_` (as the client reported).
 pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
     let g = |c: &str| r.int(&format!("{prefix}{c}"));
-    Ok(Amounts {
-        principal: g("principal")?,
-        interest: g("interest")?,
-        fees: g("fees")?,
-        costs: g("costs")?,
-        credit: g("credit")?,
-    })
+    Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
 }
 
 pub(crate) const PARTY_COLS: &str = "tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language";
@@ -235,7 +214,8 @@ pub(crate) fn contact_point(r: &impl Get) -> Result<ContactPoint> {
     })
 }
 
-pub(crate) const LEDGER_COLS: &str = "tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, reverses_id, memo";
+pub(crate) const LEDGER_COLS: &str =
+    "tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, reverses_id, memo";
 
 pub(crate) fn ledger_entry(r: &impl Get) -> Result<LedgerEntry> {
     Ok(LedgerEntry {
@@ -250,8 +230,7 @@ pub(crate) fn ledger_entry(r: &impl Get) -> Result<LedgerEntry> {
     })
 }
 
-pub(crate) const AUDIT_COLS: &str =
-    "tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash";
+pub(crate) const AUDIT_COLS: &str = "tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash";
 
 pub(crate) fn audit_entry(r: &impl Get) -> Result<AuditEntry> {
     Ok(AuditEntry {

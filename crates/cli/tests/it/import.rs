@@ -1,29 +1,13 @@
 use crate::support::{Env, count, lakeshore, lakeshore_mapping, text};
 
 fn import(env: &Env, file: &std::path::Path, extra: &[&str]) -> String {
-    let mut args = vec![
-        "import",
-        "placements",
-        file.to_str().unwrap(),
-        "--client",
-        "LSB",
-        "--placed-on",
-        "2026-11-02",
-    ];
+    let mut args = vec!["import", "placements", file.to_str().unwrap(), "--client", "LSB", "--placed-on", "2026-11-02"];
     args.extend_from_slice(extra);
     env.ok(&args)
 }
 
 fn with_client(env: &Env) {
-    env.ok(&[
-        "client",
-        "add",
-        "LSB",
-        "--name",
-        "Lakeshore Bank",
-        "--commission",
-        "0.25",
-    ]);
+    env.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank", "--commission", "0.25"]);
 }
 
 #[test]
@@ -34,15 +18,7 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
         std::fs::copy(lakeshore(), &file).unwrap();
         let mapping = lakeshore_mapping();
         let out = import(&env, &file, &["--mapping", mapping.to_str().unwrap()]);
-        assert_eq!(
-            (
-                count(&out, "rows read"),
-                count(&out, "created"),
-                count(&out, "rejected")
-            ),
-            (200, 191, 9),
-            "{out}"
-        );
+        assert_eq!((count(&out, "rows read"), count(&out, "created"), count(&out, "rejected")), (200, 191, 9), "{out}");
         for (line, column) in [
             (12, "Chg Off Dt"),
             (22, "Princ Bal"),
@@ -54,33 +30,16 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
             (72, "Chg Off Dt"),
             (82, "Chg Off Amt"),
         ] {
-            assert!(
-                out.contains(&format!("line {line}, column {column:?}")),
-                "line {line} not reported:\n{out}"
-            );
+            assert!(out.contains(&format!("line {line}, column {column:?}")), "line {line} not reported:\n{out}");
         }
         // The rejects file holds exactly the bad rows, with their original values.
         let rejects = std::fs::read_to_string(env.path("lakeshore.rejects.csv")).unwrap();
         assert_eq!(rejects.lines().count(), 10, "{rejects}");
-        assert!(
-            rejects
-                .lines()
-                .next()
-                .unwrap()
-                .ends_with("_line,_column,_error")
-        );
+        assert!(rejects.lines().next().unwrap().ends_with("_line,_column,_error"));
 
         // Importing the same file again duplicates nothing.
         let again = import(&env, &file, &["--mapping", mapping.to_str().unwrap()]);
-        assert_eq!(
-            (
-                count(&again, "created"),
-                count(&again, "unchanged"),
-                count(&again, "rejected")
-            ),
-            (0, 191, 9),
-            "{again}"
-        );
+        assert_eq!((count(&again, "created"), count(&again, "unchanged"), count(&again, "rejected")), (0, 191, 9), "{again}");
 
         // Fix two rejected rows in the rejects file and import it: they land, the rest stay rejected.
         let fixed = rejects
@@ -92,12 +51,7 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
         let out = import(
             &env,
             &fixed_path,
-            &[
-                "--mapping",
-                mapping.to_str().unwrap(),
-                "--rejects",
-                env.path("second.rejects.csv").to_str().unwrap(),
-            ],
+            &["--mapping", mapping.to_str().unwrap(), "--rejects", env.path("second.rejects.csv").to_str().unwrap()],
         );
         assert_eq!(count(&out, "rows read"), 9, "{out}");
         assert!(count(&out, "created") >= 1, "{out}");
@@ -114,13 +68,7 @@ fn dry_run_writes_nothing() {
     let out = import(
         &env,
         &lakeshore(),
-        &[
-            "--mapping",
-            mapping.to_str().unwrap(),
-            "--dry-run",
-            "--rejects",
-            env.path("r.csv").to_str().unwrap(),
-        ],
+        &["--mapping", mapping.to_str().unwrap(), "--dry-run", "--rejects", env.path("r.csv").to_str().unwrap()],
     );
     assert!(out.contains("Dry run"), "{out}");
     assert_eq!((count(&out, "new"), count(&out, "rejected")), (191, 9));
@@ -135,36 +83,19 @@ fn bad_files_get_a_clear_error_and_change_nothing() {
     with_client(&env);
     let cases: [(&str, &[u8], &str); 3] = [
         ("empty.csv", b"", "empty"),
-        (
-            "binary.csv",
-            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00",
-            "binary",
-        ),
-        (
-            "columns.csv",
-            b"account_ref,first_name\r\nA-1,Ann\r\n",
-            "missing required columns",
-        ),
+        ("binary.csv", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00", "binary"),
+        ("columns.csv", b"account_ref,first_name\r\nA-1,Ann\r\n", "missing required columns"),
     ];
     for (name, bytes, expected) in cases {
         let path = env.path(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = env.run(&[
-            "import",
-            "placements",
-            path.to_str().unwrap(),
-            "--client",
-            "LSB",
-        ]);
+        let out = env.run(&["import", "placements", path.to_str().unwrap(), "--client", "LSB"]);
         assert!(!out.status.success(), "{name} was accepted");
         let err = text(&out.stderr);
         assert!(err.contains(expected), "{name}: {err}");
     }
     let verify = env.ok(&["audit", "verify"]);
-    assert!(
-        verify.contains("1 entries"),
-        "nothing but the client was written: {verify}"
-    );
+    assert!(verify.contains("1 entries"), "nothing but the client was written: {verify}");
 }
 
 #[test]
@@ -180,26 +111,9 @@ fn bad_rows_in_the_standard_format_are_reported_by_line_and_column() {
                A-6,Ng,100.00,USD,2020-01";
     let path = env.path("std.csv");
     std::fs::write(&path, csv).unwrap();
-    let out = env.ok(&[
-        "import",
-        "placements",
-        path.to_str().unwrap(),
-        "--client",
-        "LSB",
-        "--placed-on",
-        "2026-11-02",
-    ]);
-    assert_eq!(
-        (count(&out, "created"), count(&out, "rejected")),
-        (2, 4),
-        "{out}"
-    );
-    for expected in [
-        "line 3, column \"currency\"",
-        "line 4, column \"principal\"",
-        "line 5, column \"time_zone\"",
-        "line 7",
-    ] {
+    let out = env.ok(&["import", "placements", path.to_str().unwrap(), "--client", "LSB", "--placed-on", "2026-11-02"]);
+    assert_eq!((count(&out, "created"), count(&out, "rejected")), (2, 4), "{out}");
+    for expected in ["line 3, column \"currency\"", "line 4, column \"principal\"", "line 5, column \"time_zone\"", "line 7"] {
         assert!(out.contains(expected), "{expected} missing:\n{out}");
     }
 }

@@ -22,23 +22,13 @@ pub struct Env {
 
 impl Env {
     pub fn sqlite() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            database_url: None,
-            tenant: "default".into(),
-        }
+        Env { dir: tempfile::tempdir().unwrap(), database_url: None, tenant: "default".into() }
     }
 
     /// On PostgreSQL every test works in a tenant of its own, so tests can share the database.
     pub fn postgres() -> Option<Env> {
-        let url = std::env::var("RECOUP_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            database_url: Some(url),
-            tenant: format!("t{}", uuid::Uuid::now_v7().simple()),
-        };
+        let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let env = Env { dir: tempfile::tempdir().unwrap(), database_url: Some(url), tenant: format!("t{}", uuid::Uuid::now_v7().simple()) };
         let out = env.run(&["tenant", "add", &env.tenant.clone(), "--name", "Test"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         Some(env)
@@ -83,11 +73,7 @@ pub fn text(b: &[u8]) -> String {
 pub fn count(summary: &str, label: &str) -> u64 {
     summary
         .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix(label)
-                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-        })
+        .find_map(|l| l.trim().strip_prefix(label).map(|rest| rest.split_whitespace().next().unwrap_or("").to_string()))
         .unwrap_or_else(|| panic!("no {label:?} in:\n{summary}"))
         .parse()
         .unwrap()

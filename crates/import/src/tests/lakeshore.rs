@@ -6,10 +6,7 @@ use recoup_domain::contact::{ContactKind, PhoneType};
 use recoup_domain::money::Currency;
 use std::collections::{BTreeMap, BTreeSet};
 
-const FILE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/lakeshore-bank-placement.csv"
-);
+const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/lakeshore-bank-placement.csv");
 const MAPPING: &str = include_str!("../../mappings/lakeshore-bank.toml");
 
 fn lakeshore() -> Vec<u8> {
@@ -24,11 +21,7 @@ fn lakeshore_file_rejects_exactly_the_planted_faults() {
     let mapping = Mapping::from_toml_str(MAPPING).unwrap();
     let out = import(&bytes, Format::Csv, &mapping).unwrap();
 
-    let got: BTreeMap<u64, &str> = out
-        .rejects
-        .iter()
-        .map(|r| (r.line, r.column.as_deref().unwrap_or("-")))
-        .collect();
+    let got: BTreeMap<u64, &str> = out.rejects.iter().map(|r| (r.line, r.column.as_deref().unwrap_or("-"))).collect();
     let want = BTreeMap::from([
         (12, "Chg Off Dt"), // 02/30/2023
         (22, "Princ Bal"),  // negative
@@ -42,55 +35,20 @@ fn lakeshore_file_rejects_exactly_the_planted_faults() {
     ]);
     assert_eq!(got, want, "{:#?}", out.rejects);
     assert_eq!(out.placed.len(), 191);
-    assert!(
-        out.reject(12).reason.contains("02/30/2023"),
-        "{}",
-        out.reject(12).reason
-    );
-    assert!(
-        out.reject(42).reason.contains("line 43"),
-        "{}",
-        out.reject(42).reason
-    );
-    assert!(
-        out.reject(43).reason.contains("line 42"),
-        "{}",
-        out.reject(43).reason
-    );
-    assert!(
-        out.reject(72)
-            .reason
-            .contains("before the account was opened"),
-        "{}",
-        out.reject(72).reason
-    );
-    assert!(
-        out.reject(82).reason.contains("TBD"),
-        "{}",
-        out.reject(82).reason
-    );
+    assert!(out.reject(12).reason.contains("02/30/2023"), "{}", out.reject(12).reason);
+    assert!(out.reject(42).reason.contains("line 43"), "{}", out.reject(42).reason);
+    assert!(out.reject(43).reason.contains("line 42"), "{}", out.reject(43).reason);
+    assert!(out.reject(72).reason.contains("before the account was opened"), "{}", out.reject(72).reason);
+    assert!(out.reject(82).reason.contains("TBD"), "{}", out.reject(82).reason);
 
     // Line 92's phone has an extension, which is fine.
-    let line92 = out
-        .placed
-        .iter()
-        .find(|p| p.line == 92)
-        .expect("line 92 is imported");
-    let home = line92.parties[0]
-        .contact_points
-        .iter()
-        .find(|c| c.phone_type == Some(PhoneType::Home))
-        .unwrap();
-    assert_eq!(
-        (home.value.as_str(), home.extension.as_deref()),
-        ("+12125550142", Some("204"))
-    );
+    let line92 = out.placed.iter().find(|p| p.line == 92).expect("line 92 is imported");
+    let home = line92.parties[0].contact_points.iter().find(|c| c.phone_type == Some(PhoneType::Home)).unwrap();
+    assert_eq!((home.value.as_str(), home.extension.as_deref()), ("+12125550142", Some("204")));
 
     // Sum of "Chg Off Amt" over the good rows = principal + interest + fees over them.
     let good: BTreeSet<u64> = out.placed.iter().map(|p| p.line).collect();
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(&bytes[..]);
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).from_reader(&bytes[..]);
     let mut charged_off = 0i64;
     // The file has no line breaks inside values, so record n is on line n + 1.
     for (n, rec) in csv.records().enumerate() {
@@ -99,11 +57,7 @@ fn lakeshore_file_rejects_exactly_the_planted_faults() {
             charged_off += Currency::USD.parse_minor(&rec[14]).unwrap();
         }
     }
-    let reported: i64 = out
-        .placed
-        .iter()
-        .map(|p| p.reported.principal + p.reported.interest + p.reported.fees)
-        .sum();
+    let reported: i64 = out.placed.iter().map(|p| p.reported.principal + p.reported.interest + p.reported.fees).sum();
     assert_eq!(charged_off, reported);
     assert!(charged_off > 0);
 }
@@ -120,50 +74,20 @@ fn lakeshore_rows_become_complete_accounts() {
     assert_eq!(a.product.as_deref(), Some("PERSONAL LOAN"));
     assert_eq!(a.opened_on, Some(jiff::civil::date(2019, 12, 22)));
     assert_eq!(a.charged_off_on, Some(jiff::civil::date(2022, 2, 2)));
-    assert_eq!(
-        a.itemization_on, a.charged_off_on,
-        "the charge-off date is the itemization date"
-    );
+    assert_eq!(a.itemization_on, a.charged_off_on, "the charge-off date is the itemization date");
     assert_eq!(a.last_payment_minor, Some(10238));
-    assert_eq!(
-        (
-            first.reported.principal,
-            first.reported.interest,
-            first.reported.fees
-        ),
-        (206242, 27808, 7000)
-    );
+    assert_eq!((first.reported.principal, first.reported.interest, first.reported.fees), (206242, 27808, 7000));
     let party = &first.parties[0].party;
     assert_eq!(party.display_name(), "Zoe Van der Berg");
     assert_eq!(party.national_id_last4.as_deref(), Some("4322"));
     assert_eq!(party.date_of_birth, Some(jiff::civil::date(1952, 8, 21)));
-    let address = first.parties[0]
-        .contact_points
-        .iter()
-        .find(|c| c.kind == ContactKind::Address)
-        .unwrap();
+    let address = first.parties[0].contact_points.iter().find(|c| c.kind == ContactKind::Address).unwrap();
     assert_eq!(address.value, "1210 Oak St, Austin, TX 73301, US");
     assert_eq!(address.time_zone, None, "Texas spans two zones");
 
-    let honolulu = out
-        .placed
-        .iter()
-        .find(|p| p.account.external_ref == "LSB-100003")
-        .unwrap();
-    assert!(
-        honolulu.parties[0]
-            .contact_points
-            .iter()
-            .all(|c| c.time_zone.as_deref() == Some("Pacific/Honolulu"))
-    );
-    let boston = out
-        .placed
-        .iter()
-        .find(|p| p.account.external_ref == "LSB-100004")
-        .unwrap();
-    let zip = boston.parties[0].contact_points[0]
-        .address
-        .as_ref()
-        .unwrap();
+    let honolulu = out.placed.iter().find(|p| p.account.external_ref == "LSB-100003").unwrap();
+    assert!(honolulu.parties[0].contact_points.iter().all(|c| c.time_zone.as_deref() == Some("Pacific/Honolulu")));
+    let boston = out.placed.iter().find(|p| p.account.external_ref == "LSB-100004").unwrap();
+    let zip = boston.parties[0].contact_points[0].address.as_ref().unwrap();
     assert_eq!(zip.postal_code, "02108", "leading zeros are kept");
 }

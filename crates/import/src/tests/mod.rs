@@ -7,10 +7,7 @@ mod lakeshore;
 mod rejects_files;
 mod synth_files;
 
-use crate::{
-    Format, ImportContext, ImportError, Mapping, PlacementReader, RowReject, RowResult,
-    find_duplicate_refs,
-};
+use crate::{Format, ImportContext, ImportError, Mapping, PlacementReader, RowReject, RowResult, find_duplicate_refs};
 use recoup_domain::money::Currency;
 use recoup_domain::placement::PlacedAccount;
 use uuid::Uuid;
@@ -39,10 +36,7 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub fn reject(&self, line: u64) -> &RowReject {
-        self.rejects
-            .iter()
-            .find(|r| r.line == line)
-            .unwrap_or_else(|| panic!("no reject on line {line}: {:#?}", self.rejects))
+        self.rejects.iter().find(|r| r.line == line).unwrap_or_else(|| panic!("no reject on line {line}: {:#?}", self.rejects))
     }
 
     pub fn only_reject(&self) -> &RowReject {
@@ -52,19 +46,11 @@ impl Outcome {
 }
 
 /// Both passes, as the CLI runs them.
-pub(crate) fn import(
-    bytes: &[u8],
-    format: Format,
-    mapping: &Mapping,
-) -> Result<Outcome, ImportError> {
+pub(crate) fn import(bytes: &[u8], format: Format, mapping: &Mapping) -> Result<Outcome, ImportError> {
     let duplicates = find_duplicate_refs(bytes, format, mapping)?;
     let reader = PlacementReader::new(bytes, format, mapping, ctx())?.with_duplicates(duplicates);
     let header = reader.header().to_vec();
-    let mut out = Outcome {
-        placed: Vec::new(),
-        rejects: Vec::new(),
-        header,
-    };
+    let mut out = Outcome { placed: Vec::new(), rejects: Vec::new(), header };
     for row in reader {
         match row? {
             RowResult::Placed(p) => out.placed.push(*p),
@@ -79,7 +65,8 @@ pub(crate) fn import_csv(text: &str) -> Outcome {
 }
 
 /// A small standard file: this header, then the given rows.
-pub(crate) const HEADER: &str = "account_ref,first_name,last_name,principal,interest,fees,opened_on,charged_off_on,state,phone_mobile,email,time_zone";
+pub(crate) const HEADER: &str =
+    "account_ref,first_name,last_name,principal,interest,fees,opened_on,charged_off_on,state,phone_mobile,email,time_zone";
 
 pub(crate) fn csv(rows: &[&str]) -> String {
     let mut s = String::from(HEADER);
@@ -91,5 +78,4 @@ pub(crate) fn csv(rows: &[&str]) -> String {
     s
 }
 
-pub(crate) const GOOD: &str =
-    "A-1,Ana,Muñoz,1200.00,30.50,25,2020-01-15,2022-06-30,IL,(312) 555-0147,ana@example.com,";
+pub(crate) const GOOD: &str = "A-1,Ana,Muñoz,1200.00,30.50,25,2020-01-15,2022-06-30,IL,(312) 555-0147,ana@example.com,";

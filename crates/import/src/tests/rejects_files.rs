@@ -22,46 +22,21 @@ fn a_fixed_csv_rejects_file_imports_as_it_is() {
         GOOD.replace("A-1", "A-9")
     );
     let out = import_csv(&text);
-    assert_eq!(
-        (out.placed.len(), out.rejects.len()),
-        (1, 2),
-        "{:#?}",
-        out.rejects
-    );
+    assert_eq!((out.placed.len(), out.rejects.len()), (1, 2), "{:#?}", out.rejects);
 
     let rejects = rejects_file(&out, Format::Csv);
     let mut lines = rejects.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        format!("_note,{},_line,_column,_error", super::HEADER)
-    );
+    assert_eq!(lines.next().unwrap(), format!("_note,{},_line,_column,_error", super::HEADER));
     let second = lines.next().unwrap();
-    assert!(
-        second.starts_with("keep me,A-2,Zoë,\"Li, Jr\",12O.00,")
-            && second.contains(",3,principal,"),
-        "{second}"
-    );
+    assert!(second.starts_with("keep me,A-2,Zoë,\"Li, Jr\",12O.00,") && second.contains(",3,principal,"), "{second}");
     assert!(lines.next().unwrap().contains(",4,,the row has 5 fields"));
 
     // The person fixes the amount and fills in the cut-short row; nothing else changes.
-    let fixed = rejects.replace("12O.00", "120.00").replace(
-        ",A-3,Bo,Li,100,,,,,,,,",
-        ",A-3,Bo,Li,100,0,0,2020-01-15,2022-06-30,IL,,,",
-    );
+    let fixed = rejects.replace("12O.00", "120.00").replace(",A-3,Bo,Li,100,,,,,,,,", ",A-3,Bo,Li,100,0,0,2020-01-15,2022-06-30,IL,,,");
     let again = import_csv(&fixed);
     assert!(again.rejects.is_empty(), "{:#?}", again.rejects);
-    assert_eq!(
-        again
-            .placed
-            .iter()
-            .map(|p| p.account.external_ref.as_str())
-            .collect::<Vec<_>>(),
-        ["A-2", "A-3"]
-    );
-    assert_eq!(
-        again.placed[0].parties[0].party.last_name.as_deref(),
-        Some("Li, Jr")
-    );
+    assert_eq!(again.placed.iter().map(|p| p.account.external_ref.as_str()).collect::<Vec<_>>(), ["A-2", "A-3"]);
+    assert_eq!(again.placed[0].parties[0].party.last_name.as_deref(), Some("Li, Jr"));
 
     // A rejects file rejected again does not pile up trailer columns.
     let twice = rejects_file(&import_csv(&rejects), Format::Csv);
@@ -70,33 +45,15 @@ fn a_fixed_csv_rejects_file_imports_as_it_is() {
 
 #[test]
 fn a_fixed_json_lines_rejects_file_imports_as_it_is() {
-    let lines = [
-        r#"{"account_ref":"J-1","last_name":"Li","principal":"-3"}"#,
-        "not json",
-    ];
-    let out = import(
-        lines.join("\n").as_bytes(),
-        Format::JsonLines,
-        &Mapping::standard(),
-    )
-    .unwrap();
+    let lines = [r#"{"account_ref":"J-1","last_name":"Li","principal":"-3"}"#, "not json"];
+    let out = import(lines.join("\n").as_bytes(), Format::JsonLines, &Mapping::standard()).unwrap();
     let rejects = rejects_file(&out, Format::JsonLines);
     let first: serde_json::Value = serde_json::from_str(rejects.lines().next().unwrap()).unwrap();
     assert_eq!(first["_error"]["line"], 1);
     assert_eq!(first["_error"]["column"], "principal");
-    assert!(
-        rejects
-            .lines()
-            .nth(1)
-            .unwrap()
-            .contains(r#""_raw":"not json""#)
-    );
+    assert!(rejects.lines().nth(1).unwrap().contains(r#""_raw":"not json""#));
 
-    let fixed = rejects
-        .lines()
-        .next()
-        .unwrap()
-        .replace(r#""principal":"-3""#, r#""principal":"3""#);
+    let fixed = rejects.lines().next().unwrap().replace(r#""principal":"-3""#, r#""principal":"3""#);
     let again = import(fixed.as_bytes(), Format::JsonLines, &Mapping::standard()).unwrap();
     assert!(again.rejects.is_empty(), "{:#?}", again.rejects);
 }
@@ -108,22 +65,11 @@ fn the_fingerprint_follows_content_not_ids_or_spelling() {
     assert_ne!(a.placed[0].account.id, b.placed[0].account.id);
     assert_eq!(a.placed[0].fingerprint, b.placed[0].fingerprint);
 
-    let respelled = GOOD
-        .replace("1200.00", "\"$1,200\"")
-        .replace("(312) 555-0147", "312.555.0147");
-    assert_eq!(
-        import_csv(&csv(&[&respelled])).placed[0].fingerprint,
-        a.placed[0].fingerprint
-    );
+    let respelled = GOOD.replace("1200.00", "\"$1,200\"").replace("(312) 555-0147", "312.555.0147");
+    assert_eq!(import_csv(&csv(&[&respelled])).placed[0].fingerprint, a.placed[0].fingerprint);
 
     let changed = GOOD.replace("30.50", "30.51");
-    assert_ne!(
-        import_csv(&csv(&[&changed])).placed[0].fingerprint,
-        a.placed[0].fingerprint
-    );
+    assert_ne!(import_csv(&csv(&[&changed])).placed[0].fingerprint, a.placed[0].fingerprint);
     let moved = GOOD.replace("Ana,", "Anna,");
-    assert_ne!(
-        import_csv(&csv(&[&moved])).placed[0].fingerprint,
-        a.placed[0].fingerprint
-    );
+    assert_ne!(import_csv(&csv(&[&moved])).placed[0].fingerprint, a.placed[0].fingerprint);
 }

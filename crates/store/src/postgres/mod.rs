@@ -51,21 +51,14 @@ fn sql(s: impl Into<String>) -> AssertSqlSafe<String> {
 fn conflict(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| {
         let e = StoreError::from(e);
-        if e.is_unique_violation() {
-            StoreError::Conflict(what)
-        } else {
-            e
-        }
+        if e.is_unique_violation() { StoreError::Conflict(what) } else { e }
     }
 }
 
 impl PgStore {
     /// Connects and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect(url)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
         let store = PgStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -102,11 +95,7 @@ async fn all<T>(
 
 /// Appends events to the tenant's chain. The head row is locked until commit, so concurrent
 /// writers of one tenant queue here and each links to the last one's hash.
-async fn append_audit(
-    c: &mut PgConnection,
-    tenant_id: Uuid,
-    events: Vec<AuditEvent>,
-) -> Result<()> {
+async fn append_audit(c: &mut PgConnection, tenant_id: Uuid, events: Vec<AuditEvent>) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -115,15 +104,8 @@ async fn append_audit(
         .bind(&GENESIS[..])
         .execute(&mut *c)
         .await?;
-    let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE")
-        .bind(tenant_id)
-        .fetch_one(&mut *c)
-        .await?;
-    let mut chain = Chainer {
-        tenant_id,
-        seq: row.int("seq")?,
-        head: row.hash("hash")?,
-    };
+    let row = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE").bind(tenant_id).fetch_one(&mut *c).await?;
+    let mut chain = Chainer { tenant_id, seq: row.int("seq")?, head: row.hash("hash")? };
     let at = ops::now_micros();
     let n = events.len();
     let (mut seq, mut actor, mut action, mut entity, mut entity_id, mut data, mut prev, mut hash) = (
@@ -177,10 +159,7 @@ fn strs<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> String) -> Vec<String> 
     items.iter().map(|x| f(x)).collect()
 }
 
-fn opt_strs<'a, T: 'a>(
-    items: &[&'a T],
-    f: impl Fn(&'a T) -> Option<String>,
-) -> Vec<Option<String>> {
+fn opt_strs<'a, T: 'a>(items: &[&'a T], f: impl Fn(&'a T) -> Option<String>) -> Vec<Option<String>> {
     items.iter().map(|x| f(x)).collect()
 }
 
@@ -293,12 +272,7 @@ async fn update_account(c: &mut PgConnection, r: &AccountRow<'_>, now: i64) -> R
     Ok(())
 }
 
-async fn set_balance(
-    c: &mut PgConnection,
-    tenant_id: Uuid,
-    account_id: Uuid,
-    b: &Amounts,
-) -> Result<()> {
+async fn set_balance(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, b: &Amounts) -> Result<()> {
     sqlx::query(
         "UPDATE accounts SET bal_principal = $3, bal_interest = $4, bal_fees = $5, bal_costs = $6, bal_credit = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2",
     )
@@ -378,9 +352,7 @@ async fn insert_contacts(c: &mut PgConnection, cps: &[&ContactPoint], now: i64) 
     if cps.is_empty() {
         return Ok(());
     }
-    let addr = |f: fn(&recoup_domain::contact::PostalAddress) -> Option<String>| {
-        opt_strs(cps, move |c| c.address.as_ref().and_then(f))
-    };
+    let addr = |f: fn(&recoup_domain::contact::PostalAddress) -> Option<String>| opt_strs(cps, move |c| c.address.as_ref().and_then(f));
     sqlx::query(
         "INSERT INTO contact_points (tenant_id, id, party_id, kind, value, extension, phone_type, line1, line2, city, region, \
          postal_code, country, time_zone, source, verification, consent_call, consent_sms, consent_email, consent_letter, \
@@ -438,12 +410,7 @@ async fn insert_invoices(c: &mut PgConnection, invoices: &[&Invoice]) -> Result<
     Ok(())
 }
 
-async fn insert_ledger(
-    c: &mut PgConnection,
-    tenant_id: Uuid,
-    entries: &[&LedgerEntry],
-    now: i64,
-) -> Result<()> {
+async fn insert_ledger(c: &mut PgConnection, tenant_id: Uuid, entries: &[&LedgerEntry], now: i64) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -472,12 +439,7 @@ async fn insert_ledger(
     Ok(())
 }
 
-async fn load_existing(
-    c: &mut PgConnection,
-    tenant_id: Uuid,
-    client_id: Uuid,
-    refs: Vec<String>,
-) -> Result<Vec<Existing>> {
+async fn load_existing(c: &mut PgConnection, tenant_id: Uuid, client_id: Uuid, refs: Vec<String>) -> Result<Vec<Existing>> {
     let q = format!(
         "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
          FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = ANY($3)",
@@ -487,14 +449,7 @@ async fn load_existing(
         c,
         q,
         |q| q.bind(tenant_id).bind(client_id).bind(refs),
-        |r| {
-            Ok((
-                rows::account(r)?,
-                rows::amounts(r, "rep_")?,
-                rows::amounts(r, "bal_")?,
-                r.bytes("fingerprint")?,
-            ))
-        },
+        |r| Ok((rows::account(r)?, rows::amounts(r, "rep_")?, rows::amounts(r, "bal_")?, r.bytes("fingerprint")?)),
     )
     .await?;
     let mut out = Vec::with_capacity(found.len());
@@ -506,41 +461,26 @@ async fn load_existing(
             |r| r.uuid("party_id"),
         )
         .await?;
-        let contacts =
-            match primary_party_id {
-                Some(pid) => all(
+        let contacts = match primary_party_id {
+            Some(pid) => {
+                all(
                     c,
-                    "SELECT kind, value FROM contact_points WHERE tenant_id = $1 AND party_id = $2"
-                        .into(),
+                    "SELECT kind, value FROM contact_points WHERE tenant_id = $1 AND party_id = $2".into(),
                     |q| q.bind(tenant_id).bind(pid),
                     |r| Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?)),
                 )
-                .await?,
-                None => Vec::new(),
-            };
-        out.push(Existing {
-            account,
-            reported,
-            balance,
-            fingerprint,
-            primary_party_id,
-            contacts,
-        });
+                .await?
+            }
+            None => Vec::new(),
+        };
+        out.push(Existing { account, reported, balance, fingerprint, primary_party_id, contacts });
     }
     Ok(out)
 }
 
-async fn write_rows(
-    c: &mut PgConnection,
-    placement: &Placement,
-    rows: &[PlacedAccount],
-    actor: &Actor,
-) -> Result<Vec<RowOutcome>> {
+async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
     let now = ops::now_micros();
-    let refs = rows
-        .iter()
-        .map(|r| r.account.external_ref.clone())
-        .collect();
+    let refs = rows.iter().map(|r| r.account.external_ref.clone()).collect();
     let mut existing = load_existing(c, placement.tenant_id, placement.client_id, refs).await?;
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut events = Vec::with_capacity(rows.len());
@@ -548,98 +488,43 @@ async fn write_rows(
     let mut ledger: Vec<LedgerEntry> = Vec::new();
     for row in rows {
         let a = &row.account;
-        let Some(i) = existing
-            .iter()
-            .position(|e| e.account.external_ref == a.external_ref)
-        else {
+        let Some(i) = existing.iter().position(|e| e.account.external_ref == a.external_ref) else {
             let (opening, ev) = ops::plan_create(placement, row, actor);
             ledger.extend(opening);
             events.push(ev);
-            new_accounts.push(AccountRow {
-                account: a,
-                reported: row.reported,
-                balance: row.reported,
-                fingerprint: &row.fingerprint,
-            });
+            new_accounts.push(AccountRow { account: a, reported: row.reported, balance: row.reported, fingerprint: &row.fingerprint });
             outcomes.push(RowOutcome::Created);
             continue;
         };
-        let outcome =
-            match ops::plan_update(existing.swap_remove(i), row, placement.placed_on, actor) {
-                UpdatePlan::Unchanged => RowOutcome::Unchanged,
-                UpdatePlan::Refused(why) => RowOutcome::Refused(why),
-                UpdatePlan::Update(u) => {
-                    let ar = AccountRow {
-                        account: &u.account,
-                        reported: u.reported,
-                        balance: u.balance,
-                        fingerprint: &row.fingerprint,
-                    };
-                    update_account(c, &ar, now).await?;
-                    if let Some(p) = &u.primary_party {
-                        update_party(c, p).await?;
-                    }
-                    insert_contacts(c, &u.new_contacts.iter().collect::<Vec<_>>(), now).await?;
-                    let invoices: Vec<Invoice> = row
-                        .invoices
-                        .iter()
-                        .map(|i| Invoice {
-                            account_id: u.account.id,
-                            ..i.clone()
-                        })
-                        .collect();
-                    insert_invoices(c, &invoices.iter().collect::<Vec<_>>()).await?;
-                    ledger.extend(u.adjustment.clone());
-                    events.push(u.event);
-                    RowOutcome::Updated
+        let outcome = match ops::plan_update(existing.swap_remove(i), row, placement.placed_on, actor) {
+            UpdatePlan::Unchanged => RowOutcome::Unchanged,
+            UpdatePlan::Refused(why) => RowOutcome::Refused(why),
+            UpdatePlan::Update(u) => {
+                let ar = AccountRow { account: &u.account, reported: u.reported, balance: u.balance, fingerprint: &row.fingerprint };
+                update_account(c, &ar, now).await?;
+                if let Some(p) = &u.primary_party {
+                    update_party(c, p).await?;
                 }
-            };
+                insert_contacts(c, &u.new_contacts.iter().collect::<Vec<_>>(), now).await?;
+                let invoices: Vec<Invoice> = row.invoices.iter().map(|i| Invoice { account_id: u.account.id, ..i.clone() }).collect();
+                insert_invoices(c, &invoices.iter().collect::<Vec<_>>()).await?;
+                ledger.extend(u.adjustment.clone());
+                events.push(u.event);
+                RowOutcome::Updated
+            }
+        };
         outcomes.push(outcome);
     }
-    let created: Vec<&PlacedAccount> = rows
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == RowOutcome::Created)
-        .map(|(r, _)| r)
-        .collect();
+    let created: Vec<&PlacedAccount> = rows.iter().zip(&outcomes).filter(|(_, o)| **o == RowOutcome::Created).map(|(r, _)| r).collect();
     insert_accounts(c, &new_accounts.iter().collect::<Vec<_>>(), now).await?;
     let parties: Vec<&PlacedParty> = created.iter().flat_map(|r| &r.parties).collect();
-    insert_parties(
-        c,
-        &parties.iter().map(|p| &p.party).collect::<Vec<_>>(),
-        now,
-    )
-    .await?;
-    let links: Vec<Link> = created
-        .iter()
-        .flat_map(|r| {
-            r.parties
-                .iter()
-                .map(|p| (r.account.tenant_id, r.account.id, p.party.id, p.role))
-        })
-        .collect();
+    insert_parties(c, &parties.iter().map(|p| &p.party).collect::<Vec<_>>(), now).await?;
+    let links: Vec<Link> =
+        created.iter().flat_map(|r| r.parties.iter().map(|p| (r.account.tenant_id, r.account.id, p.party.id, p.role))).collect();
     link_parties(c, &links.iter().collect::<Vec<_>>()).await?;
-    insert_contacts(
-        c,
-        &parties
-            .iter()
-            .flat_map(|p| &p.contact_points)
-            .collect::<Vec<_>>(),
-        now,
-    )
-    .await?;
-    insert_invoices(
-        c,
-        &created.iter().flat_map(|r| &r.invoices).collect::<Vec<_>>(),
-    )
-    .await?;
-    insert_ledger(
-        c,
-        placement.tenant_id,
-        &ledger.iter().collect::<Vec<_>>(),
-        now,
-    )
-    .await?;
+    insert_contacts(c, &parties.iter().flat_map(|p| &p.contact_points).collect::<Vec<_>>(), now).await?;
+    insert_invoices(c, &created.iter().flat_map(|r| &r.invoices).collect::<Vec<_>>()).await?;
+    insert_ledger(c, placement.tenant_id, &ledger.iter().collect::<Vec<_>>(), now).await?;
     append_audit(c, placement.tenant_id, events).await?;
     Ok(outcomes)
 }
@@ -653,36 +538,25 @@ impl Store for PgStore {
     async fn migrate(&self) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
         // Nodes starting together take turns: the first applies, the others find it done.
-        sqlx::query("SELECT pg_advisory_xact_lock(7262868765)")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7262868765)").execute(&mut *tx).await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS recoup_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
         .execute(&mut *tx)
         .await?;
-        let applied = all(
-            &mut tx,
-            "SELECT version, checksum FROM recoup_migrations".into(),
-            |q| q,
-            |r| Ok((r.int("version")?, r.text("checksum")?)),
-        )
-        .await?;
+        let applied =
+            all(&mut tx, "SELECT version, checksum FROM recoup_migrations".into(), |q| q, |r| Ok((r.int("version")?, r.text("checksum")?)))
+                .await?;
         let mut now_applied = Vec::new();
         for m in POSTGRES {
             match applied.iter().find(|(v, _)| *v == m.version) {
                 Some((_, sum)) if *sum == m.checksum() => continue,
                 Some(_) => {
-                    return Err(StoreError::MigrationChanged {
-                        version: m.version,
-                        name: m.name.to_string(),
-                    });
+                    return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() });
                 }
                 None => {}
             }
-            sqlx::raw_sql(AssertSqlSafe(m.sql))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::raw_sql(AssertSqlSafe(m.sql)).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO recoup_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
                 .bind(m.name)
@@ -697,39 +571,25 @@ impl Store for PgStore {
     }
 
     async fn create_tenant(&self, t: &Tenant) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tenants (tenant_id, slug, name, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(t.id)
-        .bind(&t.slug)
-        .bind(&t.name)
-        .bind(ops::now_micros())
-        .execute(&self.pool)
-        .await
-        .map_err(conflict(format!("tenant {}", t.slug)))?;
+        sqlx::query("INSERT INTO tenants (tenant_id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(t.id)
+            .bind(&t.slug)
+            .bind(&t.name)
+            .bind(ops::now_micros())
+            .execute(&self.pool)
+            .await
+            .map_err(conflict(format!("tenant {}", t.slug)))?;
         Ok(())
     }
 
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
         let mut c = self.pool.acquire().await?;
-        one(
-            &mut c,
-            format!("SELECT {} FROM tenants WHERE slug = $1", rows::TENANT_COLS),
-            |q| q.bind(slug),
-            rows::tenant,
-        )
-        .await
+        one(&mut c, format!("SELECT {} FROM tenants WHERE slug = $1", rows::TENANT_COLS), |q| q.bind(slug), rows::tenant).await
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>> {
         let mut c = self.pool.acquire().await?;
-        all(
-            &mut c,
-            format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS),
-            |q| q,
-            rows::tenant,
-        )
-        .await
+        all(&mut c, format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS), |q| q, rows::tenant).await
     }
 
     async fn create_client(&self, cl: &Client, actor: &Actor) -> Result<()> {
@@ -764,10 +624,7 @@ impl Store for PgStore {
         let mut c = self.pool.acquire().await?;
         one(
             &mut c,
-            format!(
-                "SELECT {} FROM clients WHERE tenant_id = $1 AND code = $2",
-                rows::CLIENT_COLS
-            ),
+            format!("SELECT {} FROM clients WHERE tenant_id = $1 AND code = $2", rows::CLIENT_COLS),
             |q| q.bind(tenant_id).bind(code),
             rows::client,
         )
@@ -778,10 +635,7 @@ impl Store for PgStore {
         let mut c = self.pool.acquire().await?;
         all(
             &mut c,
-            format!(
-                "SELECT {} FROM clients WHERE tenant_id = $1 ORDER BY code",
-                rows::CLIENT_COLS
-            ),
+            format!("SELECT {} FROM clients WHERE tenant_id = $1 ORDER BY code", rows::CLIENT_COLS),
             |q| q.bind(tenant_id),
             rows::client,
         )
@@ -801,51 +655,22 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(conflict(format!("portfolio {}", p.code)))?;
-        let ev = ops::event(
-            actor,
-            "portfolio.created",
-            "portfolio",
-            p.id,
-            json!({"code": p.code, "client_id": p.client_id}),
-        );
+        let ev = ops::event(actor, "portfolio.created", "portfolio", p.id, json!({"code": p.code, "client_id": p.client_id}));
         append_audit(&mut tx, p.tenant_id, vec![ev]).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn portfolio_by_code(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        code: &str,
-    ) -> Result<Option<Portfolio>> {
+    async fn portfolio_by_code(&self, tenant_id: Uuid, client_id: Uuid, code: &str) -> Result<Option<Portfolio>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 AND code = $3",
-            rows::PORTFOLIO_COLS
-        );
-        one(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(client_id).bind(code),
-            rows::portfolio,
-        )
-        .await
+        let q = format!("SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 AND code = $3", rows::PORTFOLIO_COLS);
+        one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(code), rows::portfolio).await
     }
 
     async fn list_portfolios(&self, tenant_id: Uuid, client_id: Uuid) -> Result<Vec<Portfolio>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 ORDER BY code",
-            rows::PORTFOLIO_COLS
-        );
-        all(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(client_id),
-            rows::portfolio,
-        )
-        .await
+        let q = format!("SELECT {} FROM portfolios WHERE tenant_id = $1 AND client_id = $2 ORDER BY code", rows::PORTFOLIO_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(client_id), rows::portfolio).await
     }
 
     async fn begin_placement(&self, p: &Placement, actor: &Actor) -> Result<()> {
@@ -873,25 +698,14 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn write_placed(
-        &self,
-        placement: &Placement,
-        rows: Vec<PlacedAccount>,
-        actor: &Actor,
-    ) -> Result<Vec<RowOutcome>> {
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
         let mut tx = self.pool.begin().await?;
         let out = write_rows(&mut tx, placement, &rows, actor).await?;
         tx.commit().await?;
         Ok(out)
     }
 
-    async fn finish_placement(
-        &self,
-        tenant_id: Uuid,
-        placement_id: Uuid,
-        status: PlacementStatus,
-        n: &ImportCounts,
-    ) -> Result<()> {
+    async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE placements SET status = $3, rows_read = $4, rows_created = $5, rows_updated = $6, rows_unchanged = $7, rows_rejected = $8 \
@@ -926,10 +740,7 @@ impl Store for PgStore {
         let mut c = self.pool.acquire().await?;
         one(
             &mut c,
-            format!(
-                "SELECT {} FROM placements WHERE tenant_id = $1 AND id = $2",
-                rows::PLACEMENT_COLS
-            ),
+            format!("SELECT {} FROM placements WHERE tenant_id = $1 AND id = $2", rows::PLACEMENT_COLS),
             |q| q.bind(tenant_id).bind(placement_id),
             rows::placement,
         )
@@ -940,140 +751,63 @@ impl Store for PgStore {
         let mut c = self.pool.acquire().await?;
         one(
             &mut c,
-            format!(
-                "SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2",
-                rows::ACCOUNT_COLS
-            ),
+            format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2", rows::ACCOUNT_COLS),
             |q| q.bind(tenant_id).bind(account_id),
             rows::account,
         )
         .await
     }
 
-    async fn account_by_ref(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        external_ref: &str,
-    ) -> Result<Option<Account>> {
+    async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = $3",
-            rows::ACCOUNT_COLS
-        );
-        one(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(client_id).bind(external_ref),
-            rows::account,
-        )
-        .await
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = $3", rows::ACCOUNT_COLS);
+        one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(external_ref), rows::account).await
     }
 
-    async fn list_accounts(
-        &self,
-        tenant_id: Uuid,
-        after: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<Account>> {
+    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            rows::ACCOUNT_COLS
-        );
-        all(
-            &mut c,
-            q,
-            |q| {
-                q.bind(tenant_id)
-                    .bind(after.unwrap_or(Uuid::nil()))
-                    .bind(i64::from(limit))
-            },
-            rows::account,
-        )
-        .await
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", rows::ACCOUNT_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(after.unwrap_or(Uuid::nil())).bind(i64::from(limit)), rows::account).await
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE tenant_id = $1").bind(tenant_id).fetch_one(&self.pool).await?;
         Ok(n as u64)
     }
 
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
         let mut c = self.pool.acquire().await?;
-        let cols = rows::PARTY_COLS
-            .split(", ")
-            .map(|col| format!("p.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = rows::PARTY_COLS.split(", ").map(|col| format!("p.{col}")).collect::<Vec<_>>().join(", ");
         let q = format!(
             "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
              WHERE ap.tenant_id = $1 AND ap.account_id = $2 ORDER BY ap.role DESC, p.id"
         );
-        let parties = all(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(account_id),
-            |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?)),
-        )
-        .await?;
+        let parties =
+            all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?))).await?;
         let mut out = Vec::with_capacity(parties.len());
         for (party, role) in parties {
-            let q = format!(
-                "SELECT {} FROM contact_points WHERE tenant_id = $1 AND party_id = $2 ORDER BY id",
-                rows::CONTACT_COLS
-            );
-            let contact_points = all(
-                &mut c,
-                q,
-                |q| q.bind(tenant_id).bind(party.id),
-                rows::contact_point,
-            )
-            .await?;
-            out.push(PlacedParty {
-                role,
-                party,
-                contact_points,
-            });
+            let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND party_id = $2 ORDER BY id", rows::CONTACT_COLS);
+            let contact_points = all(&mut c, q, |q| q.bind(tenant_id).bind(party.id), rows::contact_point).await?;
+            out.push(PlacedParty { role, party, contact_points });
         }
         Ok(out)
     }
 
-    async fn change_status(
-        &self,
-        tenant_id: Uuid,
-        account_id: Uuid,
-        to: AccountStatus,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<Account> {
+    async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
         let mut tx = self.pool.begin().await?;
-        let q = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            rows::ACCOUNT_COLS
-        );
-        let mut a = one(
-            &mut tx,
-            q,
-            |q| q.bind(tenant_id).bind(account_id),
-            rows::account,
-        )
-        .await?
-        .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::ACCOUNT_COLS);
+        let mut a = one(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), rows::account)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))?;
         let from = a.status;
         a.status = from.transition(to)?;
-        sqlx::query(
-            "UPDATE accounts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant_id)
-        .bind(account_id)
-        .bind(to.as_str())
-        .bind(ops::now_micros())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE accounts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(account_id)
+            .bind(to.as_str())
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await?;
         let ev = ops::event(
             actor,
             "account.status_changed",
@@ -1095,31 +829,15 @@ impl Store for PgStore {
         actor: &Actor,
     ) -> Result<ContactPoint> {
         let mut tx = self.pool.begin().await?;
-        let q = format!(
-            "SELECT {} FROM contact_points WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            rows::CONTACT_COLS
-        );
-        let mut cp = one(
-            &mut tx,
-            q,
-            |q| q.bind(tenant_id).bind(contact_point_id),
-            rows::contact_point,
-        )
-        .await?
-        .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
+        let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::CONTACT_COLS);
+        let mut cp = one(&mut tx, q, |q| q.bind(tenant_id).bind(contact_point_id), rows::contact_point)
+            .await?
+            .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
         let from = cp.consent.get(channel);
         cp.consent.set(channel, state);
         // The column name comes from a closed enum, never from input.
-        let q = format!(
-            "UPDATE contact_points SET consent_{} = $3 WHERE tenant_id = $1 AND id = $2",
-            channel.as_str()
-        );
-        sqlx::query(sql(q))
-            .bind(tenant_id)
-            .bind(contact_point_id)
-            .bind(state.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let q = format!("UPDATE contact_points SET consent_{} = $3 WHERE tenant_id = $1 AND id = $2", channel.as_str());
+        sqlx::query(sql(q)).bind(tenant_id).bind(contact_point_id).bind(state.as_str()).execute(&mut *tx).await?;
         let ev = ops::event(
             actor,
             "consent.changed",
@@ -1134,30 +852,17 @@ impl Store for PgStore {
 
     async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id",
-            rows::LEDGER_COLS
-        );
-        all(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(account_id),
-            rows::ledger_entry,
-        )
-        .await
+        let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), rows::ledger_entry).await
     }
 
     async fn balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Amounts> {
         let mut c = self.pool.acquire().await?;
-        let q = "SELECT bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2".to_string();
-        one(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(account_id),
-            |r| rows::amounts(r, "bal_"),
-        )
-        .await?
-        .ok_or_else(|| StoreError::not_found("account", account_id))
+        let q = "SELECT bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2"
+            .to_string();
+        one(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::amounts(r, "bal_"))
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))
     }
 
     async fn post(
@@ -1175,52 +880,23 @@ impl Store for PgStore {
             "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
             rows::ACCOUNT_COLS
         );
-        let (account, balance) = one(
-            &mut tx,
-            q,
-            |q| q.bind(tenant_id).bind(account_id),
-            |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)),
-        )
-        .await?
-        .ok_or_else(|| StoreError::not_found("account", account_id))?;
-        let q = format!(
-            "SELECT {} FROM clients WHERE tenant_id = $1 AND id = $2",
-            rows::CLIENT_COLS
-        );
-        let client = one(
-            &mut tx,
-            q,
-            |q| q.bind(tenant_id).bind(account.client_id),
-            rows::client,
-        )
-        .await?
-        .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+        let (account, balance) =
+            one(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))
+                .await?
+                .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let q = format!("SELECT {} FROM clients WHERE tenant_id = $1 AND id = $2", rows::CLIENT_COLS);
+        let client = one(&mut tx, q, |q| q.bind(tenant_id).bind(account.client_id), rows::client)
+            .await?
+            .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
         let entries = match posting {
             Posting::Reversal { .. } => {
-                let q = format!(
-                    "SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id",
-                    rows::LEDGER_COLS
-                );
-                all(
-                    &mut tx,
-                    q,
-                    |q| q.bind(tenant_id).bind(account_id),
-                    rows::ledger_entry,
-                )
-                .await?
+                let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
+                all(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), rows::ledger_entry).await?
             }
             _ => Vec::new(),
         };
-        let plan = ops::plan_posting(
-            &account,
-            &client.waterfall,
-            &balance,
-            &entries,
-            &posting,
-            effective_on,
-            memo,
-            actor,
-        )?;
+        let input = ops::PostingInput { posting: &posting, effective_on, memo, actor };
+        let plan = ops::plan_posting(&account, &client.waterfall, &balance, &entries, &input)?;
         insert_ledger(&mut tx, tenant_id, &[&plan.entry], ops::now_micros()).await?;
         set_balance(&mut tx, tenant_id, account_id, &plan.balance).await?;
         append_audit(&mut tx, tenant_id, vec![plan.event]).await?;
@@ -1228,23 +904,9 @@ impl Store for PgStore {
         Ok(plan.entry)
     }
 
-    async fn audit_entries(
-        &self,
-        tenant_id: Uuid,
-        after_seq: i64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
+    async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            rows::AUDIT_COLS
-        );
-        all(
-            &mut c,
-            q,
-            |q| q.bind(tenant_id).bind(after_seq).bind(i64::from(limit)),
-            rows::audit_entry,
-        )
-        .await
+        let q = format!("SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", rows::AUDIT_COLS);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(after_seq).bind(i64::from(limit)), rows::audit_entry).await
     }
 }

@@ -73,19 +73,10 @@ impl SqliteStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
         }
         let writer = connect(&path)?;
-        let store = SqliteStore {
-            inner: Arc::new(Inner {
-                path,
-                writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
-            }),
-        };
+        let store = SqliteStore { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) };
         store.migrate().await?;
         Ok(store)
     }
@@ -115,11 +106,7 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let taken = inner
-                .readers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop();
+            let taken = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let conn = match taken {
                 Some(c) => c,
                 None => connect(&inner.path)?,
@@ -151,12 +138,7 @@ impl SqliteStore {
     }
 }
 
-fn query_all<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    map: impl Fn(&Row) -> Result<T>,
-) -> Result<Vec<T>> {
+fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
     let mut out = Vec::new();
@@ -166,12 +148,7 @@ fn query_all<T>(
     Ok(out)
 }
 
-fn query_one<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    map: impl Fn(&Row) -> Result<T>,
-) -> Result<Option<T>> {
+fn query_one<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Option<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
     match rows.next()? {
@@ -182,26 +159,14 @@ fn query_one<T>(
 
 /// Appends events to the tenant's chain inside `tx`. The writer connection is the only writer,
 /// so reading the head and writing after it cannot race.
-pub(crate) fn append_audit(
-    tx: &Transaction,
-    tenant_id: Uuid,
-    events: Vec<AuditEvent>,
-) -> Result<()> {
+pub(crate) fn append_audit(tx: &Transaction, tenant_id: Uuid, events: Vec<AuditEvent>) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let head = query_one(
-        tx,
-        "SELECT seq, hash FROM audit_heads WHERE tenant_id = ?",
-        [tenant_id],
-        |r| Ok((r.int("seq")?, r.hash("hash")?)),
-    )?;
+    let head =
+        query_one(tx, "SELECT seq, hash FROM audit_heads WHERE tenant_id = ?", [tenant_id], |r| Ok((r.int("seq")?, r.hash("hash")?)))?;
     let (seq, head) = head.unwrap_or((0, GENESIS));
-    let mut chain = Chainer {
-        tenant_id,
-        seq,
-        head,
-    };
+    let mut chain = Chainer { tenant_id, seq, head };
     let at = ops::now_micros();
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -229,14 +194,7 @@ pub(crate) fn append_audit(
     Ok(())
 }
 
-fn insert_account(
-    tx: &Transaction,
-    a: &Account,
-    reported: &Amounts,
-    balance: &Amounts,
-    fingerprint: &[u8],
-    now: i64,
-) -> Result<()> {
+fn insert_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
          current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
@@ -285,14 +243,7 @@ fn insert_account(
     Ok(())
 }
 
-fn update_account(
-    tx: &Transaction,
-    a: &Account,
-    reported: &Amounts,
-    balance: &Amounts,
-    fingerprint: &[u8],
-    now: i64,
-) -> Result<()> {
+fn update_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "UPDATE accounts SET original_creditor = ?, current_creditor = ?, product = ?, opened_on = ?, first_delinquency_on = ?, \
          charged_off_on = ?, itemization_on = ?, itemization_basis = ?, last_payment_on = ?, last_payment_minor = ?, flags = ?, \
@@ -376,17 +327,13 @@ fn update_party(tx: &Transaction, p: &Party) -> Result<()> {
     Ok(())
 }
 
-fn link_party(
-    tx: &Transaction,
-    tenant_id: Uuid,
-    account_id: Uuid,
-    party_id: Uuid,
-    role: PartyRole,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO account_parties (tenant_id, account_id, party_id, role) VALUES (?,?,?,?)",
-    )?
-    .execute(params![tenant_id, account_id, party_id, role.as_str()])?;
+fn link_party(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, party_id: Uuid, role: PartyRole) -> Result<()> {
+    tx.prepare_cached("INSERT INTO account_parties (tenant_id, account_id, party_id, role) VALUES (?,?,?,?)")?.execute(params![
+        tenant_id,
+        account_id,
+        party_id,
+        role.as_str()
+    ])?;
     Ok(())
 }
 
@@ -489,12 +436,7 @@ fn insert_new_account(
 /// The floor a placement import is measured against (`recoup bench import`): the same rows,
 /// written with the same prepared statements into the same tables, including one audit row per
 /// account, but with no lookups, no checks, no hashing and no batching.
-pub fn bare_insert(
-    tx: &Transaction,
-    placement: &Placement,
-    rows: &[PlacedAccount],
-    audit_seq: &mut i64,
-) -> Result<()> {
+pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], audit_seq: &mut i64) -> Result<()> {
     let now = ops::now_micros();
     let mut audit = tx.prepare_cached(
         "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -541,24 +483,14 @@ pub fn bare_insert(
     Ok(())
 }
 
-fn load_existing(
-    tx: &Transaction,
-    tenant_id: Uuid,
-    client_id: Uuid,
-    external_ref: &str,
-) -> Result<Option<Existing>> {
+fn load_existing(tx: &Transaction, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Existing>> {
     let sql = format!(
         "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
          FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?",
         rows::ACCOUNT_COLS
     );
     let found = query_one(tx, &sql, params![tenant_id, client_id, external_ref], |r| {
-        Ok((
-            rows::account(r)?,
-            rows::amounts(r, "rep_")?,
-            rows::amounts(r, "bal_")?,
-            r.bytes("fingerprint")?,
-        ))
+        Ok((rows::account(r)?, rows::amounts(r, "rep_")?, rows::amounts(r, "bal_")?, r.bytes("fingerprint")?))
     })?;
     let Some((account, reported, balance, fingerprint)) = found else {
         return Ok(None);
@@ -570,30 +502,17 @@ fn load_existing(
         |r| r.uuid("party_id"),
     )?;
     let contacts = match primary_party_id {
-        Some(pid) => query_all(
-            tx,
-            "SELECT kind, value FROM contact_points WHERE tenant_id = ? AND party_id = ?",
-            params![tenant_id, pid],
-            |r| Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?)),
-        )?,
+        Some(pid) => {
+            query_all(tx, "SELECT kind, value FROM contact_points WHERE tenant_id = ? AND party_id = ?", params![tenant_id, pid], |r| {
+                Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?))
+            })?
+        }
         None => Vec::new(),
     };
-    Ok(Some(Existing {
-        account,
-        reported,
-        balance,
-        fingerprint,
-        primary_party_id,
-        contacts,
-    }))
+    Ok(Some(Existing { account, reported, balance, fingerprint, primary_party_id, contacts }))
 }
 
-fn write_rows(
-    tx: &Transaction,
-    placement: &Placement,
-    rows: &[PlacedAccount],
-    actor: &Actor,
-) -> Result<Vec<RowOutcome>> {
+fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
     let now = ops::now_micros();
     let mut events = Vec::with_capacity(rows.len());
     let mut outcomes = Vec::with_capacity(rows.len());
@@ -608,14 +527,7 @@ fn write_rows(
                 UpdatePlan::Unchanged => RowOutcome::Unchanged,
                 UpdatePlan::Refused(why) => RowOutcome::Refused(why),
                 UpdatePlan::Update(u) => {
-                    update_account(
-                        tx,
-                        &u.account,
-                        &u.reported,
-                        &u.balance,
-                        &row.fingerprint,
-                        now,
-                    )?;
+                    update_account(tx, &u.account, &u.reported, &u.balance, &row.fingerprint, now)?;
                     if let Some(p) = &u.primary_party {
                         update_party(tx, p)?;
                     }
@@ -623,13 +535,7 @@ fn write_rows(
                         insert_contact(tx, c, now)?;
                     }
                     for i in &row.invoices {
-                        insert_invoice(
-                            tx,
-                            &Invoice {
-                                account_id: u.account.id,
-                                ..i.clone()
-                            },
-                        )?;
+                        insert_invoice(tx, &Invoice { account_id: u.account.id, ..i.clone() })?;
                     }
                     if let Some(e) = &u.adjustment {
                         insert_ledger(tx, a.tenant_id, e, now)?;
@@ -650,21 +556,13 @@ fn apply_migrations(conn: &mut Connection, list: &'static [Migration]) -> Result
         "CREATE TABLE IF NOT EXISTS recoup_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)",
     )?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let applied = query_all(
-        &tx,
-        "SELECT version, checksum FROM recoup_migrations",
-        [],
-        |r| Ok((r.int("version")?, r.text("checksum")?)),
-    )?;
+    let applied = query_all(&tx, "SELECT version, checksum FROM recoup_migrations", [], |r| Ok((r.int("version")?, r.text("checksum")?)))?;
     let mut now_applied = Vec::new();
     for m in list {
         match applied.iter().find(|(v, _)| *v == m.version) {
             Some((_, sum)) if *sum == m.checksum() => continue,
             Some(_) => {
-                return Err(StoreError::MigrationChanged {
-                    version: m.version,
-                    name: m.name.to_string(),
-                });
+                return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() });
             }
             None => {}
         }
@@ -697,13 +595,7 @@ impl Store for SqliteStore {
                 params![t.id, t.slug, t.name, ops::now_micros()],
             )
             .map_err(StoreError::from)
-            .map_err(|e| {
-                if e.is_unique_violation() {
-                    StoreError::Conflict(format!("tenant {}", t.slug))
-                } else {
-                    e
-                }
-            })?;
+            .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("tenant {}", t.slug)) } else { e })?;
             Ok(())
         })
         .await
@@ -711,27 +603,12 @@ impl Store for SqliteStore {
 
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
         let slug = slug.to_string();
-        self.read(move |c| {
-            query_one(
-                c,
-                &format!("SELECT {} FROM tenants WHERE slug = ?", rows::TENANT_COLS),
-                [slug],
-                |r| rows::tenant(r),
-            )
-        })
-        .await
+        self.read(move |c| query_one(c, &format!("SELECT {} FROM tenants WHERE slug = ?", rows::TENANT_COLS), [slug], |r| rows::tenant(r)))
+            .await
     }
 
     async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        self.read(|c| {
-            query_all(
-                c,
-                &format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS),
-                [],
-                |r| rows::tenant(r),
-            )
-        })
-        .await
+        self.read(|c| query_all(c, &format!("SELECT {} FROM tenants ORDER BY slug", rows::TENANT_COLS), [], |r| rows::tenant(r))).await
     }
 
     async fn create_client(&self, cl: &Client, actor: &Actor) -> Result<()> {
@@ -751,21 +628,13 @@ impl Store for SqliteStore {
 
     async fn client_by_code(&self, tenant_id: Uuid, code: &str) -> Result<Option<Client>> {
         let code = code.to_string();
-        let sql = format!(
-            "SELECT {} FROM clients WHERE tenant_id = ? AND code = ?",
-            rows::CLIENT_COLS
-        );
-        self.read(move |c| query_one(c, &sql, params![tenant_id, code], |r| rows::client(r)))
-            .await
+        let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND code = ?", rows::CLIENT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, code], |r| rows::client(r))).await
     }
 
     async fn list_clients(&self, tenant_id: Uuid) -> Result<Vec<Client>> {
-        let sql = format!(
-            "SELECT {} FROM clients WHERE tenant_id = ? ORDER BY code",
-            rows::CLIENT_COLS
-        );
-        self.read(move |c| query_all(c, &sql, [tenant_id], |r| rows::client(r)))
-            .await
+        let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? ORDER BY code", rows::CLIENT_COLS);
+        self.read(move |c| query_all(c, &sql, [tenant_id], |r| rows::client(r))).await
     }
 
     async fn create_portfolio(&self, p: &Portfolio, actor: &Actor) -> Result<()> {
@@ -777,41 +646,24 @@ impl Store for SqliteStore {
             )
             .map_err(StoreError::from)
             .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("portfolio {}", p.code)) } else { e })?;
-            append_audit(tx, p.tenant_id, vec![ops::event(&actor, "portfolio.created", "portfolio", p.id, json!({"code": p.code, "client_id": p.client_id}))])
+            append_audit(
+                tx,
+                p.tenant_id,
+                vec![ops::event(&actor, "portfolio.created", "portfolio", p.id, json!({"code": p.code, "client_id": p.client_id}))],
+            )
         })
         .await
     }
 
-    async fn portfolio_by_code(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        code: &str,
-    ) -> Result<Option<Portfolio>> {
+    async fn portfolio_by_code(&self, tenant_id: Uuid, client_id: Uuid, code: &str) -> Result<Option<Portfolio>> {
         let code = code.to_string();
-        let sql = format!(
-            "SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? AND code = ?",
-            rows::PORTFOLIO_COLS
-        );
-        self.read(move |c| {
-            query_one(c, &sql, params![tenant_id, client_id, code], |r| {
-                rows::portfolio(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? AND code = ?", rows::PORTFOLIO_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, code], |r| rows::portfolio(r))).await
     }
 
     async fn list_portfolios(&self, tenant_id: Uuid, client_id: Uuid) -> Result<Vec<Portfolio>> {
-        let sql = format!(
-            "SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? ORDER BY code",
-            rows::PORTFOLIO_COLS
-        );
-        self.read(move |c| {
-            query_all(c, &sql, params![tenant_id, client_id], |r| {
-                rows::portfolio(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM portfolios WHERE tenant_id = ? AND client_id = ? ORDER BY code", rows::PORTFOLIO_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, client_id], |r| rows::portfolio(r))).await
     }
 
     async fn begin_placement(&self, p: &Placement, actor: &Actor) -> Result<()> {
@@ -827,24 +679,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn write_placed(
-        &self,
-        placement: &Placement,
-        rows: Vec<PlacedAccount>,
-        actor: &Actor,
-    ) -> Result<Vec<RowOutcome>> {
+    async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
         let (placement, actor) = (placement.clone(), actor.clone());
-        self.tx(move |tx| write_rows(tx, &placement, &rows, &actor))
-            .await
+        self.tx(move |tx| write_rows(tx, &placement, &rows, &actor)).await
     }
 
-    async fn finish_placement(
-        &self,
-        tenant_id: Uuid,
-        placement_id: Uuid,
-        status: PlacementStatus,
-        n: &ImportCounts,
-    ) -> Result<()> {
+    async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Result<()> {
         let n = *n;
         self.tx(move |tx| {
             let changed = tx.execute(
@@ -868,77 +708,31 @@ impl Store for SqliteStore {
     }
 
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {
-        let sql = format!(
-            "SELECT {} FROM placements WHERE tenant_id = ? AND id = ?",
-            rows::PLACEMENT_COLS
-        );
-        self.read(move |c| {
-            query_one(c, &sql, params![tenant_id, placement_id], |r| {
-                rows::placement(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM placements WHERE tenant_id = ? AND id = ?", rows::PLACEMENT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, placement_id], |r| rows::placement(r))).await
     }
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>> {
-        let sql = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?",
-            rows::ACCOUNT_COLS
-        );
-        self.read(move |c| {
-            query_one(c, &sql, params![tenant_id, account_id], |r| {
-                rows::account(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, account_id], |r| rows::account(r))).await
     }
 
-    async fn account_by_ref(
-        &self,
-        tenant_id: Uuid,
-        client_id: Uuid,
-        external_ref: &str,
-    ) -> Result<Option<Account>> {
+    async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
         let r = external_ref.to_string();
-        let sql = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?",
-            rows::ACCOUNT_COLS
-        );
-        self.read(move |c| {
-            query_one(c, &sql, params![tenant_id, client_id, r], |r| {
-                rows::account(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?", rows::ACCOUNT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, r], |r| rows::account(r))).await
     }
 
-    async fn list_accounts(
-        &self,
-        tenant_id: Uuid,
-        after: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<Account>> {
-        let sql = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
-            rows::ACCOUNT_COLS
-        );
+    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", rows::ACCOUNT_COLS);
         let after = after.unwrap_or(Uuid::nil());
-        self.read(move |c| {
-            query_all(c, &sql, params![tenant_id, after, limit], |r| {
-                rows::account(r)
-            })
-        })
-        .await
+        self.read(move |c| query_all(c, &sql, params![tenant_id, after, limit], |r| rows::account(r))).await
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {
-        self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM accounts WHERE tenant_id = ?",
-                [tenant_id],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
-        })
+        self.read(
+            move |c| Ok(c.query_row("SELECT COUNT(*) FROM accounts WHERE tenant_id = ?", [tenant_id], |r| r.get::<_, i64>(0))? as u64),
+        )
         .await
     }
 
@@ -949,8 +743,10 @@ impl Store for SqliteStore {
                 "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
                  WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
             );
-            let parties = query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?)))?;
-            let contacts_sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
+            let parties =
+                query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?)))?;
+            let contacts_sql =
+                format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
             parties
                 .into_iter()
                 .map(|(party, role)| {
@@ -962,24 +758,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn change_status(
-        &self,
-        tenant_id: Uuid,
-        account_id: Uuid,
-        to: AccountStatus,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<Account> {
+    async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
         let (reason, actor) = (reason.to_string(), actor.clone());
         self.tx(move |tx| {
-            let sql = format!(
-                "SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?",
-                rows::ACCOUNT_COLS
-            );
-            let mut a = query_one(tx, &sql, params![tenant_id, account_id], |r| {
-                rows::account(r)
-            })?
-            .ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+            let mut a = query_one(tx, &sql, params![tenant_id, account_id], |r| rows::account(r))?
+                .ok_or_else(|| StoreError::not_found("account", account_id))?;
             let from = a.status;
             a.status = from.transition(to)?;
             tx.execute(
@@ -1009,21 +793,13 @@ impl Store for SqliteStore {
     ) -> Result<ContactPoint> {
         let actor = actor.clone();
         self.tx(move |tx| {
-            let sql = format!(
-                "SELECT {} FROM contact_points WHERE tenant_id = ? AND id = ?",
-                rows::CONTACT_COLS
-            );
-            let mut cp = query_one(tx, &sql, params![tenant_id, contact_point_id], |r| {
-                rows::contact_point(r)
-            })?
-            .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
+            let sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND id = ?", rows::CONTACT_COLS);
+            let mut cp = query_one(tx, &sql, params![tenant_id, contact_point_id], |r| rows::contact_point(r))?
+                .ok_or_else(|| StoreError::not_found("contact point", contact_point_id))?;
             let from = cp.consent.get(channel);
             cp.consent.set(channel, state);
             // The column name comes from a closed enum, never from input.
-            let sql = format!(
-                "UPDATE contact_points SET consent_{} = ? WHERE tenant_id = ? AND id = ?",
-                channel.as_str()
-            );
+            let sql = format!("UPDATE contact_points SET consent_{} = ? WHERE tenant_id = ? AND id = ?", channel.as_str());
             tx.execute(&sql, params![state.as_str(), tenant_id, contact_point_id])?;
             let ev = ops::event(
                 &actor,
@@ -1039,25 +815,15 @@ impl Store for SqliteStore {
     }
 
     async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
-        let sql = format!(
-            "SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id",
-            rows::LEDGER_COLS
-        );
-        self.read(move |c| {
-            query_all(c, &sql, params![tenant_id, account_id], |r| {
-                rows::ledger_entry(r)
-            })
-        })
-        .await
+        let sql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, account_id], |r| rows::ledger_entry(r))).await
     }
 
     async fn balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Amounts> {
         let sql = "SELECT bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = ? AND id = ?";
         self.read(move |c| {
-            query_one(c, sql, params![tenant_id, account_id], |r| {
-                rows::amounts(r, "bal_")
-            })?
-            .ok_or_else(|| StoreError::not_found("account", account_id))
+            query_one(c, sql, params![tenant_id, account_id], |r| rows::amounts(r, "bal_"))?
+                .ok_or_else(|| StoreError::not_found("account", account_id))
         })
         .await
     }
@@ -1077,18 +843,27 @@ impl Store for SqliteStore {
                 "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = ? AND id = ?",
                 rows::ACCOUNT_COLS
             );
-            let (account, balance) = query_one(tx, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?
-                .ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let (account, balance) =
+                query_one(tx, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?
+                    .ok_or_else(|| StoreError::not_found("account", account_id))?;
             let csql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND id = ?", rows::CLIENT_COLS);
-            let client = query_one(tx, &csql, params![tenant_id, account.client_id], |r| rows::client(r))?.ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+            let client = query_one(tx, &csql, params![tenant_id, account.client_id], |r| rows::client(r))?
+                .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
             let entries = match posting {
                 Posting::Reversal { .. } => {
-                    let lsql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
+                    let lsql =
+                        format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
                     query_all(tx, &lsql, params![tenant_id, account_id], |r| rows::ledger_entry(r))?
                 }
                 _ => Vec::new(),
             };
-            let plan = ops::plan_posting(&account, &client.waterfall, &balance, &entries, &ops::PostingInput { posting: &posting, effective_on, memo: &memo, actor: &actor })?;
+            let plan = ops::plan_posting(
+                &account,
+                &client.waterfall,
+                &balance,
+                &entries,
+                &ops::PostingInput { posting: &posting, effective_on, memo: &memo, actor: &actor },
+            )?;
             insert_ledger(tx, tenant_id, &plan.entry, ops::now_micros())?;
             set_balance(tx, tenant_id, account_id, &plan.balance)?;
             append_audit(tx, tenant_id, vec![plan.event])?;
@@ -1097,21 +872,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn audit_entries(
-        &self,
-        tenant_id: Uuid,
-        after_seq: i64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
-        let sql = format!(
-            "SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            rows::AUDIT_COLS
-        );
-        self.read(move |c| {
-            query_all(c, &sql, params![tenant_id, after_seq, limit], |r| {
-                rows::audit_entry(r)
-            })
-        })
-        .await
+    async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = format!("SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?", rows::AUDIT_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, after_seq, limit], |r| rows::audit_entry(r))).await
     }
 }

@@ -59,26 +59,14 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("recoup.sqlite");
         let store = SqliteStore::open(&path).await.unwrap();
-        Harness {
-            store: Arc::new(store),
-            raw: Raw::Sqlite(path),
-            _dir: Some(dir),
-        }
+        Harness { store: Arc::new(store), raw: Raw::Sqlite(path), _dir: Some(dir) }
     }
 
     pub async fn postgres() -> Option<Harness> {
-        let url = std::env::var("RECOUP_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let store = PgStore::connect(&url)
-            .await
-            .expect("RECOUP_TEST_DATABASE_URL is set but PostgreSQL is not reachable");
+        let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let store = PgStore::connect(&url).await.expect("RECOUP_TEST_DATABASE_URL is set but PostgreSQL is not reachable");
         let pool = store.pool().clone();
-        Some(Harness {
-            store: Arc::new(store),
-            raw: Raw::Postgres(pool),
-            _dir: None,
-        })
+        Some(Harness { store: Arc::new(store), raw: Raw::Postgres(pool), _dir: None })
     }
 
     /// Runs SQL behind the store's back, as someone with direct database access could.
@@ -90,10 +78,7 @@ impl Harness {
                 c.execute_batch(sqlite).unwrap();
             }
             Raw::Postgres(pool) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(postgres.to_string()))
-                    .execute(pool)
-                    .await
-                    .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(postgres.to_string())).execute(pool).await.unwrap();
             }
         }
     }
@@ -116,11 +101,7 @@ pub async fn org(store: &dyn Store) -> Org {
 }
 
 pub async fn org_with(store: &dyn Store, waterfall: Waterfall) -> Org {
-    let tenant = Tenant {
-        id: Uuid::now_v7(),
-        slug: format!("t-{}", Uuid::now_v7().simple()),
-        name: "Test Recovery".into(),
-    };
+    let tenant = Tenant { id: Uuid::now_v7(), slug: format!("t-{}", Uuid::now_v7().simple()), name: "Test Recovery".into() };
     store.create_tenant(&tenant).await.unwrap();
     let client = Client {
         id: Uuid::now_v7(),
@@ -143,12 +124,7 @@ pub async fn org_with(store: &dyn Store, waterfall: Waterfall) -> Org {
     store.create_portfolio(&portfolio, &actor()).await.unwrap();
     let placement = placement(&tenant, &client, &portfolio);
     store.begin_placement(&placement, &actor()).await.unwrap();
-    Org {
-        tenant,
-        client,
-        portfolio,
-        placement,
-    }
+    Org { tenant, client, portfolio, placement }
 }
 
 pub fn placement(tenant: &Tenant, client: &Client, portfolio: &Portfolio) -> Placement {
@@ -224,11 +200,7 @@ pub fn placed(org: &Org, external_ref: &str, reported: Amounts, phone: &str) -> 
     PlacedAccount {
         line: 2,
         account,
-        parties: vec![PlacedParty {
-            role: PartyRole::Primary,
-            party,
-            contact_points: vec![cp],
-        }],
+        parties: vec![PlacedParty { role: PartyRole::Primary, party, contact_points: vec![cp] }],
         reported,
         invoices: Vec::new(),
         fingerprint: h.finalize().into(),
@@ -236,27 +208,13 @@ pub fn placed(org: &Org, external_ref: &str, reported: Amounts, phone: &str) -> 
 }
 
 pub fn owed(principal: i64, interest: i64, fees: i64) -> Amounts {
-    Amounts {
-        principal,
-        interest,
-        fees,
-        costs: 0,
-        credit: 0,
-    }
+    Amounts { principal, interest, fees, costs: 0, credit: 0 }
 }
 
 /// Places one account and returns its id.
-pub async fn place_one(
-    store: &dyn Store,
-    org: &Org,
-    external_ref: &str,
-    reported: Amounts,
-) -> Uuid {
+pub async fn place_one(store: &dyn Store, org: &Org, external_ref: &str, reported: Amounts) -> Uuid {
     let row = placed(org, external_ref, reported, "+15125557955");
     let id = row.account.id;
-    store
-        .write_placed(&org.placement, vec![row], &actor())
-        .await
-        .unwrap();
+    store.write_placed(&org.placement, vec![row], &actor()).await.unwrap();
     id
 }
