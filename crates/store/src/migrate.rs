@@ -1,6 +1,7 @@
 //! Embedded migrations, one list per backend. Each is applied once, in its own transaction, and
 //! remembered with a checksum so an edited migration is caught instead of silently diverging.
 
+use crate::StoreError;
 use fnv::checksum;
 
 pub(crate) struct Migration {
@@ -21,6 +22,20 @@ pub(crate) const SQLITE: &[Migration] =
 pub(crate) const POSTGRES: &[Migration] =
     &[Migration { version: 1, name: "foundation", sql: include_str!("postgres/migrations/0001_foundation.sql") }];
 
+/// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that
+/// was applied with another checksum stops everything: the schema would silently diverge.
+pub(crate) fn pending<'a>(list: &'a [Migration], applied: &[(i64, String)]) -> Result<Vec<&'a Migration>, StoreError> {
+    let mut out = Vec::new();
+    for m in list {
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, sum)) if *sum == m.checksum() => {}
+            Some(_) => return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() }),
+            None => out.push(m),
+        }
+    }
+    Ok(out)
+}
+
 /// FNV-1a over the text: enough to notice an edited migration, with no extra dependency.
 mod fnv {
     pub fn checksum(sql: &str) -> String {
@@ -36,6 +51,15 @@ mod fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edited_migration_is_refused_and_applied_ones_skipped() {
+        let applied = vec![(1, SQLITE[0].checksum())];
+        assert!(pending(SQLITE, &applied).unwrap().is_empty());
+        assert_eq!(pending(SQLITE, &[]).unwrap().len(), SQLITE.len());
+        let edited = vec![(1, "0000".to_string())];
+        assert!(matches!(pending(SQLITE, &edited), Err(StoreError::MigrationChanged { version: 1, .. })));
+    }
 
     #[test]
     fn both_backends_have_the_same_versions() {

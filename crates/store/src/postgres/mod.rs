@@ -548,14 +548,7 @@ impl Store for PgStore {
             all(&mut tx, "SELECT version, checksum FROM recoup_migrations".into(), |q| q, |r| Ok((r.int("version")?, r.text("checksum")?)))
                 .await?;
         let mut now_applied = Vec::new();
-        for m in POSTGRES {
-            match applied.iter().find(|(v, _)| *v == m.version) {
-                Some((_, sum)) if *sum == m.checksum() => continue,
-                Some(_) => {
-                    return Err(StoreError::MigrationChanged { version: m.version, name: m.name.to_string() });
-                }
-                None => {}
-            }
+        for m in crate::migrate::pending(POSTGRES, &applied)? {
             sqlx::raw_sql(AssertSqlSafe(m.sql)).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO recoup_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
