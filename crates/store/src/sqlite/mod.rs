@@ -2,29 +2,24 @@
 //! has one writer anyway, so writes queue here instead of failing busy) and a few readers.
 
 use crate::migrate::{Migration, SQLITE};
-use crate::ops::{self};
-use crate::rows::{self, Get};
+use crate::ops::{self, Existing, UpdatePlan};
+use crate::rows::{self, Get, date_text};
 use crate::{Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus};
-use recoup_domain::audit::AuditEntry;
-use recoup_domain::contact::{Channel, ConsentState, ContactPoint};
+use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
+use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
+use recoup_domain::invoice::Invoice;
 use recoup_domain::ledger::{Amounts, LedgerEntry};
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
-use recoup_domain::party::PartyRole;
+use recoup_domain::party::{Party, PartyRole};
 use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior, params};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
-
-mod bulk;
-mod write;
-
-pub use write::bare_insert;
-use write::{Inserts, append_audit, set_balance, write_rows};
 
 const READERS: usize = 4;
 
@@ -143,7 +138,7 @@ impl SqliteStore {
     }
 }
 
-pub(crate) fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
     let mut out = Vec::new();
@@ -153,18 +148,409 @@ pub(crate) fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::
     Ok(out)
 }
 
-pub(crate) fn query_one<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    map: impl Fn(&Row) -> Result<T>,
-) -> Result<Option<T>> {
+fn query_one<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Option<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
     match rows.next()? {
         Some(r) => Ok(Some(map(r)?)),
         None => Ok(None),
     }
+}
+
+/// Appends events to the tenant's chain inside `tx`. The writer connection is the only writer,
+/// so reading the head and writing after it cannot race.
+pub(crate) fn append_audit(tx: &Transaction, tenant_id: Uuid, events: Vec<AuditEvent>) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let head =
+        query_one(tx, "SELECT seq, hash FROM audit_heads WHERE tenant_id = ?", [tenant_id], |r| Ok((r.int("seq")?, r.hash("hash")?)))?;
+    let (seq, head) = head.unwrap_or((0, GENESIS));
+    let mut chain = Chainer { tenant_id, seq, head };
+    let at = ops::now_micros();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    for ev in events {
+        let e = chain.link(at, ev);
+        let ev = &e.event;
+        stmt.execute(params![
+            tenant_id,
+            e.seq,
+            e.at_micros,
+            ev.actor,
+            ev.action,
+            ev.entity,
+            ev.entity_id,
+            ev.data,
+            &e.prev_hash[..],
+            &e.hash[..]
+        ])?;
+    }
+    tx.execute(
+        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?,?,?) ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![tenant_id, chain.seq, &chain.head[..]],
+    )?;
+    Ok(())
+}
+
+fn insert_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
+         current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
+         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score, \
+         rep_principal, rep_interest, rep_fees, rep_costs, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
+         fingerprint, created_at, updated_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    stmt.execute(params![
+        a.tenant_id,
+        a.id,
+        a.client_id,
+        a.portfolio_id,
+        a.placement_id,
+        a.external_ref,
+        a.currency.code(),
+        a.original_creditor,
+        a.current_creditor,
+        a.product,
+        date_text(a.opened_on),
+        date_text(a.first_delinquency_on),
+        date_text(a.charged_off_on),
+        date_text(a.itemization_on),
+        a.itemization_basis.map(|b| b.as_str()),
+        date_text(a.last_payment_on),
+        a.last_payment_minor,
+        a.status.as_str(),
+        a.stage.as_str(),
+        a.flags.to_text(),
+        a.queue,
+        a.agent_id,
+        a.score,
+        reported.principal,
+        reported.interest,
+        reported.fees,
+        reported.costs,
+        balance.principal,
+        balance.interest,
+        balance.fees,
+        balance.costs,
+        balance.credit,
+        fingerprint,
+        now,
+        now,
+    ])?;
+    Ok(())
+}
+
+fn update_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &Amounts, fingerprint: &[u8], now: i64) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE accounts SET original_creditor = ?, current_creditor = ?, product = ?, opened_on = ?, first_delinquency_on = ?, \
+         charged_off_on = ?, itemization_on = ?, itemization_basis = ?, last_payment_on = ?, last_payment_minor = ?, flags = ?, \
+         rep_principal = ?, rep_interest = ?, rep_fees = ?, rep_costs = ?, \
+         bal_principal = ?, bal_interest = ?, bal_fees = ?, bal_costs = ?, bal_credit = ?, fingerprint = ?, updated_at = ? \
+         WHERE tenant_id = ? AND id = ?",
+    )?;
+    stmt.execute(params![
+        a.original_creditor,
+        a.current_creditor,
+        a.product,
+        date_text(a.opened_on),
+        date_text(a.first_delinquency_on),
+        date_text(a.charged_off_on),
+        date_text(a.itemization_on),
+        a.itemization_basis.map(|b| b.as_str()),
+        date_text(a.last_payment_on),
+        a.last_payment_minor,
+        a.flags.to_text(),
+        reported.principal,
+        reported.interest,
+        reported.fees,
+        reported.costs,
+        balance.principal,
+        balance.interest,
+        balance.fees,
+        balance.costs,
+        balance.credit,
+        fingerprint,
+        now,
+        a.tenant_id,
+        a.id,
+    ])?;
+    Ok(())
+}
+
+fn set_balance(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, b: &Amounts) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE accounts SET bal_principal = ?, bal_interest = ?, bal_fees = ?, bal_costs = ?, bal_credit = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+    )?
+    .execute(params![b.principal, b.interest, b.fees, b.costs, b.credit, ops::now_micros(), tenant_id, account_id])?;
+    Ok(())
+}
+
+fn insert_party(tx: &Transaction, p: &Party, now: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language, created_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        p.tenant_id,
+        p.id,
+        p.kind.as_str(),
+        p.first_name,
+        p.last_name,
+        p.company_name,
+        date_text(p.date_of_birth),
+        p.national_id_last4,
+        p.language,
+        now
+    ])?;
+    Ok(())
+}
+
+fn update_party(tx: &Transaction, p: &Party) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE parties SET kind = ?, first_name = ?, last_name = ?, company_name = ?, date_of_birth = ?, national_id_last4 = ?, \
+         language = COALESCE(?, language) WHERE tenant_id = ? AND id = ?",
+    )?
+    .execute(params![
+        p.kind.as_str(),
+        p.first_name,
+        p.last_name,
+        p.company_name,
+        date_text(p.date_of_birth),
+        p.national_id_last4,
+        p.language,
+        p.tenant_id,
+        p.id
+    ])?;
+    Ok(())
+}
+
+fn link_party(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, party_id: Uuid, role: PartyRole) -> Result<()> {
+    tx.prepare_cached("INSERT INTO account_parties (tenant_id, account_id, party_id, role) VALUES (?,?,?,?)")?.execute(params![
+        tenant_id,
+        account_id,
+        party_id,
+        role.as_str()
+    ])?;
+    Ok(())
+}
+
+fn insert_contact(tx: &Transaction, c: &ContactPoint, now: i64) -> Result<()> {
+    let a = c.address.as_ref();
+    tx.prepare_cached(
+        "INSERT INTO contact_points (tenant_id, id, party_id, kind, value, extension, phone_type, line1, line2, city, region, \
+         postal_code, country, time_zone, source, verification, consent_call, consent_sms, consent_email, consent_letter, \
+         employer_provided, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        c.tenant_id,
+        c.id,
+        c.party_id,
+        c.kind.as_str(),
+        c.value,
+        c.extension,
+        c.phone_type.map(|t| t.as_str()),
+        a.map(|a| &a.line1),
+        a.and_then(|a| a.line2.as_ref()),
+        a.map(|a| &a.city),
+        a.map(|a| &a.region),
+        a.map(|a| &a.postal_code),
+        a.map(|a| &a.country),
+        c.time_zone,
+        c.source.as_str(),
+        c.verification.as_str(),
+        c.consent.call.as_str(),
+        c.consent.sms.as_str(),
+        c.consent.email.as_str(),
+        c.consent.letter.as_str(),
+        c.employer_provided,
+        now,
+    ])?;
+    Ok(())
+}
+
+fn insert_invoice(tx: &Transaction, i: &Invoice) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO invoices (tenant_id, id, account_id, number, issued_on, due_on, amount_minor, open_minor) VALUES (?,?,?,?,?,?,?,?) \
+         ON CONFLICT (tenant_id, account_id, number) DO UPDATE SET due_on = excluded.due_on, amount_minor = excluded.amount_minor, open_minor = excluded.open_minor",
+    )?
+    .execute(params![i.tenant_id, i.id, i.account_id, i.number, i.issued_on.to_string(), i.due_on.to_string(), i.amount_minor, i.open_minor])?;
+    Ok(())
+}
+
+fn insert_ledger(tx: &Transaction, tenant_id: Uuid, e: &LedgerEntry, now: i64) -> Result<()> {
+    let d = &e.delta;
+    tx.prepare_cached(
+        "INSERT INTO ledger_entries (tenant_id, id, account_id, kind, currency, effective_on, principal, interest, fees, costs, credit, \
+         reverses_id, memo, posted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    )?
+    .execute(params![
+        tenant_id,
+        e.id,
+        e.account_id,
+        e.kind.as_str(),
+        e.currency.code(),
+        e.effective_on.to_string(),
+        d.principal,
+        d.interest,
+        d.fees,
+        d.costs,
+        d.credit,
+        e.reverses,
+        e.memo,
+        now
+    ])?;
+    Ok(())
+}
+
+fn insert_new_account(
+    tx: &Transaction,
+    placement: &Placement,
+    row: &PlacedAccount,
+    actor: &Actor,
+    events: &mut Vec<AuditEvent>,
+    now: i64,
+) -> Result<()> {
+    let (opening, ev) = ops::plan_create(placement, row, actor);
+    let a = &row.account;
+    insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
+    for p in &row.parties {
+        insert_party(tx, &p.party, now)?;
+        link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
+        for c in &p.contact_points {
+            insert_contact(tx, c, now)?;
+        }
+    }
+    for i in &row.invoices {
+        insert_invoice(tx, i)?;
+    }
+    if let Some(e) = &opening {
+        insert_ledger(tx, a.tenant_id, e, now)?;
+    }
+    events.push(ev);
+    Ok(())
+}
+
+/// The floor a placement import is measured against (`recoup bench import`): the same rows,
+/// written with the same prepared statements into the same tables, including one audit row per
+/// account, but with no lookups, no checks, no hashing and no batching.
+pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], audit_seq: &mut i64) -> Result<()> {
+    let now = ops::now_micros();
+    let mut audit = tx.prepare_cached(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    )?;
+    for row in rows {
+        let a = &row.account;
+        insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
+        for p in &row.parties {
+            insert_party(tx, &p.party, now)?;
+            link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
+            for c in &p.contact_points {
+                insert_contact(tx, c, now)?;
+            }
+        }
+        for i in &row.invoices {
+            insert_invoice(tx, i)?;
+        }
+        let ledger_id = Uuid::now_v7();
+        let entry = LedgerEntry {
+            id: ledger_id,
+            account_id: a.id,
+            kind: recoup_domain::ledger::EntryKind::Charge,
+            currency: a.currency,
+            effective_on: placement.placed_on,
+            delta: row.reported,
+            reverses: None,
+            memo: format!("placed balance, placement {}", placement.id),
+        };
+        insert_ledger(tx, a.tenant_id, &entry, now)?;
+        *audit_seq += 1;
+        audit.execute(params![
+            a.tenant_id,
+            *audit_seq,
+            now,
+            "bench",
+            "account.placed",
+            "account",
+            a.id,
+            "{}",
+            &GENESIS[..],
+            &GENESIS[..]
+        ])?;
+    }
+    Ok(())
+}
+
+fn load_existing(tx: &Transaction, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Existing>> {
+    let sql = format!(
+        "SELECT {}, rep_principal, rep_interest, rep_fees, rep_costs, rep_credit, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint \
+         FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?",
+        rows::ACCOUNT_COLS
+    );
+    let found = query_one(tx, &sql, params![tenant_id, client_id, external_ref], |r| {
+        Ok((rows::account(r)?, rows::amounts(r, "rep_")?, rows::amounts(r, "bal_")?, r.bytes("fingerprint")?))
+    })?;
+    let Some((account, reported, balance, fingerprint)) = found else {
+        return Ok(None);
+    };
+    let primary_party_id = query_one(
+        tx,
+        "SELECT party_id FROM account_parties WHERE tenant_id = ? AND account_id = ? AND role = 'primary'",
+        params![tenant_id, account.id],
+        |r| r.uuid("party_id"),
+    )?;
+    let contacts = match primary_party_id {
+        Some(pid) => {
+            query_all(tx, "SELECT kind, value FROM contact_points WHERE tenant_id = ? AND party_id = ?", params![tenant_id, pid], |r| {
+                Ok((r.parsed("kind", ContactKind::parse)?, r.text("value")?))
+            })?
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(Existing { account, reported, balance, fingerprint, primary_party_id, contacts }))
+}
+
+fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+    let now = ops::now_micros();
+    let mut events = Vec::with_capacity(rows.len());
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let a = &row.account;
+        // A lookup sees rows written earlier in this transaction, so a reference given twice in
+        // one batch updates the account it created a moment before instead of failing.
+        let outcome = match load_existing(tx, a.tenant_id, a.client_id, &a.external_ref)? {
+            None => {
+                insert_new_account(tx, placement, row, actor, &mut events, now)?;
+                RowOutcome::Created
+            }
+            Some(existing) => match ops::plan_update(existing, row, placement.placed_on, actor) {
+                UpdatePlan::Unchanged => RowOutcome::Unchanged,
+                UpdatePlan::Refused(why) => RowOutcome::Refused(why),
+                UpdatePlan::Update(u) => {
+                    update_account(tx, &u.account, &u.reported, &u.balance, &row.fingerprint, now)?;
+                    if let Some(p) = &u.primary_party {
+                        update_party(tx, p)?;
+                    }
+                    for c in &u.new_contacts {
+                        insert_contact(tx, c, now)?;
+                    }
+                    for i in &row.invoices {
+                        insert_invoice(tx, &Invoice { account_id: u.account.id, ..i.clone() })?;
+                    }
+                    if let Some(e) = &u.adjustment {
+                        insert_ledger(tx, a.tenant_id, e, now)?;
+                    }
+                    events.push(u.event);
+                    RowOutcome::Updated
+                }
+            },
+        };
+        outcomes.push(outcome);
+    }
+    append_audit(tx, placement.tenant_id, events)?;
+    Ok(outcomes)
 }
 
 fn apply_migrations(conn: &mut Connection, list: &'static [Migration]) -> Result<Vec<i64>> {
@@ -473,11 +859,9 @@ impl Store for SqliteStore {
                 &entries,
                 &ops::PostingInput { posting: &posting, effective_on, memo: &memo, actor: &actor },
             )?;
+            insert_ledger(tx, tenant_id, &plan.entry, ops::now_micros())?;
             set_balance(tx, tenant_id, account_id, &plan.balance)?;
-            let mut ins = Inserts::new(tx);
-            ins.ledger(tenant_id, &plan.entry)?;
-            ins.audit(tenant_id, vec![plan.event])?;
-            ins.finish()?;
+            append_audit(tx, tenant_id, vec![plan.event])?;
             Ok(plan.entry)
         })
         .await
