@@ -9,7 +9,7 @@
 mod error;
 mod migrate;
 pub mod ops;
-mod postgres;
+pub mod postgres;
 mod rows;
 pub mod sqlite;
 

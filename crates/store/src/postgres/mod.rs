@@ -19,7 +19,12 @@ use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
 use serde_json::json;
 use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+mod copy;
+
+pub use copy::bare_copy;
 
 pub struct PgStore {
     pool: PgPool,
@@ -480,15 +485,30 @@ async fn load_existing(c: &mut PgConnection, tenant_id: Uuid, client_id: Uuid, r
 
 async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
     let now = ops::now_micros();
+    // A connection caches its prepared statements, and PostgreSQL may settle on a generic plan
+    // made while the accounts table was still empty: a sequential scan that then runs for every
+    // batch of a long import. Planning each lookup with its actual parameters keeps the index.
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *c).await?;
     let refs = rows.iter().map(|r| r.account.external_ref.clone()).collect();
-    let mut existing = load_existing(c, placement.tenant_id, placement.client_id, refs).await?;
+    let mut existing: HashMap<String, Existing> = load_existing(c, placement.tenant_id, placement.client_id, refs)
+        .await?
+        .into_iter()
+        .map(|e| (e.account.external_ref.clone(), e))
+        .collect();
+    let mut in_batch: HashSet<&str> = HashSet::new();
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut events = Vec::with_capacity(rows.len());
     let mut new_accounts = Vec::new();
     let mut ledger: Vec<LedgerEntry> = Vec::new();
     for row in rows {
         let a = &row.account;
-        let Some(i) = existing.iter().position(|e| e.account.external_ref == a.external_ref) else {
+        // New accounts are inserted after the loop, so a lookup cannot see them: a reference
+        // given twice in one batch is refused rather than failing the whole batch.
+        if !in_batch.insert(&a.external_ref) {
+            outcomes.push(RowOutcome::Refused(format!("account {} appears twice in one batch", a.external_ref)));
+            continue;
+        }
+        let Some(known) = existing.remove(&a.external_ref) else {
             let (opening, ev) = ops::plan_create(placement, row, actor);
             ledger.extend(opening);
             events.push(ev);
@@ -496,7 +516,7 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
             outcomes.push(RowOutcome::Created);
             continue;
         };
-        let outcome = match ops::plan_update(existing.swap_remove(i), row, placement.placed_on, actor) {
+        let outcome = match ops::plan_update(known, row, placement.placed_on, actor) {
             UpdatePlan::Unchanged => RowOutcome::Unchanged,
             UpdatePlan::Refused(why) => RowOutcome::Refused(why),
             UpdatePlan::Update(u) => {
