@@ -1,6 +1,7 @@
 //! The `recoup` command: the binary's edge, where arguments, configuration and errors meet the
 //! application. Each subcommand lives in its own module and calls into the server and store.
 
+mod account;
 mod bench;
 mod demo;
 mod import;
@@ -65,6 +66,9 @@ enum Command {
     Client(setup::ClientCommand),
     #[command(subcommand)]
     Portfolio(setup::PortfolioCommand),
+    /// Look at accounts.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Bench(cmd) => bench::run(&cli.db, cmd).await?,
+        Command::Account(cmd) => account::run(&cli.db, cmd).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

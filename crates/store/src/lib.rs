@@ -22,6 +22,7 @@ use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, ChainBreak};
 use recoup_domain::contact::{Channel, ConsentState, ContactPoint};
+use recoup_domain::invoice::Invoice;
 use recoup_domain::ledger::{Amounts, LedgerEntry};
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
 use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
@@ -112,6 +113,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>>;
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64>;
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>>;
+    /// A B2B account's invoices, by number.
+    async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>>;
     async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account>;
     async fn set_consent(
         &self,

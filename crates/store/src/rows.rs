@@ -248,3 +248,18 @@ pub(crate) fn audit_entry(r: &impl Get) -> Result<AuditEntry> {
         hash: r.hash("hash")?,
     })
 }
+
+pub(crate) const INVOICE_COLS: &str = "tenant_id, id, account_id, number, issued_on, due_on, amount_minor, open_minor";
+
+pub(crate) fn invoice(r: &impl Get) -> Result<recoup_domain::invoice::Invoice> {
+    Ok(recoup_domain::invoice::Invoice {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        account_id: r.uuid("account_id")?,
+        number: r.text("number")?,
+        issued_on: r.date("issued_on")?,
+        due_on: r.date("due_on")?,
+        amount_minor: r.int("amount_minor")?,
+        open_minor: r.int("open_minor")?,
+    })
+}

@@ -117,3 +117,37 @@ fn bad_rows_in_the_standard_format_are_reported_by_line_and_column() {
         assert!(out.contains(expected), "{expected} missing:\n{out}");
     }
 }
+
+#[test]
+fn json_lines_bring_invoices_and_guarantors() {
+    for env in Env::all() {
+        with_client(&env);
+        let lines = [
+            r#"{"account_ref":"B-7","company_name":"Acme Widgets LLC","principal":"1500.00","fees":"25.00","state":"IL","parties":[{"role":"guarantor","first_name":"Wei","last_name":"Chen","phone_mobile":"312.555.0188"}],"invoices":[{"number":"INV-1","issued_on":"2025-01-10","due_on":"2025-02-09","amount":"1000.00","open":"900.00"},{"number":"INV-2","issued_on":"2025-02-10","due_on":"2025-03-12","amount":"600.00"}]}"#,
+            r#"{"account_ref":"B-8","company_name":"Bad Dates Inc","principal":"10.00","invoices":[{"number":"INV-9","issued_on":"2025-03-01","due_on":"2025-02-01","amount":"10.00"}]}"#,
+            r#"{"account_ref":"B-9", "company_name": "#,
+        ];
+        let path = env.path("b2b.jsonl");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let out = import(&env, &path, &[]);
+        assert_eq!((count(&out, "created"), count(&out, "rejected")), (1, 2), "{out}");
+        assert!(out.contains("line 2, column \"invoices[0].due_on\""), "{out}");
+        assert!(out.contains("line 3"), "{out}");
+
+        let shown: serde_json::Value = serde_json::from_str(&env.ok(&["account", "show", "B-7", "--client", "LSB", "--json"])).unwrap();
+        let parties = shown["parties"].as_array().unwrap();
+        let roles: Vec<&str> = parties.iter().map(|p| p["role"].as_str().unwrap()).collect();
+        assert_eq!(roles, ["primary", "guarantor"]);
+        assert_eq!(parties[0]["party"]["kind"], "company");
+        assert_eq!(parties[1]["contact_points"][0]["value"], "+13125550188");
+        let invoices: Vec<(&str, i64)> = shown["invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["number"].as_str().unwrap(), i["open_minor"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(invoices, [("INV-1", 90_000), ("INV-2", 60_000)]);
+        assert_eq!(shown["balance"]["principal"], 150_000);
+        assert_eq!(shown["balance"]["fees"], 2_500);
+    }
+}

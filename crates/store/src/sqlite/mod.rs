@@ -753,6 +753,11 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>> {
+        let sql = format!("SELECT {} FROM invoices WHERE tenant_id = ? AND account_id = ? ORDER BY number", rows::INVOICE_COLS);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, account_id], |r| rows::invoice(r))).await
+    }
+
     async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
         let (reason, actor) = (reason.to_string(), actor.clone());
         self.tx(move |tx| {
