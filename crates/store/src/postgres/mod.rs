@@ -809,7 +809,7 @@ impl Store for PgStore {
     async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>> {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM invoices WHERE tenant_id = $1 AND account_id = $2 ORDER BY number", rows::INVOICE_COLS);
-        all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| rows::invoice(r)).await
+        all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), rows::invoice).await
     }
 
     async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account> {
