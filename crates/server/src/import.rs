@@ -222,14 +222,25 @@ async fn classify(store: &dyn Store, rows: &[PlacedAccount]) -> Result<Written, 
 
 fn tally(counts: &mut ImportCounts, refusals: &mut Vec<Refusal>, done: Written) {
     for (line, external_ref, outcome) in done {
-        match outcome {
-            RowOutcome::Created => counts.created += 1,
-            RowOutcome::Updated => counts.updated += 1,
-            RowOutcome::Unchanged => counts.unchanged += 1,
+        let label = match outcome {
+            RowOutcome::Created => {
+                counts.created += 1;
+                "created"
+            }
+            RowOutcome::Updated => {
+                counts.updated += 1;
+                "updated"
+            }
+            RowOutcome::Unchanged => {
+                counts.unchanged += 1;
+                "unchanged"
+            }
             RowOutcome::Refused(reason) => {
                 counts.rejected += 1;
                 refusals.push(Refusal { line, external_ref, reason });
+                "refused"
             }
-        }
+        };
+        metrics::counter!("recoup_import_rows_total", "outcome" => label).increment(1);
     }
 }
