@@ -22,10 +22,44 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .layer(axum::middleware::from_fn(metrics::track_requests))
         .with_state(state)
+}
+
+/// A plain page for whoever opens the address in a browser, until the console arrives: what
+/// is running and what it holds.
+async fn index(State(state): State<AppState>) -> Response {
+    let mut rows = String::new();
+    let tenants = match state.store.list_tenants().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "listing tenants failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+        }
+    };
+    for t in tenants {
+        let accounts = state.store.count_accounts(t.id).await.unwrap_or(0);
+        let clients = state.store.list_clients(t.id).await.map(|c| c.len()).unwrap_or(0);
+        rows.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{clients}</td><td>{accounts}</td></tr>", escape(&t.slug), escape(&t.name)));
+    }
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>recoup</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}\
+         table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}</style></head>\
+         <body><h1>recoup {}</h1><p>The service is running. The staff console, the debtor portal and the API are not built yet; \
+         until they are, use the <code>recoup</code> command (<code>recoup --help</code>).</p>\
+         <table><thead><tr><th>tenant</th><th>name</th><th>clients</th><th>accounts</th></tr></thead><tbody>{rows}</tbody></table>\
+         <p><a href=\"/healthz\">health</a> &middot; <a href=\"/metrics\">metrics</a></p></body></html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    axum::response::Html(html).into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Healthy when the database answers; a load balancer takes a node out when it does not.

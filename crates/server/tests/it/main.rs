@@ -1,7 +1,7 @@
 //! The HTTP surface over a real socket.
 
 use recoup_server::AppState;
-use recoup_store::SqliteStore;
+use recoup_store::{SqliteStore, Store};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
@@ -19,6 +19,8 @@ fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 async fn health_and_metrics_answer_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("recoup.sqlite")).await.unwrap());
+    let tenant = recoup_domain::org::Tenant { id: uuid::Uuid::now_v7(), slug: "acme".into(), name: "Acme <Recovery>".into() };
+    store.create_tenant(&tenant).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -29,6 +31,10 @@ async fn health_and_metrics_answer_over_http() {
     let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/healthz")).await.unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"ok\"") && body.contains("\"database\":\"sqlite\""), "{body}");
+
+    let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/")).await.unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("<td>acme</td><td>Acme &lt;Recovery&gt;</td><td>0</td><td>0</td>"), "{body}");
 
     let (status, _) = tokio::task::spawn_blocking(move || get(addr, "/no-such-page")).await.unwrap();
     assert_eq!(status, 404);
