@@ -53,6 +53,12 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     let (elapsed, peak_mb) = import_with_recoup(store, &file, today).await?;
     let limit = bare_limit(&dir.join("limit.sqlite"), &file, today).await?;
     report(rows, elapsed, peak_mb, limit, "same rows, same statements, one transaction");
+    let written = database_rows(&dir.join("recoup.sqlite"))?;
+    println!(
+        "database rows written: {written} ({:.1} per account: account, party, link, contact points, ledger entry, audit entry), {:.0} rows/s",
+        written as f64 / rows as f64,
+        written as f64 / elapsed.as_secs_f64()
+    );
 
     if let Some(url) = &db.database_url {
         println!("-- PostgreSQL");
@@ -200,6 +206,16 @@ async fn copy_limit(url: &str, file: &Path, today: Date) -> Result<Duration> {
     let t = Instant::now();
     tx.commit().await?;
     Ok(timed + t.elapsed())
+}
+
+/// Rows in the tables an import writes, to show what one placed account costs the database.
+fn database_rows(db: &Path) -> Result<u64> {
+    let c = rusqlite::Connection::open(db)?;
+    let mut n = 0;
+    for table in ["accounts", "parties", "account_parties", "contact_points", "invoices", "ledger_entries", "audit_log"] {
+        n += c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64;
+    }
+    Ok(n)
 }
 
 /// Resets the kernel's peak-RSS mark so the import's own peak is measured.
