@@ -4,6 +4,7 @@
 //! placement) and the audit chain's hashing. No I/O, no clock, no async: callers pass `now`
 //! and ids in, so everything here is testable with plain values and property tests.
 
+pub mod access;
 pub mod account;
 pub mod audit;
 pub mod contact;

@@ -19,6 +19,7 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
+use recoup_domain::access::ApiKey;
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, ChainBreak};
 use recoup_domain::contact::{Channel, ConsentState, ContactPoint};
@@ -137,6 +138,16 @@ pub trait Store: Send + Sync + 'static {
         memo: &str,
         actor: &Actor,
     ) -> Result<LedgerEntry>;
+
+    /// Stores a new API key with the digest of its secret.
+    async fn create_api_key(&self, key: &ApiKey, secret_hash: &[u8; 32], actor: &Actor) -> Result<()>;
+    /// The key with this public prefix, in whatever tenant, with its secret's digest: the
+    /// request names no tenant, the key does.
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>>;
+    async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>>;
+    /// Records a successful use (not audited: it changes nothing that matters).
+    async fn touch_api_key(&self, tenant_id: Uuid, key_id: Uuid, at_micros: i64) -> Result<()>;
+    async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey>;
 
     /// Audit entries in chain order with `seq > after_seq`.
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;

@@ -16,11 +16,15 @@ impl Migration {
     }
 }
 
-pub(crate) const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("sqlite/migrations/0001_foundation.sql") }];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("sqlite/migrations/0001_foundation.sql") },
+    Migration { version: 2, name: "api_keys", sql: include_str!("sqlite/migrations/0002_api_keys.sql") },
+];
 
-pub(crate) const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("postgres/migrations/0001_foundation.sql") }];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("postgres/migrations/0001_foundation.sql") },
+    Migration { version: 2, name: "api_keys", sql: include_str!("postgres/migrations/0002_api_keys.sql") },
+];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that
 /// was applied with another checksum stops everything: the schema would silently diverge.

@@ -25,6 +25,10 @@ pub(crate) fn event(actor: &Actor, action: &str, entity: &str, entity_id: Uuid, 
     AuditEvent { actor: actor.0.clone(), action: action.to_string(), entity: entity.to_string(), entity_id, data: data.to_string() }
 }
 
+pub(crate) fn api_key_event(actor: &Actor, action: &str, key: &recoup_domain::access::ApiKey) -> AuditEvent {
+    event(actor, action, "api_key", key.id, json!({"name": key.name, "role": key.role.as_str(), "prefix": key.prefix, "client_id": key.client_id}))
+}
+
 /// The opening ledger entry and audit event of an account placed for the first time.
 pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
     let a = &row.account;

@@ -263,3 +263,19 @@ pub(crate) fn invoice(r: &impl Get) -> Result<recoup_domain::invoice::Invoice> {
         open_minor: r.int("open_minor")?,
     })
 }
+
+pub(crate) const API_KEY_COLS: &str = "tenant_id, id, name, role, client_id, prefix, created_at, last_used_at, revoked_at";
+
+pub(crate) fn api_key(r: &impl Get) -> Result<recoup_domain::access::ApiKey> {
+    Ok(recoup_domain::access::ApiKey {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        name: r.text("name")?,
+        role: r.parsed("role", recoup_domain::access::Role::parse)?,
+        client_id: r.opt_uuid("client_id")?,
+        prefix: r.text("prefix")?,
+        created_at: r.int("created_at")?,
+        last_used_at: r.opt_int("last_used_at")?,
+        revoked_at: r.opt_int("revoked_at")?,
+    })
+}

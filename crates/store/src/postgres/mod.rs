@@ -8,6 +8,7 @@ use crate::rows::{self, Get, date_text};
 use crate::{Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
+use recoup_domain::access::ApiKey;
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
@@ -921,6 +922,62 @@ impl Store for PgStore {
         append_audit(&mut tx, tenant_id, vec![plan.event]).await?;
         tx.commit().await?;
         Ok(plan.entry)
+    }
+
+    async fn create_api_key(&self, key: &ApiKey, secret_hash: &[u8; 32], actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO api_keys (tenant_id, id, name, role, client_id, prefix, secret_hash, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(key.tenant_id)
+        .bind(key.id)
+        .bind(&key.name)
+        .bind(key.role.as_str())
+        .bind(key.client_id)
+        .bind(&key.prefix)
+        .bind(&secret_hash[..])
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, key.tenant_id, vec![ops::api_key_event(actor, "api_key.created", key)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {}, secret_hash FROM api_keys WHERE prefix = $1", rows::API_KEY_COLS);
+        one(&mut c, q, |q| q.bind(prefix), |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?))).await
+    }
+
+    async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>> {
+        let mut c = self.pool.acquire().await?;
+        all(&mut c, format!("SELECT {} FROM api_keys WHERE tenant_id = $1 ORDER BY id", rows::API_KEY_COLS), |q| q.bind(tenant_id), rows::api_key).await
+    }
+
+    async fn touch_api_key(&self, tenant_id: Uuid, key_id: Uuid, at_micros: i64) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(key_id)
+            .bind(at_micros)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(key_id)
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await?;
+        let q = format!("SELECT {} FROM api_keys WHERE tenant_id = $1 AND id = $2", rows::API_KEY_COLS);
+        let key = one(&mut tx, q, |q| q.bind(tenant_id).bind(key_id), rows::api_key).await?.ok_or_else(|| StoreError::not_found("api key", key_id))?;
+        append_audit(&mut tx, tenant_id, vec![ops::api_key_event(actor, "api_key.revoked", &key)]).await?;
+        tx.commit().await?;
+        Ok(key)
     }
 
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -7,6 +7,7 @@ use crate::rows::{self, Get, date_text};
 use crate::{Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
+use recoup_domain::access::ApiKey;
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
@@ -868,6 +869,54 @@ impl Store for SqliteStore {
             set_balance(tx, tenant_id, account_id, &plan.balance)?;
             append_audit(tx, tenant_id, vec![plan.event])?;
             Ok(plan.entry)
+        })
+        .await
+    }
+
+    async fn create_api_key(&self, key: &ApiKey, secret_hash: &[u8; 32], actor: &Actor) -> Result<()> {
+        let (key, hash, actor) = (key.clone(), *secret_hash, actor.clone());
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO api_keys (tenant_id, id, name, role, client_id, prefix, secret_hash, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                params![key.tenant_id, key.id, key.name, key.role.as_str(), key.client_id, key.prefix, &hash[..], key.created_at],
+            )?;
+            let ev = ops::api_key_event(&actor, "api_key.created", &key);
+            append_audit(tx, key.tenant_id, vec![ev])
+        })
+        .await
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>> {
+        let prefix = prefix.to_string();
+        let sql = format!("SELECT {}, secret_hash FROM api_keys WHERE prefix = ?", rows::API_KEY_COLS);
+        self.read(move |c| query_one(c, &sql, [prefix], |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?)))).await
+    }
+
+    async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>> {
+        let sql = format!("SELECT {} FROM api_keys WHERE tenant_id = ? ORDER BY id", rows::API_KEY_COLS);
+        self.read(move |c| query_all(c, &sql, [tenant_id], |r| rows::api_key(r))).await
+    }
+
+    async fn touch_api_key(&self, tenant_id: Uuid, key_id: Uuid, at_micros: i64) -> Result<()> {
+        self.write(move |c| {
+            c.execute("UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND id = ?", params![at_micros, tenant_id, key_id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey> {
+        let actor = actor.clone();
+        self.tx(move |tx| {
+            let now = ops::now_micros();
+            tx.execute(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
+                params![now, tenant_id, key_id],
+            )?;
+            let sql = format!("SELECT {} FROM api_keys WHERE tenant_id = ? AND id = ?", rows::API_KEY_COLS);
+            let key = query_one(tx, &sql, params![tenant_id, key_id], |r| rows::api_key(r))?.ok_or_else(|| StoreError::not_found("api key", key_id))?;
+            append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
+            Ok(key)
         })
         .await
     }
