@@ -2,6 +2,7 @@
 //! application. Each subcommand lives in its own module and calls into the server and store.
 
 mod account;
+mod apikey;
 mod bench;
 mod demo;
 mod import;
@@ -66,6 +67,9 @@ enum Command {
     Client(setup::ClientCommand),
     #[command(subcommand)]
     Portfolio(setup::PortfolioCommand),
+    /// API keys for integrations.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCommand),
     /// Look at accounts.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -139,6 +143,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Bench(cmd) => bench::run(&cli.db, cmd).await?,
         Command::Account(cmd) => account::run(&cli.db, cmd).await?,
+        Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

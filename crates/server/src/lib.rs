@@ -1,9 +1,12 @@
-//! recoup's application layer and HTTP surface. It owns the HTTP router (for now `/healthz` and
-//! `/metrics`; the API, console and portal come next), the metrics registry, and the
+//! recoup's application layer and HTTP surface. It owns the HTTP router (`/healthz`, `/metrics`
+//! and the first routes of `/api/v1`; the console and portal come next), API keys, the metrics
+//! registry, and the
 //! use-cases that drive the store and the importers together, such as a placement import, so the
 //! CLI and the HTTP API run the same code.
 
+pub mod api;
 pub mod import;
+pub mod keys;
 pub mod metrics;
 
 use axum::Router;
@@ -25,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
+        .merge(api::router())
         .layer(axum::middleware::from_fn(metrics::track_requests))
         .with_state(state)
 }

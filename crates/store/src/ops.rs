@@ -26,7 +26,13 @@ pub(crate) fn event(actor: &Actor, action: &str, entity: &str, entity_id: Uuid, 
 }
 
 pub(crate) fn api_key_event(actor: &Actor, action: &str, key: &recoup_domain::access::ApiKey) -> AuditEvent {
-    event(actor, action, "api_key", key.id, json!({"name": key.name, "role": key.role.as_str(), "prefix": key.prefix, "client_id": key.client_id}))
+    event(
+        actor,
+        action,
+        "api_key",
+        key.id,
+        json!({"name": key.name, "role": key.role.as_str(), "prefix": key.prefix, "client_id": key.client_id}),
+    )
 }
 
 /// The opening ledger entry and audit event of an account placed for the first time.

@@ -952,7 +952,13 @@ impl Store for PgStore {
 
     async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>> {
         let mut c = self.pool.acquire().await?;
-        all(&mut c, format!("SELECT {} FROM api_keys WHERE tenant_id = $1 ORDER BY id", rows::API_KEY_COLS), |q| q.bind(tenant_id), rows::api_key).await
+        all(
+            &mut c,
+            format!("SELECT {} FROM api_keys WHERE tenant_id = $1 ORDER BY id", rows::API_KEY_COLS),
+            |q| q.bind(tenant_id),
+            rows::api_key,
+        )
+        .await
     }
 
     async fn touch_api_key(&self, tenant_id: Uuid, key_id: Uuid, at_micros: i64) -> Result<()> {
@@ -974,7 +980,9 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         let q = format!("SELECT {} FROM api_keys WHERE tenant_id = $1 AND id = $2", rows::API_KEY_COLS);
-        let key = one(&mut tx, q, |q| q.bind(tenant_id).bind(key_id), rows::api_key).await?.ok_or_else(|| StoreError::not_found("api key", key_id))?;
+        let key = one(&mut tx, q, |q| q.bind(tenant_id).bind(key_id), rows::api_key)
+            .await?
+            .ok_or_else(|| StoreError::not_found("api key", key_id))?;
         append_audit(&mut tx, tenant_id, vec![ops::api_key_event(actor, "api_key.revoked", &key)]).await?;
         tx.commit().await?;
         Ok(key)

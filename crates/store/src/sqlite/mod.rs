@@ -914,7 +914,8 @@ impl Store for SqliteStore {
                 params![now, tenant_id, key_id],
             )?;
             let sql = format!("SELECT {} FROM api_keys WHERE tenant_id = ? AND id = ?", rows::API_KEY_COLS);
-            let key = query_one(tx, &sql, params![tenant_id, key_id], |r| rows::api_key(r))?.ok_or_else(|| StoreError::not_found("api key", key_id))?;
+            let key = query_one(tx, &sql, params![tenant_id, key_id], |r| rows::api_key(r))?
+                .ok_or_else(|| StoreError::not_found("api key", key_id))?;
             append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
             Ok(key)
         })

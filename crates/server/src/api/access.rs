@@ -1,0 +1,26 @@
+//! The one place that says which role may do what (deny by default): handlers name the action,
+//! this answers.
+
+use super::auth::Principal;
+use super::problem::Problem;
+use recoup_domain::access::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadAccounts,
+}
+
+fn roles(action: Action) -> &'static [Role] {
+    match action {
+        // A client user reads only its client's accounts: the handler filters by `sees_client`.
+        Action::ReadAccounts => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator],
+    }
+}
+
+pub fn allow(p: &Principal, action: Action) -> Result<(), Problem> {
+    if roles(action).contains(&p.role) {
+        return Ok(());
+    }
+    tracing::warn!(tenant = %p.tenant_id, key = %p.key_id, role = p.role.as_str(), ?action, "access denied");
+    Err(Problem::forbidden(format!("the {} role may not do this", p.role.as_str())))
+}

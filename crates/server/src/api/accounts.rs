@@ -1,0 +1,102 @@
+//! Accounts: one by id, and the tenant's accounts a page at a time.
+
+use super::access::{Action, allow};
+use super::auth::Principal;
+use super::problem::{FieldError, Problem};
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use recoup_domain::account::Account;
+use recoup_domain::ledger::Amounts;
+use serde::Serialize;
+use uuid::Uuid;
+
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+
+#[derive(Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub account: Account,
+    /// Minor units per component, from the ledger.
+    pub balance: Amounts,
+}
+
+#[derive(Serialize)]
+pub struct Page {
+    pub items: Vec<AccountView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Uuid>,
+}
+
+/// Unknown ids, malformed ids, another tenant's ids and another client's ids all answer the
+/// same 404, so the API never confirms that something exists elsewhere.
+pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<AccountView>, Problem> {
+    allow(&p, Action::ReadAccounts)?;
+    let not_found = || {
+        tracing::info!(tenant = %p.tenant_id, key = %p.key_id, requested = %id, "account not found for this credential");
+        Problem::not_found("account")
+    };
+    let Ok(uuid) = Uuid::parse_str(&id) else { return Err(not_found()) };
+    let account = state.store.account(p.tenant_id, uuid).await?.filter(|a| p.sees_client(a.client_id)).ok_or_else(not_found)?;
+    let balance = state.store.balance(p.tenant_id, account.id).await?;
+    Ok(Json(AccountView { account, balance }))
+}
+
+#[derive(Debug)]
+struct ListParams {
+    after: Option<Uuid>,
+    limit: u32,
+}
+
+fn list_params(query: Option<&str>) -> Result<ListParams, Problem> {
+    let mut params = ListParams { after: None, limit: DEFAULT_LIMIT };
+    let mut errors = Vec::new();
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "after" => match Uuid::parse_str(value) {
+                Ok(u) => params.after = Some(u),
+                Err(_) => errors
+                    .push(FieldError { pointer: "/after".into(), detail: "must be an account id from a previous page's `next`".into() }),
+            },
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => params.limit = n,
+                _ => errors.push(FieldError { pointer: "/limit".into(), detail: format!("must be a whole number from 1 to {MAX_LIMIT}") }),
+            },
+            other => errors.push(FieldError { pointer: format!("/{other}"), detail: "unknown query parameter".into() }),
+        }
+    }
+    if errors.is_empty() { Ok(params) } else { Err(Problem::invalid("the query parameters are not valid", errors)) }
+}
+
+pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): RawQuery) -> Result<Json<Page>, Problem> {
+    allow(&p, Action::ReadAccounts)?;
+    let params = list_params(query.as_deref())?;
+    let accounts = state.store.list_accounts(p.tenant_id, params.after, params.limit).await?;
+    let next = (accounts.len() == params.limit as usize).then(|| accounts.last().map(|a| a.id)).flatten();
+    let mut items = Vec::with_capacity(accounts.len());
+    for account in accounts.into_iter().filter(|a| p.sees_client(a.client_id)) {
+        let balance = state.store.balance(p.tenant_id, account.id).await?;
+        items.push(AccountView { account, balance });
+    }
+    Ok(Json(Page { items, next }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_checked_with_their_names() {
+        assert_eq!(list_params(None).unwrap().limit, DEFAULT_LIMIT);
+        let ok = list_params(Some("limit=10&after=01a206b8-fcef-710e-91c9-5649049f4f53")).unwrap();
+        assert_eq!((ok.limit, ok.after.is_some()), (10, true));
+        let bad = list_params(Some("limit=0&after=x&sort=name")).unwrap_err();
+        let pointers: Vec<&str> = bad.errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/limit", "/after", "/sort"]);
+        assert!(list_params(Some("limit=501")).is_err());
+        assert!(list_params(Some("limit=500")).is_ok());
+    }
+}

@@ -1,0 +1,144 @@
+use crate::http::Server;
+use jiff::civil::date;
+use recoup_domain::access::Role;
+use recoup_domain::ledger::Waterfall;
+use recoup_domain::money::Currency;
+use recoup_domain::org::{Client, Portfolio, Tenant};
+use recoup_import::{Format, Mapping, PlacementReader, synth};
+use recoup_server::import::ImportRequest;
+use recoup_store::{Actor, Store};
+use uuid::Uuid;
+
+/// A tenant with clients placing `rows` synthetic accounts each; returns the tenant and the
+/// clients' ids.
+async fn tenant_with(store: &std::sync::Arc<dyn Store>, clients: &[(&str, u64)]) -> (Tenant, Vec<Uuid>) {
+    let tenant = Tenant { id: Uuid::now_v7(), slug: format!("t{}", Uuid::now_v7().simple()), name: "T".into() };
+    store.create_tenant(&tenant).await.unwrap();
+    let actor = Actor::new("test");
+    let mut ids = Vec::new();
+    for (code, rows) in clients {
+        let client = Client {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            code: code.to_string(),
+            name: code.to_string(),
+            commission_rate: "0.2".parse().unwrap(),
+            waterfall: Waterfall::default(),
+            default_currency: Currency::USD,
+        };
+        store.create_client(&client, &actor).await.unwrap();
+        let portfolio =
+            Portfolio { id: Uuid::now_v7(), tenant_id: tenant.id, client_id: client.id, code: "P".into(), name: "P".into(), product: None };
+        store.create_portfolio(&portfolio, &actor).await.unwrap();
+        let mut file = Vec::new();
+        synth::write_csv(&mut file, *rows, 3, &format!("{code}-"), date(2026, 11, 2)).unwrap();
+        ids.push(client.id);
+        let req = ImportRequest {
+            tenant_id: tenant.id,
+            client,
+            portfolio,
+            file_name: "t.csv".into(),
+            placed_on: date(2026, 11, 2),
+            dry_run: false,
+            actor: actor.clone(),
+        };
+        let ctx = req.context();
+        let reader = PlacementReader::new(std::io::Cursor::new(file), Format::Csv, &Mapping::standard(), ctx.clone()).unwrap();
+        let summary = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await.unwrap();
+        assert_eq!(summary.counts.created, *rows);
+    }
+    (tenant, ids)
+}
+
+async fn key(store: &dyn Store, tenant: &Tenant, role: Role, client: Option<Uuid>) -> String {
+    recoup_server::keys::issue(store, tenant.id, "test key", role, client, &Actor::new("test")).await.unwrap().1
+}
+
+fn assert_problem(res: &crate::http::Response, status: u16, kind: &str) {
+    assert_eq!(res.status, status, "{}", res.body);
+    assert_eq!(res.header("content-type").as_deref(), Some("application/problem+json"), "{}", res.head);
+    let body = res.json();
+    assert_eq!(body["type"], format!("/problems/{kind}"), "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_required_and_checked() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let res = server.get("/api/v1/accounts", None).await;
+        assert_problem(&res, 401, "unauthorized");
+        assert!(res.header("www-authenticate").is_some());
+        assert_problem(&server.get("/api/v1/accounts", Some("not-a-key")).await, 401, "unauthorized");
+        let good = key(s, &tenant, Role::Integrator, None).await;
+        let wrong_secret = format!("{}{}", &good[..good.len() - 1], if good.ends_with('0') { '1' } else { '0' });
+        assert_problem(&server.get("/api/v1/accounts", Some(&wrong_secret)).await, 401, "unauthorized");
+        assert_eq!(server.get("/api/v1/accounts", Some(&good)).await.status, 200);
+
+        let keys = s.list_api_keys(tenant.id).await.unwrap();
+        assert!(keys[0].last_used_at.is_some(), "use is recorded");
+        s.revoke_api_key(tenant.id, keys[0].id, &Actor::new("test")).await.unwrap();
+        assert_problem(&server.get("/api/v1/accounts", Some(&good)).await, 401, "unauthorized");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenants_or_clients_account_is_not_found() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (mine, my_clients) = tenant_with(&server.store, &[("A", 3), ("B", 2)]).await;
+        let (theirs, _) = tenant_with(&server.store, &[("A", 2)]).await;
+        let my_key = key(s, &mine, Role::Agent, None).await;
+        let their_account = s.list_accounts(theirs.id, None, 1).await.unwrap()[0].id;
+        let my_account = s.list_accounts(mine.id, None, 1).await.unwrap()[0].clone();
+
+        let res = server.get(&format!("/api/v1/accounts/{}", my_account.id), Some(&my_key)).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let body = res.json();
+        assert_eq!(body["external_ref"], my_account.external_ref);
+        let balance = s.balance(mine.id, my_account.id).await.unwrap();
+        assert_eq!(body["balance"]["principal"], balance.principal);
+
+        assert_problem(&server.get(&format!("/api/v1/accounts/{their_account}"), Some(&my_key)).await, 404, "not-found");
+        assert_problem(&server.get("/api/v1/accounts/not-a-uuid", Some(&my_key)).await, 404, "not-found");
+
+        // A client-role key sees only its own client's accounts.
+        let client_a = key(s, &mine, Role::Client, Some(my_clients[0])).await;
+        let page = server.get("/api/v1/accounts?limit=500", Some(&client_a)).await.json();
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|a| a["client_id"] == my_clients[0].to_string()));
+        let b_account = s.list_accounts(mine.id, None, 500).await.unwrap().into_iter().find(|a| a.client_id == my_clients[1]).unwrap();
+        assert_problem(&server.get(&format!("/api/v1/accounts/{}", b_account.id), Some(&client_a)).await, 404, "not-found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_page_with_a_cursor_and_bad_parameters_are_named() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 5)]).await;
+        let k = key(s, &tenant, Role::Auditor, None).await;
+        let first = server.get("/api/v1/accounts?limit=2", Some(&k)).await.json();
+        assert_eq!(first["items"].as_array().unwrap().len(), 2);
+        let mut seen: Vec<String> = first["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+        let mut next = first["next"].as_str().map(str::to_string);
+        while let Some(after) = next {
+            let page = server.get(&format!("/api/v1/accounts?limit=2&after={after}"), Some(&k)).await.json();
+            seen.extend(page["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()));
+            next = page["next"].as_str().map(str::to_string);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 5, "every account once");
+
+        let res = server.get("/api/v1/accounts?limit=0&colour=red", Some(&k)).await;
+        assert_problem(&res, 422, "invalid");
+        let pointers: Vec<String> =
+            res.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/limit", "/colour"]);
+
+        assert_problem(&server.get("/api/v1/no-such-thing", Some(&k)).await, 404, "no-such-route");
+    }
+}

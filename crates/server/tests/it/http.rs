@@ -1,0 +1,90 @@
+//! A running server and a plain HTTP/1.1 client, so tests exercise the real listener and
+//! headers with no client library in between.
+
+use recoup_server::AppState;
+use recoup_store::{PgStore, SqliteStore, Store};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: Arc<dyn Store>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    pub async fn sqlite() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path().join("recoup.sqlite")).await.unwrap());
+        Server::start(store, Some(dir)).await
+    }
+
+    pub async fn postgres() -> Option<Server> {
+        let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let store = Arc::new(PgStore::connect(&url).await.expect("PostgreSQL at RECOUP_TEST_DATABASE_URL"));
+        Some(Server::start(store, None).await)
+    }
+
+    /// SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Vec<Server> {
+        let mut v = vec![Server::sqlite().await];
+        v.extend(Server::postgres().await);
+        v
+    }
+
+    async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState { store: store.clone() };
+        tokio::spawn(recoup_server::serve(state, listener, async {
+            let _ = stopped.await;
+        }));
+        Server { addr, store, stop: Some(stop), _dir: dir }
+    }
+
+    pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
+        let (addr, path, key) = (self.addr, path.to_string(), key.map(str::to_string));
+        tokio::task::spawn_blocking(move || request(addr, "GET", &path, key.as_deref())).await.unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+fn request(addr: SocketAddr, method: &str, path: &str, key: Option<&str>) -> Response {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    Response { status, head: head.to_string(), body: body.to_string() }
+}
