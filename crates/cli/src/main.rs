@@ -121,8 +121,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             demo::ensure(store.clone()).await?;
             if !no_serve {
                 let bind = SocketAddr::from(([127, 0, 0, 1], port));
+                let key = demo::api_key(store.as_ref()).await?;
                 println!("recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)");
-                println!("the console, portal and API arrive with the next issues; press Ctrl-C to stop");
+                println!("try the API with this run's key:  curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/accounts?limit=2'");
+                println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
                 serve(store, bind).await?;
             }
         }
