@@ -124,7 +124,8 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
 /// A fresh integrator key for this run of the demo (keys are shown once, so each run makes one).
 pub async fn api_key(store: &dyn Store) -> Result<String> {
     let tenant = store.tenant_by_slug(TENANT).await?.ok_or_else(|| anyhow::anyhow!("the demo tenant is missing"))?;
-    let (_, text) = recoup_server::keys::issue(store, tenant.id, "demo", recoup_domain::access::Role::Integrator, None, &Actor::new("demo")).await?;
+    let (_, text) =
+        recoup_server::keys::issue(store, tenant.id, "demo", recoup_domain::access::Role::Integrator, None, &Actor::new("demo")).await?;
     Ok(text)
 }
 
