@@ -144,7 +144,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
     let mut after = None;
     let mut placed = std::collections::HashMap::new();
     loop {
-        let page = store.list_accounts(tenant.id, after, 500).await?;
+        let page = store.list_accounts(tenant.id, &Default::default(), after, 500).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for a in page {

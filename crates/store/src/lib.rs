@@ -78,6 +78,12 @@ pub enum Posting {
     WriteOffAll,
 }
 
+/// Which accounts a listing returns; every field narrows it, `None` leaves it open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub client_id: Option<Uuid>,
+}
+
 /// The storage every part of recoup goes through. One implementation per backend; one
 /// conformance suite (`tests/it`) holds both to the same behaviour.
 #[async_trait]
@@ -110,8 +116,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
     async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>>;
-    /// Accounts of a tenant ordered by id, after `after` (keyset pagination).
-    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>>;
+    /// Accounts of a tenant that pass `filter`, ordered by id, after `after` (keyset pagination).
+    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>>;
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64>;
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>>;
     /// A B2B account's invoices, by number.

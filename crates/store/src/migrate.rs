@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn an_edited_migration_is_refused_and_applied_ones_skipped() {
         let applied = vec![(1, SQLITE[0].checksum())];
-        assert!(pending(SQLITE, &applied).unwrap().is_empty());
+        let versions: Vec<i64> = pending(SQLITE, &applied).unwrap().iter().map(|m| m.version).collect();
+        assert_eq!(versions, SQLITE[1..].iter().map(|m| m.version).collect::<Vec<_>>());
+        let all: Vec<(i64, String)> = SQLITE.iter().map(|m| (m.version, m.checksum())).collect();
+        assert!(pending(SQLITE, &all).unwrap().is_empty());
         assert_eq!(pending(SQLITE, &[]).unwrap().len(), SQLITE.len());
         let edited = vec![(1, "0000".to_string())];
         assert!(matches!(pending(SQLITE, &edited), Err(StoreError::MigrationChanged { version: 1, .. })));

@@ -91,8 +91,8 @@ async fn another_tenants_or_clients_account_is_not_found() {
         let (mine, my_clients) = tenant_with(&server.store, &[("A", 3), ("B", 2)]).await;
         let (theirs, _) = tenant_with(&server.store, &[("A", 2)]).await;
         let my_key = key(s, &mine, Role::Agent, None).await;
-        let their_account = s.list_accounts(theirs.id, None, 1).await.unwrap()[0].id;
-        let my_account = s.list_accounts(mine.id, None, 1).await.unwrap()[0].clone();
+        let their_account = s.list_accounts(theirs.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let my_account = s.list_accounts(mine.id, &Default::default(), None, 1).await.unwrap()[0].clone();
 
         let res = server.get(&format!("/api/v1/accounts/{}", my_account.id), Some(&my_key)).await;
         assert_eq!(res.status, 200, "{}", res.body);
@@ -106,11 +106,19 @@ async fn another_tenants_or_clients_account_is_not_found() {
 
         // A client-role key sees only its own client's accounts.
         let client_a = key(s, &mine, Role::Client, Some(my_clients[0])).await;
+        let page = server.get("/api/v1/accounts?limit=2", Some(&client_a)).await.json();
+        assert_eq!(page["items"].as_array().unwrap().len(), 2, "full pages of its own accounts: {page}");
         let page = server.get("/api/v1/accounts?limit=500", Some(&client_a)).await.json();
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|a| a["client_id"] == my_clients[0].to_string()));
-        let b_account = s.list_accounts(mine.id, None, 500).await.unwrap().into_iter().find(|a| a.client_id == my_clients[1]).unwrap();
+        let b_account = s
+            .list_accounts(mine.id, &Default::default(), None, 500)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.client_id == my_clients[1])
+            .unwrap();
         assert_problem(&server.get(&format!("/api/v1/accounts/{}", b_account.id), Some(&client_a)).await, 404, "not-found");
     }
 }

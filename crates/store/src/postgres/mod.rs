@@ -5,7 +5,7 @@
 use crate::migrate::POSTGRES;
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{Actor, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::ApiKey;
@@ -778,10 +778,14 @@ impl Store for PgStore {
         one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(external_ref), rows::account).await
     }
 
-    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", rows::ACCOUNT_COLS);
-        all(&mut c, q, |q| q.bind(tenant_id).bind(after.unwrap_or(Uuid::nil())).bind(i64::from(limit)), rows::account).await
+        let q = format!(
+            "SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR client_id = $3) ORDER BY id LIMIT $4",
+            rows::ACCOUNT_COLS
+        );
+        let (after, client) = (after.unwrap_or(Uuid::nil()), filter.client_id);
+        all(&mut c, q, |q| q.bind(tenant_id).bind(after).bind(client).bind(i64::from(limit)), rows::account).await
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {

@@ -4,7 +4,7 @@
 use crate::migrate::{Migration, SQLITE};
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{Actor, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::ApiKey;
@@ -719,10 +719,13 @@ impl Store for SqliteStore {
         self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, r], |r| rows::account(r))).await
     }
 
-    async fn list_accounts(&self, tenant_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
-        let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", rows::ACCOUNT_COLS);
-        let after = after.unwrap_or(Uuid::nil());
-        self.read(move |c| query_all(c, &sql, params![tenant_id, after, limit], |r| rows::account(r))).await
+    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+        let sql = format!(
+            "SELECT {} FROM accounts WHERE tenant_id = ?1 AND id > ?2 AND (?3 IS NULL OR client_id = ?3) ORDER BY id LIMIT ?4",
+            rows::ACCOUNT_COLS
+        );
+        let (after, client) = (after.unwrap_or(Uuid::nil()), filter.client_id);
+        self.read(move |c| query_all(c, &sql, params![tenant_id, after, client, limit], |r| rows::account(r))).await
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {

@@ -24,9 +24,13 @@ async fn placed_rows_land_whole(h: &Harness) {
     let parties = s.parties_of(o.tenant.id, a.id).await.unwrap();
     assert_eq!(parties, rows[7].parties, "party, role and contact points round-trip exactly (UTF-8 names included)");
     assert_eq!(s.balance(o.tenant.id, a.id).await.unwrap(), owed(10_007, 100, 0));
-    let page1 = s.list_accounts(o.tenant.id, None, 20).await.unwrap();
-    let page2 = s.list_accounts(o.tenant.id, page1.last().map(|a| a.id), 100).await.unwrap();
+    let page1 = s.list_accounts(o.tenant.id, &Default::default(), None, 20).await.unwrap();
+    let page2 = s.list_accounts(o.tenant.id, &Default::default(), page1.last().map(|a| a.id), 100).await.unwrap();
     assert_eq!((page1.len(), page2.len()), (20, 30));
+    let mine = recoup_store::AccountFilter { client_id: Some(o.client.id) };
+    assert_eq!(s.list_accounts(o.tenant.id, &mine, None, 100).await.unwrap().len(), 50);
+    let other = recoup_store::AccountFilter { client_id: Some(uuid::Uuid::now_v7()) };
+    assert!(s.list_accounts(o.tenant.id, &other, None, 100).await.unwrap().is_empty());
 }
 
 async fn same_row_again_is_unchanged(h: &Harness) {
