@@ -5,6 +5,7 @@
 //! CLI and the HTTP API run the same code.
 
 pub mod api;
+mod hardening;
 pub mod import;
 pub mod keys;
 pub mod metrics;
@@ -24,13 +25,13 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .merge(api::router())
-        .layer(axum::middleware::from_fn(metrics::track_requests))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(metrics::track_requests));
+    hardening::apply(routes).with_state(state)
 }
 
 /// A plain page for whoever opens the address in a browser, until the console arrives: what

@@ -79,9 +79,14 @@ impl Response {
 }
 
 fn request(addr: SocketAddr, method: &str, path: &str, key: Option<&str>) -> Response {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n").unwrap();
+    raw(addr, &format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"))
+}
+
+/// Sends `text` as it is and reads the whole answer.
+pub fn raw(addr: SocketAddr, text: &str) -> Response {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(text.as_bytes()).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
