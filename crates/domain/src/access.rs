@@ -62,3 +62,28 @@ impl ApiKey {
         self.revoked_at.is_none()
     }
 }
+
+/// A person who signs in to the console (or the API with a session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// Lower-cased; unique across tenants, since a sign-in names no tenant.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// For a client user, the only client whose data it may see.
+    pub client_id: Option<Uuid>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// A signed-in browser. Only the digest of its cookie's token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: [u8; 32],
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}

@@ -9,6 +9,7 @@ mod hardening;
 pub mod import;
 pub mod keys;
 pub mod metrics;
+pub mod passwords;
 
 use axum::Router;
 use axum::extract::State;

@@ -19,7 +19,7 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
-use recoup_domain::access::ApiKey;
+use recoup_domain::access::{ApiKey, Session, User};
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, ChainBreak};
 use recoup_domain::contact::{Channel, ConsentState, ContactPoint};
@@ -154,6 +154,19 @@ pub trait Store: Send + Sync + 'static {
     /// Records a successful use (not audited: it changes nothing that matters).
     async fn touch_api_key(&self, tenant_id: Uuid, key_id: Uuid, at_micros: i64) -> Result<()>;
     async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey>;
+
+    async fn create_user(&self, user: &User, password_hash: &str, actor: &Actor) -> Result<()>;
+    /// The user with this e-mail (lower-cased), in whatever tenant, with the password hash.
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>>;
+    async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> Result<Option<User>>;
+    async fn list_users(&self, tenant_id: Uuid) -> Result<Vec<User>>;
+    /// Disabling a user also ends its sessions.
+    async fn set_user_disabled(&self, tenant_id: Uuid, user_id: Uuid, disabled: bool, actor: &Actor) -> Result<User>;
+
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>>;
+    async fn touch_session(&self, token_hash: &[u8; 32], at_micros: i64) -> Result<()>;
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;
 
     /// Audit entries in chain order with `seq > after_seq`.
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;

@@ -35,6 +35,16 @@ pub(crate) fn api_key_event(actor: &Actor, action: &str, key: &recoup_domain::ac
     )
 }
 
+pub(crate) fn user_event(actor: &Actor, action: &str, user: &recoup_domain::access::User) -> AuditEvent {
+    event(
+        actor,
+        action,
+        "user",
+        user.id,
+        json!({"email": user.email, "role": user.role.as_str(), "client_id": user.client_id, "disabled": user.disabled}),
+    )
+}
+
 /// The opening ledger entry and audit event of an account placed for the first time.
 pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
     let a = &row.account;

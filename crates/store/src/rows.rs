@@ -279,3 +279,28 @@ pub(crate) fn api_key(r: &impl Get) -> Result<recoup_domain::access::ApiKey> {
         revoked_at: r.opt_int("revoked_at")?,
     })
 }
+
+pub(crate) const USER_COLS: &str = "tenant_id, id, email, name, role, client_id, disabled, created_at";
+
+pub(crate) fn user(r: &impl Get) -> Result<recoup_domain::access::User> {
+    Ok(recoup_domain::access::User {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        email: r.text("email")?,
+        name: r.text("name")?,
+        role: r.parsed("role", recoup_domain::access::Role::parse)?,
+        client_id: r.opt_uuid("client_id")?,
+        disabled: r.boolean("disabled")?,
+        created_at: r.int("created_at")?,
+    })
+}
+
+pub(crate) fn session(r: &impl Get) -> Result<recoup_domain::access::Session> {
+    Ok(recoup_domain::access::Session {
+        token_hash: r.hash("token_hash")?,
+        tenant_id: r.uuid("tenant_id")?,
+        user_id: r.uuid("user_id")?,
+        created_at: r.int("created_at")?,
+        last_seen_at: r.int("last_seen_at")?,
+    })
+}

@@ -8,7 +8,7 @@ use crate::rows::{self, Get, date_text};
 use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
-use recoup_domain::access::ApiKey;
+use recoup_domain::access::{ApiKey, Session, User};
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
@@ -990,6 +990,108 @@ impl Store for PgStore {
         append_audit(&mut tx, tenant_id, vec![ops::api_key_event(actor, "api_key.revoked", &key)]).await?;
         tx.commit().await?;
         Ok(key)
+    }
+
+    async fn create_user(&self, user: &User, password_hash: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, name, role, client_id, password_hash, disabled, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        )
+        .bind(user.tenant_id)
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.client_id)
+        .bind(password_hash)
+        .bind(user.disabled)
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict(format!("user {}", user.email)))?;
+        append_audit(&mut tx, user.tenant_id, vec![ops::user_event(actor, "user.created", user)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!("SELECT {}, password_hash FROM users WHERE email = $1", rows::USER_COLS);
+        one(&mut c, q, |q| q.bind(email.trim().to_lowercase()), |r| Ok((rows::user(r)?, r.text("password_hash")?))).await
+    }
+
+    async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> Result<Option<User>> {
+        let mut c = self.pool.acquire().await?;
+        one(
+            &mut c,
+            format!("SELECT {} FROM users WHERE tenant_id = $1 AND id = $2", rows::USER_COLS),
+            |q| q.bind(tenant_id).bind(user_id),
+            rows::user,
+        )
+        .await
+    }
+
+    async fn list_users(&self, tenant_id: Uuid) -> Result<Vec<User>> {
+        let mut c = self.pool.acquire().await?;
+        all(&mut c, format!("SELECT {} FROM users WHERE tenant_id = $1 ORDER BY email", rows::USER_COLS), |q| q.bind(tenant_id), rows::user)
+            .await
+    }
+
+    async fn set_user_disabled(&self, tenant_id: Uuid, user_id: Uuid, disabled: bool, actor: &Actor) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET disabled = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(user_id)
+            .bind(disabled)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                .bind(tenant_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let q = format!("SELECT {} FROM users WHERE tenant_id = $1 AND id = $2", rows::USER_COLS);
+        let user = one(&mut tx, q, |q| q.bind(tenant_id).bind(user_id), rows::user)
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", user_id))?;
+        let action = if disabled { "user.disabled" } else { "user.enabled" };
+        append_audit(&mut tx, tenant_id, vec![ops::user_event(actor, action, &user)]).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$5)")
+            .bind(&s.token_hash[..])
+            .bind(s.tenant_id)
+            .bind(s.user_id)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
+        let mut c = self.pool.acquire().await?;
+        let q = "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1".to_string();
+        one(&mut c, q, |q| q.bind(&token_hash[..]), rows::session).await
+    }
+
+    async fn touch_session(&self, token_hash: &[u8; 32], at_micros: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+            .bind(&token_hash[..])
+            .bind(at_micros)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&token_hash[..]).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -7,7 +7,7 @@ use crate::rows::{self, Get, date_text};
 use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
-use recoup_domain::access::ApiKey;
+use recoup_domain::access::{ApiKey, Session, User};
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::{AuditEntry, AuditEvent, Chainer, GENESIS};
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
@@ -921,6 +921,96 @@ impl Store for SqliteStore {
                 .ok_or_else(|| StoreError::not_found("api key", key_id))?;
             append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
             Ok(key)
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: &User, password_hash: &str, actor: &Actor) -> Result<()> {
+        let (user, hash, actor) = (user.clone(), password_hash.to_string(), actor.clone());
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO users (tenant_id, id, email, name, role, client_id, password_hash, disabled, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                params![user.tenant_id, user.id, user.email, user.name, user.role.as_str(), user.client_id, hash, user.disabled, user.created_at],
+            )
+            .map_err(StoreError::from)
+            .map_err(|e| if e.is_unique_violation() { StoreError::Conflict(format!("user {}", user.email)) } else { e })?;
+            append_audit(tx, user.tenant_id, vec![ops::user_event(&actor, "user.created", &user)])
+        })
+        .await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>> {
+        let email = email.trim().to_lowercase();
+        let sql = format!("SELECT {}, password_hash FROM users WHERE email = ?", rows::USER_COLS);
+        self.read(move |c| query_one(c, &sql, [email], |r| Ok((rows::user(r)?, r.text("password_hash")?)))).await
+    }
+
+    async fn user(&self, tenant_id: Uuid, user_id: Uuid) -> Result<Option<User>> {
+        let sql = format!("SELECT {} FROM users WHERE tenant_id = ? AND id = ?", rows::USER_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, user_id], |r| rows::user(r))).await
+    }
+
+    async fn list_users(&self, tenant_id: Uuid) -> Result<Vec<User>> {
+        let sql = format!("SELECT {} FROM users WHERE tenant_id = ? ORDER BY email", rows::USER_COLS);
+        self.read(move |c| query_all(c, &sql, [tenant_id], |r| rows::user(r))).await
+    }
+
+    async fn set_user_disabled(&self, tenant_id: Uuid, user_id: Uuid, disabled: bool, actor: &Actor) -> Result<User> {
+        let actor = actor.clone();
+        self.tx(move |tx| {
+            tx.execute("UPDATE users SET disabled = ? WHERE tenant_id = ? AND id = ?", params![disabled, tenant_id, user_id])?;
+            if disabled {
+                tx.execute("DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?", params![tenant_id, user_id])?;
+            }
+            let sql = format!("SELECT {} FROM users WHERE tenant_id = ? AND id = ?", rows::USER_COLS);
+            let user = query_one(tx, &sql, params![tenant_id, user_id], |r| rows::user(r))?
+                .ok_or_else(|| StoreError::not_found("user", user_id))?;
+            let action = if disabled { "user.disabled" } else { "user.enabled" };
+            append_audit(tx, tenant_id, vec![ops::user_event(&actor, action, &user)])?;
+            Ok(user)
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        let s = session.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at) VALUES (?,?,?,?,?)",
+                params![&s.token_hash[..], s.tenant_id, s.user_id, s.created_at, s.last_seen_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
+        let hash = *token_hash;
+        self.read(move |c| {
+            query_one(
+                c,
+                "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?",
+                [&hash[..]],
+                |r| rows::session(r),
+            )
+        })
+        .await
+    }
+
+    async fn touch_session(&self, token_hash: &[u8; 32], at_micros: i64) -> Result<()> {
+        let hash = *token_hash;
+        self.write(move |c| {
+            c.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", params![at_micros, &hash[..]])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()> {
+        let hash = *token_hash;
+        self.write(move |c| {
+            c.execute("DELETE FROM sessions WHERE token_hash = ?", [&hash[..]])?;
+            Ok(())
         })
         .await
     }

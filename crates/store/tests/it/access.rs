@@ -1,9 +1,11 @@
 use crate::conformance;
 use crate::support::{Harness, actor, org};
-use recoup_domain::access::{ApiKey, Role};
+use recoup_domain::access::{ApiKey, Role, Session, User};
+use recoup_store::StoreError;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-conformance!(api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry);
+conformance!(api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry, users_sign_in_by_email_and_disabling_ends_their_sessions);
 
 fn key(tenant_id: Uuid, prefix: &str, role: Role) -> ApiKey {
     ApiKey {
@@ -42,4 +44,45 @@ async fn api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry(h: &Harnes
     assert!(actions.ends_with(&["api_key.created".to_string(), "api_key.revoked".to_string()]), "{actions:?}");
     let created = s.audit_entries(o.tenant.id, 0, 100).await.unwrap().into_iter().find(|e| e.event.action == "api_key.created").unwrap();
     assert!(!created.event.data.contains("0707"), "no secret material in the trail");
+}
+
+async fn users_sign_in_by_email_and_disabling_ends_their_sessions(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let email = format!("ana.{}@example.com", Uuid::now_v7().simple());
+    let user = User {
+        id: Uuid::now_v7(),
+        tenant_id: o.tenant.id,
+        email: email.clone(),
+        name: "Ana Agent".into(),
+        role: Role::Agent,
+        client_id: None,
+        disabled: false,
+        created_at: 1_700_000_000_000_000,
+    };
+    s.create_user(&user, "$argon2id$v=19$fake", &actor()).await.unwrap();
+    let again = User { id: Uuid::now_v7(), ..user.clone() };
+    assert!(matches!(s.create_user(&again, "x", &actor()).await, Err(StoreError::Conflict(_))), "e-mails are unique");
+    assert_eq!(s.user_by_email(&email.to_uppercase()).await.unwrap(), Some((user.clone(), "$argon2id$v=19$fake".to_string())));
+    assert_eq!(s.user(o.tenant.id, user.id).await.unwrap(), Some(user.clone()));
+    assert_eq!(s.user(org(s).await.tenant.id, user.id).await.unwrap(), None, "not from another tenant");
+
+    // A token digest unique to this run, as tests share the PostgreSQL database.
+    let token_hash: [u8; 32] = Sha256::digest(Uuid::now_v7().as_bytes()).into();
+    let session = Session { token_hash, tenant_id: o.tenant.id, user_id: user.id, created_at: 5, last_seen_at: 5 };
+    s.create_session(&session).await.unwrap();
+    s.touch_session(&session.token_hash, 9).await.unwrap();
+    assert_eq!(s.session(&session.token_hash).await.unwrap().map(|x| x.last_seen_at), Some(9));
+
+    let disabled = s.set_user_disabled(o.tenant.id, user.id, true, &actor()).await.unwrap();
+    assert!(disabled.disabled);
+    assert_eq!(s.session(&session.token_hash).await.unwrap(), None, "disabling ends sessions");
+    let actions: Vec<String> = s.audit_entries(o.tenant.id, 0, 100).await.unwrap().into_iter().map(|e| e.event.action).collect();
+    assert!(actions.ends_with(&["user.created".to_string(), "user.disabled".to_string()]), "{actions:?}");
+    let trail = s.audit_entries(o.tenant.id, 0, 100).await.unwrap();
+    assert!(trail.iter().all(|e| !e.event.data.contains("argon2")), "no password material in the trail");
+
+    s.create_session(&Session { last_seen_at: 1, ..session.clone() }).await.unwrap();
+    s.delete_session(&session.token_hash).await.unwrap();
+    assert_eq!(s.session(&session.token_hash).await.unwrap(), None);
 }
