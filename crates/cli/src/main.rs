@@ -155,6 +155,6 @@ async fn serve(store: std::sync::Arc<dyn recoup_store::Store>, bind: SocketAddr)
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    recoup_server::serve(recoup_server::AppState { store }, listener, shutdown).await?;
+    recoup_server::serve(recoup_server::AppState::new(store), listener, shutdown).await?;
     Ok(())
 }

@@ -23,6 +23,16 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// A session unused for this long is over (OWASP ASVS 3.3: idle timeout).
+    pub session_idle: std::time::Duration,
+}
+
+impl AppState {
+    pub const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState { store, session_idle: Self::DEFAULT_SESSION_IDLE }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -21,6 +21,6 @@ pub fn allow(p: &Principal, action: Action) -> Result<(), Problem> {
     if roles(action).contains(&p.role) {
         return Ok(());
     }
-    tracing::warn!(tenant = %p.tenant_id, key = %p.key_id, role = p.role.as_str(), ?action, "access denied");
+    tracing::warn!(tenant = %p.tenant_id, subject = %p.subject, role = p.role.as_str(), ?action, "access denied");
     Err(Problem::forbidden(format!("the {} role may not do this", p.role.as_str())))
 }

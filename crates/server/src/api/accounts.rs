@@ -37,7 +37,7 @@ pub struct Page {
 pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<AccountView>, Problem> {
     allow(&p, Action::ReadAccounts)?;
     let not_found = || {
-        tracing::info!(tenant = %p.tenant_id, key = %p.key_id, requested = %id, "account not found for this credential");
+        tracing::info!(tenant = %p.tenant_id, subject = %p.subject, requested = %id, "account not found for this credential");
         Problem::not_found("account")
     };
     let Ok(uuid) = Uuid::parse_str(&id) else { return Err(not_found()) };

@@ -1,5 +1,6 @@
-//! Who is calling: an API key in `Authorization: Bearer rk_...`. The tenant comes from the key,
-//! never from the request. Failures are logged with the key's public prefix only.
+//! Who is calling: an API key in `Authorization: Bearer rk_...`, or a signed-in user's session
+//! cookie. The tenant comes from the credential, never from the request. Failures are logged
+//! without secrets: a key's public prefix at most.
 
 use super::problem::Problem;
 use crate::AppState;
@@ -14,13 +15,29 @@ use uuid::Uuid;
 /// into a write.
 const TOUCH_EVERY_MICROS: i64 = 60_000_000;
 
+/// The credential behind a request, for logs and the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    ApiKey(Uuid),
+    User(Uuid),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::ApiKey(id) => write!(f, "api_key:{id}"),
+            Subject::User(id) => write!(f, "user:{id}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub tenant_id: Uuid,
     pub role: Role,
     /// For a client-role credential, the only client it may see.
     pub client_id: Option<Uuid>,
-    pub key_id: Uuid,
+    pub subject: Subject,
 }
 
 impl Principal {
@@ -37,30 +54,73 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
-            return Err(Problem::unauthorized("send an API key as `Authorization: Bearer rk_...`"));
-        };
-        let Some((prefix, secret)) = keys::parse(token.trim()) else {
-            tracing::warn!("malformed API key");
-            return Err(Problem::unauthorized("the API key is malformed"));
-        };
-        let found = state.store.api_key_by_prefix(prefix).await.map_err(Problem::from)?;
-        let Some((key, _)) = found.filter(|(_, stored)| keys::matches(secret, stored)) else {
-            tracing::warn!(prefix, "unknown API key or wrong secret");
-            return Err(Problem::unauthorized("the API key is not valid"));
-        };
-        if !key.is_active() {
-            tracing::warn!(prefix, tenant = %key.tenant_id, "revoked API key used");
-            return Err(Problem::unauthorized("the API key has been revoked"));
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value.to_str().ok().and_then(|h| h.strip_prefix("Bearer "));
+            return from_api_key(state, token).await;
         }
-        let now = jiff::Timestamp::now().as_microsecond();
-        if key.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MICROS) {
-            // Best effort: a failed bookkeeping write must not fail the request.
-            if let Err(e) = state.store.touch_api_key(key.tenant_id, key.id, now).await {
-                tracing::warn!(error = %e, "could not record API key use");
-            }
+        if let Some(token) = session_cookie(&parts.headers) {
+            return from_session(state, token).await;
         }
-        Ok(Principal { tenant_id: key.tenant_id, role: key.role, client_id: key.client_id, key_id: key.id })
+        Err(Problem::unauthorized("sign in, or send an API key as `Authorization: Bearer rk_...`"))
     }
+}
+
+async fn from_api_key(state: &AppState, token: Option<&str>) -> Result<Principal, Problem> {
+    let Some((prefix, secret)) = token.and_then(|t| keys::parse(t.trim())) else {
+        tracing::warn!("malformed API key");
+        return Err(Problem::unauthorized("the API key is malformed"));
+    };
+    let found = state.store.api_key_by_prefix(prefix).await?;
+    let Some((key, _)) = found.filter(|(_, stored)| keys::matches(secret, stored)) else {
+        tracing::warn!(prefix, "unknown API key or wrong secret");
+        return Err(Problem::unauthorized("the API key is not valid"));
+    };
+    if !key.is_active() {
+        tracing::warn!(prefix, tenant = %key.tenant_id, "revoked API key used");
+        return Err(Problem::unauthorized("the API key has been revoked"));
+    }
+    let now = jiff::Timestamp::now().as_microsecond();
+    if key.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MICROS) {
+        // Best effort: a failed bookkeeping write must not fail the request.
+        if let Err(e) = state.store.touch_api_key(key.tenant_id, key.id, now).await {
+            tracing::warn!(error = %e, "could not record API key use");
+        }
+    }
+    Ok(Principal { tenant_id: key.tenant_id, role: key.role, client_id: key.client_id, subject: Subject::ApiKey(key.id) })
+}
+
+pub const SESSION_COOKIE: &str = "recoup_session";
+
+pub(crate) fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
+async fn from_session(state: &AppState, token: &str) -> Result<Principal, Problem> {
+    let hash = keys::digest(token);
+    let Some(session) = state.store.session(&hash).await? else {
+        return Err(Problem::unauthorized("the session has ended; sign in again"));
+    };
+    let now = jiff::Timestamp::now().as_microsecond();
+    let idle = i64::try_from(state.session_idle.as_micros()).unwrap_or(i64::MAX);
+    if now - session.last_seen_at > idle {
+        state.store.delete_session(&hash).await?;
+        tracing::info!(user = %session.user_id, "session expired after being idle");
+        return Err(Problem::unauthorized("the session expired after being idle; sign in again"));
+    }
+    let user = state.store.user(session.tenant_id, session.user_id).await?.filter(|u| !u.disabled);
+    let Some(user) = user else {
+        state.store.delete_session(&hash).await?;
+        tracing::warn!(user = %session.user_id, "session of a disabled or removed user");
+        return Err(Problem::unauthorized("this user cannot sign in"));
+    };
+    // Touch often enough that the idle timeout holds to within a tenth of itself.
+    if now - session.last_seen_at > idle / 10 {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Principal { tenant_id: user.tenant_id, role: user.role, client_id: user.client_id, subject: Subject::User(user.id) })
 }

@@ -5,7 +5,9 @@
 pub mod access;
 mod accounts;
 pub mod auth;
+mod json;
 pub mod problem;
+mod session;
 
 use crate::AppState;
 use axum::Router;
@@ -16,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/accounts", get(accounts::list))
         .route("/api/v1/accounts/{id}", get(accounts::get_one))
+        .route("/api/v1/session", get(session::me).post(session::sign_in).delete(session::sign_out))
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
 }
 

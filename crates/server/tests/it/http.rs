@@ -38,11 +38,23 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState { store: store.clone() };
+        let state = AppState { session_idle: std::time::Duration::from_millis(800), ..AppState::new(store.clone()) };
         tokio::spawn(recoup_server::serve(state, listener, async {
             let _ = stopped.await;
         }));
         Server { addr, store, stop: Some(stop), _dir: dir }
+    }
+
+    /// Any request, with extra header lines ("Name: value") and an optional body.
+    pub async fn send(&self, method: &str, path: &str, headers: &[String], body: &str) -> Response {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        for h in headers {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        let text = format!("{head}Content-Length: {}\r\n\r\n{body}", body.len());
+        let addr = self.addr;
+        tokio::task::spawn_blocking(move || raw(addr, &text)).await.unwrap()
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {

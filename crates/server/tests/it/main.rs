@@ -4,3 +4,4 @@
 mod api;
 mod http;
 mod ops;
+mod session;

@@ -1,0 +1,91 @@
+//! Signing in and out with a password: a session cookie for the browser (and the console to
+//! come). A new random token each time (no fixation), stored only as a digest, HttpOnly and
+//! SameSite=Strict, ended by sign-out, by idleness and by disabling the user.
+
+use super::auth::{Principal, SESSION_COOKIE, Subject};
+use super::json::Body;
+use super::problem::Problem;
+use crate::{AppState, keys, passwords};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use recoup_domain::access::Session;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct Me {
+    tenant_id: Uuid,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<Uuid>,
+}
+
+fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
+    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{age}")).expect("a valid cookie")
+}
+
+pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) -> Result<Response, Problem> {
+    let found = state.store.user_by_email(&form.email).await?;
+    // Verify against a decoy when there is no such user, so timing does not tell.
+    let stored = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| passwords::decoy_hash().to_string());
+    let password_ok = passwords::verify(form.password, stored).await;
+    let user = match found {
+        Some((user, _)) if password_ok && !user.disabled => user,
+        _ => {
+            tracing::warn!(email = %form.email.trim().to_lowercase(), "failed sign-in");
+            return Err(Problem::unauthorized("the e-mail or the password is wrong, or the user is disabled"));
+        }
+    };
+    let mut token_bytes = [0u8; 32];
+    getrandom::fill(&mut token_bytes).map_err(|_| Problem::internal())?;
+    let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = jiff::Timestamp::now().as_microsecond();
+    let session =
+        Session { token_hash: keys::digest(&token), tenant_id: user.tenant_id, user_id: user.id, created_at: now, last_seen_at: now };
+    state.store.create_session(&session).await?;
+    tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
+    let me =
+        Me { tenant_id: user.tenant_id, role: user.role.as_str(), user_id: Some(user.id), api_key_id: None, client_id: user.client_id };
+    let mut res = (StatusCode::CREATED, Json(me)).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&token, None));
+    Ok(res)
+}
+
+pub async fn me(p: Principal) -> Json<Me> {
+    let (user_id, api_key_id) = match p.subject {
+        Subject::User(id) => (Some(id), None),
+        Subject::ApiKey(id) => (None, Some(id)),
+    };
+    Json(Me { tenant_id: p.tenant_id, role: p.role.as_str(), user_id, api_key_id, client_id: p.client_id })
+}
+
+pub async fn sign_out(State(state): State<AppState>, p: Principal, headers: HeaderMap) -> Result<Response, Problem> {
+    let Subject::User(_) = p.subject else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "no-session",
+            "No session",
+            "an API key has no session to end; revoke the key instead",
+        ));
+    };
+    if let Some(token) = super::auth::session_cookie(&headers) {
+        state.store.delete_session(&keys::digest(token)).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie("", Some(0)));
+    Ok(res)
+}

@@ -1,0 +1,105 @@
+use crate::http::{Response, Server};
+use recoup_domain::access::{Role, User};
+use recoup_domain::org::Tenant;
+use recoup_store::{Actor, Store};
+use uuid::Uuid;
+
+const JSON: &str = "Content-Type: application/json";
+
+async fn user(store: &dyn Store, role: Role, password: &str) -> User {
+    let tenant = Tenant { id: Uuid::now_v7(), slug: format!("t{}", Uuid::now_v7().simple()), name: "T".into() };
+    store.create_tenant(&tenant).await.unwrap();
+    let user = User {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id,
+        email: format!("u{}@example.com", Uuid::now_v7().simple()),
+        name: "Sam Supervisor".into(),
+        role,
+        client_id: None,
+        disabled: false,
+        created_at: 0,
+    };
+    let hash = recoup_server::passwords::hash(password.to_string()).await.unwrap();
+    store.create_user(&user, &hash, &Actor::new("test")).await.unwrap();
+    user
+}
+
+async fn sign_in(server: &Server, email: &str, password: &str) -> Response {
+    let body = serde_json::json!({"email": email, "password": password}).to_string();
+    server.send("POST", "/api/v1/session", &[JSON.into()], &body).await
+}
+
+/// The `recoup_session=...` pair from a sign-in's Set-Cookie.
+fn cookie(res: &Response) -> String {
+    let set = res.header("set-cookie").unwrap_or_else(|| panic!("no cookie: {}", res.head));
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn with_cookie(server: &Server, method: &str, path: &str, cookie: &str) -> Response {
+    server.send(method, path, &[format!("Cookie: theme=dark; {cookie}")], "").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_starts_with_the_right_password_and_ends_at_sign_out() {
+    for server in Server::all().await {
+        let u = user(server.store.as_ref(), Role::Supervisor, "correct horse battery").await;
+        let wrong = sign_in(&server, &u.email, "correct horse batterz").await;
+        let unknown = sign_in(&server, "nobody@example.com", "correct horse battery").await;
+        assert_eq!((wrong.status, unknown.status), (401, 401));
+        assert_eq!(wrong.json()["detail"], unknown.json()["detail"], "the answer does not tell which was wrong");
+        assert!(wrong.header("set-cookie").is_none());
+
+        let ok = sign_in(&server, &u.email.to_uppercase(), "correct horse battery").await;
+        assert_eq!(ok.status, 201, "{}", ok.body);
+        let c = cookie(&ok);
+        let again = cookie(&sign_in(&server, &u.email, "correct horse battery").await);
+        assert_ne!(c, again, "a new session id at every sign-in");
+
+        let me = with_cookie(&server, "GET", "/api/v1/session", &c).await.json();
+        assert_eq!((me["role"].as_str(), me["user_id"].as_str()), (Some("supervisor"), Some(u.id.to_string().as_str())));
+        assert_eq!(with_cookie(&server, "GET", "/api/v1/accounts", &c).await.status, 200);
+
+        let out = with_cookie(&server, "DELETE", "/api/v1/session", &c).await;
+        assert_eq!(out.status, 204, "{}", out.body);
+        assert!(out.header("set-cookie").is_some_and(|s| s.contains("Max-Age=0")));
+        assert_eq!(with_cookie(&server, "GET", "/api/v1/accounts", &c).await.status, 401, "the old cookie is dead");
+        assert_eq!(with_cookie(&server, "GET", "/api/v1/accounts", &again).await.status, 200, "other sessions live on");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_disabled_sessions_end() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let u = user(s, Role::Agent, "correct horse battery").await;
+        let c = cookie(&sign_in(&server, &u.email, "correct horse battery").await);
+        // The test server's idle timeout is 800 ms; activity keeps the session alive.
+        for _ in 0..3 {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            assert_eq!(with_cookie(&server, "GET", "/api/v1/session", &c).await.status, 200);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+        let idle = with_cookie(&server, "GET", "/api/v1/session", &c).await;
+        assert_eq!(idle.status, 401);
+        assert!(idle.json()["detail"].as_str().unwrap().contains("idle"));
+
+        let c = cookie(&sign_in(&server, &u.email, "correct horse battery").await);
+        s.set_user_disabled(u.tenant_id, u.id, true, &Actor::new("test")).await.unwrap();
+        assert_eq!(with_cookie(&server, "GET", "/api/v1/session", &c).await.status, 401);
+        assert_eq!(sign_in(&server, &u.email, "correct horse battery").await.status, 401, "a disabled user cannot sign in");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bodies_get_problem_documents() {
+    let server = Server::sqlite().await;
+    let malformed = server.send("POST", "/api/v1/session", &[JSON.into()], "{\"email\": ").await;
+    assert_eq!((malformed.status, malformed.json()["type"].as_str()), (400, Some("/problems/malformed-json")));
+    let unknown = server.send("POST", "/api/v1/session", &[JSON.into()], r#"{"email":"a@b.co","password":"x","colour":"red"}"#).await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert_eq!(unknown.json()["errors"][0]["pointer"], "/colour");
+    let text = server.send("POST", "/api/v1/session", &["Content-Type: text/plain".into()], "email=a").await;
+    assert_eq!((text.status, text.json()["type"].as_str()), (415, Some("/problems/unsupported-media-type")));
+    assert_eq!(text.header("content-type").as_deref(), Some("application/problem+json"));
+}
