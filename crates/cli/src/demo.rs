@@ -116,8 +116,42 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         let s = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await?;
         println!("placed {} accounts for {} / {} on {}", s.counts.created, p.client, p.code, p.placed_on);
     }
+    users(store.as_ref(), &tenant, &clients, &actor).await?;
     let paid = payments(store.as_ref(), &tenant, &actor).await?;
     println!("posted {} payments ({} reversed, {} accounts paid in full)", paid.posted, paid.reversed, paid.paid_in_full);
+    Ok(())
+}
+
+/// One sign-in per role; the passwords are public on purpose: this is a demo.
+pub const USERS: [(&str, &str, recoup_domain::access::Role); 5] = [
+    ("admin@recoup-demo.example", "Ada Admin", recoup_domain::access::Role::Admin),
+    ("supervisor@recoup-demo.example", "Sam Supervisor", recoup_domain::access::Role::Supervisor),
+    ("agent@recoup-demo.example", "Alex Agent", recoup_domain::access::Role::Agent),
+    ("client@recoup-demo.example", "Lakeshore Bank viewer", recoup_domain::access::Role::Client),
+    ("auditor@recoup-demo.example", "Avery Auditor", recoup_domain::access::Role::Auditor),
+];
+
+pub fn demo_password(role: recoup_domain::access::Role) -> String {
+    format!("demo-{}-password", role.as_str())
+}
+
+async fn users(store: &dyn Store, tenant: &Tenant, clients: &[Client], actor: &Actor) -> Result<()> {
+    let lakeshore = clients.iter().find(|c| c.code == "LSB").map(|c| c.id);
+    for (email, name, role) in USERS {
+        let hash = recoup_server::passwords::hash(demo_password(role)).await?;
+        let client_id = (role == recoup_domain::access::Role::Client).then_some(lakeshore).flatten();
+        let user = recoup_domain::access::User {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            email: email.into(),
+            name: name.into(),
+            role,
+            client_id,
+            disabled: false,
+            created_at: jiff::Timestamp::now().as_microsecond(),
+        };
+        store.create_user(&user, &hash, actor).await?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod setup;
 mod store;
+mod user;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -67,6 +68,9 @@ enum Command {
     Client(setup::ClientCommand),
     #[command(subcommand)]
     Portfolio(setup::PortfolioCommand),
+    /// People who sign in.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// API keys for integrations.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
@@ -124,6 +128,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 let key = demo::api_key(store.as_ref()).await?;
                 println!("recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)");
                 println!("try the API with this run's key:  curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/accounts?limit=2'");
+                println!("sign-ins (POST /api/v1/session with {{\"email\", \"password\"}}):");
+                for (email, _, role) in demo::USERS {
+                    println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
+                }
                 println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
                 serve(store, bind).await?;
             }
@@ -146,6 +154,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Bench(cmd) => bench::run(&cli.db, cmd).await?,
         Command::Account(cmd) => account::run(&cli.db, cmd).await?,
         Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
+        Command::User(cmd) => user::run(&cli.db, cmd).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

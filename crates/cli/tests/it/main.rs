@@ -4,3 +4,4 @@
 mod audit;
 mod import;
 mod support;
+mod users;

@@ -1,0 +1,91 @@
+//! `recoup user add|list|disable|enable`: the people who sign in. The first admin is made here.
+
+use crate::DbArgs;
+use crate::setup::{cli_actor, find_client};
+use crate::store;
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use recoup_domain::access::{Role, User};
+use std::io::{BufRead, IsTerminal};
+use uuid::Uuid;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input when it is not a terminal;
+    /// otherwise a strong one is generated and printed once.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor, agent, client or auditor.
+        #[arg(long)]
+        role: String,
+        /// For a client user: the client code whose data it may see.
+        #[arg(long)]
+        client: Option<String>,
+    },
+    List,
+    Disable {
+        email: String,
+    },
+    Enable {
+        email: String,
+    },
+}
+
+/// 20 characters from an alphabet without look-alikes: about 114 bits.
+fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+pub async fn run(db: &DbArgs, cmd: UserCommand) -> Result<()> {
+    let s = store::open(db).await?;
+    let tenant = store::tenant(s.as_ref(), &db.tenant).await?;
+    match cmd {
+        UserCommand::Add { email, name, role, client } => {
+            let role = Role::parse(&role).filter(|r| *r != Role::Integrator).with_context(|| format!("{role:?} is not a user role"))?;
+            let client_id = match (&client, role) {
+                (Some(code), Role::Client) => Some(find_client(s.as_ref(), &tenant, code).await?.id),
+                (None, Role::Client) => bail!("a client user needs --client CODE"),
+                (Some(_), _) => bail!("--client only goes with --role client"),
+                (None, _) => None,
+            };
+            let email = recoup_domain::contact::normalize_email(&email)?.to_lowercase();
+            let (password, generated) = if std::io::stdin().is_terminal() {
+                (generated_password(), true)
+            } else {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            };
+            let hash = recoup_server::passwords::hash(password.clone()).await?;
+            let created_at = jiff::Timestamp::now().as_microsecond();
+            let user =
+                User { id: Uuid::now_v7(), tenant_id: tenant.id, email: email.clone(), name, role, client_id, disabled: false, created_at };
+            s.create_user(&user, &hash, &cli_actor()).await?;
+            println!("user {email} ({}) added to tenant {}", role.as_str(), tenant.slug);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::List => {
+            for u in s.list_users(tenant.id).await? {
+                println!("{}\t{}\t{}\t{}", u.email, u.name, u.role.as_str(), if u.disabled { "disabled" } else { "active" });
+            }
+        }
+        UserCommand::Disable { email } => set_disabled(s.as_ref(), &tenant, &email, true).await?,
+        UserCommand::Enable { email } => set_disabled(s.as_ref(), &tenant, &email, false).await?,
+    }
+    Ok(())
+}
+
+async fn set_disabled(s: &dyn recoup_store::Store, tenant: &recoup_domain::org::Tenant, email: &str, disabled: bool) -> Result<()> {
+    let user = s.user_by_email(email).await?.map(|(u, _)| u).filter(|u| u.tenant_id == tenant.id);
+    let user = user.with_context(|| format!("tenant {} has no user {email}", tenant.slug))?;
+    s.set_user_disabled(tenant.id, user.id, disabled, &cli_actor()).await?;
+    println!("user {email} {}", if disabled { "disabled; its sessions are ended" } else { "enabled" });
+    Ok(())
+}

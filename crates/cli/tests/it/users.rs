@@ -1,0 +1,42 @@
+use crate::support::{Env, text};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn add_user(env: &Env, args: &[&str], password: &str) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup"));
+    cmd.current_dir(env.dir.path())
+        .env("RECOUP_DATA_DIR", env.path("data"))
+        .env("RECOUP_TENANT", &env.tenant)
+        .env_remove("RECOUP_DATABASE_URL");
+    if let Some(url) = &env.database_url {
+        cmd.env("RECOUP_DATABASE_URL", url);
+    }
+    let mut child =
+        cmd.args(["user", "add"]).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_first_admin_is_added_from_the_command_line() {
+    for env in Env::all() {
+        let email = format!("Ada.{}@Example.com", uuid::Uuid::now_v7().simple());
+        let out = add_user(&env, &[&email, "--name", "Ada Admin", "--role", "admin"], "a long enough password");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(!text(&out.stdout).contains("a long enough password"), "a given password is never echoed");
+
+        let short = add_user(&env, &["b@example.com", "--name", "B", "--role", "agent"], "short");
+        assert!(!short.status.success());
+        assert!(text(&short.stderr).contains("at least 12 characters"), "{}", text(&short.stderr));
+        let bad_role = add_user(&env, &["c@example.com", "--name", "C", "--role", "integrator"], "a long enough password");
+        assert!(text(&bad_role.stderr).contains("not a user role"), "{}", text(&bad_role.stderr));
+        let bad_email = add_user(&env, &["not-an-email", "--name", "D", "--role", "agent"], "a long enough password");
+        assert!(text(&bad_email.stderr).contains("malformed"), "{}", text(&bad_email.stderr));
+
+        let list = env.ok(&["user", "list"]);
+        assert!(list.contains(&format!("{}\tAda Admin\tadmin\tactive", email.to_lowercase())), "{list}");
+        env.ok(&["user", "disable", &email.to_lowercase()]);
+        assert!(env.ok(&["user", "list"]).contains("\tdisabled"));
+        assert!(env.ok(&["audit", "verify"]).contains("unbroken"));
+    }
+}
