@@ -168,6 +168,13 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, token_hash: &[u8; 32], at_micros: i64) -> Result<()>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;
 
+    /// Records a failed sign-in for `email` at `at_micros`.
+    async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()>;
+    /// The times of failed sign-ins for `email` since `since_micros`, oldest first.
+    async fn sign_in_failures(&self, email: &str, since_micros: i64) -> Result<Vec<i64>>;
+    /// Forgets `email`'s failures (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, email: &str) -> Result<()>;
+
     /// Audit entries in chain order with `seq > after_seq`.
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 }

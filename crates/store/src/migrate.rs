@@ -20,12 +20,14 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("sqlite/migrations/0001_foundation.sql") },
     Migration { version: 2, name: "api_keys", sql: include_str!("sqlite/migrations/0002_api_keys.sql") },
     Migration { version: 3, name: "users", sql: include_str!("sqlite/migrations/0003_users.sql") },
+    Migration { version: 4, name: "sign_in_failures", sql: include_str!("sqlite/migrations/0004_sign_in_failures.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("postgres/migrations/0001_foundation.sql") },
     Migration { version: 2, name: "api_keys", sql: include_str!("postgres/migrations/0002_api_keys.sql") },
     Migration { version: 3, name: "users", sql: include_str!("postgres/migrations/0003_users.sql") },
+    Migration { version: 4, name: "sign_in_failures", sql: include_str!("postgres/migrations/0004_sign_in_failures.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

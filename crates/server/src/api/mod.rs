@@ -8,6 +8,7 @@ pub mod auth;
 mod json;
 pub mod problem;
 mod session;
+pub mod throttle;
 
 use crate::AppState;
 use axum::Router;

@@ -5,6 +5,7 @@
 use super::auth::{Principal, SESSION_COOKIE, Subject};
 use super::json::Body;
 use super::problem::Problem;
+use super::throttle;
 use crate::{AppState, keys, passwords};
 use axum::Json;
 use axum::extract::State;
@@ -39,6 +40,22 @@ fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
 }
 
 pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) -> Result<Response, Problem> {
+    let now = jiff::Timestamp::now().as_microsecond();
+    let failures = state.store.sign_in_failures(&form.email, now - throttle::WINDOW_MICROS).await?;
+    if let Some(until) = throttle::locked_until(&failures, now) {
+        tracing::warn!(email = %form.email.trim().to_lowercase(), "sign-in refused: locked after repeated failures");
+        let wait = throttle::wait_text(until - now);
+        let problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-sign-in-failures",
+            "Too many failed sign-ins",
+            format!("too many failed sign-ins for this e-mail; try again in {wait}"),
+        );
+        let mut res = problem.into_response();
+        let seconds = ((until - now) + 999_999) / 1_000_000;
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(res);
+    }
     let found = state.store.user_by_email(&form.email).await?;
     // Verify against a decoy when there is no such user, so timing does not tell.
     let stored = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| passwords::decoy_hash().to_string());
@@ -47,13 +64,14 @@ pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) ->
         Some((user, _)) if password_ok && !user.disabled => user,
         _ => {
             tracing::warn!(email = %form.email.trim().to_lowercase(), "failed sign-in");
+            state.store.record_sign_in_failure(&form.email, now).await?;
             return Err(Problem::unauthorized("the e-mail or the password is wrong, or the user is disabled"));
         }
     };
     let mut token_bytes = [0u8; 32];
     getrandom::fill(&mut token_bytes).map_err(|_| Problem::internal())?;
     let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let now = jiff::Timestamp::now().as_microsecond();
+    state.store.clear_sign_in_failures(&form.email).await?;
     let session =
         Session { token_hash: keys::digest(&token), tenant_id: user.tenant_id, user_id: user.id, created_at: now, last_seen_at: now };
     state.store.create_session(&session).await?;

@@ -103,3 +103,27 @@ async fn bad_bodies_get_problem_documents() {
     assert_eq!((text.status, text.json()["type"].as_str()), (415, Some("/problems/unsupported-media-type")));
     assert_eq!(text.header("content-type").as_deref(), Some("application/problem+json"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_lock_sign_in_and_say_how_long() {
+    for server in Server::all().await {
+        let u = user(server.store.as_ref(), Role::Agent, "correct horse battery").await;
+        for _ in 0..4 {
+            assert_eq!(sign_in(&server, &u.email, "wrong wrong wrong").await.status, 401);
+        }
+        // After four failures the right password still works, and clears the count.
+        assert_eq!(sign_in(&server, &u.email, "correct horse battery").await.status, 201);
+        for _ in 0..5 {
+            assert_eq!(sign_in(&server, &u.email, "wrong wrong wrong").await.status, 401);
+        }
+        let locked = sign_in(&server, &u.email, "correct horse battery").await;
+        assert_eq!(locked.status, 429, "{}", locked.body);
+        assert_eq!(locked.json()["type"], "/problems/too-many-sign-in-failures");
+        assert!(locked.json()["detail"].as_str().unwrap().contains("try again in 15 minutes"), "{}", locked.body);
+        let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+        assert!((890..=900).contains(&retry), "{retry}");
+        // Another e-mail is not affected.
+        let other = user(server.store.as_ref(), Role::Agent, "correct horse battery").await;
+        assert_eq!(sign_in(&server, &other.email, "correct horse battery").await.status, 201);
+    }
+}

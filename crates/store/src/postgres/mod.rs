@@ -1094,6 +1094,26 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sign_in_failures (email, at) VALUES ($1, $2)")
+            .bind(email.trim().to_lowercase())
+            .bind(at_micros)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn sign_in_failures(&self, email: &str, since_micros: i64) -> Result<Vec<i64>> {
+        let mut c = self.pool.acquire().await?;
+        let q = "SELECT at FROM sign_in_failures WHERE email = $1 AND at >= $2 ORDER BY at".to_string();
+        all(&mut c, q, |q| q.bind(email.trim().to_lowercase()).bind(since_micros), |r| r.int("at")).await
+    }
+
+    async fn clear_sign_in_failures(&self, email: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email.trim().to_lowercase()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", rows::AUDIT_COLS);

@@ -1015,6 +1015,34 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()> {
+        let email = email.trim().to_lowercase();
+        self.write(move |c| {
+            c.execute("INSERT INTO sign_in_failures (email, at) VALUES (?, ?)", params![email, at_micros])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sign_in_failures(&self, email: &str, since_micros: i64) -> Result<Vec<i64>> {
+        let email = email.trim().to_lowercase();
+        self.read(move |c| {
+            query_all(c, "SELECT at FROM sign_in_failures WHERE email = ? AND at >= ? ORDER BY at", params![email, since_micros], |r| {
+                r.int("at")
+            })
+        })
+        .await
+    }
+
+    async fn clear_sign_in_failures(&self, email: &str) -> Result<()> {
+        let email = email.trim().to_lowercase();
+        self.write(move |c| {
+            c.execute("DELETE FROM sign_in_failures WHERE email = ?", [email])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
         let sql = format!("SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?", rows::AUDIT_COLS);
         self.read(move |c| query_all(c, &sql, params![tenant_id, after_seq, limit], |r| rows::audit_entry(r))).await
