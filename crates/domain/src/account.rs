@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 /// Where an account is in its life. Holds (dispute, cease, bankruptcy...) are separate: an
 /// `Active` account can be on hold, and a hold never changes the status by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     /// Placed and being worked.
@@ -67,7 +67,7 @@ impl AccountStatus {
 }
 
 /// How far collection has gone; strategies move accounts forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Early,
@@ -90,7 +90,7 @@ impl Stage {
 }
 
 /// Facts about an account that change how it may be worked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     Disputed,
@@ -137,7 +137,7 @@ impl Flag {
 }
 
 /// A set of flags with a stable text form ("bankruptcy,disputed") for storage and files.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Flags(pub BTreeSet<Flag>);
 
 impl Flags {
@@ -161,7 +161,7 @@ impl Flags {
 
 /// The date the validation notice itemizes from (Reg F 1006.34(b)(3)); one basis per account,
 /// used consistently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemizationBasis {
     LastStatement,
@@ -187,7 +187,7 @@ impl ItemizationBasis {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -196,6 +196,7 @@ pub struct Account {
     pub placement_id: Uuid,
     /// The client's own account number; unique per client.
     pub external_ref: String,
+    #[schema(value_type = String, example = "USD")]
     pub currency: Currency,
     pub original_creditor: String,
     pub current_creditor: String,

@@ -38,7 +38,8 @@ impl Component {
 
 /// Minor units per component plus the credit balance. Used both for a balance (all fields
 /// non-negative) and for the signed change one ledger entry makes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Minor units (cents for USD) per component.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Amounts {
     pub principal: i64,
     pub interest: i64,

@@ -2,7 +2,7 @@
 
 use super::access::{Action, allow};
 use super::auth::Principal;
-use super::problem::{FieldError, Problem};
+use super::problem::{FieldError, Problem, ProblemDocument};
 use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -16,7 +16,7 @@ use uuid::Uuid;
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     #[serde(flatten)]
     pub account: Account,
@@ -24,7 +24,7 @@ pub struct AccountView {
     pub balance: Amounts,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page {
     pub items: Vec<AccountView>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -32,8 +32,18 @@ pub struct Page {
     pub next: Option<Uuid>,
 }
 
+/// One account with its balance by component.
+///
 /// Unknown ids, malformed ids, another tenant's ids and another client's ids all answer the
 /// same 404, so the API never confirms that something exists elsewhere.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
 pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<AccountView>, Problem> {
     allow(&p, Action::ReadAccounts)?;
     let not_found = || {
@@ -73,6 +83,18 @@ fn list_params(query: Option<&str>) -> Result<ListParams, Problem> {
     if errors.is_empty() { Ok(params) } else { Err(Problem::invalid("the query parameters are not valid", errors)) }
 }
 
+/// The accounts the caller may see, a page at a time, in id order.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
+    params(
+        ("after" = Option<String>, Query, description = "The `next` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)"),
+    ),
+    responses(
+        (status = 200, body = Page),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
 pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): RawQuery) -> Result<Json<Page>, Problem> {
     allow(&p, Action::ReadAccounts)?;
     let params = list_params(query.as_deref())?;

@@ -14,12 +14,46 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::get;
 use problem::Problem;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "recoup API", description = "Debt collection and receivables recovery. Money is in integer minor units; errors are RFC 9457 problem documents."),
+    modifiers(&Security),
+    tags((name = "accounts", description = "Accounts and their balances"), (name = "session", description = "Signing in and out")),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("rk_<prefix>_<secret>").build();
+        components.add_security_scheme("api_key", SecurityScheme::Http(bearer));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
+    }
+}
+
+/// The API's routes and their OpenAPI document, built from the same handler list so neither can
+/// miss a route the other has.
+pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::list))
+        .routes(routes!(accounts::get_one))
+        .routes(routes!(session::me, session::sign_in, session::sign_out))
+        .split_for_parts()
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/accounts", get(accounts::list))
-        .route("/api/v1/accounts/{id}", get(accounts::get_one))
-        .route("/api/v1/session", get(session::me).post(session::sign_in).delete(session::sign_out))
+    let (routes, doc) = router_and_doc();
+    let doc = Arc::new(doc);
+    routes
+        .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(doc.as_ref().clone()))))
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
 }
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use recoup_store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON Pointer (RFC 6901) to the offending field, e.g. `/amount`.
     pub pointer: String,
@@ -57,29 +57,34 @@ impl Problem {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// An RFC 9457 problem document, as every error of the API is answered.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    /// `/problems/<slug>`: stable, for programs to branch on.
     #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    errors: &'a [FieldError],
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// For people: what went wrong and what to do.
+    pub detail: String,
+    /// For invalid input: each field and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = Body {
+        let (status, challenge) = (self.status, self.challenge);
+        let body = ProblemDocument {
             kind: format!("/problems/{}", self.kind),
-            title: self.title,
-            status: self.status.as_u16(),
-            detail: &self.detail,
-            errors: &self.errors,
+            title: self.title.to_string(),
+            status: status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
         };
-        let mut res = (self.status, serde_json::to_string(&body).unwrap_or_default()).into_response();
+        let mut res = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if self.challenge {
+        if challenge {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"recoup\""));
         }
         res

@@ -4,7 +4,7 @@
 
 use super::auth::{Principal, SESSION_COOKIE, Subject};
 use super::json::Body;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemDocument};
 use super::throttle;
 use crate::{AppState, keys, passwords};
 use axum::Json;
@@ -15,14 +15,15 @@ use recoup_domain::access::Session;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+/// Who the credential is.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     tenant_id: Uuid,
     role: &'static str,
@@ -39,6 +40,13 @@ fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
     HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{age}")).expect("a valid cookie")
 }
 
+/// Sign in with e-mail and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
+    responses(
+        (status = 201, body = Me, description = "Signed in; `Set-Cookie: recoup_session=...`"),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 429, body = ProblemDocument, content_type = "application/problem+json", description = "Locked after repeated failures; see Retry-After"),
+    ))]
 pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) -> Result<Response, Problem> {
     let now = jiff::Timestamp::now().as_microsecond();
     let failures = state.store.sign_in_failures(&form.email, now - throttle::WINDOW_MICROS).await?;
@@ -83,6 +91,10 @@ pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) ->
     Ok(res)
 }
 
+/// The caller: tenant, role, and the user or API key behind the request.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = Me), (status = 401, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
 pub async fn me(p: Principal) -> Json<Me> {
     let (user_id, api_key_id) = match p.subject {
         Subject::User(id) => (Some(id), None),
@@ -91,6 +103,10 @@ pub async fn me(p: Principal) -> Json<Me> {
     Json(Me { tenant_id: p.tenant_id, role: p.role.as_str(), user_id, api_key_id, client_id: p.client_id })
 }
 
+/// Sign out: the session ends and its cookie is cleared.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204), (status = 401, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("session" = [])))]
 pub async fn sign_out(State(state): State<AppState>, p: Principal, headers: HeaderMap) -> Result<Response, Problem> {
     let Subject::User(_) = p.subject else {
         return Err(Problem::new(

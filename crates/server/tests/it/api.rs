@@ -150,3 +150,37 @@ async fn accounts_page_with_a_cursor_and_bad_parameters_are_named() {
         assert_problem(&server.get("/api/v1/no-such-thing", Some(&k)).await, 404, "no-such-route");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_route_and_every_listed_route_answers() {
+    let server = Server::sqlite().await;
+    let doc = server.get("/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    routes.sort();
+    let expected = [
+        ("DELETE", "/api/v1/session"),
+        ("GET", "/api/v1/accounts"),
+        ("GET", "/api/v1/accounts/{id}"),
+        ("GET", "/api/v1/session"),
+        ("POST", "/api/v1/session"),
+    ];
+    assert_eq!(routes, expected.map(|(m, p)| (m.to_string(), p.to_string())));
+    for (method, path) in &routes {
+        let path = path.replace("{id}", &Uuid::now_v7().to_string());
+        let res = server.send(method, &path, &["Content-Type: application/json".into()], "{}").await;
+        assert_ne!(res.json()["type"], "/problems/no-such-route", "{method} {path} is documented but not served");
+        assert_ne!(res.status, 405, "{method} {path}");
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["api_key"]["scheme"], "bearer");
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
+}
