@@ -115,7 +115,7 @@ impl Amounts {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Amounts owed coming onto the account (the placed balance, a new charge).
@@ -151,11 +151,12 @@ impl EntryKind {
 }
 
 /// One immutable money movement on an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LedgerEntry {
     pub id: Uuid,
     pub account_id: Uuid,
     pub kind: EntryKind,
+    #[schema(value_type = String, example = "USD")]
     pub currency: Currency,
     /// The civil date the movement takes effect (a payment's value date).
     pub effective_on: jiff::civil::Date,

@@ -8,7 +8,7 @@ use crate::ledger::Amounts;
 use crate::party::{Party, PartyRole};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlacedParty {
     pub role: PartyRole,
     pub party: Party,

@@ -8,7 +8,8 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use recoup_domain::access::Role;
 use recoup_domain::account::Account;
-use recoup_domain::ledger::Amounts;
+use recoup_domain::ledger::{Amounts, LedgerEntry};
+use recoup_domain::placement::PlacedParty;
 use recoup_store::AccountFilter;
 use serde::Serialize;
 use uuid::Uuid;
@@ -45,15 +46,66 @@ pub struct Page {
     ),
     security(("api_key" = []), ("session" = [])))]
 pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<AccountView>, Problem> {
-    allow(&p, Action::ReadAccounts)?;
+    let account = visible_account(&state, &p, &id).await?;
+    let balance = state.store.balance(p.tenant_id, account.id).await?;
+    Ok(Json(AccountView { account, balance }))
+}
+
+/// The account `id` names, if this caller may read it; every other case is the same 404.
+async fn visible_account(state: &AppState, p: &Principal, id: &str) -> Result<Account, Problem> {
+    allow(p, Action::ReadAccounts)?;
     let not_found = || {
         tracing::info!(tenant = %p.tenant_id, subject = %p.subject, requested = %id, "account not found for this credential");
         Problem::not_found("account")
     };
-    let Ok(uuid) = Uuid::parse_str(&id) else { return Err(not_found()) };
-    let account = state.store.account(p.tenant_id, uuid).await?.filter(|a| p.sees_client(a.client_id)).ok_or_else(not_found)?;
+    let Ok(uuid) = Uuid::parse_str(id) else { return Err(not_found()) };
+    state.store.account(p.tenant_id, uuid).await?.filter(|a| p.sees_client(a.client_id)).ok_or_else(not_found)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ledger {
+    /// Every movement, oldest first; each records its signed change per component.
+    pub items: Vec<LedgerEntry>,
+    /// Their sum.
+    pub balance: Amounts,
+}
+
+/// An account's ledger: every money movement and the balance they add up to.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/ledger", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, body = Ledger),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn ledger(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Ledger>, Problem> {
+    let account = visible_account(&state, &p, &id).await?;
+    let items = state.store.ledger(p.tenant_id, account.id).await?;
     let balance = state.store.balance(p.tenant_id, account.id).await?;
-    Ok(Json(AccountView { account, balance }))
+    Ok(Json(Ledger { items, balance }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Parties {
+    /// The primary debtor first, then co-obligors and guarantors, each with contact points and
+    /// their consent per channel.
+    pub items: Vec<PlacedParty>,
+}
+
+/// An account's parties and their contact points.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/parties", tag = "accounts",
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, body = Parties),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Parties>, Problem> {
+    let account = visible_account(&state, &p, &id).await?;
+    let items = state.store.parties_of(p.tenant_id, account.id).await?;
+    Ok(Json(Parties { items }))
 }
 
 #[derive(Debug)]

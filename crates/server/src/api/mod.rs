@@ -45,6 +45,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::list))
         .routes(routes!(accounts::get_one))
+        .routes(routes!(accounts::ledger))
+        .routes(routes!(accounts::parties))
         .routes(routes!(session::me, session::sign_in, session::sign_out))
         .split_for_parts()
 }

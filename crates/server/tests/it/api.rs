@@ -102,6 +102,19 @@ async fn another_tenants_or_clients_account_is_not_found() {
         assert_eq!(body["balance"]["principal"], balance.principal);
 
         assert_problem(&server.get(&format!("/api/v1/accounts/{their_account}"), Some(&my_key)).await, 404, "not-found");
+
+        // The account's ledger and parties, and nobody else's.
+        let ledger = server.get(&format!("/api/v1/accounts/{}/ledger", my_account.id), Some(&my_key)).await.json();
+        let entries = s.ledger(mine.id, my_account.id).await.unwrap();
+        assert_eq!(ledger["items"].as_array().unwrap().len(), entries.len());
+        assert_eq!(ledger["items"][0]["kind"], "charge");
+        assert_eq!(ledger["balance"]["interest"], balance.interest);
+        let parties = server.get(&format!("/api/v1/accounts/{}/parties", my_account.id), Some(&my_key)).await.json();
+        assert_eq!(parties["items"][0]["role"], "primary");
+        assert!(!parties["items"][0]["contact_points"].as_array().unwrap().is_empty());
+        for sub in ["ledger", "parties"] {
+            assert_problem(&server.get(&format!("/api/v1/accounts/{their_account}/{sub}"), Some(&my_key)).await, 404, "not-found");
+        }
         assert_problem(&server.get("/api/v1/accounts/not-a-uuid", Some(&my_key)).await, 404, "not-found");
 
         // A client-role key sees only its own client's accounts.
@@ -120,6 +133,7 @@ async fn another_tenants_or_clients_account_is_not_found() {
             .find(|a| a.client_id == my_clients[1])
             .unwrap();
         assert_problem(&server.get(&format!("/api/v1/accounts/{}", b_account.id), Some(&client_a)).await, 404, "not-found");
+        assert_problem(&server.get(&format!("/api/v1/accounts/{}/ledger", b_account.id), Some(&client_a)).await, 404, "not-found");
     }
 }
 
@@ -169,6 +183,8 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
         ("DELETE", "/api/v1/session"),
         ("GET", "/api/v1/accounts"),
         ("GET", "/api/v1/accounts/{id}"),
+        ("GET", "/api/v1/accounts/{id}/ledger"),
+        ("GET", "/api/v1/accounts/{id}/parties"),
         ("GET", "/api/v1/session"),
         ("POST", "/api/v1/session"),
     ];
