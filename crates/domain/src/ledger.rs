@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// A part of what is owed. The credit balance (money held for the debtor) is kept apart and is
 /// never folded into a component, so no component ever goes negative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     Principal,

@@ -15,7 +15,7 @@ pub struct Tenant {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Client {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -23,8 +23,12 @@ pub struct Client {
     pub code: String,
     pub name: String,
     /// Contingency commission as a fraction (0.25 = 25 %) of commissionable collections.
+    #[schema(value_type = String, example = "0.25")]
     pub commission_rate: Decimal,
+    /// The order payments pay down components.
+    #[schema(value_type = Vec<crate::ledger::Component>)]
     pub waterfall: Waterfall,
+    #[schema(value_type = String, example = "USD")]
     pub default_currency: Currency,
 }
 

@@ -8,12 +8,17 @@ use recoup_domain::access::Role;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     ReadAccounts,
+    ReadClients,
+    VerifyAudit,
 }
 
 fn roles(action: Action) -> &'static [Role] {
     match action {
         // A client user reads only its client's accounts: the handler filters by `sees_client`.
-        Action::ReadAccounts => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator],
+        Action::ReadAccounts | Action::ReadClients => {
+            &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator]
+        }
+        Action::VerifyAudit => &[Role::Admin, Role::Auditor],
     }
 }
 

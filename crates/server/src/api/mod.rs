@@ -5,6 +5,7 @@
 pub mod access;
 mod accounts;
 pub mod auth;
+mod clients;
 mod json;
 pub mod problem;
 mod session;
@@ -24,7 +25,12 @@ use utoipa_axum::routes;
 #[openapi(
     info(title = "recoup API", description = "Debt collection and receivables recovery. Money is in integer minor units; errors are RFC 9457 problem documents."),
     modifiers(&Security),
-    tags((name = "accounts", description = "Accounts and their balances"), (name = "session", description = "Signing in and out")),
+    tags(
+        (name = "accounts", description = "Accounts, their balances, ledgers and parties"),
+        (name = "clients", description = "The creditors placing accounts"),
+        (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "session", description = "Signing in and out"),
+    ),
 )]
 struct ApiDoc;
 
@@ -47,6 +53,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::get_one))
         .routes(routes!(accounts::ledger))
         .routes(routes!(accounts::parties))
+        .routes(routes!(clients::list))
+        .routes(routes!(clients::verify_audit))
         .routes(routes!(session::me, session::sign_in, session::sign_out))
         .split_for_parts()
 }

@@ -185,6 +185,8 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
         ("GET", "/api/v1/accounts/{id}"),
         ("GET", "/api/v1/accounts/{id}/ledger"),
         ("GET", "/api/v1/accounts/{id}/parties"),
+        ("GET", "/api/v1/audit/verify"),
+        ("GET", "/api/v1/clients"),
         ("GET", "/api/v1/session"),
         ("POST", "/api/v1/session"),
     ];
@@ -199,4 +201,27 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
     assert_eq!(schemes["session"]["in"], "cookie");
     assert!(doc["components"]["schemas"]["ProblemDocument"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_are_listed_per_credential_and_only_auditors_and_admins_verify_the_chain() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 1), ("B", 1)]).await;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let codes = |res: crate::http::Response| -> Vec<String> {
+            res.json()["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(codes(server.get("/api/v1/clients", Some(&agent)).await), ["A", "B"]);
+        let client_b = key(s, &tenant, Role::Client, Some(clients[1])).await;
+        assert_eq!(codes(server.get("/api/v1/clients", Some(&client_b)).await), ["B"]);
+
+        assert_problem(&server.get("/api/v1/audit/verify", Some(&agent)).await, 403, "forbidden");
+        let auditor = key(s, &tenant, Role::Auditor, None).await;
+        let check = server.get("/api/v1/audit/verify", Some(&auditor)).await.json();
+        assert_eq!(check["ok"], true, "{check}");
+        let entries = recoup_store::verify_audit(s, tenant.id).await.unwrap().unwrap();
+        assert_eq!(check["entries"], entries);
+        assert!(entries > 0);
+    }
 }
