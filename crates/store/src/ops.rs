@@ -45,19 +45,24 @@ pub(crate) fn user_event(actor: &Actor, action: &str, user: &recoup_domain::acce
     )
 }
 
-/// The opening ledger entry and audit event of an account placed for the first time.
-pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
-    let a = &row.account;
-    let opening = (row.reported.owed() > 0).then(|| LedgerEntry {
+/// The charge that brings the balance the client reports onto a new account.
+pub(crate) fn opening_entry(placement: &Placement, row: &PlacedAccount) -> LedgerEntry {
+    LedgerEntry {
         id: Uuid::now_v7(),
-        account_id: a.id,
+        account_id: row.account.id,
         kind: EntryKind::Charge,
-        currency: a.currency,
+        currency: row.account.currency,
         effective_on: placement.placed_on,
         delta: Amounts { credit: 0, ..row.reported },
         reverses: None,
         memo: format!("placed balance, placement {}", placement.id),
-    });
+    }
+}
+
+/// The opening ledger entry and audit event of an account placed for the first time.
+pub(crate) fn plan_create(placement: &Placement, row: &PlacedAccount, actor: &Actor) -> (Option<LedgerEntry>, AuditEvent) {
+    let a = &row.account;
+    let opening = (row.reported.owed() > 0).then(|| opening_entry(placement, row));
     let ev = event(
         actor,
         "account.placed",

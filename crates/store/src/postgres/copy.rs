@@ -279,17 +279,7 @@ pub async fn bare_copy(c: &mut PgConnection, placement: &Placement, rows: &[Plac
     let mut added = Rows::new(now);
     for row in rows {
         let a = &row.account;
-        let opening = LedgerEntry {
-            id: Uuid::now_v7(),
-            account_id: a.id,
-            kind: recoup_domain::ledger::EntryKind::Charge,
-            currency: a.currency,
-            effective_on: placement.placed_on,
-            delta: row.reported,
-            reverses: None,
-            memo: format!("placed balance, placement {}", placement.id),
-        };
-        added.placed(row, Some(&opening))?;
+        added.placed(row, Some(&ops::opening_entry(placement, row)))?;
         *audit_seq += 1;
         let event = ops::event(&Actor::new("bench"), "account.placed", "account", a.id, serde_json::json!({}));
         added.audit(&AuditEntry { tenant_id: a.tenant_id, seq: *audit_seq, at_micros: now, event, prev_hash: GENESIS, hash: GENESIS })?;

@@ -455,18 +455,7 @@ pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccoun
         for i in &row.invoices {
             insert_invoice(tx, i)?;
         }
-        let ledger_id = Uuid::now_v7();
-        let entry = LedgerEntry {
-            id: ledger_id,
-            account_id: a.id,
-            kind: recoup_domain::ledger::EntryKind::Charge,
-            currency: a.currency,
-            effective_on: placement.placed_on,
-            delta: row.reported,
-            reverses: None,
-            memo: format!("placed balance, placement {}", placement.id),
-        };
-        insert_ledger(tx, a.tenant_id, &entry, now)?;
+        insert_ledger(tx, a.tenant_id, &ops::opening_entry(placement, row), now)?;
         *audit_seq += 1;
         audit.execute(params![
             a.tenant_id,
