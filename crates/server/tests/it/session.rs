@@ -45,7 +45,9 @@ async fn a_session_starts_with_the_right_password_and_ends_at_sign_out() {
     for server in Server::all().await {
         let u = user(server.store.as_ref(), Role::Supervisor, "correct horse battery").await;
         let wrong = sign_in(&server, &u.email, "correct horse batterz").await;
-        let unknown = sign_in(&server, "nobody@example.com", "correct horse battery").await;
+        // A fresh unknown address: failures are remembered, and tests share the PostgreSQL database.
+        let nobody = format!("nobody.{}@example.com", Uuid::now_v7().simple());
+        let unknown = sign_in(&server, &nobody, "correct horse battery").await;
         assert_eq!((wrong.status, unknown.status), (401, 401));
         assert_eq!(wrong.json()["detail"], unknown.json()["detail"], "the answer does not tell which was wrong");
         assert!(wrong.header("set-cookie").is_none());
