@@ -6,6 +6,7 @@ pub mod access;
 mod accounts;
 pub mod auth;
 mod clients;
+mod docs;
 mod json;
 pub mod problem;
 mod session;
@@ -61,9 +62,12 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router() -> Router<AppState> {
     let (routes, doc) = router_and_doc();
-    let doc = Arc::new(doc);
+    let json = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
+    let page = Arc::new(docs::render(&json));
+    let json = Arc::new(json);
     routes
-        .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(doc.as_ref().clone()))))
+        .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(json.as_ref().clone()))))
+        .route("/api/docs", get(move || std::future::ready(axum::response::Html(page.as_ref().clone()))))
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
 }
 

@@ -197,6 +197,17 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
         assert_ne!(res.json()["type"], "/problems/no-such-route", "{method} {path} is documented but not served");
         assert_ne!(res.status, 405, "{method} {path}");
     }
+    // The reference page is built from the same document and needs no network.
+    let page = server.get("/api/docs", None).await;
+    assert_eq!(page.status, 200);
+    for (method, path) in &routes {
+        assert!(
+            page.body.contains(&format!("<span class=\"m\">{method}</span> <code>{path}</code>")),
+            "{method} {path} missing from /api/docs"
+        );
+    }
+    assert!(!page.body.contains("http://") && !page.body.contains("https://"), "no outside assets");
+
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
     assert_eq!(schemes["session"]["in"], "cookie");
