@@ -10,6 +10,7 @@ pub enum Action {
     ReadAccounts,
     ReadClients,
     VerifyAudit,
+    ChangeAccountStatus,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -19,6 +20,8 @@ fn roles(action: Action) -> &'static [Role] {
             &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator]
         }
         Action::VerifyAudit => &[Role::Admin, Role::Auditor],
+        // A client system may recall or close its accounts through an integration key.
+        Action::ChangeAccountStatus => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
     }
 }
 

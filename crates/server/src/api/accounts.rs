@@ -178,3 +178,50 @@ mod tests {
         assert!(list_params(Some("limit=500")).is_ok());
     }
 }
+
+/// What a PATCH may change on an account. Unknown fields are refused: a typo must not be
+/// silently ignored.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    /// The new status; the account's status machine decides whether the move is allowed.
+    pub status: String,
+    /// Why, for the audit trail.
+    pub reason: String,
+}
+
+/// Change an account's status (for example recall it, or close it), with a reason that goes
+/// into the audit trail with the caller's identity.
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = AccountPatch,
+    params(("id" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDocument, content_type = "application/problem+json", description = "The status machine does not allow the move"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn patch(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    super::json::Body(patch): super::json::Body<AccountPatch>,
+) -> Result<Json<AccountView>, Problem> {
+    let account = visible_account(&state, &p, &id).await?;
+    allow(&p, Action::ChangeAccountStatus)?;
+    let mut errors = Vec::new();
+    let to = recoup_domain::account::AccountStatus::parse(patch.status.trim());
+    if to.is_none() {
+        let allowed: Vec<&str> = recoup_domain::account::AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
+        errors.push(FieldError { pointer: "/status".into(), detail: format!("must be one of {}", allowed.join(", ")) });
+    }
+    if patch.reason.trim().is_empty() {
+        errors.push(FieldError { pointer: "/reason".into(), detail: "say why; it goes into the audit trail".into() });
+    }
+    let Some(to) = to.filter(|_| errors.is_empty()) else { return Err(Problem::invalid("the change is not valid", errors)) };
+    let actor = recoup_store::Actor::new(p.subject.to_string());
+    let account = state.store.change_status(p.tenant_id, account.id, to, patch.reason.trim(), &actor).await?;
+    let balance = state.store.balance(p.tenant_id, account.id).await?;
+    Ok(Json(AccountView { account, balance }))
+}

@@ -59,6 +59,7 @@ impl FromRequestParts<AppState> for Principal {
             return from_api_key(state, token).await;
         }
         if let Some(token) = session_cookie(&parts.headers) {
+            refuse_cross_site(parts)?;
             return from_session(state, token).await;
         }
         Err(Problem::unauthorized("sign in, or send an API key as `Authorization: Bearer rk_...`"))
@@ -90,6 +91,30 @@ async fn from_api_key(state: &AppState, token: Option<&str>) -> Result<Principal
 }
 
 pub const SESSION_COOKIE: &str = "recoup_session";
+
+/// A browser sends the session cookie with whatever page made the request, so a request that
+/// changes something must come from our own pages (OWASP ASVS 4.2.2, CSRF). Browsers say where
+/// a request comes from in `Sec-Fetch-Site`, or at least in `Origin`; a request with neither
+/// did not come from a browser page and cannot be a forgery riding on the cookie.
+fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
+    use axum::http::Method;
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let same_site = match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => {
+            header("host").is_some_and(|host| origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host))
+        }
+        (None, None) => true,
+    };
+    if same_site {
+        return Ok(());
+    }
+    tracing::warn!(method = %parts.method, path = %parts.uri.path(), "cross-site request with a session cookie refused");
+    Err(Problem::forbidden("a request from another site cannot use this session"))
+}
 
 pub(crate) fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers

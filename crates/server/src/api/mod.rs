@@ -51,7 +51,7 @@ impl utoipa::Modify for Security {
 pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::list))
-        .routes(routes!(accounts::get_one))
+        .routes(routes!(accounts::get_one, accounts::patch))
         .routes(routes!(accounts::ledger))
         .routes(routes!(accounts::parties))
         .routes(routes!(clients::list))

@@ -188,6 +188,7 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
         ("GET", "/api/v1/audit/verify"),
         ("GET", "/api/v1/clients"),
         ("GET", "/api/v1/session"),
+        ("PATCH", "/api/v1/accounts/{id}"),
         ("POST", "/api/v1/session"),
     ];
     assert_eq!(routes, expected.map(|(m, p)| (m.to_string(), p.to_string())));
@@ -234,5 +235,44 @@ async fn clients_are_listed_per_credential_and_only_auditors_and_admins_verify_t
         let entries = recoup_store::verify_audit(s, tenant.id).await.unwrap().unwrap();
         assert_eq!(check["entries"], entries);
         assert!(entries > 0);
+    }
+}
+
+async fn patch(server: &Server, id: Uuid, headers: &[String], body: &str) -> crate::http::Response {
+    let mut all = vec!["Content-Type: application/json".to_string()];
+    all.extend_from_slice(headers);
+    server.send("PATCH", &format!("/api/v1/accounts/{id}"), &all, body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_changes_go_through_the_machine_and_into_the_audit_trail() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = s.list_accounts(tenant.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let bearer = |k: &str| vec![format!("Authorization: Bearer {k}")];
+
+        let res = patch(&server, id, &bearer(&agent), r#"{"status":"recalled","reason":"client recall file 2026-11"}"#).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert_eq!(res.json()["status"], "recalled");
+        let last = s.audit_entries(tenant.id, 0, 10_000).await.unwrap().pop().unwrap();
+        assert_eq!(last.event.action, "account.status_changed");
+        assert!(last.event.actor.starts_with("api_key:"), "{}", last.event.actor);
+        assert!(last.event.data.contains("client recall file 2026-11"));
+
+        let bad = patch(&server, id, &bearer(&agent), r#"{"status":"paid_in_full","reason":"x"}"#).await;
+        assert_problem(&bad, 409, "status-transition");
+        let invalid = patch(&server, id, &bearer(&agent), r#"{"status":"gone","reason":" "}"#).await;
+        assert_problem(&invalid, 422, "invalid");
+        let pointers: Vec<String> =
+            invalid.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/status", "/reason"]);
+        let typo = patch(&server, id, &bearer(&agent), r#"{"stauts":"active","reason":"x"}"#).await;
+        assert_problem(&typo, 422, "invalid");
+
+        let auditor = key(s, &tenant, Role::Auditor, None).await;
+        assert_problem(&patch(&server, id, &bearer(&auditor), r#"{"status":"active","reason":"x"}"#).await, 403, "forbidden");
+        assert_eq!(s.account(tenant.id, id).await.unwrap().unwrap().status.as_str(), "recalled", "refused changes change nothing");
     }
 }
