@@ -44,7 +44,8 @@ impl Env {
         self.dir.path().join(name)
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    /// `recoup` set up to work in this environment's data directory (or database) and tenant.
+    pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup"));
         cmd.current_dir(self.dir.path())
             .env("RECOUP_DATA_DIR", self.path("data"))
@@ -53,7 +54,11 @@ impl Env {
         if let Some(url) = &self.database_url {
             cmd.env("RECOUP_DATABASE_URL", url);
         }
-        cmd.args(args).output().unwrap()
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
     }
 
     /// Runs and insists on success, returning stdout and stderr together.

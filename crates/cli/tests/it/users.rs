@@ -1,18 +1,10 @@
 use crate::support::{Env, text};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn add_user(env: &Env, args: &[&str], password: &str) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup"));
-    cmd.current_dir(env.dir.path())
-        .env("RECOUP_DATA_DIR", env.path("data"))
-        .env("RECOUP_TENANT", &env.tenant)
-        .env_remove("RECOUP_DATABASE_URL");
-    if let Some(url) = &env.database_url {
-        cmd.env("RECOUP_DATABASE_URL", url);
-    }
     let mut child =
-        cmd.args(["user", "add"]).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        env.command().args(["user", "add"]).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
