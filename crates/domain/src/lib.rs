@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod contact;
+pub mod event;
 pub mod geo;
 pub mod invoice;
 pub mod ledger;
@@ -15,6 +16,7 @@ pub mod money;
 pub mod org;
 pub mod party;
 pub mod placement;
+pub mod webhook;
 
 pub use account::{Account, AccountStatus, Flag, Flags, Stage};
 pub use ledger::{Amounts, Component, EntryKind, LedgerEntry, Waterfall};
