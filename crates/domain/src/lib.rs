@@ -13,6 +13,7 @@ pub mod geo;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod note;
 pub mod org;
 pub mod party;
 pub mod placement;

@@ -7,13 +7,19 @@
 //! with `tenant_id` and no query crosses tenants.
 
 mod error;
+mod idempotency;
 mod migrate;
+mod notes;
 pub mod ops;
+pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
 
 pub use error::StoreError;
+pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
+pub use notes::Notes;
+pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -78,6 +84,19 @@ pub enum Posting {
     WriteOffAll,
 }
 
+/// Which audit entries a search returns; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The account, user, key or other entity the entry is about.
+    pub entity_id: Option<Uuid>,
+    /// Who acted, as recorded ("user:<id>", "api_key:<id>", "cli", "import:<placement>").
+    pub actor: Option<String>,
+    /// UTC microseconds, inclusive.
+    pub from_micros: Option<i64>,
+    /// UTC microseconds, exclusive.
+    pub to_micros: Option<i64>,
+}
+
 /// Which accounts a listing returns; every field narrows it, `None` leaves it open.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountFilter {
@@ -85,9 +104,10 @@ pub struct AccountFilter {
 }
 
 /// The storage every part of recoup goes through. One implementation per backend; one
-/// conformance suite (`tests/it`) holds both to the same behaviour.
+/// conformance suite (`tests/it`) holds both to the same behaviour. Newer concerns live in their
+/// own traits (webhooks and jobs, idempotency, notes), each implemented in its own module.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies the embedded migrations not yet applied; returns the versions applied now.
@@ -177,6 +197,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Audit entries in chain order with `seq > after_seq`.
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Audit entries that pass `query`, in chain order with `seq > after_seq`.
+    async fn search_audit(&self, tenant_id: Uuid, query: &AuditQuery, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
 /// Walks a tenant's audit chain page by page; memory stays flat however long the chain is.

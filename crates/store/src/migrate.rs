@@ -21,7 +21,11 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 2, name: "api_keys", sql: include_str!("sqlite/migrations/0002_api_keys.sql") },
     Migration { version: 3, name: "users", sql: include_str!("sqlite/migrations/0003_users.sql") },
     Migration { version: 4, name: "sign_in_failures", sql: include_str!("sqlite/migrations/0004_sign_in_failures.sql") },
-    Migration { version: 5, name: "webhooks_idempotency_notes", sql: include_str!("sqlite/migrations/0005_webhooks_idempotency_notes.sql") },
+    Migration {
+        version: 5,
+        name: "webhooks_idempotency_notes",
+        sql: include_str!("sqlite/migrations/0005_webhooks_idempotency_notes.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -29,7 +33,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 2, name: "api_keys", sql: include_str!("postgres/migrations/0002_api_keys.sql") },
     Migration { version: 3, name: "users", sql: include_str!("postgres/migrations/0003_users.sql") },
     Migration { version: 4, name: "sign_in_failures", sql: include_str!("postgres/migrations/0004_sign_in_failures.sql") },
-    Migration { version: 5, name: "webhooks_idempotency_notes", sql: include_str!("postgres/migrations/0005_webhooks_idempotency_notes.sql") },
+    Migration {
+        version: 5,
+        name: "webhooks_idempotency_notes",
+        sql: include_str!("postgres/migrations/0005_webhooks_idempotency_notes.sql"),
+    },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

@@ -4,11 +4,13 @@
 
 use crate::{Actor, Posting, StoreError};
 use jiff::civil::Date;
-use recoup_domain::account::Account;
+use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::AuditEvent;
-use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
+use recoup_domain::event::{Event, EventType};
 use recoup_domain::ledger::{self, Amounts, EntryKind, LedgerEntry, Waterfall};
-use recoup_domain::org::Placement;
+use recoup_domain::note::Note;
+use recoup_domain::org::{ImportCounts, Placement, PlacementStatus};
 use recoup_domain::placement::{self, PlacedAccount};
 use serde_json::json;
 use uuid::Uuid;
@@ -192,6 +194,8 @@ pub(crate) struct PostingPlan {
     pub entry: LedgerEntry,
     pub balance: Amounts,
     pub event: AuditEvent,
+    /// `payment.posted` or `payment.reversed` for integrators; other postings tell nobody.
+    pub business: Option<Event>,
 }
 
 /// One posting as asked for: what, on which day, why and by whom.
@@ -252,5 +256,77 @@ pub(crate) fn plan_posting(
             "memo": memo,
         }),
     );
-    Ok(PostingPlan { entry, balance: next, event })
+    let business = match kind {
+        EntryKind::Payment => Some(EventType::PaymentPosted),
+        EntryKind::Reversal => Some(EventType::PaymentReversed),
+        _ => None,
+    }
+    .map(|t| {
+        let mut data = account_ref(account);
+        data["entry_id"] = json!(entry.id);
+        data["currency"] = json!(account.currency.code());
+        data["effective_on"] = json!(effective_on.to_string());
+        data["allocation"] = amounts_json(&delta);
+        data["balance"] = amounts_json(&next);
+        data["reverses"] = json!(reverses);
+        business_event(account.tenant_id, t, account.id, data)
+    });
+    Ok(PostingPlan { entry, balance: next, event, business })
+}
+
+/// What every account event carries, so a receiver can match it without another call.
+fn account_ref(a: &Account) -> serde_json::Value {
+    json!({"account_id": a.id, "external_ref": a.external_ref, "client_id": a.client_id, "portfolio_id": a.portfolio_id})
+}
+
+pub(crate) fn business_event(tenant_id: Uuid, event_type: EventType, subject_id: Uuid, data: serde_json::Value) -> Event {
+    Event { id: Uuid::now_v7(), tenant_id, event_type, occurred_at: now_micros(), subject_id, data }
+}
+
+pub(crate) fn account_placed(a: &Account, created: bool) -> Event {
+    let mut data = account_ref(a);
+    data["placement_id"] = json!(a.placement_id);
+    let t = if created { EventType::AccountCreated } else { EventType::AccountUpdated };
+    business_event(a.tenant_id, t, a.id, data)
+}
+
+pub(crate) fn status_changed(a: &Account, from: AccountStatus, reason: &str) -> Event {
+    let mut data = account_ref(a);
+    data["from"] = json!(from.as_str());
+    data["to"] = json!(a.status.as_str());
+    data["reason"] = json!(reason);
+    business_event(a.tenant_id, EventType::AccountStatusChanged, a.id, data)
+}
+
+pub(crate) fn consent_changed(cp: &ContactPoint, channel: Channel, from: ConsentState) -> Event {
+    let data = json!({
+        "contact_point_id": cp.id,
+        "party_id": cp.party_id,
+        "channel": channel.as_str(),
+        "from": from.as_str(),
+        "to": cp.consent.get(channel).as_str(),
+    });
+    business_event(cp.tenant_id, EventType::ConsentChanged, cp.id, data)
+}
+
+pub(crate) fn placement_completed(tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Event {
+    let data = json!({
+        "placement_id": placement_id,
+        "status": status.as_str(),
+        "rows_read": n.read,
+        "created": n.created,
+        "updated": n.updated,
+        "unchanged": n.unchanged,
+        "rejected": n.rejected,
+    });
+    business_event(tenant_id, EventType::PlacementCompleted, placement_id, data)
+}
+
+pub(crate) fn note_event(actor: &Actor, note: &Note) -> AuditEvent {
+    event(actor, "note.added", "account", note.account_id, json!({"note_id": note.id, "body": note.body}))
+}
+
+pub(crate) fn note_added(note: &Note) -> Event {
+    let data = json!({"account_id": note.account_id, "note_id": note.id, "author": note.author});
+    business_event(note.tenant_id, EventType::NoteAdded, note.account_id, data)
 }

@@ -304,3 +304,97 @@ pub(crate) fn session(r: &impl Get) -> Result<recoup_domain::access::Session> {
         last_seen_at: r.int("last_seen_at")?,
     })
 }
+
+pub(crate) const SUBSCRIPTION_COLS: &str = "tenant_id, id, url, event_types, description, active, created_at";
+
+pub(crate) fn subscription(r: &impl Get) -> Result<recoup_domain::webhook::Subscription> {
+    Ok(recoup_domain::webhook::Subscription {
+        tenant_id: r.uuid("tenant_id")?,
+        id: r.uuid("id")?,
+        url: r.text("url")?,
+        event_types: crate::outbox::parse_types(&r.text("event_types")?)?,
+        description: r.text("description")?,
+        active: r.boolean("active")?,
+        created_at: r.int("created_at")?,
+    })
+}
+
+fn small(r: &impl Get, col: &str) -> Result<Option<u16>> {
+    r.opt_int(col)?.map(|v| u16::try_from(v).map_err(|_| corrupt(col, v))).transpose()
+}
+
+fn count(r: &impl Get, col: &str) -> Result<u32> {
+    let v = r.int(col)?;
+    u32::try_from(v).map_err(|_| corrupt(col, v))
+}
+
+/// Deliveries are read joined with their event's type.
+pub(crate) const DELIVERY_COLS: &str = "d.id, d.subscription_id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status, \
+     d.last_error, d.next_attempt_at, d.delivered_at, d.created_at";
+
+pub(crate) fn delivery(r: &impl Get) -> Result<crate::outbox::Delivery> {
+    Ok(crate::outbox::Delivery {
+        id: r.uuid("id")?,
+        subscription_id: r.uuid("subscription_id")?,
+        event_id: r.uuid("event_id")?,
+        event_type: r.parsed("event_type", recoup_domain::event::EventType::parse)?,
+        status: r.parsed("status", recoup_domain::webhook::DeliveryStatus::parse)?,
+        attempts: count(r, "attempts")?,
+        last_status: small(r, "last_status")?,
+        last_error: r.opt_text("last_error")?,
+        next_attempt_at: r.opt_int("next_attempt_at")?,
+        delivered_at: r.opt_int("delivered_at")?,
+        created_at: r.int("created_at")?,
+    })
+}
+
+pub(crate) const ATTEMPT_COLS: &str = "attempt, at, status, error, duration_micros";
+
+pub(crate) fn attempt(r: &impl Get) -> Result<crate::outbox::Attempt> {
+    Ok(crate::outbox::Attempt {
+        attempt: count(r, "attempt")?,
+        at: r.int("at")?,
+        status: small(r, "status")?,
+        error: r.opt_text("error")?,
+        duration_micros: r.int("duration_micros")?,
+    })
+}
+
+pub(crate) const EVENT_COLS: &str = "tenant_id, id, type, occurred_at, subject_id, data";
+
+pub(crate) fn event(r: &impl Get) -> Result<recoup_domain::event::Event> {
+    let data = r.text("data")?;
+    Ok(recoup_domain::event::Event {
+        tenant_id: r.uuid("tenant_id")?,
+        id: r.uuid("id")?,
+        event_type: r.parsed("type", recoup_domain::event::EventType::parse)?,
+        occurred_at: r.int("occurred_at")?,
+        subject_id: r.uuid("subject_id")?,
+        data: serde_json::from_str(&data).map_err(|e| corrupt("data", e))?,
+    })
+}
+
+pub(crate) const JOB_COLS: &str = "tenant_id, id, kind, payload, attempts";
+
+pub(crate) fn job(r: &impl Get) -> Result<crate::outbox::Job> {
+    Ok(crate::outbox::Job {
+        tenant_id: r.uuid("tenant_id")?,
+        id: r.uuid("id")?,
+        kind: r.parsed("kind", crate::outbox::JobKind::parse)?,
+        payload: r.text("payload")?,
+        attempts: count(r, "attempts")?,
+    })
+}
+
+pub(crate) const NOTE_COLS: &str = "tenant_id, id, account_id, author, body, created_at";
+
+pub(crate) fn note(r: &impl Get) -> Result<recoup_domain::note::Note> {
+    Ok(recoup_domain::note::Note {
+        tenant_id: r.uuid("tenant_id")?,
+        id: r.uuid("id")?,
+        account_id: r.uuid("account_id")?,
+        author: r.text("author")?,
+        body: r.text("body")?,
+        created_at: r.int("created_at")?,
+    })
+}

@@ -5,7 +5,7 @@
 use crate::migrate::POSTGRES;
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountFilter, Actor, AuditQuery, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::{ApiKey, Session, User};
@@ -24,6 +24,9 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 mod copy;
+mod idempotency;
+mod notes;
+pub(crate) mod outbox;
 
 pub use copy::bare_copy;
 
@@ -501,6 +504,9 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
     let mut events = Vec::with_capacity(rows.len());
     let mut new_accounts = Vec::new();
     let mut ledger: Vec<LedgerEntry> = Vec::new();
+    let mut business = Vec::new();
+    // A large import builds no events nobody subscribed to.
+    let wanted = outbox::placement_events_wanted(c, placement.tenant_id).await?;
     for row in rows {
         let a = &row.account;
         // New accounts are inserted after the loop, so a lookup cannot see them: a reference
@@ -514,6 +520,9 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
             ledger.extend(opening);
             events.push(ev);
             new_accounts.push(AccountRow { account: a, reported: row.reported, balance: row.reported, fingerprint: &row.fingerprint });
+            if wanted.created {
+                business.push(ops::account_placed(a, true));
+            }
             outcomes.push(RowOutcome::Created);
             continue;
         };
@@ -531,6 +540,9 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
                 insert_invoices(c, &invoices.iter().collect::<Vec<_>>()).await?;
                 ledger.extend(u.adjustment.clone());
                 events.push(u.event);
+                if wanted.updated {
+                    business.push(ops::account_placed(&u.account, false));
+                }
                 RowOutcome::Updated
             }
         };
@@ -547,6 +559,7 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
     insert_invoices(c, &created.iter().flat_map(|r| &r.invoices).collect::<Vec<_>>()).await?;
     insert_ledger(c, placement.tenant_id, &ledger.iter().collect::<Vec<_>>(), now).await?;
     append_audit(c, placement.tenant_id, events).await?;
+    outbox::emit(c, placement.tenant_id, business).await?;
     Ok(outcomes)
 }
 
@@ -746,6 +759,7 @@ impl Store for PgStore {
             json!({"status": status.as_str(), "read": n.read, "created": n.created, "updated": n.updated, "unchanged": n.unchanged, "rejected": n.rejected}),
         );
         append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        outbox::emit(&mut tx, tenant_id, vec![ops::placement_completed(tenant_id, placement_id, status, &n)]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -840,6 +854,7 @@ impl Store for PgStore {
             json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
         );
         append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        outbox::emit(&mut tx, tenant_id, vec![ops::status_changed(&a, from, reason)]).await?;
         tx.commit().await?;
         Ok(a)
     }
@@ -870,6 +885,7 @@ impl Store for PgStore {
             json!({"channel": channel.as_str(), "from": from.as_str(), "to": state.as_str()}),
         );
         append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        outbox::emit(&mut tx, tenant_id, vec![ops::consent_changed(&cp, channel, from)]).await?;
         tx.commit().await?;
         Ok(cp)
     }
@@ -924,6 +940,7 @@ impl Store for PgStore {
         insert_ledger(&mut tx, tenant_id, &[&plan.entry], ops::now_micros()).await?;
         set_balance(&mut tx, tenant_id, account_id, &plan.balance).await?;
         append_audit(&mut tx, tenant_id, vec![plan.event]).await?;
+        outbox::emit(&mut tx, tenant_id, plan.business.into_iter().collect()).await?;
         tx.commit().await?;
         Ok(plan.entry)
     }
@@ -1118,5 +1135,31 @@ impl Store for PgStore {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", rows::AUDIT_COLS);
         all(&mut c, q, |q| q.bind(tenant_id).bind(after_seq).bind(i64::from(limit)), rows::audit_entry).await
+    }
+
+    async fn search_audit(&self, tenant_id: Uuid, aq: &AuditQuery, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut c = self.pool.acquire().await?;
+        let q = format!(
+            "SELECT {} FROM audit_log WHERE tenant_id = $1 AND seq > $2 AND ($3::uuid IS NULL OR entity_id = $3) \
+             AND ($4::text IS NULL OR actor = $4) AND ($5::bigint IS NULL OR at >= $5) AND ($6::bigint IS NULL OR at < $6) \
+             ORDER BY seq LIMIT $7",
+            rows::AUDIT_COLS
+        );
+        let actor = aq.actor.clone();
+        all(
+            &mut c,
+            q,
+            |q| {
+                q.bind(tenant_id)
+                    .bind(after_seq)
+                    .bind(aq.entity_id)
+                    .bind(actor)
+                    .bind(aq.from_micros)
+                    .bind(aq.to_micros)
+                    .bind(i64::from(limit))
+            },
+            rows::audit_entry,
+        )
+        .await
     }
 }

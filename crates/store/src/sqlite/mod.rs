@@ -4,7 +4,7 @@
 use crate::migrate::{Migration, SQLITE};
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{AccountFilter, Actor, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountFilter, Actor, AuditQuery, Backend, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::{ApiKey, Session, User};
@@ -21,6 +21,10 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
+
+mod idempotency;
+mod notes;
+pub(crate) mod outbox;
 
 const READERS: usize = 4;
 
@@ -506,6 +510,9 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
     let now = ops::now_micros();
     let mut events = Vec::with_capacity(rows.len());
     let mut outcomes = Vec::with_capacity(rows.len());
+    let mut business = Vec::new();
+    // A large import builds no events nobody subscribed to.
+    let wanted = outbox::placement_events_wanted(tx, placement.tenant_id)?;
     for row in rows {
         let a = &row.account;
         // A lookup sees rows written earlier in this transaction, so a reference given twice in
@@ -513,6 +520,9 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
         let outcome = match load_existing(tx, a.tenant_id, a.client_id, &a.external_ref)? {
             None => {
                 insert_new_account(tx, placement, row, actor, &mut events, now)?;
+                if wanted.created {
+                    business.push(ops::account_placed(a, true));
+                }
                 RowOutcome::Created
             }
             Some(existing) => match ops::plan_update(existing, row, placement.placed_on, actor) {
@@ -533,6 +543,9 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
                         insert_ledger(tx, a.tenant_id, e, now)?;
                     }
                     events.push(u.event);
+                    if wanted.updated {
+                        business.push(ops::account_placed(&u.account, false));
+                    }
                     RowOutcome::Updated
                 }
             },
@@ -540,6 +553,7 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
         outcomes.push(outcome);
     }
     append_audit(tx, placement.tenant_id, events)?;
+    outbox::emit(tx, placement.tenant_id, business)?;
     Ok(outcomes)
 }
 
@@ -687,7 +701,8 @@ impl Store for SqliteStore {
                 placement_id,
                 json!({"status": status.as_str(), "read": n.read, "created": n.created, "updated": n.updated, "unchanged": n.unchanged, "rejected": n.rejected}),
             );
-            append_audit(tx, tenant_id, vec![ev])
+            append_audit(tx, tenant_id, vec![ev])?;
+            outbox::emit(tx, tenant_id, vec![ops::placement_completed(tenant_id, placement_id, status, &n)])
         })
         .await
     }
@@ -771,6 +786,7 @@ impl Store for SqliteStore {
                 json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
             );
             append_audit(tx, tenant_id, vec![ev])?;
+            outbox::emit(tx, tenant_id, vec![ops::status_changed(&a, from, &reason)])?;
             Ok(a)
         })
         .await
@@ -802,6 +818,7 @@ impl Store for SqliteStore {
                 json!({"channel": channel.as_str(), "from": from.as_str(), "to": state.as_str()}),
             );
             append_audit(tx, tenant_id, vec![ev])?;
+            outbox::emit(tx, tenant_id, vec![ops::consent_changed(&cp, channel, from)])?;
             Ok(cp)
         })
         .await
@@ -860,6 +877,7 @@ impl Store for SqliteStore {
             insert_ledger(tx, tenant_id, &plan.entry, ops::now_micros())?;
             set_balance(tx, tenant_id, account_id, &plan.balance)?;
             append_audit(tx, tenant_id, vec![plan.event])?;
+            outbox::emit(tx, tenant_id, plan.business.into_iter().collect())?;
             Ok(plan.entry)
         })
         .await
@@ -1035,5 +1053,31 @@ impl Store for SqliteStore {
     async fn audit_entries(&self, tenant_id: Uuid, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
         let sql = format!("SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?", rows::AUDIT_COLS);
         self.read(move |c| query_all(c, &sql, params![tenant_id, after_seq, limit], |r| rows::audit_entry(r))).await
+    }
+
+    async fn search_audit(&self, tenant_id: Uuid, q: &AuditQuery, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE tenant_id = ? AND seq > ? AND (? IS NULL OR entity_id = ?) AND (? IS NULL OR actor = ?) \
+             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY seq LIMIT ?",
+            rows::AUDIT_COLS
+        );
+        let q = q.clone();
+        self.read(move |c| {
+            let p = params![
+                tenant_id,
+                after_seq,
+                q.entity_id,
+                q.entity_id,
+                q.actor,
+                q.actor,
+                q.from_micros,
+                q.from_micros,
+                q.to_micros,
+                q.to_micros,
+                limit
+            ];
+            query_all(c, &sql, p, |r| rows::audit_entry(r))
+        })
+        .await
     }
 }

@@ -7,4 +7,5 @@ mod access;
 mod audit;
 mod ledger;
 mod org;
+mod outbox;
 mod placement;

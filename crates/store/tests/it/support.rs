@@ -84,6 +84,22 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// Runs one statement, the same in both dialects, behind the store's back and says whether
+    /// the database accepted it.
+    pub async fn raw_try(&self, statement: &str) -> Result<(), String> {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.execute_batch(statement).map_err(|e| e.to_string())
+            }
+            Raw::Postgres(pool) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string())).execute(pool).await.map(drop).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
 pub fn actor() -> Actor {
     Actor::new("test")
 }
