@@ -759,7 +759,7 @@ impl Store for PgStore {
             json!({"status": status.as_str(), "read": n.read, "created": n.created, "updated": n.updated, "unchanged": n.unchanged, "rejected": n.rejected}),
         );
         append_audit(&mut tx, tenant_id, vec![ev]).await?;
-        outbox::emit(&mut tx, tenant_id, vec![ops::placement_completed(tenant_id, placement_id, status, &n)]).await?;
+        outbox::emit(&mut tx, tenant_id, vec![ops::placement_completed(tenant_id, placement_id, status, n)]).await?;
         tx.commit().await?;
         Ok(())
     }
