@@ -10,6 +10,7 @@ pub mod import;
 pub mod keys;
 pub mod metrics;
 pub mod passwords;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::State;
@@ -25,13 +26,15 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// A session unused for this long is over (OWASP ASVS 3.3: idle timeout).
     pub session_idle: std::time::Duration,
+    /// How `serve`'s background worker polls, times out and retries (webhook deliveries).
+    pub worker: webhooks::WorkerConfig,
 }
 
 impl AppState {
     pub const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, session_idle: Self::DEFAULT_SESSION_IDLE }
+        AppState { store, session_idle: Self::DEFAULT_SESSION_IDLE, worker: webhooks::WorkerConfig::default() }
     }
 }
 
@@ -40,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .merge(api::router())
+        .merge(api::router(&state))
         .layer(axum::middleware::from_fn(metrics::track_requests));
     hardening::apply(routes).with_state(state)
 }
@@ -94,7 +97,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, with a background worker delivering webhooks. Every node
+/// runs one; the store's job claims keep them from doing the same work twice.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
@@ -103,5 +107,18 @@ pub async fn serve(
     metrics::install();
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "recoup is serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone());
+    let worker = tokio::spawn(worker.run(until_true(stopped.clone())));
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(until_true(stopped)).await;
+    let _ = worker.await;
+    served
+}
+
+async fn until_true(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
 }

@@ -11,6 +11,11 @@ pub enum Action {
     ReadClients,
     VerifyAudit,
     ChangeAccountStatus,
+    ManageWebhooks,
+    ReadAudit,
+    ReadNotes,
+    AddNotes,
+    ChangeConsent,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -22,6 +27,16 @@ fn roles(action: Action) -> &'static [Role] {
         Action::VerifyAudit => &[Role::Admin, Role::Auditor],
         // A client system may recall or close its accounts through an integration key.
         Action::ChangeAccountStatus => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // Subscriptions send the tenant's data to an outside address: only who sets up the
+        // tenant's integrations may point them.
+        Action::ManageWebhooks => &[Role::Admin, Role::Integrator],
+        Action::ReadAudit => &[Role::Admin, Role::Supervisor, Role::Auditor],
+        // Notes are the collection team's working record; a client reads its accounts' history
+        // through statements, not agents' notes.
+        Action::ReadNotes => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator],
+        Action::AddNotes => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // A debtor's revocation often reaches the creditor first, so its system may record it.
+        Action::ChangeConsent => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
     }
 }
 

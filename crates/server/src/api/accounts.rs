@@ -14,7 +14,6 @@ use recoup_store::AccountFilter;
 use serde::Serialize;
 use uuid::Uuid;
 
-const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -52,7 +51,7 @@ pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path
 }
 
 /// The account `id` names, if this caller may read it; every other case is the same 404.
-async fn visible_account(state: &AppState, p: &Principal, id: &str) -> Result<Account, Problem> {
+pub(super) async fn visible_account(state: &AppState, p: &Principal, id: &str) -> Result<Account, Problem> {
     allow(p, Action::ReadAccounts)?;
     let not_found = || {
         tracing::info!(tenant = %p.tenant_id, subject = %p.subject, requested = %id, "account not found for this credential");
@@ -108,33 +107,6 @@ pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path
     Ok(Json(Parties { items }))
 }
 
-#[derive(Debug)]
-struct ListParams {
-    after: Option<Uuid>,
-    limit: u32,
-}
-
-fn list_params(query: Option<&str>) -> Result<ListParams, Problem> {
-    let mut params = ListParams { after: None, limit: DEFAULT_LIMIT };
-    let mut errors = Vec::new();
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "after" => match Uuid::parse_str(value) {
-                Ok(u) => params.after = Some(u),
-                Err(_) => errors
-                    .push(FieldError { pointer: "/after".into(), detail: "must be an account id from a previous page's `next`".into() }),
-            },
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => params.limit = n,
-                _ => errors.push(FieldError { pointer: "/limit".into(), detail: format!("must be a whole number from 1 to {MAX_LIMIT}") }),
-            },
-            other => errors.push(FieldError { pointer: format!("/{other}"), detail: "unknown query parameter".into() }),
-        }
-    }
-    if errors.is_empty() { Ok(params) } else { Err(Problem::invalid("the query parameters are not valid", errors)) }
-}
-
 /// The accounts the caller may see, a page at a time, in id order.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
     params(
@@ -149,34 +121,17 @@ fn list_params(query: Option<&str>) -> Result<ListParams, Problem> {
     security(("api_key" = []), ("session" = [])))]
 pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): RawQuery) -> Result<Json<Page>, Problem> {
     allow(&p, Action::ReadAccounts)?;
-    let params = list_params(query.as_deref())?;
+    let params = super::paging::Page::parse(query.as_deref(), Some("after"), MAX_LIMIT)?;
     // A client's credential is narrowed in the query itself, so its pages are full pages.
     let filter = AccountFilter { client_id: p.client_id.filter(|_| p.role == Role::Client) };
-    let accounts = state.store.list_accounts(p.tenant_id, &filter, params.after, params.limit).await?;
-    let next = (accounts.len() == params.limit as usize).then(|| accounts.last().map(|a| a.id)).flatten();
+    let accounts = state.store.list_accounts(p.tenant_id, &filter, params.cursor, params.limit).await?;
+    let next = params.next(&accounts, |a| a.id);
     let mut items = Vec::with_capacity(accounts.len());
     for account in accounts {
         let balance = state.store.balance(p.tenant_id, account.id).await?;
         items.push(AccountView { account, balance });
     }
     Ok(Json(Page { items, next }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_parameters_are_checked_with_their_names() {
-        assert_eq!(list_params(None).unwrap().limit, DEFAULT_LIMIT);
-        let ok = list_params(Some("limit=10&after=01a206b8-fcef-710e-91c9-5649049f4f53")).unwrap();
-        assert_eq!((ok.limit, ok.after.is_some()), (10, true));
-        let bad = list_params(Some("limit=0&after=x&sort=name")).unwrap_err();
-        let pointers: Vec<&str> = bad.errors.iter().map(|e| e.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/limit", "/after", "/sort"]);
-        assert!(list_params(Some("limit=501")).is_err());
-        assert!(list_params(Some("limit=500")).is_ok());
-    }
 }
 
 /// What a PATCH may change on an account. Unknown fields are refused: a typo must not be

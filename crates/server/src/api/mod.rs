@@ -4,13 +4,19 @@
 
 pub mod access;
 mod accounts;
+mod audit;
 pub mod auth;
 mod clients;
+mod consent;
 mod docs;
+pub mod idempotency;
 mod json;
+mod notes;
+mod paging;
 pub mod problem;
 mod session;
 pub mod throttle;
+mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -31,6 +37,7 @@ use utoipa_axum::routes;
         (name = "clients", description = "The creditors placing accounts"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "session", description = "Signing in and out"),
+        (name = "webhooks", description = "Signed event deliveries to integrators' receivers, with retries and a delivery log"),
     ),
 )]
 struct ApiDoc;
@@ -54,14 +61,24 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::get_one, accounts::patch))
         .routes(routes!(accounts::ledger))
         .routes(routes!(accounts::parties))
+        .routes(routes!(notes::list, notes::add))
+        .routes(routes!(consent::set))
         .routes(routes!(clients::list))
-        .routes(routes!(clients::verify_audit))
+        .routes(routes!(audit::search))
+        .routes(routes!(audit::verify_audit))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get_one, webhooks::patch))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::delivery))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::ping))
         .routes(routes!(session::me, session::sign_in, session::sign_out))
         .split_for_parts()
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, doc) = router_and_doc();
+    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
     let json = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
     let page = Arc::new(docs::render(&json));
     let json = Arc::new(json);

@@ -38,7 +38,14 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState { session_idle: std::time::Duration::from_millis(800), ..AppState::new(store.clone()) };
+        // Short waits so the webhook tests see retries within a second.
+        let worker = recoup_server::webhooks::WorkerConfig {
+            poll: std::time::Duration::from_millis(25),
+            timeout: std::time::Duration::from_secs(3),
+            retry: recoup_domain::webhook::RetryPolicy { first_micros: 150_000, cap_micros: 1_000_000, max_attempts: 3 },
+            ..Default::default()
+        };
+        let state = AppState { session_idle: std::time::Duration::from_millis(800), worker, ..AppState::new(store.clone()) };
         tokio::spawn(recoup_server::serve(state, listener, async {
             let _ = stopped.await;
         }));

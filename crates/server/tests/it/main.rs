@@ -2,6 +2,9 @@
 //! PostgreSQL.
 
 mod api;
+mod fixtures;
 mod http;
 mod ops;
 mod session;
+mod webhooks;
+mod writes;

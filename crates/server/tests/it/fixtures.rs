@@ -1,0 +1,66 @@
+//! Shared setup for the HTTP tests: tenants with placed accounts, keys per role, and the
+//! problem-document check every error answer gets.
+
+use jiff::civil::date;
+use recoup_domain::access::Role;
+use recoup_domain::ledger::Waterfall;
+use recoup_domain::money::Currency;
+use recoup_domain::org::{Client, Portfolio, Tenant};
+use recoup_import::{Format, Mapping, PlacementReader, synth};
+use recoup_server::import::ImportRequest;
+use recoup_store::{Actor, Store};
+use uuid::Uuid;
+
+/// A tenant with clients placing `rows` synthetic accounts each; returns the tenant and the
+/// clients' ids.
+pub async fn tenant_with(store: &std::sync::Arc<dyn Store>, clients: &[(&str, u64)]) -> (Tenant, Vec<Uuid>) {
+    let tenant = Tenant { id: Uuid::now_v7(), slug: format!("t{}", Uuid::now_v7().simple()), name: "T".into() };
+    store.create_tenant(&tenant).await.unwrap();
+    let actor = Actor::new("test");
+    let mut ids = Vec::new();
+    for (code, rows) in clients {
+        let client = Client {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            code: code.to_string(),
+            name: code.to_string(),
+            commission_rate: "0.2".parse().unwrap(),
+            waterfall: Waterfall::default(),
+            default_currency: Currency::USD,
+        };
+        store.create_client(&client, &actor).await.unwrap();
+        let portfolio =
+            Portfolio { id: Uuid::now_v7(), tenant_id: tenant.id, client_id: client.id, code: "P".into(), name: "P".into(), product: None };
+        store.create_portfolio(&portfolio, &actor).await.unwrap();
+        let mut file = Vec::new();
+        synth::write_csv(&mut file, *rows, 3, &format!("{code}-"), date(2026, 11, 2)).unwrap();
+        ids.push(client.id);
+        let req = ImportRequest {
+            tenant_id: tenant.id,
+            client,
+            portfolio,
+            file_name: "t.csv".into(),
+            placed_on: date(2026, 11, 2),
+            dry_run: false,
+            actor: actor.clone(),
+        };
+        let ctx = req.context();
+        let reader = PlacementReader::new(std::io::Cursor::new(file), Format::Csv, &Mapping::standard(), ctx.clone()).unwrap();
+        let summary = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await.unwrap();
+        assert_eq!(summary.counts.created, *rows);
+    }
+    (tenant, ids)
+}
+
+pub async fn key(store: &dyn Store, tenant: &Tenant, role: Role, client: Option<Uuid>) -> String {
+    recoup_server::keys::issue(store, tenant.id, "test key", role, client, &Actor::new("test")).await.unwrap().1
+}
+
+pub fn assert_problem(res: &crate::http::Response, status: u16, kind: &str) {
+    assert_eq!(res.status, status, "{}", res.body);
+    assert_eq!(res.header("content-type").as_deref(), Some("application/problem+json"), "{}", res.head);
+    let body = res.json();
+    assert_eq!(body["type"], format!("/problems/{kind}"), "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}

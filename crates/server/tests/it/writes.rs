@@ -1,0 +1,130 @@
+//! Writes over the API: idempotency keys, notes, consent, and reading them back from the audit
+//! trail.
+
+use crate::fixtures::{assert_problem, key, tenant_with};
+use crate::http::Server;
+use recoup_domain::access::Role;
+use uuid::Uuid;
+
+fn headers(k: &str, idem: Option<&str>) -> Vec<String> {
+    let mut h = vec!["Content-Type: application/json".to_string(), format!("Authorization: Bearer {k}")];
+    h.extend(idem.map(|i| format!("Idempotency-Key: {i}")));
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_idempotency_key_replays_the_first_answer_and_changes_nothing() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = s.list_accounts(tenant.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let path = format!("/api/v1/accounts/{id}/notes");
+        let k = Uuid::now_v7().to_string();
+
+        let first = server.send("POST", &path, &headers(&agent, Some(&k)), r#"{"body":"Debtor asked for a payment plan"}"#).await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        assert_eq!(first.header("idempotent-replayed"), None);
+        let again = server.send("POST", &path, &headers(&agent, Some(&k)), r#"{"body":"Debtor asked for a payment plan"}"#).await;
+        assert_eq!((again.status, again.body.as_str()), (201, first.body.as_str()), "the very same answer");
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(s.notes(tenant.id, id, 10).await.unwrap().len(), 1, "and one note");
+
+        let other_body = server.send("POST", &path, &headers(&agent, Some(&k)), r#"{"body":"something else"}"#).await;
+        assert_problem(&other_body, 422, "idempotency-key-reused");
+        assert_eq!(s.notes(tenant.id, id, 10).await.unwrap().len(), 1);
+
+        // Another credential's identical key is its own.
+        let supervisor = key(s, &tenant, Role::Supervisor, None).await;
+        let theirs = server.send("POST", &path, &headers(&supervisor, Some(&k)), r#"{"body":"Debtor asked for a payment plan"}"#).await;
+        assert_eq!(theirs.status, 201);
+        assert_ne!(theirs.json()["id"], first.json()["id"]);
+
+        // A status change retried after a lost answer happens once.
+        let k2 = Uuid::now_v7().to_string();
+        let audit_before = s.audit_entries(tenant.id, 0, 100_000).await.unwrap().len();
+        let patch = r#"{"status":"recalled","reason":"recall file"}"#;
+        let a = server.send("PATCH", &format!("/api/v1/accounts/{id}"), &headers(&agent, Some(&k2)), patch).await;
+        let b = server.send("PATCH", &format!("/api/v1/accounts/{id}"), &headers(&agent, Some(&k2)), patch).await;
+        assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.body, b.body);
+        assert_eq!(s.audit_entries(tenant.id, 0, 100_000).await.unwrap().len(), audit_before + 1);
+        // Without a key the same PATCH is a new request, and the machine refuses it.
+        assert_problem(
+            &server.send("PATCH", &format!("/api/v1/accounts/{id}"), &headers(&agent, None), patch).await,
+            409,
+            "status-transition",
+        );
+
+        assert_problem(&server.send("POST", &path, &headers(&agent, Some("has space")), r#"{"body":"x"}"#).await, 422, "invalid");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_consent_and_the_audit_trail_by_account_and_user() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 1)]).await;
+        let (other, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = s.list_accounts(tenant.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let notes = format!("/api/v1/accounts/{id}/notes");
+
+        let script = r#"{"body":"<script>alert(1)</script> Robert'); DROP TABLE notes;--"}"#;
+        let res = server.send("POST", &notes, &headers(&agent, None), script).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let listed = server.get(&notes, Some(&agent)).await.json();
+        assert_eq!(listed["items"][0]["body"], "<script>alert(1)</script> Robert'); DROP TABLE notes;--", "kept verbatim");
+        let res = server.send("POST", &notes, &headers(&agent, None), r#"{"body":"   "}"#).await;
+        assert_problem(&res, 422, "invalid");
+        assert_eq!(res.json()["errors"][0]["pointer"], "/body");
+        assert_problem(&server.send("POST", &notes, &headers(&agent, None), r#"{"text":"typo"}"#).await, 422, "invalid");
+        assert_problem(&server.send("POST", &notes, &["Authorization: Bearer x".into()], "").await, 401, "unauthorized");
+        let client = key(s, &tenant, Role::Client, Some(clients[0])).await;
+        assert_problem(&server.get(&notes, Some(&client)).await, 403, "forbidden");
+        let auditor = key(s, &tenant, Role::Auditor, None).await;
+        assert_problem(&server.send("POST", &notes, &headers(&auditor, None), r#"{"body":"x"}"#).await, 403, "forbidden");
+        let theirs = key(s, &other, Role::Agent, None).await;
+        assert_problem(&server.send("POST", &notes, &headers(&theirs, None), r#"{"body":"x"}"#).await, 404, "not-found");
+
+        // Consent: a revocation on one of the account's contact points.
+        let parties = s.parties_of(tenant.id, id).await.unwrap();
+        let cp = parties[0].contact_points[0].id;
+        let path = format!("/api/v1/accounts/{id}/contact-points/{cp}/consent");
+        let res = server.send("PUT", &path, &headers(&agent, None), r#"{"channel":"sms","state":"revoked"}"#).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert_eq!(res.json()["consent"]["sms"], "revoked");
+        let res = server.send("PUT", &path, &headers(&agent, None), r#"{"channel":"pigeon","state":"maybe"}"#).await;
+        let pointers: Vec<_> =
+            res.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/channel", "/state"]);
+        let foreign_cp = format!("/api/v1/accounts/{id}/contact-points/{}/consent", Uuid::now_v7());
+        assert_problem(
+            &server.send("PUT", &foreign_cp, &headers(&agent, None), r#"{"channel":"sms","state":"revoked"}"#).await,
+            404,
+            "not-found",
+        );
+
+        // The audit trail by account shows both, and by user (here: the agent's key) too.
+        assert_problem(&server.get(&format!("/api/v1/audit?account_id={id}"), Some(&agent)).await, 403, "forbidden");
+        let by_account = server.get(&format!("/api/v1/audit?account_id={id}"), Some(&auditor)).await.json();
+        let actions: Vec<_> = by_account["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
+        assert_eq!(actions, ["account.placed", "note.added"]);
+        let agent_key_id = s.list_api_keys(tenant.id).await.unwrap().into_iter().find(|k| k.role == Role::Agent).unwrap().id;
+        let by_actor = server.get(&format!("/api/v1/audit?actor=api_key%3A{agent_key_id}"), Some(&auditor)).await.json();
+        let actions: Vec<_> = by_actor["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
+        assert_eq!(actions, ["note.added", "consent.changed"]);
+        let future = server.get("/api/v1/audit?from=2999-01-01T00:00:00Z", Some(&auditor)).await.json();
+        assert!(future["items"].as_array().unwrap().is_empty());
+        let res = server.get("/api/v1/audit?from=yesterday&colour=red", Some(&auditor)).await;
+        let pointers: Vec<_> =
+            res.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/from", "/colour"]);
+        let page = server.get("/api/v1/audit?limit=2", Some(&auditor)).await.json();
+        let next = page["next"].as_i64().unwrap();
+        let rest = server.get(&format!("/api/v1/audit?limit=1000&after={next}"), Some(&auditor)).await.json();
+        assert_eq!(rest["items"][0]["seq"].as_i64().unwrap(), next + 1);
+        let their_auditor = key(s, &other, Role::Auditor, None).await;
+        let none = server.get(&format!("/api/v1/audit?account_id={id}"), Some(&their_auditor)).await.json();
+        assert!(none["items"].as_array().unwrap().is_empty(), "another tenant's trail is not visible");
+    }
+}
