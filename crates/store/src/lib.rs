@@ -8,6 +8,7 @@
 
 mod error;
 mod idempotency;
+pub mod listing;
 mod migrate;
 mod notes;
 pub mod ops;
@@ -18,6 +19,7 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
+pub use listing::{AccountFilter, AccountListing, AccountSort, Cursor, SortKey};
 pub use notes::Notes;
 pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
 pub use postgres::PgStore;
@@ -97,10 +99,13 @@ pub struct AuditQuery {
     pub to_micros: Option<i64>,
 }
 
-/// Which accounts a listing returns; every field narrows it, `None` leaves it open.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccountFilter {
-    pub client_id: Option<Uuid>,
+/// An account as a listing returns it: with its balance and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAccount {
+    pub account: Account,
+    pub balance: Amounts,
+    /// UTC microseconds.
+    pub updated_at: i64,
 }
 
 /// The storage every part of recoup goes through. One implementation per backend; one
@@ -136,8 +141,18 @@ pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
     async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>>;
+    /// Accounts of a tenant that pass the listing's filter, in its order, after its cursor.
+    async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>>;
     /// Accounts of a tenant that pass `filter`, ordered by id, after `after` (keyset pagination).
-    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>>;
+    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
+        let listing = AccountListing {
+            filter: filter.clone(),
+            sort: AccountSort::default(),
+            after: after.map(|id| Cursor { value: listing::CursorValue::None, id }),
+            limit,
+        };
+        Ok(self.find_accounts(tenant_id, &listing).await?.into_iter().map(|l| l.account).collect())
+    }
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64>;
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>>;
     /// A B2B account's invoices, by number.

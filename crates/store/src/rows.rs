@@ -398,3 +398,9 @@ pub(crate) fn note(r: &impl Get) -> Result<recoup_domain::note::Note> {
         created_at: r.int("created_at")?,
     })
 }
+
+pub(crate) const LISTED_COLS: &str = "bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, updated_at";
+
+pub(crate) fn listed(r: &impl Get) -> Result<crate::ListedAccount> {
+    Ok(crate::ListedAccount { account: account(r)?, balance: amounts(r, "bal_")?, updated_at: r.int("updated_at")? })
+}

@@ -10,7 +10,6 @@ use recoup_domain::access::Role;
 use recoup_domain::account::Account;
 use recoup_domain::ledger::{Amounts, LedgerEntry};
 use recoup_domain::placement::PlacedParty;
-use recoup_store::AccountFilter;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -29,7 +28,7 @@ pub struct Page {
     pub items: Vec<AccountView>,
     /// Pass as `after` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<Uuid>,
+    pub next: Option<String>,
 }
 
 /// One account with its balance by component.
@@ -107,10 +106,22 @@ pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path
     Ok(Json(Parties { items }))
 }
 
-/// The accounts the caller may see, a page at a time, in id order.
+/// The accounts the caller may see that pass the filters, a page at a time, in the order asked.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
     params(
-        ("after" = Option<String>, Query, description = "The `next` of the previous page"),
+        ("status" = Option<String>, Query, description = "Comma-separated statuses, e.g. `active,recalled`"),
+        ("stage" = Option<String>, Query, description = "Comma-separated stages: early, late, legal"),
+        ("client_id" = Option<String>, Query), ("portfolio_id" = Option<String>, Query), ("placement_id" = Option<String>, Query),
+        ("dpd_min" = Option<u32>, Query, description = "At least this many days past due (from first delinquency, as of today UTC)"),
+        ("dpd_max" = Option<u32>, Query, description = "At most this many days past due"),
+        ("balance_min" = Option<i64>, Query, description = "Owed (principal, interest, fees, costs) at least this, in minor units"),
+        ("balance_max" = Option<i64>, Query, description = "Owed at most this, in minor units"),
+        ("state" = Option<String>, Query, description = "A party's postal address is in this state (two letters)"),
+        ("flag" = Option<String>, Query, description = "Comma-separated flags the account must all have, e.g. `disputed`"),
+        ("updated_since" = Option<String>, Query, description = "Changed at or after this RFC 3339 time"),
+        ("external_ref" = Option<String>, Query, description = "The client's reference, exactly"),
+        ("sort" = Option<String>, Query, description = "`id` (default), `owed`, `first_delinquency_on` or `updated_at`; prefix `-` for descending"),
+        ("after" = Option<String>, Query, description = "The `next` of the previous page (made for the same sort)"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)"),
     ),
     responses(
@@ -121,16 +132,21 @@ pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path
     security(("api_key" = []), ("session" = [])))]
 pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): RawQuery) -> Result<Json<Page>, Problem> {
     allow(&p, Action::ReadAccounts)?;
-    let params = super::paging::Page::parse(query.as_deref(), Some("after"), MAX_LIMIT)?;
-    // A client's credential is narrowed in the query itself, so its pages are full pages.
-    let filter = AccountFilter { client_id: p.client_id.filter(|_| p.role == Role::Client) };
-    let accounts = state.store.list_accounts(p.tenant_id, &filter, params.cursor, params.limit).await?;
-    let next = params.next(&accounts, |a| a.id);
-    let mut items = Vec::with_capacity(accounts.len());
-    for account in accounts {
-        let balance = state.store.balance(p.tenant_id, account.id).await?;
-        items.push(AccountView { account, balance });
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut listing = super::account_query::parse(query.as_deref(), today, MAX_LIMIT)?;
+    // A client's credential is narrowed in the query itself, so its pages are full pages; asking
+    // for another client's accounts finds none rather than revealing whether any exist.
+    if p.role == Role::Client {
+        if listing.filter.client_id.is_some_and(|asked| Some(asked) != p.client_id) {
+            return Ok(Json(Page { items: Vec::new(), next: None }));
+        }
+        listing.filter.client_id = p.client_id;
     }
+    let found = state.store.find_accounts(p.tenant_id, &listing).await?;
+    let next = (found.len() == listing.limit as usize)
+        .then(|| found.last().map(|l| listing.sort.cursor(&l.account, &l.balance, l.updated_at).encode()))
+        .flatten();
+    let items = found.into_iter().map(|l| AccountView { account: l.account, balance: l.balance }).collect();
     Ok(Json(Page { items, next }))
 }
 

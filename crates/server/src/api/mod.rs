@@ -3,6 +3,7 @@
 //! problem documents.
 
 pub mod access;
+mod account_query;
 mod accounts;
 mod audit;
 pub mod auth;

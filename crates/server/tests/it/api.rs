@@ -233,3 +233,41 @@ async fn status_changes_go_through_the_machine_and_into_the_audit_trail() {
         assert_eq!(s.account(tenant.id, id).await.unwrap().unwrap().status.as_str(), "recalled", "refused changes change nothing");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_filter_and_sort_and_a_client_key_cannot_widen_its_view() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 6), ("B", 4)]).await;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let refs = |v: &serde_json::Value| -> Vec<String> {
+            v["items"].as_array().unwrap().iter().map(|a| a["external_ref"].as_str().unwrap().to_string()).collect()
+        };
+        let of_b = server.get(&format!("/api/v1/accounts?client_id={}&limit=500", clients[1]), Some(&agent)).await.json();
+        assert_eq!(refs(&of_b).len(), 4);
+        assert!(refs(&of_b).iter().all(|r| r.starts_with("B-")));
+
+        // Largest balance first, two at a time, following `next`.
+        let mut owed = Vec::new();
+        let mut url = "/api/v1/accounts?sort=-owed&limit=2".to_string();
+        loop {
+            let page = server.get(&url, Some(&agent)).await.json();
+            for a in page["items"].as_array().unwrap() {
+                let b = &a["balance"];
+                owed.push(["principal", "interest", "fees", "costs"].iter().map(|k| b[k].as_i64().unwrap()).sum::<i64>());
+            }
+            let Some(next) = page["next"].as_str() else { break };
+            url = format!("/api/v1/accounts?sort=-owed&limit=2&after={next}");
+        }
+        assert_eq!(owed.len(), 10);
+        assert!(owed.windows(2).all(|w| w[0] >= w[1]), "{owed:?}");
+        let res = server.get("/api/v1/accounts?sort=-owed&after=not-a-cursor", Some(&agent)).await;
+        assert_problem(&res, 422, "invalid");
+
+        let client_a = key(s, &tenant, Role::Client, Some(clients[0])).await;
+        let widened = server.get(&format!("/api/v1/accounts?client_id={}", clients[1]), Some(&client_a)).await.json();
+        assert!(refs(&widened).is_empty(), "a client key never sees another client's accounts: {widened}");
+        let own = server.get("/api/v1/accounts?limit=500", Some(&client_a)).await.json();
+        assert_eq!(refs(&own).len(), 6);
+    }
+}

@@ -2,10 +2,11 @@
 //! the audit chain's head row (`FOR UPDATE`), so the chain never forks whatever the node count.
 //! Batches of placed accounts go in with one `INSERT ... SELECT FROM UNNEST(...)` per table.
 
+use crate::listing::{self, Bind};
 use crate::migrate::POSTGRES;
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{AccountFilter, Actor, AuditQuery, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountListing, Actor, AuditQuery, Backend, ListedAccount, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::{ApiKey, Session, User};
@@ -792,14 +793,19 @@ impl Store for PgStore {
         one(&mut c, q, |q| q.bind(tenant_id).bind(client_id).bind(external_ref), rows::account).await
     }
 
-    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
-        let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR client_id = $3) ORDER BY id LIMIT $4",
-            rows::ACCOUNT_COLS
-        );
-        let (after, client) = (after.unwrap_or(Uuid::nil()), filter.client_id);
-        all(&mut c, q, |q| q.bind(tenant_id).bind(after).bind(client).bind(i64::from(limit)), rows::account).await
+    async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>> {
+        let (clauses, binds) = listing::account_query(tenant_id, listing, |n| format!("${n}"));
+        let q = format!("SELECT {}, {} FROM accounts {clauses}", rows::ACCOUNT_COLS, rows::LISTED_COLS);
+        let mut query = sqlx::query(sql(q));
+        for b in binds {
+            query = match b {
+                Bind::Uuid(u) => query.bind(u),
+                Bind::Int(n) => query.bind(n),
+                Bind::Text(t) => query.bind(t),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(rows::listed).collect()
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {

@@ -1,10 +1,11 @@
 //! The embedded SQLite store: one file in the data directory, WAL, one writer connection (SQLite
 //! has one writer anyway, so writes queue here instead of failing busy) and a few readers.
 
+use crate::listing::{self, Bind};
 use crate::migrate::{Migration, SQLITE};
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
-use crate::{AccountFilter, Actor, AuditQuery, Backend, Posting, Result, Store, StoreError};
+use crate::{AccountListing, Actor, AuditQuery, Backend, ListedAccount, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::access::{ApiKey, Session, User};
@@ -36,6 +37,16 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+}
+
+impl rusqlite::ToSql for Bind {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Bind::Uuid(u) => u.to_sql(),
+            Bind::Int(n) => n.to_sql(),
+            Bind::Text(t) => t.to_sql(),
+        }
+    }
 }
 
 impl Get for Row<'_> {
@@ -723,13 +734,10 @@ impl Store for SqliteStore {
         self.read(move |c| query_one(c, &sql, params![tenant_id, client_id, r], |r| rows::account(r))).await
     }
 
-    async fn list_accounts(&self, tenant_id: Uuid, filter: &AccountFilter, after: Option<Uuid>, limit: u32) -> Result<Vec<Account>> {
-        let sql = format!(
-            "SELECT {} FROM accounts WHERE tenant_id = ?1 AND id > ?2 AND (?3 IS NULL OR client_id = ?3) ORDER BY id LIMIT ?4",
-            rows::ACCOUNT_COLS
-        );
-        let (after, client) = (after.unwrap_or(Uuid::nil()), filter.client_id);
-        self.read(move |c| query_all(c, &sql, params![tenant_id, after, client, limit], |r| rows::account(r))).await
+    async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>> {
+        let (clauses, binds) = listing::account_query(tenant_id, listing, |n| format!("?{n}"));
+        let sql = format!("SELECT {}, {} FROM accounts {clauses}", rows::ACCOUNT_COLS, rows::LISTED_COLS);
+        self.read(move |c| query_all(c, &sql, rusqlite::params_from_iter(binds.iter()), |r| rows::listed(r))).await
     }
 
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64> {

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod audit;
 mod ledger;
+mod listing;
 mod org;
 mod outbox;
 mod placement;

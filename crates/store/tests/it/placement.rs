@@ -27,9 +27,9 @@ async fn placed_rows_land_whole(h: &Harness) {
     let page1 = s.list_accounts(o.tenant.id, &Default::default(), None, 20).await.unwrap();
     let page2 = s.list_accounts(o.tenant.id, &Default::default(), page1.last().map(|a| a.id), 100).await.unwrap();
     assert_eq!((page1.len(), page2.len()), (20, 30));
-    let mine = recoup_store::AccountFilter { client_id: Some(o.client.id) };
+    let mine = recoup_store::AccountFilter { client_id: Some(o.client.id), ..Default::default() };
     assert_eq!(s.list_accounts(o.tenant.id, &mine, None, 100).await.unwrap().len(), 50);
-    let other = recoup_store::AccountFilter { client_id: Some(uuid::Uuid::now_v7()) };
+    let other = recoup_store::AccountFilter { client_id: Some(uuid::Uuid::now_v7()), ..Default::default() };
     assert!(s.list_accounts(o.tenant.id, &other, None, 100).await.unwrap().is_empty());
 }
 
