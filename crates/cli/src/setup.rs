@@ -2,7 +2,7 @@
 
 use crate::DbArgs;
 use crate::store;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use recoup_domain::ledger::{Component, Waterfall};
 use recoup_domain::money::Currency;
@@ -87,11 +87,7 @@ pub fn parse_waterfall(text: &str) -> Result<Waterfall> {
 }
 
 pub fn parse_commission(text: &str) -> Result<Decimal> {
-    let rate: Decimal = text.parse().with_context(|| format!("commission {text:?} is not a decimal number"))?;
-    if rate < Decimal::ZERO || rate > Decimal::ONE {
-        bail!("commission {text} must be a fraction between 0 and 1 (0.25 for 25 %)");
-    }
-    Ok(rate)
+    recoup_domain::org::parse_commission(text).map_err(anyhow::Error::msg)
 }
 
 pub async fn client(db: &DbArgs, cmd: ClientCommand) -> Result<()> {

@@ -32,7 +32,7 @@ pub struct Client {
     pub default_currency: Currency,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Portfolio {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -43,7 +43,7 @@ pub struct Portfolio {
     pub product: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlacementStatus {
     Importing,
@@ -67,7 +67,7 @@ impl PlacementStatus {
 }
 
 /// Counts of what an import did with the rows of its file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub read: u64,
     pub created: u64,
@@ -77,7 +77,7 @@ pub struct ImportCounts {
 }
 
 /// One batch of accounts handed over on a date; its month is the vintage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Placement {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -93,5 +93,29 @@ impl Placement {
     /// "2026-11": the vintage recovery curves are grouped by.
     pub fn vintage(&self) -> String {
         format!("{:04}-{:02}", self.placed_on.year(), self.placed_on.month())
+    }
+}
+
+/// Reads a contingency commission: a decimal fraction from 0 to 1 ("0.25" is 25 %).
+pub fn parse_commission(text: &str) -> Result<Decimal, String> {
+    let rate: Decimal = text.trim().parse().map_err(|_| format!("commission {text:?} is not a decimal number"))?;
+    if rate < Decimal::ZERO || rate > Decimal::ONE {
+        return Err(format!("commission {text} must be a fraction between 0 and 1 (0.25 for 25 %)"));
+    }
+    Ok(rate)
+}
+
+#[cfg(test)]
+mod commission_tests {
+    use super::*;
+
+    #[test]
+    fn commission_is_a_fraction() {
+        assert_eq!(parse_commission("0.25"), Ok(Decimal::new(25, 2)));
+        assert_eq!(parse_commission("1"), Ok(Decimal::ONE));
+        assert_eq!(parse_commission("0"), Ok(Decimal::ZERO));
+        assert!(parse_commission("25").is_err());
+        assert!(parse_commission("-0.01").is_err());
+        assert!(parse_commission("a quarter").is_err());
     }
 }

@@ -6,12 +6,14 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Requests larger than this are refused with 413 before a handler reads them. Routes that
-/// take files (placement uploads) will carry their own, larger limit.
+/// Requests larger than this are refused with 413 before a handler reads them.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// Placement files are the one thing sent in bulk; they are streamed to disk, not held.
+pub const UPLOAD_LIMIT_BYTES: usize = 512 * 1024 * 1024;
+pub const UPLOAD_PATH: &str = "/api/v1/placements";
 
 const HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -33,5 +35,26 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     let router = HEADERS
         .into_iter()
         .fold(router, |r, (name, value)| r.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))));
-    router.layer(CatchPanicLayer::custom(panic_response)).layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    router.layer(CatchPanicLayer::custom(panic_response)).layer(axum::middleware::from_fn(limit_body))
+}
+
+/// Refuses a declared length over the route's limit at once, and cuts off a body that grows past
+/// it while being read (chunked uploads declare no length).
+async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let limit = if req.uri().path() == UPLOAD_PATH { UPLOAD_LIMIT_BYTES } else { BODY_LIMIT_BYTES };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    next.run(req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, limit)))).await
+}
+
+pub fn too_large(limit: usize) -> Response {
+    Problem::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        "Request too large",
+        format!("this route takes at most {limit} bytes"),
+    )
+    .into_response()
 }

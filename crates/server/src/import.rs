@@ -99,6 +99,38 @@ where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
+    run_inner(store, reader, ctx, rejects, req, progress, SAMPLE_REJECTS).await
+}
+
+/// An import whose summary keeps up to `sample` rejects (the API reports them in its answer).
+pub async fn run_with_sample<R, W>(
+    store: Arc<dyn Store>,
+    reader: PlacementReader<R>,
+    ctx: ImportContext,
+    rejects: Option<RejectWriter<W>>,
+    req: ImportRequest,
+    sample: usize,
+) -> Result<ImportSummary, ImportRunError>
+where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
+    run_inner(store, reader, ctx, rejects, req, |_| {}, sample).await
+}
+
+async fn run_inner<R, W>(
+    store: Arc<dyn Store>,
+    reader: PlacementReader<R>,
+    ctx: ImportContext,
+    rejects: Option<RejectWriter<W>>,
+    req: ImportRequest,
+    progress: impl Fn(u64) + Send + 'static,
+    keep: usize,
+) -> Result<ImportSummary, ImportRunError>
+where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
     let placement = Placement {
         id: ctx.placement_id,
         tenant_id: req.tenant_id,
@@ -113,7 +145,7 @@ where
         store.begin_placement(&placement, &req.actor).await.map_err(|source| ImportRunError::Store { landed: 0, source })?;
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
-    let parser = tokio::task::spawn_blocking(move || parse(reader, rejects, tx, progress));
+    let parser = tokio::task::spawn_blocking(move || parse(reader, rejects, tx, progress, keep));
 
     let mut counts = ImportCounts::default();
     let mut refusals = Vec::new();
@@ -163,6 +195,7 @@ fn parse<R: Read, W: Write>(
     mut rejects: Option<RejectWriter<W>>,
     tx: tokio::sync::mpsc::Sender<Batch>,
     progress: impl Fn(u64),
+    keep: usize,
 ) -> Result<(), ImportRunError> {
     let (mut read, mut rejected) = (0u64, 0u64);
     let mut sample = Vec::new();
@@ -176,7 +209,7 @@ fn parse<R: Read, W: Write>(
                 if let Some(w) = rejects.as_mut() {
                     w.write(&r).map_err(ImportRunError::Rejects)?;
                 }
-                if sample.len() < SAMPLE_REJECTS {
+                if sample.len() < keep {
                     sample.push(r);
                 }
             }

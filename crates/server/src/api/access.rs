@@ -16,6 +16,8 @@ pub enum Action {
     ReadNotes,
     AddNotes,
     ChangeConsent,
+    UploadPlacements,
+    ManageClients,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -37,6 +39,9 @@ fn roles(action: Action) -> &'static [Role] {
         Action::AddNotes => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
         // A debtor's revocation often reaches the creditor first, so its system may record it.
         Action::ChangeConsent => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // A client's own system may place its accounts; the handler keeps it to its client.
+        Action::UploadPlacements => &[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client],
+        Action::ManageClients => &[Role::Admin],
     }
 }
 

@@ -14,6 +14,7 @@ pub mod idempotency;
 mod json;
 mod notes;
 mod paging;
+mod placements;
 pub mod problem;
 mod session;
 pub mod throttle;
@@ -35,7 +36,8 @@ use utoipa_axum::routes;
     modifiers(&Security),
     tags(
         (name = "accounts", description = "Accounts, their balances, ledgers and parties"),
-        (name = "clients", description = "The creditors placing accounts"),
+        (name = "clients", description = "The creditors placing accounts, and their portfolios"),
+        (name = "placements", description = "Placement files: upload with a validation report"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "webhooks", description = "Signed event deliveries to integrators' receivers, with retries and a delivery log"),
@@ -64,7 +66,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::parties))
         .routes(routes!(notes::list, notes::add))
         .routes(routes!(consent::set))
-        .routes(routes!(clients::list))
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::portfolios, clients::create_portfolio))
+        .routes(routes!(placements::upload))
+        .routes(routes!(placements::get_one))
         .routes(routes!(audit::search))
         .routes(routes!(audit::verify_audit))
         .routes(routes!(webhooks::list, webhooks::create))

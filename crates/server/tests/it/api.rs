@@ -120,31 +120,10 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_answers()
         }
     }
     routes.sort();
-    let expected = [
-        ("DELETE", "/api/v1/session"),
-        ("GET", "/api/v1/accounts"),
-        ("GET", "/api/v1/accounts/{id}"),
-        ("GET", "/api/v1/accounts/{id}/ledger"),
-        ("GET", "/api/v1/accounts/{id}/notes"),
-        ("GET", "/api/v1/accounts/{id}/parties"),
-        ("GET", "/api/v1/audit"),
-        ("GET", "/api/v1/audit/verify"),
-        ("GET", "/api/v1/clients"),
-        ("GET", "/api/v1/session"),
-        ("GET", "/api/v1/webhooks"),
-        ("GET", "/api/v1/webhooks/{id}"),
-        ("GET", "/api/v1/webhooks/{id}/deliveries"),
-        ("GET", "/api/v1/webhooks/{id}/deliveries/{delivery_id}"),
-        ("PATCH", "/api/v1/accounts/{id}"),
-        ("PATCH", "/api/v1/webhooks/{id}"),
-        ("POST", "/api/v1/accounts/{id}/notes"),
-        ("POST", "/api/v1/session"),
-        ("POST", "/api/v1/webhooks"),
-        ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
-        ("POST", "/api/v1/webhooks/{id}/ping"),
-        ("PUT", "/api/v1/accounts/{id}/contact-points/{contact_point_id}/consent"),
-    ];
-    assert_eq!(routes, expected.map(|(m, p)| (m.to_string(), p.to_string())));
+    // The matrix test's route list is the one place that names every route.
+    let mut expected: Vec<(String, String)> = crate::matrix::ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(routes, expected);
     for (method, path) in &routes {
         let path = path
             .split('/')

@@ -4,6 +4,7 @@
 mod api;
 mod fixtures;
 mod http;
+mod matrix;
 mod ops;
 mod session;
 mod webhooks;

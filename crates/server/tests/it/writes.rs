@@ -128,3 +128,97 @@ async fn notes_consent_and_the_audit_trail_by_account_and_user() {
         assert!(none["items"].as_array().unwrap().is_empty(), "another tenant's trail is not visible");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placement_files_upload_with_a_validation_report_and_never_duplicate() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 1), ("B", 1)]).await;
+        let mut file = Vec::new();
+        recoup_import::synth::write_csv(&mut file, 5, 3, "UP-", jiff::civil::date(2026, 11, 2)).unwrap();
+        let text = String::from_utf8(file).unwrap();
+        let lines: Vec<String> =
+            text.lines().enumerate().map(|(i, l)| if i == 2 { l.replacen(",USD,", ",XYZ,", 1) } else { l.to_string() }).collect();
+        assert_ne!(lines.join("\n"), text.trim_end(), "the test corrupted a row");
+        let csv = lines.join("\n") + "\n";
+        let integrator = key(s, &tenant, Role::Integrator, None).await;
+        let csv_headers = |k: &str| vec!["Content-Type: text/csv".to_string(), format!("Authorization: Bearer {k}")];
+
+        let res = server.send("POST", "/api/v1/placements?client=A&file_name=nov.csv", &csv_headers(&integrator), &csv).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let report = res.json();
+        assert_eq!(report["counts"]["read"], 5, "{report}");
+        assert_eq!((report["counts"]["created"].as_u64(), report["counts"]["rejected"].as_u64()), (Some(4), Some(1)), "{report}");
+        assert_eq!(report["rejected"][0]["line"], 3);
+        assert_eq!(report["rejected"][0]["column"], "currency");
+        let placement_id = report["placement_id"].as_str().unwrap().to_string();
+        let placement = server.get(&format!("/api/v1/placements/{placement_id}"), Some(&integrator)).await.json();
+        assert_eq!((placement["status"].as_str(), placement["counts"]["created"].as_u64()), (Some("completed"), Some(4)));
+        assert_eq!(placement["file_name"], "nov.csv");
+
+        // A dry run changes nothing; the same file again updates nothing and duplicates nothing.
+        let before = s.count_accounts(tenant.id).await.unwrap();
+        let dry = server.send("POST", "/api/v1/placements?client=A&dry_run=true", &csv_headers(&integrator), &csv).await;
+        assert_eq!(dry.status, 200, "{}", dry.body);
+        assert!(dry.json().get("placement_id").is_none());
+        let again = server.send("POST", "/api/v1/placements?client=A", &csv_headers(&integrator), &csv).await.json();
+        assert_eq!((again["counts"]["created"].as_u64(), again["counts"]["unchanged"].as_u64()), (Some(0), Some(4)), "{again}");
+        assert_eq!(s.count_accounts(tenant.id).await.unwrap(), before);
+
+        // Who may, and for which client.
+        let client_b = key(s, &tenant, Role::Client, Some(clients[1])).await;
+        assert_problem(&server.send("POST", "/api/v1/placements?client=A", &csv_headers(&client_b), &csv).await, 404, "not-found");
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        assert_problem(&server.send("POST", "/api/v1/placements?client=A", &csv_headers(&agent), &csv).await, 403, "forbidden");
+        assert_problem(&server.send("POST", "/api/v1/placements", &csv_headers(&integrator), &csv).await, 422, "invalid");
+        assert_problem(
+            &server.send("POST", "/api/v1/placements?client=A&portfolio=NOPE", &csv_headers(&integrator), &csv).await,
+            404,
+            "not-found",
+        );
+        assert_problem(
+            &server.send("POST", "/api/v1/placements?client=A", &csv_headers(&integrator), "\u{0}\u{1}binary").await,
+            422,
+            "unreadable-file",
+        );
+        let (other, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let theirs = key(s, &other, Role::Admin, None).await;
+        assert_problem(&server.get(&format!("/api/v1/placements/{placement_id}"), Some(&theirs)).await, 404, "not-found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_add_clients_and_portfolios_others_cannot() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let admin = key(s, &tenant, Role::Admin, None).await;
+        let body = r#"{"code":"MHS","name":"Mercy Health","commission_rate":"0.3","waterfall":["principal","interest","fees","costs"]}"#;
+        let res = server.send("POST", "/api/v1/clients", &headers(&admin, None), body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let id = res.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(res.json()["commission_rate"], "0.3");
+        assert_problem(&server.send("POST", "/api/v1/clients", &headers(&admin, None), body).await, 409, "conflict");
+        let bad = r#"{"code":"a b","name":"","commission_rate":"30","currency":"ZZZ","waterfall":["principal","tips"]}"#;
+        let res = server.send("POST", "/api/v1/clients", &headers(&admin, None), bad).await;
+        let pointers: Vec<_> =
+            res.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/code", "/name", "/commission_rate", "/currency", "/waterfall"]);
+        let res = server
+            .send(
+                "POST",
+                &format!("/api/v1/clients/{id}/portfolios"),
+                &headers(&admin, None),
+                r#"{"code":"MED","name":"Medical","product":"medical"}"#,
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        let listed = server.get(&format!("/api/v1/clients/{id}/portfolios"), Some(&admin)).await.json();
+        assert_eq!(listed["items"][0]["code"], "MED");
+        let supervisor = key(s, &tenant, Role::Supervisor, None).await;
+        assert_problem(&server.send("POST", "/api/v1/clients", &headers(&supervisor, None), body).await, 403, "forbidden");
+        let (other, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let theirs = key(s, &other, Role::Admin, None).await;
+        assert_problem(&server.get(&format!("/api/v1/clients/{id}/portfolios"), Some(&theirs)).await, 404, "not-found");
+    }
+}

@@ -1,0 +1,170 @@
+//! The access matrix: every API route, driven with every role's credential, and with another
+//! tenant's ids. A role the access table leaves out gets 403; an allowed role gets neither 401,
+//! 403 nor 404; another tenant's id is the same 404 as an unknown one. The route list here is
+//! also what the OpenAPI test holds the document to.
+
+use crate::fixtures::{key, tenant_with};
+use crate::http::Server;
+use recoup_domain::access::Role;
+use recoup_domain::event::EventType;
+use recoup_domain::webhook::Subscription;
+use recoup_store::{Actor, Store};
+use uuid::Uuid;
+
+const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator];
+const STAFF_WRITE: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator];
+const INTEGRATIONS: &[Role] = &[Role::Admin, Role::Integrator];
+
+/// (method, path, roles allowed). `None` marks routes outside role checks (signing in and out).
+pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
+    ("DELETE", "/api/v1/session", None),
+    ("GET", "/api/v1/accounts", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/ledger", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/notes", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator])),
+    ("GET", "/api/v1/accounts/{id}/parties", Some(ALL)),
+    ("GET", "/api/v1/audit", Some(&[Role::Admin, Role::Supervisor, Role::Auditor])),
+    ("GET", "/api/v1/audit/verify", Some(&[Role::Admin, Role::Auditor])),
+    ("GET", "/api/v1/clients", Some(ALL)),
+    ("GET", "/api/v1/clients/{id}/portfolios", Some(ALL)),
+    ("GET", "/api/v1/placements/{id}", Some(ALL)),
+    ("GET", "/api/v1/session", None),
+    ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
+    ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", Some(INTEGRATIONS)),
+    ("GET", "/api/v1/webhooks/{id}/deliveries/{delivery_id}", Some(INTEGRATIONS)),
+    ("PATCH", "/api/v1/accounts/{id}", Some(STAFF_WRITE)),
+    ("PATCH", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/accounts/{id}/notes", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/clients", Some(&[Role::Admin])),
+    ("POST", "/api/v1/clients/{id}/portfolios", Some(&[Role::Admin])),
+    ("POST", "/api/v1/placements", Some(&[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client])),
+    ("POST", "/api/v1/session", None),
+    ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/webhooks/{id}/ping", Some(INTEGRATIONS)),
+    ("PUT", "/api/v1/accounts/{id}/contact-points/{contact_point_id}/consent", Some(STAFF_WRITE)),
+];
+
+/// The ids a route's path names, from one tenant.
+struct Ids {
+    account: Uuid,
+    contact_point: Uuid,
+    client: Uuid,
+    client_code: String,
+    placement: Uuid,
+    subscription: Uuid,
+    delivery: Uuid,
+}
+
+async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
+    let account = store
+        .list_accounts(tenant_id, &recoup_store::AccountFilter { client_id: Some(client), ..Default::default() }, None, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let contact_point = store.parties_of(tenant_id, account.id).await.unwrap()[0].contact_points[0].id;
+    let sub = Subscription {
+        id: Uuid::now_v7(),
+        tenant_id,
+        url: "https://receiver.invalid/hook".into(),
+        event_types: [EventType::NoteAdded].into(),
+        description: String::new(),
+        active: true,
+        created_at: 0,
+    };
+    store.create_subscription(&sub, "whsec_matrix", &Actor::new("test")).await.unwrap();
+    let delivery = store.ping(tenant_id, sub.id, &Actor::new("test")).await.unwrap().id;
+    let client_code = store.list_clients(tenant_id).await.unwrap().into_iter().find(|c| c.id == client).unwrap().code;
+    Ids { account: account.id, contact_point, client, client_code, placement: account.placement_id, subscription: sub.id, delivery }
+}
+
+fn path_for(template: &str, ids: &Ids) -> String {
+    let id = if template.starts_with("/api/v1/accounts") {
+        ids.account
+    } else if template.starts_with("/api/v1/webhooks") {
+        ids.subscription
+    } else if template.starts_with("/api/v1/clients") {
+        ids.client
+    } else {
+        ids.placement
+    };
+    let path = template
+        .replace("{id}", &id.to_string())
+        .replace("{delivery_id}", &ids.delivery.to_string())
+        .replace("{contact_point_id}", &ids.contact_point.to_string());
+    if template == "/api/v1/placements" { format!("{path}?client={}", ids.client_code) } else { path }
+}
+
+/// A body that is valid for the route, so an allowed role gets past validation.
+fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
+    let json = "application/json";
+    match (method, template) {
+        ("PATCH", "/api/v1/accounts/{id}") => (json, r#"{"status":"recalled","reason":"matrix"}"#.into()),
+        ("PATCH", "/api/v1/webhooks/{id}") => (json, r#"{"description":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/notes") => (json, r#"{"body":"matrix note"}"#.into()),
+        ("POST", "/api/v1/clients") => (json, format!(r#"{{"code":"M{n}","name":"Matrix {n}","commission_rate":"0.2"}}"#)),
+        ("POST", "/api/v1/clients/{id}/portfolios") => (json, format!(r#"{{"code":"P{n}","name":"Matrix {n}"}}"#)),
+        ("POST", "/api/v1/webhooks") => (json, r#"{"url":"https://receiver.invalid/x","event_types":["hold.added"]}"#.into()),
+        ("POST", "/api/v1/placements") => {
+            let mut file = Vec::new();
+            recoup_import::synth::write_csv(&mut file, 1, 3, &format!("MX{n}-"), jiff::civil::date(2026, 11, 2)).unwrap();
+            ("text/csv", String::from_utf8(file).unwrap())
+        }
+        ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
+        _ => (json, String::new()),
+    }
+}
+
+async fn call(server: &Server, method: &str, path: &str, key: &str, body: &(&str, String)) -> crate::http::Response {
+    let headers = vec![format!("Content-Type: {}", body.0), format!("Authorization: Bearer {key}")];
+    server.send(method, path, &headers, &body.1).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_with_every_role_and_another_tenants_ids() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (mine, my_clients) = tenant_with(&server.store, &[("A", 2), ("B", 1)]).await;
+        let (theirs, their_clients) = tenant_with(&server.store, &[("A", 1)]).await;
+        let my_ids = ids(s, mine.id, my_clients[0]).await;
+        let their_ids = ids(s, theirs.id, their_clients[0]).await;
+        let mut keys = Vec::new();
+        for role in ALL {
+            // A client credential belongs to the client whose ids the matrix uses.
+            let client = (*role == Role::Client).then_some(my_clients[0]);
+            keys.push((*role, key(s, &mine, *role, client).await));
+        }
+        let mut n = 0;
+        let mut failures = Vec::new();
+        for (method, template, allowed) in ROUTES {
+            let Some(allowed) = allowed else { continue };
+            for (role, k) in &keys {
+                n += 1;
+                let res = call(&server, method, &path_for(template, &my_ids), k, &body_for(method, template, n)).await;
+                let ok = if allowed.contains(role) { ![401, 403, 404].contains(&res.status) } else { res.status == 403 };
+                if !ok {
+                    failures.push(format!("{method} {template} as {}: {} {}", role.as_str(), res.status, short(&res.body)));
+                }
+            }
+            if !template.contains('{') {
+                continue;
+            }
+            // Another tenant's ids, with a credential that may use the route: not found.
+            let (_, k) = keys.iter().find(|(r, _)| allowed.contains(r)).unwrap();
+            n += 1;
+            let res = call(&server, method, &path_for(template, &their_ids), k, &body_for(method, template, n)).await;
+            if res.status != 404 {
+                failures.push(format!("{method} {template} with another tenant's ids: {} {}", res.status, short(&res.body)));
+            }
+        }
+        assert!(failures.is_empty(), "{} of the matrix failed:\n{}", failures.len(), failures.join("\n"));
+        // The other tenant's data is untouched by all of that.
+        assert!(s.notes(theirs.id, their_ids.account, 10).await.unwrap().is_empty());
+        assert_eq!(s.account(theirs.id, their_ids.account).await.unwrap().unwrap().status, recoup_domain::account::AccountStatus::Active);
+    }
+}
+
+fn short(body: &str) -> String {
+    body.chars().take(200).collect()
+}
