@@ -139,7 +139,7 @@ impl Worker {
     pub async fn tick(&self) -> Result<usize, recoup_store::StoreError> {
         let now = jiff::Timestamp::now().as_microsecond();
         let lease = i64::try_from(self.config.lease.as_micros()).unwrap_or(i64::MAX / 2);
-        let jobs = self.store.claim_jobs(now, lease, self.config.batch).await?;
+        let jobs = self.store.claim_jobs(None, now, lease, self.config.batch).await?;
         let n = jobs.len();
         let mut set = tokio::task::JoinSet::new();
         for job in jobs {

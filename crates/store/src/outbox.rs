@@ -109,8 +109,9 @@ pub trait Webhooks: Send + Sync {
 #[async_trait]
 pub trait Jobs: Send + Sync {
     /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) until
-    /// `now + lease_micros`. Two claimers never get the same job while its lease holds.
-    async fn claim_jobs(&self, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>>;
+    /// `now + lease_micros`, of one tenant or (`None`) of all. Two claimers never get the same
+    /// job while its lease holds.
+    async fn claim_jobs(&self, tenant: Option<Uuid>, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>>;
     /// Marks a job that could not be run as dead, with why.
     async fn bury_job(&self, job: &Job, error: &str) -> Result<()>;
     /// Jobs not yet done or dead (for tests and the console).

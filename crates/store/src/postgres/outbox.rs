@@ -288,17 +288,17 @@ impl Webhooks for PgStore {
 
 #[async_trait]
 impl Jobs for PgStore {
-    async fn claim_jobs(&self, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>> {
+    async fn claim_jobs(&self, tenant: Option<Uuid>, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>> {
         let mut c = self.pool.acquire().await?;
         let q = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
              WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM jobs \
-                 WHERE (state = 'queued' AND run_at <= $2) OR (state = 'running' AND locked_until < $2) \
-                 ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 WHERE ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND locked_until < $2)) \
+                 AND ($4::uuid IS NULL OR tenant_id = $4) ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING {}",
             rows::JOB_COLS
         );
-        all(&mut c, q, |q| q.bind(now + lease_micros).bind(now).bind(i64::from(limit)), rows::job).await
+        all(&mut c, q, |q| q.bind(now + lease_micros).bind(now).bind(i64::from(limit)).bind(tenant), rows::job).await
     }
 
     async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {

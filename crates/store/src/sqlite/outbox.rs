@@ -217,15 +217,16 @@ impl Webhooks for SqliteStore {
 
 #[async_trait]
 impl Jobs for SqliteStore {
-    async fn claim_jobs(&self, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>> {
+    async fn claim_jobs(&self, tenant: Option<Uuid>, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>> {
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?1, updated_at = ?2 \
              WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM jobs \
-                 WHERE (state = 'queued' AND run_at <= ?2) OR (state = 'running' AND locked_until < ?2) ORDER BY run_at LIMIT ?3) \
+                 WHERE ((state = 'queued' AND run_at <= ?2) OR (state = 'running' AND locked_until < ?2)) \
+                 AND (?4 IS NULL OR tenant_id = ?4) ORDER BY run_at LIMIT ?3) \
              RETURNING {}",
             rows::JOB_COLS
         );
-        self.tx(move |tx| query_all(tx, &sql, params![now + lease_micros, now, limit], |r| rows::job(r))).await
+        self.tx(move |tx| query_all(tx, &sql, params![now + lease_micros, now, limit, tenant], |r| rows::job(r))).await
     }
 
     async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {

@@ -33,9 +33,9 @@ async fn subscribe(h: &Harness, o: &Org, types: &[EventType]) -> Subscription {
     sub
 }
 
-async fn claim_all(h: &Harness) -> Vec<recoup_store::Job> {
-    // Jobs of other tests' tenants may be due as well on a shared database: keep only ours.
-    h.store.claim_jobs(i64::MAX / 4, 60_000_000, 10_000).await.unwrap()
+/// Claims the tenant's due jobs only: other tests share the database and its queue.
+async fn claim_all(h: &Harness, o: &Org) -> Vec<recoup_store::Job> {
+    h.store.claim_jobs(Some(o.tenant.id), i64::MAX / 4, 60_000_000, 10_000).await.unwrap()
 }
 
 async fn changes_enqueue_deliveries_for_subscribers_only(h: &Harness) {
@@ -90,18 +90,24 @@ async fn jobs_are_claimed_once_until_their_lease_runs_out(h: &Harness) {
         place_one(s, &o, &format!("J-{i}"), owed(100, 0, 0)).await;
     }
     let now = recoup_now();
-    let (a, b) = tokio::join!(s.claim_jobs(now, 60_000_000, 10_000), s.claim_jobs(now, 60_000_000, 10_000));
+    let (a, b) =
+        tokio::join!(s.claim_jobs(Some(o.tenant.id), now, 60_000_000, 10_000), s.claim_jobs(Some(o.tenant.id), now, 60_000_000, 10_000));
     let mut ours: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).filter(|j| j.tenant_id == o.tenant.id).collect();
     assert_eq!(ours.len(), 3, "each job goes to exactly one claimer: {ours:?}");
     ours.sort_by_key(|j| j.id);
     ours.dedup_by_key(|j| j.id);
     assert_eq!(ours.len(), 3);
     assert!(ours.iter().all(|j| j.kind == JobKind::WebhookDelivery && j.attempts == 1));
-    let again = s.claim_jobs(now + 1, 60_000_000, 10_000).await.unwrap();
+    let again = s.claim_jobs(Some(o.tenant.id), now + 1, 60_000_000, 10_000).await.unwrap();
     assert!(again.iter().all(|j| j.tenant_id != o.tenant.id), "leased jobs are not claimed again");
     // A worker that died leaves its lease to run out; then another takes the job over.
-    let later: Vec<_> =
-        s.claim_jobs(now + 61_000_000, 60_000_000, 10_000).await.unwrap().into_iter().filter(|j| j.tenant_id == o.tenant.id).collect();
+    let later: Vec<_> = s
+        .claim_jobs(Some(o.tenant.id), now + 61_000_000, 60_000_000, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.tenant_id == o.tenant.id)
+        .collect();
     assert_eq!(later.len(), 3);
     assert!(later.iter().all(|j| j.attempts == 2));
     s.bury_job(&later[0], "no such delivery").await.unwrap();
@@ -117,15 +123,24 @@ async fn attempts_are_logged_and_move_the_delivery_on(h: &Harness) {
     let o = org(s).await;
     let sub = subscribe(h, &o, &[EventType::AccountCreated]).await;
     place_one(s, &o, "A-1", owed(100, 0, 0)).await;
-    let job = claim_all(h).await.into_iter().find(|j| j.tenant_id == o.tenant.id).unwrap();
+    let job = claim_all(h, &o).await.into_iter().find(|j| j.tenant_id == o.tenant.id).unwrap();
     let delivery_id: Uuid = job.payload.parse().unwrap();
     let t = recoup_now();
     let failed = Attempt { attempt: 0, at: t, status: Some(503), error: Some("HTTP 503".into()), duration_micros: 1_500 };
     s.record_attempt(&job, delivery_id, &failed, AttemptOutcome::RetryAt(t + 60_000_000)).await.unwrap();
     let d = s.delivery(o.tenant.id, delivery_id).await.unwrap().unwrap();
     assert_eq!((d.status, d.attempts, d.last_status, d.next_attempt_at), (DeliveryStatus::Pending, 1, Some(503), Some(t + 60_000_000)));
-    assert!(s.claim_jobs(t + 1, 60_000_000, 10_000).await.unwrap().iter().all(|j| j.tenant_id != o.tenant.id), "not due yet");
-    let job = s.claim_jobs(t + 60_000_001, 60_000_000, 10_000).await.unwrap().into_iter().find(|j| j.tenant_id == o.tenant.id).unwrap();
+    assert!(
+        s.claim_jobs(Some(o.tenant.id), t + 1, 60_000_000, 10_000).await.unwrap().iter().all(|j| j.tenant_id != o.tenant.id),
+        "not due yet"
+    );
+    let job = s
+        .claim_jobs(Some(o.tenant.id), t + 60_000_001, 60_000_000, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.tenant_id == o.tenant.id)
+        .unwrap();
     assert_eq!(job.attempts, 2);
     let ok = Attempt { attempt: 0, at: t + 60_000_100, status: Some(204), error: None, duration_micros: 900 };
     s.record_attempt(&job, delivery_id, &ok, AttemptOutcome::Delivered).await.unwrap();
@@ -145,7 +160,7 @@ async fn redelivery_and_ping(h: &Harness) {
     let o = org(s).await;
     let sub = subscribe(h, &o, &[EventType::AccountCreated]).await;
     place_one(s, &o, "P-1", owed(100, 0, 0)).await;
-    let job = claim_all(h).await.into_iter().find(|j| j.tenant_id == o.tenant.id).unwrap();
+    let job = claim_all(h, &o).await.into_iter().find(|j| j.tenant_id == o.tenant.id).unwrap();
     let delivery_id: Uuid = job.payload.parse().unwrap();
     let a = Attempt { attempt: 0, at: recoup_now(), status: None, error: Some("connection refused".into()), duration_micros: 10 };
     s.record_attempt(&job, delivery_id, &a, AttemptOutcome::GiveUp).await.unwrap();
