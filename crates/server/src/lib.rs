@@ -28,13 +28,20 @@ pub struct AppState {
     pub session_idle: std::time::Duration,
     /// How `serve`'s background worker polls, times out and retries (webhook deliveries).
     pub worker: webhooks::WorkerConfig,
+    /// Recent failed API keys per client address.
+    pub key_failures: Arc<api::throttle::KeyFailures>,
 }
 
 impl AppState {
     pub const DEFAULT_SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, session_idle: Self::DEFAULT_SESSION_IDLE, worker: webhooks::WorkerConfig::default() }
+        AppState {
+            store,
+            session_idle: Self::DEFAULT_SESSION_IDLE,
+            worker: webhooks::WorkerConfig::default(),
+            key_failures: Arc::default(),
+        }
     }
 }
 
@@ -114,7 +121,8 @@ pub async fn serve(
     });
     let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone());
     let worker = tokio::spawn(worker.run(until_true(stopped.clone())));
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(until_true(stopped)).await;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(until_true(stopped)).await;
     let _ = worker.await;
     served
 }

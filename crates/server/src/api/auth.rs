@@ -56,7 +56,8 @@ impl FromRequestParts<AppState> for Principal {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value.to_str().ok().and_then(|h| h.strip_prefix("Bearer "));
-            return from_api_key(state, token).await;
+            let addr = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+            return throttled_api_key(state, token, addr).await;
         }
         if let Some(token) = session_cookie(&parts.headers) {
             refuse_cross_site(parts)?;
@@ -64,6 +65,25 @@ impl FromRequestParts<AppState> for Principal {
         }
         Err(Problem::unauthorized("sign in, or send an API key as `Authorization: Bearer rk_...`"))
     }
+}
+
+/// Refuses keys from an address that has failed too often lately, and counts its failures.
+async fn throttled_api_key(state: &AppState, token: Option<&str>, addr: Option<std::net::IpAddr>) -> Result<Principal, Problem> {
+    let now = jiff::Timestamp::now().as_microsecond();
+    if let Some(wait) = addr.and_then(|a| state.key_failures.blocked(a, now)) {
+        tracing::warn!(addr = ?addr, "API keys from this address refused after repeated failures");
+        return Err(Problem::too_many(format!(
+            "too many invalid API keys from this address; wait {} seconds",
+            (wait + 999_999) / 1_000_000
+        )));
+    }
+    let result = from_api_key(state, token).await;
+    if let (Err(p), Some(a)) = (&result, addr)
+        && p.status == axum::http::StatusCode::UNAUTHORIZED
+    {
+        state.key_failures.record(a, now);
+    }
+    result
 }
 
 async fn from_api_key(state: &AppState, token: Option<&str>) -> Result<Principal, Problem> {

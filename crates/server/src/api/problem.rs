@@ -39,6 +39,10 @@ impl Problem {
         Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
     }
 
+    pub fn too_many(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", "Too many attempts", detail)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no {what} with that id"))
     }

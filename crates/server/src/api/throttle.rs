@@ -49,3 +49,65 @@ mod tests {
         assert_eq!(wait_text(15 * MIN), "15 minutes");
     }
 }
+
+/// Failed API-key attempts from one address (ASVS 2.2.1): past `KEY_FAILURES` within
+/// `KEY_WINDOW_MICROS`, every key from that address is refused until the window has passed, so
+/// keys cannot be guessed at speed. Kept in each node's memory: a node that restarts forgets, and
+/// an attacker spread over many nodes gets as many windows; the 256-bit secret is the real guard.
+pub const KEY_FAILURES: usize = 20;
+pub const KEY_WINDOW_MICROS: i64 = 60 * 1_000_000;
+/// Addresses tracked at most; the oldest are forgotten first.
+const TRACKED: usize = 100_000;
+
+#[derive(Default)]
+pub struct KeyFailures {
+    by_addr: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, std::collections::VecDeque<i64>>>,
+}
+
+impl KeyFailures {
+    pub fn record(&self, addr: std::net::IpAddr, now: i64) {
+        let mut map = self.by_addr.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= TRACKED && !map.contains_key(&addr) {
+            map.retain(|_, times| times.back().is_some_and(|t| now - t < KEY_WINDOW_MICROS));
+            if map.len() >= TRACKED {
+                return;
+            }
+        }
+        let times = map.entry(addr).or_default();
+        times.push_back(now);
+        while times.len() > KEY_FAILURES + 1 {
+            times.pop_front();
+        }
+    }
+
+    /// How long `addr` must wait, if it is blocked at `now`.
+    pub fn blocked(&self, addr: std::net::IpAddr, now: i64) -> Option<i64> {
+        let map = self.by_addr.lock().unwrap_or_else(|p| p.into_inner());
+        let times = map.get(&addr)?;
+        let recent: Vec<i64> = times.iter().copied().filter(|t| now - t < KEY_WINDOW_MICROS).collect();
+        if recent.len() <= KEY_FAILURES {
+            return None;
+        }
+        Some(recent[recent.len() - KEY_FAILURES - 1] + KEY_WINDOW_MICROS - now)
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn the_21st_failure_in_a_minute_blocks_until_the_minute_has_passed() {
+        let f = KeyFailures::default();
+        let ip: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let other: std::net::IpAddr = "203.0.113.8".parse().unwrap();
+        for i in 0..20 {
+            f.record(ip, i * 1_000);
+        }
+        assert_eq!(f.blocked(ip, 20_000), None, "20 failures are allowed");
+        f.record(ip, 20_000);
+        assert_eq!(f.blocked(ip, 20_001), Some(KEY_WINDOW_MICROS - 20_001), "the 21st blocks until the first leaves the window");
+        assert_eq!(f.blocked(other, 20_001), None, "per address");
+        assert_eq!(f.blocked(ip, KEY_WINDOW_MICROS), None, "open once the oldest failure is a minute old");
+    }
+}

@@ -250,3 +250,20 @@ async fn accounts_filter_and_sort_and_a_client_key_cannot_widen_its_view() {
         assert_eq!(refs(&own).len(), 6);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_bad_keys_from_one_address_are_refused_for_a_while() {
+    let server = Server::sqlite().await;
+    let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+    let good = key(server.store.as_ref(), &tenant, Role::Agent, None).await;
+    for i in 0..20 {
+        let bad = format!("rk_{:012x}_{}", i, "0".repeat(64));
+        assert_problem(&server.get("/api/v1/accounts", Some(&bad)).await, 401, "unauthorized");
+    }
+    assert_eq!(server.get("/api/v1/accounts", Some(&good)).await.status, 200, "twenty failures do not block");
+    assert_problem(&server.get("/api/v1/accounts", Some("rk_000000000000_x")).await, 401, "unauthorized");
+    let res = server.get("/api/v1/accounts", Some(&good)).await;
+    assert_problem(&res, 429, "too-many-attempts");
+    // Sessions and unauthenticated routes are not affected.
+    assert_eq!(server.get("/healthz", None).await.status, 200);
+}
