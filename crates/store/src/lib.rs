@@ -99,6 +99,15 @@ pub struct AuditQuery {
     pub to_micros: Option<i64>,
 }
 
+/// What recoup itself decides about an account's handling, apart from its status: which stage,
+/// queue and agent work it. `None` leaves a field as it is; `Some(None)` clears queue or agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assignment {
+    pub stage: Option<recoup_domain::account::Stage>,
+    pub queue: Option<Option<String>>,
+    pub agent_id: Option<Option<Uuid>>,
+}
+
 /// An account as a listing returns it: with its balance and when it last changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedAccount {
@@ -158,6 +167,8 @@ pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
     /// A B2B account's invoices, by number.
     async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>>;
     async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account>;
+    /// Changes stage, queue or agent, audited with what changed.
+    async fn assign(&self, tenant_id: Uuid, account_id: Uuid, change: &Assignment, actor: &Actor) -> Result<Account>;
     async fn set_consent(
         &self,
         tenant_id: Uuid,

@@ -330,3 +330,31 @@ pub(crate) fn note_added(note: &Note) -> Event {
     let data = json!({"account_id": note.account_id, "note_id": note.id, "author": note.author});
     business_event(note.tenant_id, EventType::NoteAdded, note.account_id, data)
 }
+
+/// Applies an assignment to an account: the account as it will be, and the audit and business
+/// events, or `None` when nothing changes.
+pub(crate) fn plan_assign(a: &Account, change: &crate::Assignment, actor: &Actor) -> Option<(Account, AuditEvent, Event)> {
+    let mut next = a.clone();
+    if let Some(stage) = change.stage {
+        next.stage = stage;
+    }
+    if let Some(queue) = &change.queue {
+        next.queue = queue.clone();
+    }
+    if let Some(agent) = change.agent_id {
+        next.agent_id = agent;
+    }
+    if next == *a {
+        return None;
+    }
+    let diff = json!({
+        "stage": {"from": a.stage.as_str(), "to": next.stage.as_str()},
+        "queue": {"from": a.queue, "to": next.queue},
+        "agent_id": {"from": a.agent_id, "to": next.agent_id},
+    });
+    let audit = event(actor, "account.assigned", "account", a.id, diff.clone());
+    let mut data = account_ref(&next);
+    data["changes"] = diff;
+    let business = business_event(a.tenant_id, EventType::AccountUpdated, a.id, data);
+    Some((next, audit, business))
+}

@@ -18,6 +18,7 @@ pub enum Action {
     ChangeConsent,
     UploadPlacements,
     ManageClients,
+    AssignAccounts,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -42,6 +43,8 @@ fn roles(action: Action) -> &'static [Role] {
         // A client's own system may place its accounts; the handler keeps it to its client.
         Action::UploadPlacements => &[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client],
         Action::ManageClients => &[Role::Admin],
+        // Who works which account is the supervisors' call.
+        Action::AssignAccounts => &[Role::Admin, Role::Supervisor],
     }
 }
 

@@ -52,10 +52,7 @@ pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path
 /// The account `id` names, if this caller may read it; every other case is the same 404.
 pub(super) async fn visible_account(state: &AppState, p: &Principal, id: &str) -> Result<Account, Problem> {
     allow(p, Action::ReadAccounts)?;
-    let not_found = || {
-        tracing::info!(tenant = %p.tenant_id, subject = %p.subject, requested = %id, "account not found for this credential");
-        Problem::not_found("account")
-    };
+    let not_found = || p.not_found("account", id);
     let Ok(uuid) = Uuid::parse_str(id) else { return Err(not_found()) };
     state.store.account(p.tenant_id, uuid).await?.filter(|a| p.sees_client(a.client_id)).ok_or_else(not_found)
 }
@@ -150,21 +147,40 @@ pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): 
     Ok(Json(Page { items, next }))
 }
 
-/// What a PATCH may change on an account. Unknown fields are refused: a typo must not be
-/// silently ignored.
+/// What a PATCH may change on an account: its status (with a reason), and its stage, queue and
+/// agent. Unknown fields are refused: a typo must not be silently ignored. `null` clears the
+/// queue or the agent; a field left out stays as it is.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
     /// The new status; the account's status machine decides whether the move is allowed.
-    pub status: String,
-    /// Why, for the audit trail.
-    pub reason: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Why the status changes, for the audit trail (required with `status`).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// early, late or legal.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub queue: Option<Option<String>>,
+    /// A user of the tenant with the agent or supervisor role.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub agent_id: Option<Option<Uuid>>,
 }
 
-/// Change an account's status (for example recall it, or close it), with a reason that goes
-/// into the audit trail with the caller's identity.
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// Change an account's status (for example recall it, or close it) with a reason, or its stage,
+/// queue or agent. Every change goes into the audit trail with the caller's identity.
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", request_body = AccountPatch,
-    params(("id" = String, Path, description = "The account's id")),
+    params(("id" = String, Path, description = "The account's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeats with the same key return the first answer")),
     responses(
         (status = 200, body = AccountView),
         (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
@@ -180,19 +196,59 @@ pub async fn patch(
     super::json::Body(patch): super::json::Body<AccountPatch>,
 ) -> Result<Json<AccountView>, Problem> {
     let account = visible_account(&state, &p, &id).await?;
-    allow(&p, Action::ChangeAccountStatus)?;
+    let assigning = patch.stage.is_some() || patch.queue.is_some() || patch.agent_id.is_some();
+    if patch.status.is_some() || !assigning {
+        allow(&p, Action::ChangeAccountStatus)?;
+    }
+    if assigning {
+        allow(&p, Action::AssignAccounts)?;
+    }
     let mut errors = Vec::new();
-    let to = recoup_domain::account::AccountStatus::parse(patch.status.trim());
-    if to.is_none() {
+    let mut bad = |pointer: &str, detail: String| errors.push(FieldError { pointer: pointer.into(), detail });
+    let status = patch.status.as_deref().map(|s| recoup_domain::account::AccountStatus::parse(s.trim()));
+    if status == Some(None) {
         let allowed: Vec<&str> = recoup_domain::account::AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
-        errors.push(FieldError { pointer: "/status".into(), detail: format!("must be one of {}", allowed.join(", ")) });
+        bad("/status", format!("must be one of {}", allowed.join(", ")));
     }
-    if patch.reason.trim().is_empty() {
-        errors.push(FieldError { pointer: "/reason".into(), detail: "say why; it goes into the audit trail".into() });
+    let reason = patch.reason.as_deref().map(str::trim).unwrap_or("");
+    if patch.status.is_some() && reason.is_empty() {
+        bad("/reason", "say why; it goes into the audit trail".into());
     }
-    let Some(to) = to.filter(|_| errors.is_empty()) else { return Err(Problem::invalid("the change is not valid", errors)) };
+    if patch.status.is_none() && !assigning {
+        bad("", "change at least one of status, stage, queue, agent_id".into());
+    }
+    let stage = patch.stage.as_deref().map(|s| recoup_domain::account::Stage::parse(s.trim()));
+    if stage == Some(None) {
+        bad("/stage", "must be one of early, late, legal".into());
+    }
+    let queue = patch.queue.map(|q| q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()));
+    if queue.as_ref().is_some_and(|q| q.as_ref().is_some_and(|q| q.chars().count() > 64)) {
+        bad("/queue", "at most 64 characters".into());
+    }
+    if let Some(Some(agent)) = patch.agent_id {
+        let user = state.store.user(p.tenant_id, agent).await?;
+        let works = user.is_some_and(|u| !u.disabled && matches!(u.role, Role::Agent | Role::Supervisor));
+        if !works {
+            bad("/agent_id", "must be an active agent or supervisor of this tenant".into());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid("the change is not valid", errors));
+    }
+    // Refuse a status move the machine forbids before changing anything else, so a PATCH is
+    // applied whole or not at all.
+    if let Some(Some(to)) = status {
+        account.status.transition(to).map_err(|e| Problem::from(recoup_store::StoreError::Transition(e)))?;
+    }
     let actor = recoup_store::Actor::new(p.subject.to_string());
-    let account = state.store.change_status(p.tenant_id, account.id, to, patch.reason.trim(), &actor).await?;
+    let mut account = account;
+    if assigning {
+        let change = recoup_store::Assignment { stage: stage.flatten(), queue, agent_id: patch.agent_id };
+        account = state.store.assign(p.tenant_id, account.id, &change, &actor).await?;
+    }
+    if let Some(Some(to)) = status {
+        account = state.store.change_status(p.tenant_id, account.id, to, reason, &actor).await?;
+    }
     let balance = state.store.balance(p.tenant_id, account.id).await?;
     Ok(Json(AccountView { account, balance }))
 }

@@ -41,6 +41,14 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The one answer for an id this caller cannot see (unknown, malformed, another tenant's or
+    /// another client's): the same 404, logged with who asked, so probing shows in the logs but
+    /// never in the answer.
+    pub fn not_found(&self, what: &str, requested: &str) -> Problem {
+        tracing::info!(tenant = %self.tenant_id, subject = %self.subject, what, requested, "not found for this credential");
+        Problem::not_found(what)
+    }
+
     /// Whether this caller may see an account of `client_id`.
     pub fn sees_client(&self, client_id: Uuid) -> bool {
         match self.role {

@@ -120,7 +120,7 @@ async fn visible_client(state: &AppState, p: &Principal, id: &str) -> Result<Cli
         Ok(id) => state.store.list_clients(p.tenant_id).await?.into_iter().find(|c| c.id == id && p.sees_client(c.id)),
         Err(_) => None,
     };
-    found.ok_or_else(|| Problem::not_found("client"))
+    found.ok_or_else(|| p.not_found("client", id))
 }
 
 /// A client's portfolios.

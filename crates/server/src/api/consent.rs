@@ -46,7 +46,7 @@ pub async fn set(
     // account (or tenant) is the same 404 as an unknown one.
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
     let cp_id = Uuid::parse_str(&cp).ok().filter(|cp| parties.iter().any(|party| party.contact_points.iter().any(|c| c.id == *cp)));
-    let Some(cp_id) = cp_id else { return Err(Problem::not_found("contact point")) };
+    let Some(cp_id) = cp_id else { return Err(p.not_found("contact point", &cp)) };
     let mut errors = Vec::new();
     let channel = Channel::ALL.into_iter().find(|c| c.as_str() == change.channel.trim());
     if channel.is_none() {

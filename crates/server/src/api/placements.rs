@@ -133,7 +133,7 @@ async fn run_upload(state: AppState, p: Principal, q: Option<String>, headers: H
         return Err(Problem::invalid("the query parameters are not valid", vec![e]));
     };
     let client = state.store.client_by_code(p.tenant_id, code).await?.filter(|c| p.sees_client(c.id));
-    let Some(client) = client else { return Err(Problem::not_found("client")) };
+    let Some(client) = client else { return Err(p.not_found("client", code)) };
     let (portfolio, new_portfolio) = portfolio(&state, &client, &o.portfolio).await?;
     let format = format_of(&o, &headers);
     let file = spool(body).await?;
@@ -244,5 +244,5 @@ pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path
         Ok(id) => state.store.placement(p.tenant_id, id).await?.filter(|pl| p.sees_client(pl.client_id)),
         Err(_) => None,
     };
-    found.map(Json).ok_or_else(|| Problem::not_found("placement"))
+    found.map(Json).ok_or_else(|| p.not_found("placement", &id))
 }

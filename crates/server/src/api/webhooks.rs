@@ -150,10 +150,7 @@ async fn visible(state: &AppState, p: &Principal, id: &str) -> Result<Subscripti
         Ok(id) => state.store.subscription(p.tenant_id, id).await?,
         Err(_) => None,
     };
-    found.ok_or_else(|| {
-        tracing::info!(tenant = %p.tenant_id, subject = %p.subject, requested = %id, "webhook subscription not found for this credential");
-        Problem::not_found("webhook subscription")
-    })
+    found.ok_or_else(|| p.not_found("webhook subscription", id))
 }
 
 /// One subscription.
@@ -228,7 +225,7 @@ async fn visible_delivery(state: &AppState, p: &Principal, id: &str, delivery_id
         Ok(d) => state.store.delivery(p.tenant_id, d).await?.filter(|d| d.subscription_id == sub.id),
         Err(_) => None,
     };
-    found.ok_or_else(|| Problem::not_found("delivery"))
+    found.ok_or_else(|| p.not_found("delivery", delivery_id))
 }
 
 /// One delivery with every attempt.

@@ -222,3 +222,50 @@ async fn admins_add_clients_and_portfolios_others_cannot() {
         assert_problem(&server.get(&format!("/api/v1/clients/{id}/portfolios"), Some(&theirs)).await, 404, "not-found");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_assign_stage_queue_and_agent_and_a_refused_patch_changes_nothing() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = s.list_accounts(tenant.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let supervisor = key(s, &tenant, Role::Supervisor, None).await;
+        let agent_user = recoup_domain::access::User {
+            id: Uuid::now_v7(),
+            tenant_id: tenant.id,
+            email: format!("agent-{}@example.com", Uuid::now_v7().simple()),
+            name: "Ann Agent".into(),
+            role: Role::Agent,
+            client_id: None,
+            disabled: false,
+            created_at: 0,
+        };
+        s.create_user(&agent_user, "x", &recoup_store::Actor::new("test")).await.unwrap();
+        let path = format!("/api/v1/accounts/{id}");
+        let body = format!(r#"{{"stage":"late","queue":"hardship","agent_id":"{}"}}"#, agent_user.id);
+        let res = server.send("PATCH", &path, &headers(&supervisor, None), &body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let a = res.json();
+        assert_eq!((a["stage"].as_str(), a["queue"].as_str()), (Some("late"), Some("hardship")));
+        assert_eq!(a["agent_id"], agent_user.id.to_string());
+        let cleared = server.send("PATCH", &path, &headers(&supervisor, None), r#"{"queue":null}"#).await.json();
+        assert_eq!((cleared["queue"].is_null(), cleared["stage"].as_str()), (true, Some("late")), "null clears, absent keeps");
+
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        assert_problem(&server.send("PATCH", &path, &headers(&agent, None), r#"{"queue":"mine"}"#).await, 403, "forbidden");
+        let res = server.send("PATCH", &path, &headers(&supervisor, None), &format!(r#"{{"agent_id":"{}"}}"#, Uuid::now_v7())).await;
+        assert_problem(&res, 422, "invalid");
+        assert_problem(&server.send("PATCH", &path, &headers(&supervisor, None), "{}").await, 422, "invalid");
+
+        // A status the machine refuses fails the whole PATCH: the stage does not change either.
+        s.change_status(tenant.id, id, recoup_domain::account::AccountStatus::PaidInFull, "paid", &recoup_store::Actor::new("t"))
+            .await
+            .unwrap();
+        let res = server.send("PATCH", &path, &headers(&supervisor, None), r#"{"status":"settled","reason":"x","stage":"legal"}"#).await;
+        assert_problem(&res, 409, "status-transition");
+        assert_eq!(s.account(tenant.id, id).await.unwrap().unwrap().stage, recoup_domain::account::Stage::Late);
+        let trail =
+            s.search_audit(tenant.id, &recoup_store::AuditQuery { entity_id: Some(id), ..Default::default() }, 0, 100).await.unwrap();
+        assert_eq!(trail.iter().filter(|e| e.event.action == "account.assigned").count(), 2);
+    }
+}

@@ -865,6 +865,28 @@ impl Store for PgStore {
         Ok(a)
     }
 
+    async fn assign(&self, tenant_id: Uuid, account_id: Uuid, change: &crate::Assignment, actor: &Actor) -> Result<Account> {
+        let mut tx = self.pool.begin().await?;
+        let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", rows::ACCOUNT_COLS);
+        let a = one(&mut tx, q, |q| q.bind(tenant_id).bind(account_id), rows::account)
+            .await?
+            .ok_or_else(|| StoreError::not_found("account", account_id))?;
+        let Some((next, audit, business)) = ops::plan_assign(&a, change, actor) else { return Ok(a) };
+        sqlx::query("UPDATE accounts SET stage = $3, queue = $4, agent_id = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(account_id)
+            .bind(next.stage.as_str())
+            .bind(&next.queue)
+            .bind(next.agent_id)
+            .bind(ops::now_micros())
+            .execute(&mut *tx)
+            .await?;
+        append_audit(&mut tx, tenant_id, vec![audit]).await?;
+        outbox::emit(&mut tx, tenant_id, vec![business]).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
     async fn set_consent(
         &self,
         tenant_id: Uuid,

@@ -800,6 +800,24 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn assign(&self, tenant_id: Uuid, account_id: Uuid, change: &crate::Assignment, actor: &Actor) -> Result<Account> {
+        let (change, actor) = (change.clone(), actor.clone());
+        self.tx(move |tx| {
+            let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+            let a = query_one(tx, &sql, params![tenant_id, account_id], |r| rows::account(r))?
+                .ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let Some((next, audit, business)) = ops::plan_assign(&a, &change, &actor) else { return Ok(a) };
+            tx.execute(
+                "UPDATE accounts SET stage = ?, queue = ?, agent_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+                params![next.stage.as_str(), next.queue, next.agent_id, ops::now_micros(), tenant_id, account_id],
+            )?;
+            append_audit(tx, tenant_id, vec![audit])?;
+            outbox::emit(tx, tenant_id, vec![business])?;
+            Ok(next)
+        })
+        .await
+    }
+
     async fn set_consent(
         &self,
         tenant_id: Uuid,
