@@ -42,10 +42,14 @@ pub struct DbArgs {
 enum Command {
     /// Apply database migrations (they also run at every start).
     Migrate,
-    /// Serve /healthz and /metrics (the API, console and portal follow).
+    /// Serve the API, /healthz and /metrics, and deliver webhooks.
     Serve {
         #[arg(long, env = "RECOUP_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// Mark the session cookie `Secure` (browsers then send it over HTTPS only). Set it
+        /// whenever recoup is reached through TLS, such as behind a terminating proxy.
+        #[arg(long, env = "RECOUP_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Create a demo tenant with three clients and ~5,000 realistic accounts, then serve it.
     Demo {
@@ -115,9 +119,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let applied = store.migrate().await?;
             println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
         }
-        Command::Serve { bind } => {
+        Command::Serve { bind, secure_cookies } => {
             let store = store::open(&cli.db).await?;
-            serve(store, bind).await?;
+            serve(recoup_server::AppState { secure_cookies, ..recoup_server::AppState::new(store) }, bind).await?;
         }
         Command::Demo { port, demo_dir, no_serve } => {
             let db = DbArgs { data_dir: demo_dir, tenant: demo::TENANT.into(), ..cli.db };
@@ -133,7 +137,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
                 }
                 println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
-                serve(store, bind).await?;
+                serve(recoup_server::AppState::new(store), bind).await?;
             }
         }
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,
@@ -159,11 +163,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(store: std::sync::Arc<dyn recoup_store::Store>, bind: SocketAddr) -> Result<()> {
+async fn serve(state: recoup_server::AppState, bind: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    recoup_server::serve(recoup_server::AppState::new(store), listener, shutdown).await?;
+    recoup_server::serve(state, listener, shutdown).await?;
     Ok(())
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub worker: webhooks::WorkerConfig,
     /// Recent failed API keys per client address.
     pub key_failures: Arc<api::throttle::KeyFailures>,
+    /// Whether the session cookie is marked `Secure` (served over TLS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             session_idle: Self::DEFAULT_SESSION_IDLE,
             worker: webhooks::WorkerConfig::default(),
             key_failures: Arc::default(),
+            secure_cookies: false,
         }
     }
 }

@@ -35,9 +35,10 @@ pub struct Me {
     client_id: Option<Uuid>,
 }
 
-fn cookie(value: &str, max_age: Option<u32>) -> HeaderValue {
+fn cookie(value: &str, max_age: Option<u32>, secure: bool) -> HeaderValue {
     let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{age}")).expect("a valid cookie")
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}")).expect("a valid cookie")
 }
 
 /// Sign in with e-mail and password; sets the session cookie.
@@ -87,7 +88,7 @@ pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) ->
     let me =
         Me { tenant_id: user.tenant_id, role: user.role.as_str(), user_id: Some(user.id), api_key_id: None, client_id: user.client_id };
     let mut res = (StatusCode::CREATED, Json(me)).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie(&token, None));
+    res.headers_mut().insert(header::SET_COOKIE, cookie(&token, None, state.secure_cookies));
     Ok(res)
 }
 
@@ -120,6 +121,18 @@ pub async fn sign_out(State(state): State<AppState>, p: Principal, headers: Head
         state.store.delete_session(&keys::digest(token)).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie("", Some(0)));
+    res.headers_mut().insert(header::SET_COOKIE, cookie("", Some(0), state.secure_cookies));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_secure_only_when_asked() {
+        assert!(!cookie("t", None, false).to_str().unwrap().contains("Secure"));
+        let c = cookie("t", Some(0), true);
+        assert_eq!(c.to_str().unwrap(), "recoup_session=t; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0");
+    }
 }
