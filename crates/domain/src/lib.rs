@@ -1,7 +1,8 @@
 //! recoup's domain: the pure core every other crate builds on. It owns money and the ledger
 //! (allocation waterfalls, reversals, credit balances), accounts and their status machine,
 //! parties and contact points with consent, the organisation (tenant, client, portfolio,
-//! placement) and the audit chain's hashing. No I/O, no clock, no async: callers pass `now`
+//! placement), promises to pay and payment-plan schedules, business events and webhook rules,
+//! and the audit chain's hashing. No I/O, no clock, no async: callers pass `now`
 //! and ids in, so everything here is testable with plain values and property tests.
 
 pub mod access;
@@ -17,6 +18,8 @@ pub mod note;
 pub mod org;
 pub mod party;
 pub mod placement;
+pub mod plan;
+pub mod promise;
 pub mod webhook;
 
 pub use account::{Account, AccountStatus, Flag, Flags, Stage};
