@@ -20,6 +20,7 @@ pub mod party;
 pub mod placement;
 pub mod plan;
 pub mod promise;
+pub mod settlement;
 pub mod webhook;
 
 pub use account::{Account, AccountStatus, Flag, Flags, Stage};

@@ -175,72 +175,100 @@ fn check(t: &Terms, p: &Policy) -> Result<i64, PlanError> {
     }
 }
 
-/// Walks the schedule paying `level` (principal + interest) each time; the last installment
-/// takes whatever principal is left. `n` caps the count (`None`: until paid off).
-fn walk(t: &Terms, financed: i64, level: i64, n: Option<u32>, cap: u32) -> Result<Vec<Installment>, PlanError> {
+/// Walks the schedule paying `level` (principal + interest) each time until the principal is
+/// paid; the last installment takes whatever is left. Used when the installment is given.
+fn walk(t: &Terms, financed: i64, level: i64, cap: u32) -> Result<Vec<Installment>, PlanError> {
     let mut out = Vec::new();
     let mut owed = financed;
     let mut from = t.agreed_on;
-    for k in 0.. {
-        let number = k + 1;
-        if number > cap {
-            return Err(PlanError::TooLong(cap));
-        }
+    for k in 0..cap {
         let due_on = t.frequency.due_on(t.first_due_on, k).ok_or(PlanError::Dates)?;
-        let days = (due_on - from).get_days() as i64;
-        let int = interest(owed, t.apr, days);
-        let last = n.is_some_and(|n| number == n) || level - int >= owed;
-        let principal = if last { owed } else { level - int };
+        let int = interest(owed, t.apr, (due_on - from).get_days().into());
+        let principal = (level - int).min(owed);
         if principal <= 0 {
             return Err(PlanError::CannotAmortize { installment: level, interest: int });
         }
         owed -= principal;
-        let fees = t.fee_per_installment;
-        out.push(Installment { number, due_on, amount: principal + int + fees, principal, interest: int, fees, balance_after: owed });
+        out.push(row(t, k + 1, due_on, principal, int, owed));
         from = due_on;
         if owed == 0 {
             return Ok(out);
         }
     }
-    unreachable!("the loop returns")
+    Err(PlanError::TooLong(cap))
 }
 
-/// The level payment for `n` installments: the smallest whole amount that pays the principal
-/// off within `n` (found by bisection over the same day-count the schedule uses, so the last
-/// installment differs from the others only by rounding).
-fn level_for(t: &Terms, financed: i64, n: u32) -> Result<i64, PlanError> {
-    let base = (financed + i64::from(n) - 1) / i64::from(n);
-    if t.apr.is_zero() {
-        return Ok(financed / i64::from(n));
+fn row(t: &Terms, number: u32, due_on: Date, principal: i64, interest: i64, balance_after: i64) -> Installment {
+    let fees = t.fee_per_installment;
+    Installment { number, due_on, amount: principal + interest + fees, principal, interest, fees, balance_after }
+}
+
+/// Why a level payment does not fit exactly `n` installments.
+enum Misfit {
+    /// The principal is paid off before the n-th: the level is too high.
+    PaidEarly,
+    Plan(PlanError),
+}
+
+/// Exactly `n` installments: `level` for the first n-1, the rest (principal left plus its
+/// interest) on the n-th.
+fn forced(t: &Terms, financed: i64, level: i64, n: u32) -> Result<Vec<Installment>, Misfit> {
+    let mut out = Vec::with_capacity(n as usize);
+    let mut owed = financed;
+    let mut from = t.agreed_on;
+    for k in 0..n {
+        let due_on = t.frequency.due_on(t.first_due_on, k).ok_or(Misfit::Plan(PlanError::Dates))?;
+        let int = interest(owed, t.apr, (due_on - from).get_days().into());
+        let last = k + 1 == n;
+        let principal = if last { owed } else { level - int };
+        if principal <= 0 {
+            return Err(Misfit::Plan(PlanError::CannotAmortize { installment: level, interest: int }));
+        }
+        if !last && principal >= owed {
+            return Err(Misfit::PaidEarly);
+        }
+        owed -= principal;
+        out.push(row(t, k + 1, due_on, principal, int, owed));
+        from = due_on;
     }
-    let fits = |level: i64| walk(t, financed, level, None, n).is_ok();
-    let (mut lo, mut hi) = (base, base.max(1));
-    while !fits(hi) {
+    Ok(out)
+}
+
+/// `n` level installments: the smallest level whose last installment is no larger than the
+/// others (found by bisection over the same day count the schedule uses). When whole minor
+/// units cannot make the last one fit, the one below it is used and the last is a little larger.
+fn by_count(t: &Terms, financed: i64, n: u32) -> Result<Vec<Installment>, PlanError> {
+    let settles = |level: i64| match forced(t, financed, level, n) {
+        Ok(rows) => rows.last().is_some_and(|r| r.principal + r.interest <= level),
+        Err(Misfit::PaidEarly) => true,
+        Err(Misfit::Plan(_)) => false,
+    };
+    let (mut lo, mut hi) = (1i64, financed.max(1));
+    while !settles(hi) {
         lo = hi;
         hi = hi.checked_mul(2).ok_or(PlanError::TooLong(n))?;
     }
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if fits(mid) { hi = mid } else { lo = mid + 1 }
+        if settles(mid) { hi = mid } else { lo = mid + 1 }
     }
-    Ok(hi)
+    for level in [hi, hi - 1] {
+        match forced(t, financed, level, n) {
+            Ok(rows) => return Ok(rows),
+            Err(Misfit::Plan(e)) => return Err(e),
+            Err(Misfit::PaidEarly) => continue,
+        }
+    }
+    Err(PlanError::TooSmall(1))
 }
 
 /// The amortization table: the down payment (if any) as installment 0, then the installments.
 pub fn schedule(t: &Terms, p: &Policy) -> Result<Vec<Installment>, PlanError> {
     let financed = check(t, p)?;
     let rows = match t.sizing {
-        Sizing::Count(n) => {
-            let level = level_for(t, financed, n)?;
-            if t.apr.is_zero() {
-                // Without interest every installment but the last is the same and the last takes
-                // the remainder, so the count is exactly n.
-                walk_even(t, financed, level, n)?
-            } else {
-                walk(t, financed, level, Some(n), n)?
-            }
-        }
-        Sizing::Installment(a) => walk(t, financed, a, None, p.max_installments)?,
+        Sizing::Count(n) if t.apr.is_zero() => even(t, financed, n)?,
+        Sizing::Count(n) => by_count(t, financed, n)?,
+        Sizing::Installment(a) => walk(t, financed, a, p.max_installments)?,
     };
     if rows.iter().take(rows.len().saturating_sub(1)).any(|i| i.amount < p.min_installment) {
         return Err(PlanError::TooSmall(p.min_installment));
@@ -261,7 +289,10 @@ pub fn schedule(t: &Terms, p: &Policy) -> Result<Vec<Installment>, PlanError> {
     Ok(out)
 }
 
-fn walk_even(t: &Terms, financed: i64, level: i64, n: u32) -> Result<Vec<Installment>, PlanError> {
+/// Without interest every installment but the last is the same and the last takes the
+/// remainder, so the count is exactly n.
+fn even(t: &Terms, financed: i64, n: u32) -> Result<Vec<Installment>, PlanError> {
+    let level = financed / i64::from(n);
     if level <= 0 {
         return Err(PlanError::TooSmall(1));
     }
@@ -271,8 +302,7 @@ fn walk_even(t: &Terms, financed: i64, level: i64, n: u32) -> Result<Vec<Install
         let due_on = t.frequency.due_on(t.first_due_on, k).ok_or(PlanError::Dates)?;
         let principal = if k + 1 == n { owed } else { level };
         owed -= principal;
-        let fees = t.fee_per_installment;
-        out.push(Installment { number: k + 1, due_on, amount: principal + fees, principal, interest: 0, fees, balance_after: owed });
+        out.push(row(t, k + 1, due_on, principal, 0, owed));
     }
     Ok(out)
 }
