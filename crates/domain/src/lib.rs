@@ -11,6 +11,7 @@ pub mod audit;
 pub mod contact;
 pub mod event;
 pub mod geo;
+pub mod hold;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
