@@ -9,6 +9,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod contact;
+pub mod dispute;
 pub mod event;
 pub mod geo;
 pub mod hold;
