@@ -23,29 +23,75 @@ fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// What makes two requests "the same": method, path and query, and body, byte for byte.
-fn request_hash(method: &Method, target: &str, body: &[u8]) -> [u8; 32] {
+/// What makes two requests "the same": method, path and query, and body, byte for byte. The
+/// body is fed in afterwards, so an upload can be hashed as it streams.
+pub fn request_hasher(method: &Method, target: &str) -> Sha256 {
     let mut h = Sha256::new();
     h.update(method.as_str().as_bytes());
     h.update([0]);
     h.update(target.as_bytes());
     h.update([0]);
+    h
+}
+
+fn request_hash(method: &Method, target: &str, body: &[u8]) -> [u8; 32] {
+    let mut h = request_hasher(method, target);
     h.update(body);
     h.finalize().into()
 }
 
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
-        return next.run(req).await;
-    }
-    let Some(key) = req.headers().get(HEADER).map(|v| v.to_str().unwrap_or("").to_string()) else {
-        return next.run(req).await;
-    };
+/// The request's key, if it sent one; a malformed key is refused.
+pub fn key_of(headers: &axum::http::HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(key) = headers.get(HEADER).map(|v| v.to_str().unwrap_or("").to_string()) else { return Ok(None) };
     if !valid_key(&key) {
         let e =
             super::problem::FieldError { pointer: "/headers/Idempotency-Key".into(), detail: "1 to 255 printable ASCII characters".into() };
-        return Problem::invalid("the Idempotency-Key header is not valid", vec![e]).into_response();
+        return Err(Problem::invalid("the Idempotency-Key header is not valid", vec![e]));
     }
+    Ok(Some(key))
+}
+
+/// Reserves `key` for this request, or answers in its place: the first answer again, or why not.
+pub async fn begin(state: &AppState, p: &Principal, key: &str, hash: &[u8; 32]) -> Option<Response> {
+    let now = jiff::Timestamp::now().as_microsecond();
+    let subject = p.subject.to_string();
+    match state.store.begin_idempotent(p.tenant_id, &subject, key, hash, now, now - KEEP_MICROS).await {
+        Err(e) => Some(Problem::from(e).into_response()),
+        Ok(IdempotencyBegin::Replay(stored)) => Some(replay(stored)),
+        Ok(IdempotencyBegin::Mismatch) => Some(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was already used for a different request; use a new key for a new request",
+            )
+            .into_response(),
+        ),
+        Ok(IdempotencyBegin::InProgress) => {
+            let mut r = Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency-key-in-progress",
+                "Request in progress",
+                "the first request with this Idempotency-Key has not finished; retry shortly",
+            )
+            .into_response();
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Some(r)
+        }
+        Ok(IdempotencyBegin::Fresh) => None,
+    }
+}
+
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Uploads stream to disk and keep their own keys (see `placements`).
+    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) || req.uri().path() == crate::hardening::UPLOAD_PATH {
+        return next.run(req).await;
+    }
+    let key = match key_of(req.headers()) {
+        Ok(Some(k)) => k,
+        Ok(None) => return next.run(req).await,
+        Err(problem) => return problem.into_response(),
+    };
     let (mut parts, body) = req.into_parts();
     let principal = match Principal::from_request_parts(&mut parts, &state).await {
         Ok(p) => p,
@@ -58,40 +104,17 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let target = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/").to_string();
     let hash = request_hash(&parts.method, &target, &bytes);
-    let subject = principal.subject.to_string();
-    let now = jiff::Timestamp::now().as_microsecond();
-    let begun = state.store.begin_idempotent(principal.tenant_id, &subject, &key, &hash, now, now - KEEP_MICROS).await;
-    match begun {
-        Err(e) => Problem::from(e).into_response(),
-        Ok(IdempotencyBegin::Replay(stored)) => replay(stored),
-        Ok(IdempotencyBegin::Mismatch) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency-key-reused",
-            "Idempotency key reused",
-            "this Idempotency-Key was already used for a different request; use a new key for a new request",
-        )
-        .into_response(),
-        Ok(IdempotencyBegin::InProgress) => {
-            let mut r = Problem::new(
-                StatusCode::CONFLICT,
-                "idempotency-key-in-progress",
-                "Request in progress",
-                "the first request with this Idempotency-Key has not finished; retry shortly",
-            )
-            .into_response();
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            r
-        }
-        Ok(IdempotencyBegin::Fresh) => {
-            let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-            remember(&state, &principal, &subject, &key, resp).await
-        }
+    if let Some(answer) = begin(&state, &principal, &key, &hash).await {
+        return answer;
     }
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    remember(&state, &principal, &key, resp).await
 }
 
 /// Stores the first answer (or frees the key when the server failed, so a retry can succeed)
 /// and passes the answer on.
-async fn remember(state: &AppState, p: &Principal, subject: &str, key: &str, resp: Response) -> Response {
+pub async fn remember(state: &AppState, p: &Principal, key: &str, resp: Response) -> Response {
+    let subject = &p.subject.to_string();
     let (parts, body) = resp.into_parts();
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(b) => b,

@@ -119,14 +119,44 @@ fn format_of(o: &Options, headers: &HeaderMap) -> Format {
     ),
     security(("api_key" = []), ("session" = [])))]
 pub async fn upload(State(state): State<AppState>, p: Principal, RawQuery(q): RawQuery, headers: HeaderMap, body: Body) -> Response {
-    match run_upload(state, p, q, headers, body).await {
-        Ok(r) => r,
-        Err(problem) => problem.into_response(),
+    let key = match super::idempotency::key_of(&headers) {
+        Ok(k) => k,
+        Err(problem) => return problem.into_response(),
+    };
+    let target = match &q {
+        Some(q) => format!("{}?{q}", crate::hardening::UPLOAD_PATH),
+        None => crate::hardening::UPLOAD_PATH.to_string(),
+    };
+    let mut hasher = super::idempotency::request_hasher(&axum::http::Method::POST, &target);
+    let file = match allow(&p, Action::UploadPlacements).map(|_| ()) {
+        Ok(()) => spool(body, &mut hasher).await,
+        Err(problem) => return problem.into_response(),
+    };
+    let file = match file {
+        Ok(Some(f)) => f,
+        Ok(None) => return too_large(UPLOAD_LIMIT_BYTES),
+        Err(problem) => return problem.into_response(),
+    };
+    let Some(key) = key else {
+        return run_upload(&state, &p, q, &headers, file).await.unwrap_or_else(IntoResponse::into_response);
+    };
+    // The same file sent again with the same key gets the first report, not a second placement.
+    let hash: [u8; 32] = sha2::Digest::finalize(hasher).into();
+    if let Some(answer) = super::idempotency::begin(&state, &p, &key, &hash).await {
+        return answer;
     }
+    let resp = run_upload(&state, &p, q, &headers, file).await.unwrap_or_else(IntoResponse::into_response);
+    super::idempotency::remember(&state, &p, &key, resp).await
 }
 
-async fn run_upload(state: AppState, p: Principal, q: Option<String>, headers: HeaderMap, body: Body) -> Result<Response, Problem> {
-    allow(&p, Action::UploadPlacements)?;
+async fn run_upload(
+    state: &AppState,
+    p: &Principal,
+    q: Option<String>,
+    headers: &HeaderMap,
+    file: std::fs::File,
+) -> Result<Response, Problem> {
+    let (state, p) = (state.clone(), p.clone());
     let o = options(q.as_deref())?;
     let Some(code) = o.client.as_deref() else {
         let e = FieldError { pointer: "/client".into(), detail: "name the client's code".into() };
@@ -135,9 +165,7 @@ async fn run_upload(state: AppState, p: Principal, q: Option<String>, headers: H
     let client = state.store.client_by_code(p.tenant_id, code).await?.filter(|c| p.sees_client(c.id));
     let Some(client) = client else { return Err(p.not_found("client", code)) };
     let (portfolio, new_portfolio) = portfolio(&state, &client, &o.portfolio).await?;
-    let format = format_of(&o, &headers);
-    let file = spool(body).await?;
-    let Some(file) = file else { return Ok(too_large(UPLOAD_LIMIT_BYTES)) };
+    let format = format_of(&o, headers);
     let actor = Actor::new(p.subject.to_string());
     let req = ImportRequest {
         tenant_id: p.tenant_id,
@@ -174,8 +202,9 @@ async fn portfolio(state: &AppState, client: &recoup_domain::org::Client, code: 
     Ok((p, true))
 }
 
-/// Streams the body into a temporary file; `None` when it grows past the upload limit.
-async fn spool(mut body: Body) -> Result<Option<std::fs::File>, Problem> {
+/// Streams the body into a temporary file, hashing it on the way; `None` when it grows past the
+/// upload limit.
+async fn spool(mut body: Body, hasher: &mut sha2::Sha256) -> Result<Option<std::fs::File>, Problem> {
     let mut file = tempfile::tempfile().map_err(|e| {
         tracing::error!(error = %e, "cannot create a temporary file for an upload");
         Problem::internal()
@@ -189,6 +218,7 @@ async fn spool(mut body: Body) -> Result<Option<std::fs::File>, Problem> {
         if size > UPLOAD_LIMIT_BYTES {
             return Ok(None);
         }
+        sha2::Digest::update(hasher, data);
         file.write_all(data).map_err(|e| {
             tracing::error!(error = %e, "writing an upload to disk failed");
             Problem::internal()

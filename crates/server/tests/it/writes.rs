@@ -165,6 +165,16 @@ async fn placement_files_upload_with_a_validation_report_and_never_duplicate() {
         assert_eq!((again["counts"]["created"].as_u64(), again["counts"]["unchanged"].as_u64()), (Some(0), Some(4)), "{again}");
         assert_eq!(s.count_accounts(tenant.id).await.unwrap(), before);
 
+        // With an Idempotency-Key the same upload sent twice is one placement and one report.
+        let mut keyed = csv_headers(&integrator);
+        keyed.push(format!("Idempotency-Key: {}", Uuid::now_v7()));
+        let first = server.send("POST", "/api/v1/placements?client=A", &keyed, &csv).await;
+        let second = server.send("POST", "/api/v1/placements?client=A", &keyed, &csv).await;
+        assert_eq!((first.status, second.body.as_str()), (201, first.body.as_str()));
+        assert_eq!(second.header("idempotent-replayed").as_deref(), Some("true"));
+        let other_file = server.send("POST", "/api/v1/placements?client=A", &keyed, &csv.replace("UP-", "UQ-")).await;
+        assert_problem(&other_file, 422, "idempotency-key-reused");
+
         // Who may, and for which client.
         let client_b = key(s, &tenant, Role::Client, Some(clients[1])).await;
         assert_problem(&server.send("POST", "/api/v1/placements?client=A", &csv_headers(&client_b), &csv).await, 404, "not-found");
