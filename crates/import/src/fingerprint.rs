@@ -46,7 +46,7 @@ impl Canonical {
 
 pub(crate) fn of(a: &Account, reported: &Amounts, parties: &[PlacedParty], invoices: &[Invoice]) -> [u8; 32] {
     let mut h = Canonical(Sha256::new());
-    h.str("recoup placement v1");
+    h.str("recoup placement v2");
     h.str(&a.external_ref);
     h.str(a.currency.code());
     h.str(&a.original_creditor);
@@ -72,7 +72,10 @@ pub(crate) fn of(a: &Account, reported: &Amounts, parties: &[PlacedParty], invoi
         for s in [&party.first_name, &party.last_name, &party.company_name, &party.national_id_last4, &party.language] {
             h.opt(s.as_deref());
         }
-        h.date(party.date_of_birth);
+        // The full id and the birth date count as content (a corrected SSN is an update). The
+        // store keys this digest before keeping it, so it cannot be brute-forced back to them.
+        h.opt(party.national_id.as_ref().map(|s| s.expose().as_str()));
+        h.date(party.date_of_birth.as_ref().map(|d| *d.expose()));
         h.int(p.contact_points.len() as i64);
         for c in &p.contact_points {
             h.str(c.kind.as_str());

@@ -25,7 +25,7 @@
 //! | `language` | BCP 47 tag (`en`, `es`) |
 //! | `first_name`, `last_name`, `company_name` | a person needs `last_name`; a row with `company_name` is a company |
 //! | `date_of_birth` | date |
-//! | `national_id` | 4 or 9 digits (dashes allowed); only the last 4 are kept |
+//! | `national_id` | 9 digits (dashes allowed), or only the last 4; the store keeps the full id encrypted |
 //! | `address_line1`, `address_line2`, `city`, `state`, `postal_code`, `country` | an address needs line 1, city and postal code; a US one a known state and a 5 or 5+4 digit ZIP; country is ISO 3166 alpha-2, default `US` |
 //! | `phone_home`, `phone_mobile`, `phone_work` | any common style, North American without a country code; an extension (`x204`, `ext. 9`) is kept apart |
 //! | `email` | an e-mail address |

@@ -6,7 +6,7 @@ use crate::mapping::ISO_DATE;
 use jiff::civil::Date;
 use recoup_domain::account::{Flag, Flags, ItemizationBasis};
 use recoup_domain::money::Currency;
-use recoup_domain::party::PartyRole;
+use recoup_domain::party::{NationalId, PartyRole, Secret};
 
 pub(crate) fn date(text: &str, fmt: &str) -> Result<Date, String> {
     if fmt == ISO_DATE
@@ -72,14 +72,19 @@ pub(crate) fn flags(text: &str) -> Result<Flags, String> {
     })
 }
 
-/// Only the last four digits are kept (see `Party::national_id_last4`), but the whole value is
-/// checked, so a phone number pasted into the wrong column is caught.
-pub(crate) fn national_id_last4(text: &str) -> Result<String, String> {
-    let digits: String = text.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || !(digits.len() == 4 || digits.len() == 9) {
-        return Err(format!("national id {:?} must have 4 or 9 digits", text.trim()));
+/// All nine digits (kept encrypted) or only the last four. The whole value is checked, so a
+/// phone number pasted into the wrong column is caught; the reason never repeats the value.
+pub(crate) fn national_id(text: &str) -> Result<NationalId, String> {
+    NationalId::parse(text).map_err(|e| e.to_string())
+}
+
+/// A date of birth: the reason names the expected form but never repeats the value.
+pub(crate) fn date_of_birth(text: &str, fmt: &str, today: Date) -> Result<Secret<Date>, String> {
+    let d = date(text, fmt).map_err(|_| format!("the date of birth is not a real date in the form {}", human_format(fmt)))?;
+    if d > today {
+        return Err("the date of birth is in the future".to_string());
     }
-    Ok(digits[digits.len() - 4..].to_string())
+    Ok(Secret::new(d))
 }
 
 /// A BCP 47 tag in its common shape ("en", "es-MX"); the primary language is lower-cased.
@@ -130,7 +135,7 @@ pub(crate) fn check_default(field: Field, text: &str, date_format: &str) -> Resu
         Language => language(text).map(drop),
         Country => country(text).map(drop),
         TimeZone => time_zone(text).map(drop),
-        NationalId => national_id_last4(text).map(drop),
+        NationalId => national_id(text).map(drop),
         OpenedOn | FirstDelinquencyOn | ChargedOffOn | ItemizationOn | LastPaymentOn | DateOfBirth => date(text, date_format).map(drop),
         // Three decimals is the most any currency has; the row's own currency decides for real.
         LastPaymentAmount | Principal | Interest | Fees | Costs | Total => amount(text, crate::parse::currency("KWD")?).map(drop),
@@ -157,10 +162,17 @@ mod tests {
 
     #[test]
     fn small_values_are_normalized() {
-        assert_eq!(national_id_last4("987-65-4322").unwrap(), "4322");
-        assert_eq!(national_id_last4("4322").unwrap(), "4322");
-        assert!(national_id_last4("987-65-432").is_err());
-        assert!(national_id_last4("98x-65-4322").is_err());
+        assert_eq!(national_id("987-65-4322").unwrap().last4(), "4322");
+        assert_eq!(national_id("987-65-4322").unwrap().full().map(|s| s.expose().clone()), Some("987654322".to_string()));
+        assert_eq!(national_id("4322").unwrap(), NationalId::Last4("4322".into()));
+        assert!(!national_id("987-65-432").unwrap_err().contains("987"));
+        assert!(national_id("98x-65-4322").is_err());
+        let today = jiff::civil::date(2026, 11, 2);
+        assert_eq!(date_of_birth("1952-08-21", ISO_DATE, today).unwrap().expose(), &jiff::civil::date(1952, 8, 21));
+        for bad in ["2027-01-01", "1952-02-30"] {
+            let e = date_of_birth(bad, ISO_DATE, today).unwrap_err();
+            assert!(!e.contains(&bad[..4]), "{e}");
+        }
         assert_eq!(language("ES_mx").unwrap(), "es-mx");
         assert!(language("english!").is_err());
         assert_eq!(country("usa").unwrap(), "US");

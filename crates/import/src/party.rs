@@ -24,10 +24,9 @@ pub(crate) fn build(ck: &mut Check<'_>, cells: &Cells<'_>, role: PartyRole, ctx:
         }
         PartyKind::Person
     };
-    let date_of_birth = ck.date(cells, DateOfBirth);
-    if let Some(d) = date_of_birth.filter(|d| *d > ck.today) {
-        ck.field_fault(cells, DateOfBirth, format!("{d} is in the future"));
-    }
+    let (fmt, today) = (ck.date_format(), ck.today);
+    let date_of_birth = ck.parsed(cells, DateOfBirth, |t| parse::date_of_birth(t, fmt, today));
+    let national_id = ck.parsed(cells, NationalId, parse::national_id);
     let party = Party {
         id: ck.ids.next(),
         tenant_id: ctx.tenant_id,
@@ -36,7 +35,8 @@ pub(crate) fn build(ck: &mut Check<'_>, cells: &Cells<'_>, role: PartyRole, ctx:
         last_name,
         company_name,
         date_of_birth,
-        national_id_last4: ck.parsed(cells, NationalId, parse::national_id_last4),
+        national_id_last4: national_id.as_ref().map(|n| n.last4().to_string()),
+        national_id: national_id.as_ref().and_then(|n| n.full().cloned()),
         language: ck.parsed(cells, Language, parse::language),
     };
     let contact_points = contact_points(ck, cells, &party, ctx);

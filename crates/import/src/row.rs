@@ -151,6 +151,10 @@ impl<'m> Check<'m> {
         }
     }
 
+    pub fn date_format(&self) -> &'m str {
+        self.mapping.date_format()
+    }
+
     pub fn date(&mut self, cells: &Cells<'_>, f: Field) -> Option<Date> {
         let fmt = self.mapping.date_format();
         self.parsed(cells, f, |t| parse::date(t, fmt))

@@ -80,7 +80,8 @@ fn lakeshore_rows_become_complete_accounts() {
     let party = &first.parties[0].party;
     assert_eq!(party.display_name(), "Zoe Van der Berg");
     assert_eq!(party.national_id_last4.as_deref(), Some("4322"));
-    assert_eq!(party.date_of_birth, Some(jiff::civil::date(1952, 8, 21)));
+    assert_eq!(party.national_id.as_ref().map(|s| s.expose().as_str()), Some("987654322"), "the whole id is kept (sealed by the store)");
+    assert_eq!(party.date_of_birth.map(|d| *d.expose()), Some(jiff::civil::date(1952, 8, 21)));
     let address = first.parties[0].contact_points.iter().find(|c| c.kind == ContactKind::Address).unwrap();
     assert_eq!(address.value, "1210 Oak St, Austin, TX 73301, US");
     assert_eq!(address.time_zone, None, "Texas spans two zones");

@@ -73,3 +73,15 @@ fn the_fingerprint_follows_content_not_ids_or_spelling() {
     let moved = GOOD.replace("Ana,", "Anna,");
     assert_ne!(import_csv(&csv(&[&moved])).placed[0].fingerprint, a.placed[0].fingerprint);
 }
+
+#[test]
+fn the_fingerprint_covers_the_full_national_id_and_birth_date() {
+    let header = "account_ref,last_name,principal,national_id,date_of_birth";
+    let fp = |row: &str| import_csv(&format!("{header}\n{row}\n")).placed[0].fingerprint;
+    let a = fp("A-1,Li,100,987-65-4320,1960-03-26");
+    assert_eq!(fp("A-1,Li,100,987654320,1960-03-26"), a, "the same id written without dashes");
+    assert_ne!(fp("A-1,Li,100,987-65-4321,1960-03-26"), a, "a corrected id");
+    assert_ne!(fp("A-1,Li,100,987-66-4320,1960-03-26"), a, "a correction outside the last four");
+    assert_ne!(fp("A-1,Li,100,4320,1960-03-26"), a, "only the last four sent");
+    assert_ne!(fp("A-1,Li,100,987-65-4320,1960-03-27"), a, "another birth date");
+}
