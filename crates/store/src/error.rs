@@ -21,6 +21,15 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database task failed: {0}")]
     Task(String),
+    /// A sealed column that does not open; the error names the row, never the value.
+    #[error("{column} of {entity} {id} cannot be opened: {source}")]
+    Sealed { entity: &'static str, id: uuid::Uuid, column: &'static str, source: crate::seal::SealError },
+    #[error("cannot seal a value: {0}")]
+    Seal(#[from] crate::seal::SealError),
+    #[error(
+        "data key {0:?} is not the key this database was sealed with; refusing to start (configure the original key,          and add a new version beside it to rotate)"
+    )]
+    KeyMismatch(String),
     #[error("cannot create {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
 }

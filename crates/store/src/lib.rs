@@ -15,6 +15,7 @@ pub mod ops;
 pub mod outbox;
 pub mod postgres;
 mod rows;
+pub mod seal;
 pub mod sqlite;
 
 pub use error::StoreError;
@@ -23,6 +24,7 @@ pub use listing::{AccountFilter, AccountListing, AccountSort, Cursor, SortKey};
 pub use notes::Notes;
 pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
 pub use postgres::PgStore;
+pub use seal::{KeyError, Keyring};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -124,7 +126,9 @@ pub struct ListedAccount {
 pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
-    /// Applies the embedded migrations not yet applied; returns the versions applied now.
+    /// Applies the embedded migrations not yet applied and returns the versions applied now;
+    /// then checks the configured data keys against the ones the database was sealed with, and
+    /// seals any plain dates of birth written before encryption existed.
     async fn migrate(&self) -> Result<Vec<i64>>;
 
     async fn create_tenant(&self, tenant: &Tenant) -> Result<()>;
@@ -243,11 +247,16 @@ pub async fn verify_audit(store: &dyn Store, tenant_id: Uuid) -> Result<Result<u
     }
 }
 
-/// Opens the store a URL names: `postgres://...` or `sqlite://PATH` (or a bare path).
-pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(PgStore::connect(url).await?));
+/// Opens the store a URL names: `postgres://...` or `sqlite://PATH` (or a bare path), sealing
+/// sensitive fields with `keys`.
+pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Arc<dyn Store>> {
+    if is_postgres(url) {
+        return Ok(Arc::new(PgStore::connect(url, keys).await?));
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
-    Ok(Arc::new(SqliteStore::open(path).await?))
+    Ok(Arc::new(SqliteStore::open(path, keys).await?))
+}
+
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }

@@ -4,7 +4,9 @@
 
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus, Flag, Stage};
+use crate::seal::Keyring;
 use recoup_domain::ledger::Amounts;
+use recoup_domain::party::Secret;
 use uuid::Uuid;
 
 /// Which accounts a listing returns; every field narrows it, empty or `None` leaves it open.
@@ -29,6 +31,9 @@ pub struct AccountFilter {
     /// UTC microseconds.
     pub updated_since: Option<i64>,
     pub external_ref: Option<String>,
+    /// Accounts with a party whose full national id (nine digits, no dashes) is this one,
+    /// found through the keyed hash: the query never sees or compares plaintext.
+    pub national_id: Option<Secret<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -139,11 +144,12 @@ pub(crate) enum Bind {
     Uuid(Uuid),
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 /// The `WHERE ... ORDER BY ... LIMIT` after `FROM accounts`, with `ph(n)` making the n-th
 /// (1-based) placeholder, and the values in placeholder order. The tenant is always the first.
-pub(crate) fn account_query(tenant_id: Uuid, l: &AccountListing, ph: impl Fn(usize) -> String) -> (String, Vec<Bind>) {
+pub(crate) fn account_query(tenant_id: Uuid, l: &AccountListing, keys: &Keyring, ph: impl Fn(usize) -> String) -> (String, Vec<Bind>) {
     let mut binds = vec![Bind::Uuid(tenant_id)];
     let mut sql = format!("WHERE tenant_id = {}", ph(1));
     let mut push = |sql: &mut String, clause: &str, b: Bind| {
@@ -190,6 +196,13 @@ pub(crate) fn account_query(tenant_id: Uuid, l: &AccountListing, ph: impl Fn(usi
     if let Some(r) = &f.external_ref {
         push(&mut sql, " AND external_ref = ?", Bind::Text(r.clone()));
     }
+    if let Some(n) = &f.national_id {
+        // Uncorrelated, so it runs once: keyed hash -> parties -> their accounts, all by index.
+        let subquery = " AND id IN (SELECT ap.account_id FROM parties p JOIN account_parties ap \
+                        ON ap.tenant_id = p.tenant_id AND ap.party_id = p.id WHERE p.tenant_id = ?";
+        push(&mut sql, subquery, Bind::Uuid(tenant_id));
+        push(&mut sql, " AND p.national_id_hash = ?)", Bind::Bytes(keys.national_id_hash(tenant_id, n.expose()).to_vec()));
+    }
     let (cmp, dir) = if l.sort.descending { ("<", "DESC") } else { (">", "ASC") };
     match (&l.after, l.sort.expr()) {
         (Some(c), Some(expr)) => {
@@ -230,7 +243,8 @@ mod tests {
     use super::*;
 
     fn q(l: &AccountListing) -> (String, Vec<Bind>) {
-        account_query(Uuid::nil(), l, |n| format!("${n}"))
+        let keys = Keyring::parse(include_str!("../../../testdata/test.keys")).unwrap();
+        account_query(Uuid::nil(), l, &keys, |n| format!("${n}"))
     }
 
     #[test]
@@ -255,6 +269,20 @@ mod tests {
         assert_eq!(binds.len(), 9);
         assert_eq!(binds[4], Bind::Text("%,disputed,%".into()));
         assert_eq!(binds[8], Bind::Int(20));
+    }
+
+    #[test]
+    fn a_national_id_is_matched_by_its_keyed_hash_only() {
+        let l = AccountListing {
+            filter: AccountFilter { national_id: Some(Secret::new("987654320".into())), client_id: Some(Uuid::nil()), ..Default::default() },
+            limit: 5,
+            ..Default::default()
+        };
+        let (sql, binds) = q(&l);
+        assert!(sql.contains("WHERE p.tenant_id = $3 AND p.national_id_hash = $4)"), "{sql}");
+        let Bind::Bytes(hash) = &binds[3] else { panic!("{binds:?}") };
+        assert_eq!(hash.len(), 32);
+        assert!(!format!("{sql}{binds:?}").contains("987654320"));
     }
 
     #[test]

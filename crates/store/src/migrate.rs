@@ -26,6 +26,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "webhooks_idempotency_notes",
         sql: include_str!("sqlite/migrations/0005_webhooks_idempotency_notes.sql"),
     },
+    Migration { version: 6, name: "sealed_party_fields", sql: include_str!("sqlite/migrations/0006_sealed_party_fields.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -38,6 +39,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "webhooks_idempotency_notes",
         sql: include_str!("postgres/migrations/0005_webhooks_idempotency_notes.sql"),
     },
+    Migration { version: 6, name: "sealed_party_fields", sql: include_str!("postgres/migrations/0006_sealed_party_fields.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

@@ -1,6 +1,7 @@
 //! Reading stored rows into domain types, once for both backends: each backend only says how to
 //! get a typed column out of its own row type.
 
+use crate::seal::{self, Keyring, Place};
 use crate::{Result, StoreError};
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus, Flags, ItemizationBasis, Stage};
@@ -9,7 +10,7 @@ use recoup_domain::contact::{Consent, ConsentState, ContactKind, ContactPoint, P
 use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry, Waterfall};
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
-use recoup_domain::party::{Party, PartyKind};
+use recoup_domain::party::{Party, PartyKind, Secret};
 use uuid::Uuid;
 
 /// Typed column access, implemented for a rusqlite row and a sqlx Postgres row.
@@ -18,6 +19,7 @@ pub(crate) trait Get {
     fn opt_int(&self, col: &str) -> Result<Option<i64>>;
     fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>>;
     fn bytes(&self, col: &str) -> Result<Vec<u8>>;
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>>;
     fn boolean(&self, col: &str) -> Result<bool>;
 
     fn text(&self, col: &str) -> Result<String> {
@@ -160,17 +162,35 @@ pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
     Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
 }
 
-pub(crate) const PARTY_COLS: &str = "tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language";
+pub(crate) const PARTY_COLS: &str = "tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, date_of_birth_enc, national_id_enc, national_id_last4, language";
 
-pub(crate) fn party(r: &impl Get) -> Result<Party> {
+/// A party with its sealed fields opened. A row written before sealing existed may still hold a
+/// plain date of birth until the next start seals it; it is read as it is.
+pub(crate) fn party(r: &impl Get, keys: &Keyring) -> Result<Party> {
+    let (id, tenant_id) = (r.uuid("id")?, r.uuid("tenant_id")?);
+    let open = |column: &'static str| -> Result<Option<String>> {
+        let Some(sealed) = r.opt_bytes(column)? else { return Ok(None) };
+        let plain = keys.open(&Place { column, tenant_id, row_id: id }, &sealed).map_err(|source| StoreError::Sealed {
+            entity: "party",
+            id,
+            column,
+            source,
+        })?;
+        String::from_utf8(plain).map(Some).map_err(|_| corrupt(column, "not UTF-8 once opened"))
+    };
+    let date_of_birth = match open(seal::DATE_OF_BIRTH_ENC)? {
+        Some(text) => Some(text.parse::<Date>().map_err(|_| corrupt(seal::DATE_OF_BIRTH_ENC, "not a date once opened"))?),
+        None => r.opt_date("date_of_birth")?,
+    };
     Ok(Party {
-        id: r.uuid("id")?,
-        tenant_id: r.uuid("tenant_id")?,
+        id,
+        tenant_id,
         kind: r.parsed("kind", PartyKind::parse)?,
         first_name: r.opt_text("first_name")?,
         last_name: r.opt_text("last_name")?,
         company_name: r.opt_text("company_name")?,
-        date_of_birth: r.opt_date("date_of_birth")?,
+        date_of_birth: date_of_birth.map(Secret::new),
+        national_id: open(seal::NATIONAL_ID_ENC)?.map(Secret::new),
         national_id_last4: r.opt_text("national_id_last4")?,
         language: r.opt_text("language")?,
     })

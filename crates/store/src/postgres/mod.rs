@@ -6,6 +6,7 @@ use crate::listing::{self, Bind};
 use crate::migrate::POSTGRES;
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
+use crate::seal::{self, Keyring, Place, SealedParty};
 use crate::{AccountListing, Actor, AuditQuery, Backend, ListedAccount, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -22,6 +23,7 @@ use serde_json::json;
 use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 mod copy;
@@ -33,6 +35,7 @@ pub use copy::bare_copy;
 
 pub struct PgStore {
     pool: PgPool,
+    keys: Arc<Keyring>,
 }
 
 impl Get for PgRow {
@@ -48,9 +51,17 @@ impl Get for PgRow {
     fn bytes(&self, col: &str) -> Result<Vec<u8>> {
         Ok(self.try_get(col)?)
     }
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(col)?)
+    }
     fn boolean(&self, col: &str) -> Result<bool> {
         Ok(self.try_get(col)?)
     }
+}
+
+/// "a.x, a.y" from "x, y".
+fn prefixed(table: &str, cols: &str) -> String {
+    cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
 }
 
 /// Every SQL string here is assembled from constants in this crate, never from input.
@@ -66,10 +77,10 @@ fn conflict(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
 }
 
 impl PgStore {
-    /// Connects and applies pending migrations.
-    pub async fn connect(url: &str) -> Result<Self> {
+    /// Connects and applies pending migrations; sensitive fields are sealed with `keys`.
+    pub async fn connect(url: &str, keys: Arc<Keyring>) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
-        let store = PgStore { pool };
+        let store = PgStore { pool, keys };
         store.migrate().await?;
         Ok(store)
     }
@@ -299,13 +310,23 @@ async fn set_balance(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, b:
     Ok(())
 }
 
-async fn insert_parties(c: &mut PgConnection, parties: &[&Party], now: i64) -> Result<()> {
+async fn insert_parties(c: &mut PgConnection, keys: &Keyring, parties: &[&Party], now: i64) -> Result<()> {
     if parties.is_empty() {
         return Ok(());
     }
+    let sealed = parties.iter().map(|p| keys.seal_party(p)).collect::<Result<Vec<_>, _>>()?;
+    let (mut dob, mut nid, mut hash) =
+        (Vec::with_capacity(sealed.len()), Vec::with_capacity(sealed.len()), Vec::with_capacity(sealed.len()));
+    for s in sealed {
+        dob.push(s.date_of_birth_enc);
+        nid.push(s.national_id_enc);
+        hash.push(s.national_id_hash);
+    }
     sqlx::query(
-        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language, created_at) \
-         SELECT *, $10 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
+        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth_enc, national_id_enc, national_id_hash, \
+         national_id_last4, language, created_at) \
+         SELECT *, $12 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], \
+         $9::bytea[], $10::text[], $11::text[])",
     )
     .bind(ids(parties, |p| p.tenant_id))
     .bind(ids(parties, |p| p.id))
@@ -313,7 +334,9 @@ async fn insert_parties(c: &mut PgConnection, parties: &[&Party], now: i64) -> R
     .bind(opt_strs(parties, |p| p.first_name.clone()))
     .bind(opt_strs(parties, |p| p.last_name.clone()))
     .bind(opt_strs(parties, |p| p.company_name.clone()))
-    .bind(opt_strs(parties, |p| date_text(p.date_of_birth)))
+    .bind(dob)
+    .bind(nid)
+    .bind(hash)
     .bind(opt_strs(parties, |p| p.national_id_last4.clone()))
     .bind(opt_strs(parties, |p| p.language.clone()))
     .bind(now)
@@ -322,10 +345,12 @@ async fn insert_parties(c: &mut PgConnection, parties: &[&Party], now: i64) -> R
     Ok(())
 }
 
-async fn update_party(c: &mut PgConnection, p: &Party) -> Result<()> {
+/// A re-placement's new details; the plain date column is cleared with them (it is only ever
+/// read for rows written before sealing existed).
+async fn update_party(c: &mut PgConnection, p: &Party, sealed: SealedParty) -> Result<()> {
     sqlx::query(
-        "UPDATE parties SET kind = $3, first_name = $4, last_name = $5, company_name = $6, date_of_birth = $7, national_id_last4 = $8, \
-         language = COALESCE($9, language) WHERE tenant_id = $1 AND id = $2",
+        "UPDATE parties SET kind = $3, first_name = $4, last_name = $5, company_name = $6, date_of_birth = NULL, date_of_birth_enc = $7, \
+         national_id_enc = $8, national_id_hash = $9, national_id_last4 = $10, language = COALESCE($11, language) WHERE tenant_id = $1 AND id = $2",
     )
     .bind(p.tenant_id)
     .bind(p.id)
@@ -333,12 +358,59 @@ async fn update_party(c: &mut PgConnection, p: &Party) -> Result<()> {
     .bind(&p.first_name)
     .bind(&p.last_name)
     .bind(&p.company_name)
-    .bind(date_text(p.date_of_birth))
+    .bind(sealed.date_of_birth_enc)
+    .bind(sealed.national_id_enc)
+    .bind(sealed.national_id_hash)
     .bind(&p.national_id_last4)
     .bind(&p.language)
     .execute(&mut *c)
     .await?;
     Ok(())
+}
+
+/// Records the check values of keys this database has not seen, or refuses a key that differs
+/// from the one recorded under its name. Runs under the migration lock.
+async fn check_keys(c: &mut PgConnection, keys: &Keyring) -> Result<()> {
+    let recorded = all(c, "SELECT name, key_check FROM seal_keys".into(), |q| q, |r| Ok((r.text("name")?, r.bytes("key_check")?))).await?;
+    for (name, check) in seal::unrecorded_keys(keys, &recorded).map_err(StoreError::KeyMismatch)? {
+        sqlx::query("INSERT INTO seal_keys (name, key_check, created_at) VALUES ($1, $2, $3)")
+            .bind(name)
+            .bind(&check[..])
+            .bind(ops::now_micros())
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Seals the plain dates of birth rows written before migration 0006 still hold, a batch per
+/// transaction, and clears them. Returns how many were sealed.
+async fn seal_plain_dates(pool: &PgPool, keys: &Keyring) -> Result<u64> {
+    let mut sealed = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let batch = all(
+            &mut tx,
+            "SELECT tenant_id, id, date_of_birth FROM parties WHERE date_of_birth IS NOT NULL LIMIT 1000 FOR UPDATE SKIP LOCKED".into(),
+            |q| q,
+            |r| Ok((r.uuid("tenant_id")?, r.uuid("id")?, r.date("date_of_birth")?)),
+        )
+        .await?;
+        if batch.is_empty() {
+            return Ok(sealed);
+        }
+        for (tenant_id, id, date) in &batch {
+            let enc = keys.seal_date(&Place { column: seal::DATE_OF_BIRTH_ENC, tenant_id: *tenant_id, row_id: *id }, *date)?;
+            sqlx::query("UPDATE parties SET date_of_birth_enc = $3, date_of_birth = NULL WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .bind(enc)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        sealed += batch.len() as u64;
+    }
 }
 
 /// (tenant, account, party, role)
@@ -488,7 +560,13 @@ async fn load_existing(c: &mut PgConnection, tenant_id: Uuid, client_id: Uuid, r
     Ok(out)
 }
 
-async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+async fn write_rows(
+    c: &mut PgConnection,
+    keys: &Keyring,
+    placement: &Placement,
+    rows: &[PlacedAccount],
+    actor: &Actor,
+) -> Result<Vec<RowOutcome>> {
     let now = ops::now_micros();
     // A connection caches its prepared statements, and PostgreSQL may settle on a generic plan
     // made while the accounts table was still empty: a sequential scan that then runs for every
@@ -534,7 +612,7 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
                 let ar = AccountRow { account: &u.account, reported: u.reported, balance: u.balance, fingerprint: &row.fingerprint };
                 update_account(c, &ar, now).await?;
                 if let Some(p) = &u.primary_party {
-                    update_party(c, p).await?;
+                    update_party(c, p, keys.seal_party(p)?).await?;
                 }
                 insert_contacts(c, &u.new_contacts.iter().collect::<Vec<_>>(), now).await?;
                 let invoices: Vec<Invoice> = row.invoices.iter().map(|i| Invoice { account_id: u.account.id, ..i.clone() }).collect();
@@ -552,7 +630,7 @@ async fn write_rows(c: &mut PgConnection, placement: &Placement, rows: &[PlacedA
     let created: Vec<&PlacedAccount> = rows.iter().zip(&outcomes).filter(|(_, o)| **o == RowOutcome::Created).map(|(r, _)| r).collect();
     insert_accounts(c, &new_accounts.iter().collect::<Vec<_>>(), now).await?;
     let parties: Vec<&PlacedParty> = created.iter().flat_map(|r| &r.parties).collect();
-    insert_parties(c, &parties.iter().map(|p| &p.party).collect::<Vec<_>>(), now).await?;
+    insert_parties(c, keys, &parties.iter().map(|p| &p.party).collect::<Vec<_>>(), now).await?;
     let links: Vec<Link> =
         created.iter().flat_map(|r| r.parties.iter().map(|p| (r.account.tenant_id, r.account.id, p.party.id, p.role))).collect();
     link_parties(c, &links.iter().collect::<Vec<_>>()).await?;
@@ -594,7 +672,12 @@ impl Store for PgStore {
                 .await?;
             now_applied.push(m.version);
         }
+        check_keys(&mut tx, &self.keys).await?;
         tx.commit().await?;
+        let sealed = seal_plain_dates(&self.pool, &self.keys).await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed dates of birth stored in plain text before encryption");
+        }
         Ok(now_applied)
     }
 
@@ -727,8 +810,12 @@ impl Store for PgStore {
     }
 
     async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
+        let mut rows = rows;
+        for r in &mut rows {
+            r.fingerprint = self.keys.keyed_fingerprint(&r.fingerprint);
+        }
         let mut tx = self.pool.begin().await?;
-        let out = write_rows(&mut tx, placement, &rows, actor).await?;
+        let out = write_rows(&mut tx, &self.keys, placement, &rows, actor).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -794,7 +881,7 @@ impl Store for PgStore {
     }
 
     async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>> {
-        let (clauses, binds) = listing::account_query(tenant_id, listing, |n| format!("${n}"));
+        let (clauses, binds) = listing::account_query(tenant_id, listing, &self.keys, |n| format!("${n}"));
         let q = format!("SELECT {}, {} FROM accounts {clauses}", rows::ACCOUNT_COLS, rows::LISTED_COLS);
         let mut query = sqlx::query(sql(q));
         for b in binds {
@@ -802,6 +889,7 @@ impl Store for PgStore {
                 Bind::Uuid(u) => query.bind(u),
                 Bind::Int(n) => query.bind(n),
                 Bind::Text(t) => query.bind(t),
+                Bind::Bytes(b) => query.bind(b),
             };
         }
         let rows = query.fetch_all(&self.pool).await?;
@@ -815,13 +903,18 @@ impl Store for PgStore {
 
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
         let mut c = self.pool.acquire().await?;
-        let cols = rows::PARTY_COLS.split(", ").map(|col| format!("p.{col}")).collect::<Vec<_>>().join(", ");
+        let cols = prefixed("p", rows::PARTY_COLS);
         let q = format!(
             "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
              WHERE ap.tenant_id = $1 AND ap.account_id = $2 ORDER BY ap.role DESC, p.id"
         );
-        let parties =
-            all(&mut c, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?))).await?;
+        let parties = all(
+            &mut c,
+            q,
+            |q| q.bind(tenant_id).bind(account_id),
+            |r| Ok((rows::party(r, &self.keys)?, r.parsed("role", PartyRole::parse)?)),
+        )
+        .await?;
         let mut out = Vec::with_capacity(parties.len());
         for (party, role) in parties {
             let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND party_id = $2 ORDER BY id", rows::CONTACT_COLS);

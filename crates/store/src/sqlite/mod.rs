@@ -5,6 +5,7 @@ use crate::listing::{self, Bind};
 use crate::migrate::{Migration, SQLITE};
 use crate::ops::{self, Existing, UpdatePlan};
 use crate::rows::{self, Get, date_text};
+use crate::seal::{self, Keyring, Place, SealedParty};
 use crate::{AccountListing, Actor, AuditQuery, Backend, ListedAccount, Posting, Result, Store, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -35,6 +36,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    keys: Arc<Keyring>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
 }
@@ -45,6 +47,7 @@ impl rusqlite::ToSql for Bind {
             Bind::Uuid(u) => u.to_sql(),
             Bind::Int(n) => n.to_sql(),
             Bind::Text(t) => t.to_sql(),
+            Bind::Bytes(b) => b.to_sql(),
         }
     }
 }
@@ -60,6 +63,9 @@ impl Get for Row<'_> {
         Ok(self.get(col)?)
     }
     fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+        Ok(self.get(col)?)
+    }
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.get(col)?)
     }
     fn boolean(&self, col: &str) -> Result<bool> {
@@ -85,20 +91,25 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+    /// Opens (creating if needed) the database file and applies pending migrations; sensitive
+    /// fields are sealed with `keys`.
+    pub async fn open(path: impl AsRef<Path>, keys: Arc<Keyring>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
         }
         let writer = connect(&path)?;
-        let store = SqliteStore { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) };
+        let store = SqliteStore { inner: Arc::new(Inner { path, keys, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) };
         store.migrate().await?;
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    fn keys(&self) -> Arc<Keyring> {
+        self.inner.keys.clone()
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T>
@@ -152,6 +163,11 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// "a.x, a.y" from "x, y".
+fn prefixed(table: &str, cols: &str) -> String {
+    cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
 }
 
 fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
@@ -304,10 +320,10 @@ fn set_balance(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, b: &Amounts)
     Ok(())
 }
 
-fn insert_party(tx: &Transaction, p: &Party, now: i64) -> Result<()> {
+fn insert_party(tx: &Transaction, p: &Party, sealed: &SealedParty, now: i64) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth, national_id_last4, language, created_at) \
-         VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO parties (tenant_id, id, kind, first_name, last_name, company_name, date_of_birth_enc, national_id_enc, \
+         national_id_hash, national_id_last4, language, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     )?
     .execute(params![
         p.tenant_id,
@@ -316,7 +332,9 @@ fn insert_party(tx: &Transaction, p: &Party, now: i64) -> Result<()> {
         p.first_name,
         p.last_name,
         p.company_name,
-        date_text(p.date_of_birth),
+        sealed.date_of_birth_enc,
+        sealed.national_id_enc,
+        sealed.national_id_hash,
         p.national_id_last4,
         p.language,
         now
@@ -324,17 +342,21 @@ fn insert_party(tx: &Transaction, p: &Party, now: i64) -> Result<()> {
     Ok(())
 }
 
-fn update_party(tx: &Transaction, p: &Party) -> Result<()> {
+/// A re-placement's new details; the plain date column is cleared with them (it is only ever
+/// read for rows written before sealing existed).
+fn update_party(tx: &Transaction, p: &Party, sealed: &SealedParty) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE parties SET kind = ?, first_name = ?, last_name = ?, company_name = ?, date_of_birth = ?, national_id_last4 = ?, \
-         language = COALESCE(?, language) WHERE tenant_id = ? AND id = ?",
+        "UPDATE parties SET kind = ?, first_name = ?, last_name = ?, company_name = ?, date_of_birth = NULL, date_of_birth_enc = ?, \
+         national_id_enc = ?, national_id_hash = ?, national_id_last4 = ?, language = COALESCE(?, language) WHERE tenant_id = ? AND id = ?",
     )?
     .execute(params![
         p.kind.as_str(),
         p.first_name,
         p.last_name,
         p.company_name,
-        date_text(p.date_of_birth),
+        sealed.date_of_birth_enc,
+        sealed.national_id_enc,
+        sealed.national_id_hash,
         p.national_id_last4,
         p.language,
         p.tenant_id,
@@ -423,6 +445,7 @@ fn insert_ledger(tx: &Transaction, tenant_id: Uuid, e: &LedgerEntry, now: i64) -
 
 fn insert_new_account(
     tx: &Transaction,
+    keys: &Keyring,
     placement: &Placement,
     row: &PlacedAccount,
     actor: &Actor,
@@ -433,7 +456,7 @@ fn insert_new_account(
     let a = &row.account;
     insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
     for p in &row.parties {
-        insert_party(tx, &p.party, now)?;
+        insert_party(tx, &p.party, &keys.seal_party(&p.party)?, now)?;
         link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
         for c in &p.contact_points {
             insert_contact(tx, c, now)?;
@@ -451,7 +474,8 @@ fn insert_new_account(
 
 /// The floor a placement import is measured against (`recoup bench import`): the same rows,
 /// written with the same prepared statements into the same tables, including one audit row per
-/// account, but with no lookups, no checks, no hashing and no batching.
+/// account, but with no lookups, no checks, no hashing, no encryption (sealed columns get
+/// stand-ins of the same size) and no batching.
 pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], audit_seq: &mut i64) -> Result<()> {
     let now = ops::now_micros();
     let mut audit = tx.prepare_cached(
@@ -461,7 +485,7 @@ pub fn bare_insert(tx: &Transaction, placement: &Placement, rows: &[PlacedAccoun
         let a = &row.account;
         insert_account(tx, a, &row.reported, &row.reported, &row.fingerprint, now)?;
         for p in &row.parties {
-            insert_party(tx, &p.party, now)?;
+            insert_party(tx, &p.party, &SealedParty::placeholder(&p.party), now)?;
             link_party(tx, a.tenant_id, a.id, p.party.id, p.role)?;
             for c in &p.contact_points {
                 insert_contact(tx, c, now)?;
@@ -517,7 +541,7 @@ fn load_existing(tx: &Transaction, tenant_id: Uuid, client_id: Uuid, external_re
     Ok(Some(Existing { account, reported, balance, fingerprint, primary_party_id, contacts }))
 }
 
-fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
+fn write_rows(tx: &Transaction, keys: &Keyring, placement: &Placement, rows: &[PlacedAccount], actor: &Actor) -> Result<Vec<RowOutcome>> {
     let now = ops::now_micros();
     let mut events = Vec::with_capacity(rows.len());
     let mut outcomes = Vec::with_capacity(rows.len());
@@ -530,7 +554,7 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
         // one batch updates the account it created a moment before instead of failing.
         let outcome = match load_existing(tx, a.tenant_id, a.client_id, &a.external_ref)? {
             None => {
-                insert_new_account(tx, placement, row, actor, &mut events, now)?;
+                insert_new_account(tx, keys, placement, row, actor, &mut events, now)?;
                 if wanted.created {
                     business.push(ops::account_placed(a, true));
                 }
@@ -542,7 +566,7 @@ fn write_rows(tx: &Transaction, placement: &Placement, rows: &[PlacedAccount], a
                 UpdatePlan::Update(u) => {
                     update_account(tx, &u.account, &u.reported, &u.balance, &row.fingerprint, now)?;
                     if let Some(p) = &u.primary_party {
-                        update_party(tx, p)?;
+                        update_party(tx, p, &keys.seal_party(p)?)?;
                     }
                     for c in &u.new_contacts {
                         insert_contact(tx, c, now)?;
@@ -587,6 +611,41 @@ fn apply_migrations(conn: &mut Connection, list: &'static [Migration]) -> Result
     Ok(now_applied)
 }
 
+/// Records the check values of keys this database has not seen, or refuses a key that differs
+/// from the one recorded under its name.
+fn check_keys(conn: &mut Connection, keys: &Keyring) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let recorded = query_all(&tx, "SELECT name, key_check FROM seal_keys", [], |r| Ok((r.text("name")?, r.bytes("key_check")?)))?;
+    for (name, check) in seal::unrecorded_keys(keys, &recorded).map_err(StoreError::KeyMismatch)? {
+        tx.execute("INSERT INTO seal_keys (name, key_check, created_at) VALUES (?,?,?)", params![name, &check[..], ops::now_micros()])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Seals the plain dates of birth rows written before migration 0006 still hold, a batch per
+/// transaction, and clears them. Returns how many were sealed.
+fn seal_plain_dates(conn: &mut Connection, keys: &Keyring) -> Result<u64> {
+    let mut sealed = 0;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let batch =
+            query_all(&tx, "SELECT tenant_id, id, date_of_birth FROM parties WHERE date_of_birth IS NOT NULL LIMIT 1000", [], |r| {
+                Ok((r.uuid("tenant_id")?, r.uuid("id")?, r.date("date_of_birth")?))
+            })?;
+        if batch.is_empty() {
+            return Ok(sealed);
+        }
+        for (tenant_id, id, date) in &batch {
+            let enc = keys.seal_date(&Place { column: seal::DATE_OF_BIRTH_ENC, tenant_id: *tenant_id, row_id: *id }, *date)?;
+            tx.prepare_cached("UPDATE parties SET date_of_birth_enc = ?, date_of_birth = NULL WHERE tenant_id = ? AND id = ?")?
+                .execute(params![enc, tenant_id, id])?;
+        }
+        tx.commit()?;
+        sealed += batch.len() as u64;
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -594,7 +653,17 @@ impl Store for SqliteStore {
     }
 
     async fn migrate(&self) -> Result<Vec<i64>> {
-        self.write(|conn| apply_migrations(conn, SQLITE)).await
+        let keys = self.keys();
+        self.write(move |conn| {
+            let applied = apply_migrations(conn, SQLITE)?;
+            check_keys(conn, &keys)?;
+            let sealed = seal_plain_dates(conn, &keys)?;
+            if sealed > 0 {
+                tracing::info!(sealed, "sealed dates of birth stored in plain text before encryption");
+            }
+            Ok(applied)
+        })
+        .await
     }
 
     async fn create_tenant(&self, t: &Tenant) -> Result<()> {
@@ -690,8 +759,15 @@ impl Store for SqliteStore {
     }
 
     async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>> {
-        let (placement, actor) = (placement.clone(), actor.clone());
-        self.tx(move |tx| write_rows(tx, &placement, &rows, &actor)).await
+        let (placement, actor, keys) = (placement.clone(), actor.clone(), self.keys());
+        self.tx(move |tx| {
+            let mut rows = rows;
+            for r in &mut rows {
+                r.fingerprint = keys.keyed_fingerprint(&r.fingerprint);
+            }
+            write_rows(tx, &keys, &placement, &rows, &actor)
+        })
+        .await
     }
 
     async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, n: &ImportCounts) -> Result<()> {
@@ -735,7 +811,7 @@ impl Store for SqliteStore {
     }
 
     async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>> {
-        let (clauses, binds) = listing::account_query(tenant_id, listing, |n| format!("?{n}"));
+        let (clauses, binds) = listing::account_query(tenant_id, listing, &self.inner.keys, |n| format!("?{n}"));
         let sql = format!("SELECT {}, {} FROM accounts {clauses}", rows::ACCOUNT_COLS, rows::LISTED_COLS);
         self.read(move |c| query_all(c, &sql, rusqlite::params_from_iter(binds.iter()), |r| rows::listed(r))).await
     }
@@ -748,14 +824,15 @@ impl Store for SqliteStore {
     }
 
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
+        let keys = self.keys();
         self.read(move |c| {
-            let cols = rows::PARTY_COLS.split(", ").map(|col| format!("p.{col}")).collect::<Vec<_>>().join(", ");
+            let cols = prefixed("p", rows::PARTY_COLS);
             let sql = format!(
                 "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
                  WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
             );
             let parties =
-                query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r)?, r.parsed("role", PartyRole::parse)?)))?;
+                query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r, &keys)?, r.parsed("role", PartyRole::parse)?)))?;
             let contacts_sql =
                 format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
             parties

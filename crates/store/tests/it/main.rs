@@ -10,3 +10,4 @@ mod listing;
 mod org;
 mod outbox;
 mod placement;
+mod sealed;

@@ -7,9 +7,9 @@ use recoup_domain::contact::{Consent, ContactKind, ContactPoint, PhoneType, Sour
 use recoup_domain::ledger::{Amounts, Waterfall};
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, ImportCounts, Placement, PlacementStatus, Portfolio, Tenant};
-use recoup_domain::party::{Party, PartyKind, PartyRole};
+use recoup_domain::party::{Party, PartyKind, PartyRole, Secret};
 use recoup_domain::placement::{PlacedAccount, PlacedParty};
-use recoup_store::{Actor, PgStore, SqliteStore, Store};
+use recoup_store::{Actor, Keyring, PgStore, SqliteStore, Store};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -43,6 +43,11 @@ macro_rules! conformance {
     };
 }
 
+/// The fixed test keys every suite shares (the PostgreSQL test database records their check values).
+pub fn keys() -> Arc<Keyring> {
+    Arc::new(Keyring::parse(include_str!("../../../../testdata/test.keys")).unwrap())
+}
+
 pub enum Raw {
     Sqlite(std::path::PathBuf),
     Postgres(sqlx::PgPool),
@@ -58,15 +63,73 @@ impl Harness {
     pub async fn sqlite() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("recoup.sqlite");
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = SqliteStore::open(&path, keys()).await.unwrap();
         Harness { store: Arc::new(store), raw: Raw::Sqlite(path), _dir: Some(dir) }
     }
 
     pub async fn postgres() -> Option<Harness> {
         let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-        let store = PgStore::connect(&url).await.expect("RECOUP_TEST_DATABASE_URL is set but PostgreSQL is not reachable");
+        let store = PgStore::connect(&url, keys()).await.expect("RECOUP_TEST_DATABASE_URL is set but PostgreSQL is not reachable");
         let pool = store.pool().clone();
         Some(Harness { store: Arc::new(store), raw: Raw::Postgres(pool), _dir: None })
+    }
+
+    /// Another store on the same database, with other keys (as a restart with a new
+    /// configuration would open it).
+    pub async fn reopen(&self, keys: Arc<Keyring>) -> recoup_store::Result<Arc<dyn Store>> {
+        Ok(match &self.raw {
+            Raw::Sqlite(path) => Arc::new(SqliteStore::open(path, keys).await?),
+            Raw::Postgres(_) => Arc::new(PgStore::connect(&std::env::var("RECOUP_TEST_DATABASE_URL").unwrap(), keys).await?),
+        })
+    }
+
+    /// A party's stored columns as they are, read behind the store's back.
+    pub async fn raw_party(&self, tenant_id: Uuid, id: Uuid) -> RawParty {
+        let cols = "date_of_birth, date_of_birth_enc, national_id_enc, national_id_hash, national_id_last4";
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.query_row(&format!("SELECT {cols} FROM parties WHERE tenant_id = ? AND id = ?"), rusqlite::params![tenant_id, id], |r| {
+                    Ok(RawParty {
+                        date_of_birth: r.get(0)?,
+                        date_of_birth_enc: r.get(1)?,
+                        national_id_enc: r.get(2)?,
+                        national_id_hash: r.get(3)?,
+                        national_id_last4: r.get(4)?,
+                    })
+                })
+                .unwrap()
+            }
+            Raw::Postgres(pool) => {
+                use sqlx::Row;
+                let q = format!("SELECT {cols} FROM parties WHERE tenant_id = $1 AND id = $2");
+                let r = sqlx::query(sqlx::AssertSqlSafe(q)).bind(tenant_id).bind(id).fetch_one(pool).await.unwrap();
+                RawParty {
+                    date_of_birth: r.get(0),
+                    date_of_birth_enc: r.get(1),
+                    national_id_enc: r.get(2),
+                    national_id_hash: r.get(3),
+                    national_id_last4: r.get(4),
+                }
+            }
+        }
+    }
+
+    /// Every byte the database holds for a tenant's parties, as text a search can run over:
+    /// SQLite's files themselves (database and write-ahead log), PostgreSQL's rows as text.
+    pub async fn stored_party_text(&self, tenant_id: Uuid) -> String {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let mut bytes = std::fs::read(path).unwrap();
+                bytes.extend(std::fs::read(path.with_extension("sqlite-wal")).unwrap_or_default());
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Raw::Postgres(pool) => {
+                let rows: Vec<String> =
+                    sqlx::query_scalar("SELECT p::text FROM parties p WHERE tenant_id = $1").bind(tenant_id).fetch_all(pool).await.unwrap();
+                rows.join("\n")
+            }
+        }
     }
 
     /// Runs SQL behind the store's back, as someone with direct database access could.
@@ -98,6 +161,15 @@ impl Harness {
             }
         }
     }
+}
+
+#[derive(Debug)]
+pub struct RawParty {
+    pub date_of_birth: Option<String>,
+    pub date_of_birth_enc: Option<Vec<u8>>,
+    pub national_id_enc: Option<Vec<u8>>,
+    pub national_id_hash: Option<Vec<u8>>,
+    pub national_id_last4: Option<String>,
 }
 
 pub fn actor() -> Actor {
@@ -192,7 +264,8 @@ pub fn placed(org: &Org, external_ref: &str, reported: Amounts, phone: &str) -> 
         first_name: Some("Zoë".into()),
         last_name: Some("Muñoz".into()),
         company_name: None,
-        date_of_birth: Some(date(1980, 2, 29)),
+        date_of_birth: Some(Secret::new(date(1980, 2, 29))),
+        national_id: Some(Secret::new("987654321".into())),
         national_id_last4: Some("4321".into()),
         language: Some("es".into()),
     };
