@@ -19,6 +19,12 @@ pub enum Action {
     UploadPlacements,
     ManageClients,
     AssignAccounts,
+    /// See a party's full national id; other roles see the last four digits.
+    SeeNationalId,
+    /// See a party's date of birth (agents verify the right party with it).
+    SeeDateOfBirth,
+    /// Find accounts by a full national id: a match tells the caller whose id it is.
+    FindByNationalId,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -45,13 +51,41 @@ fn roles(action: Action) -> &'static [Role] {
         Action::ManageClients => &[Role::Admin],
         // Who works which account is the supervisors' call.
         Action::AssignAccounts => &[Role::Admin, Role::Supervisor],
+        // The full id is needed to set up and reconcile (admin) and by the systems that sent it
+        // (integrator); everyone else works with the last four digits.
+        Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],
+        // Right-party verification on a call needs the date of birth; a client's staff and
+        // auditors do not.
+        Action::SeeDateOfBirth => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
     }
 }
 
+/// Whether the caller may do `action`; for decisions that narrow a response (masking), which
+/// are not failures and are not logged.
+pub fn may(p: &Principal, action: Action) -> bool {
+    roles(action).contains(&p.role)
+}
+
 pub fn allow(p: &Principal, action: Action) -> Result<(), Problem> {
-    if roles(action).contains(&p.role) {
+    if may(p, action) {
         return Ok(());
     }
     tracing::warn!(tenant = %p.tenant_id, subject = %p.subject, role = p.role.as_str(), ?action, "access denied");
     Err(Problem::forbidden(format!("the {} role may not do this", p.role.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_fields_by_role() {
+        use Role::*;
+        let sees = |action| {
+            [Admin, Supervisor, Agent, Client, Auditor, Integrator].into_iter().filter(|r| roles(action).contains(r)).collect::<Vec<_>>()
+        };
+        assert_eq!(sees(Action::SeeNationalId), [Admin, Integrator]);
+        assert_eq!(sees(Action::FindByNationalId), [Admin, Integrator]);
+        assert_eq!(sees(Action::SeeDateOfBirth), [Admin, Supervisor, Agent, Integrator]);
+    }
 }

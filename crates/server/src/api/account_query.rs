@@ -5,6 +5,7 @@ use super::paging::Page;
 use super::problem::{FieldError, Problem};
 use jiff::civil::Date;
 use recoup_domain::account::{AccountStatus, Flag, Stage};
+use recoup_domain::party::NationalId;
 use recoup_store::{AccountFilter, AccountListing, AccountSort, Cursor};
 use uuid::Uuid;
 
@@ -67,6 +68,11 @@ pub fn parse(query: Option<&str>, today: Date, max: u32) -> Result<AccountListin
                 Err(_) => err(errors, name, "must be an RFC 3339 time such as 2026-11-23T00:00:00Z"),
             },
             "external_ref" => f.external_ref = Some(value.to_string()),
+            // Only a full id can be matched exactly; the value is never repeated in the error.
+            "national_id" => match NationalId::parse(value).ok().and_then(|n| n.full().cloned()) {
+                Some(full) => f.national_id = Some(full),
+                None => err(errors, name, "must be a full national id: nine digits, dashes allowed (123-45-6789)"),
+            },
             "sort" => match AccountSort::parse(value) {
                 Some(s) => sort = s,
                 None => err(errors, name, "must be id, owed, first_delinquency_on or updated_at, optionally prefixed by -"),
@@ -115,5 +121,19 @@ mod tests {
             parse(Some("updated_since=2026-11-01T00:00:00Z&external_ref=A%2F1"), today, 500).unwrap().filter.external_ref.as_deref()
                 == Some("A/1")
         );
+    }
+
+    #[test]
+    fn a_national_id_must_be_whole_and_is_never_echoed() {
+        let today = date(2026, 11, 23);
+        let id = |q: &str| parse(Some(q), today, 500).map(|l| l.filter.national_id.map(|n| n.expose().clone()));
+        for spelled in ["national_id=987-65-4320", "national_id=987654320", "national_id=987+65+4320", "national_id=987%2065%204320"] {
+            assert_eq!(id(spelled).unwrap().as_deref(), Some("987654320"), "{spelled}");
+        }
+        for partial in ["4320", "987-65-432", "98x654320"] {
+            let bad = parse(Some(&format!("national_id={partial}")), today, 500).unwrap_err();
+            assert_eq!(bad.errors[0].pointer, "/national_id");
+            assert!(!bad.errors[0].detail.contains(partial), "the value is not echoed");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Accounts: one by id, and the tenant's accounts a page at a time.
 
-use super::access::{Action, allow};
+use super::access::{Action, allow, may};
 use super::auth::Principal;
 use super::problem::{FieldError, Problem, ProblemDocument};
 use crate::AppState;
@@ -8,7 +8,9 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use recoup_domain::access::Role;
 use recoup_domain::account::Account;
+use recoup_domain::contact::ContactPoint;
 use recoup_domain::ledger::{Amounts, LedgerEntry};
+use recoup_domain::party::{Party, PartyRole, format_national_id};
 use recoup_domain::placement::PlacedParty;
 use serde::Serialize;
 use uuid::Uuid;
@@ -85,7 +87,46 @@ pub async fn ledger(State(state): State<AppState>, p: Principal, Path(id): Path<
 pub struct Parties {
     /// The primary debtor first, then co-obligors and guarantors, each with contact points and
     /// their consent per channel.
-    pub items: Vec<PlacedParty>,
+    pub items: Vec<PartyOnAccount>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartyOnAccount {
+    pub role: PartyRole,
+    pub party: PartyView,
+    pub contact_points: Vec<ContactPoint>,
+}
+
+/// A party as the caller's role may see it. The full national id goes to admin and integrator
+/// roles, the date of birth to admin, supervisor, agent and integrator; everyone sees the last
+/// four digits, and `masked` names what is on file but withheld.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartyView {
+    #[serde(flatten)]
+    pub party: Party,
+    /// The full national id, as 123-45-6789.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<jiff::civil::Date>,
+    /// Sensitive fields on file that this caller may not see (`national_id`, `date_of_birth`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub masked: Vec<String>,
+}
+
+fn party_view(p: &Principal, placed: PlacedParty) -> PartyOnAccount {
+    let PlacedParty { role, party, contact_points } = placed;
+    let (may_id, may_dob) = (may(p, Action::SeeNationalId), may(p, Action::SeeDateOfBirth));
+    let mut masked = Vec::new();
+    if party.national_id.is_some() && !may_id {
+        masked.push("national_id".to_string());
+    }
+    if party.date_of_birth.is_some() && !may_dob {
+        masked.push("date_of_birth".to_string());
+    }
+    let national_id = party.national_id.as_ref().filter(|_| may_id).map(|n| format_national_id(n.expose()));
+    let date_of_birth = party.date_of_birth.filter(|_| may_dob).map(|d| *d.expose());
+    PartyOnAccount { role, party: PartyView { party, national_id, date_of_birth, masked }, contact_points }
 }
 
 /// An account's parties and their contact points.
@@ -99,8 +140,8 @@ pub struct Parties {
     security(("api_key" = []), ("session" = [])))]
 pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Parties>, Problem> {
     let account = visible_account(&state, &p, &id).await?;
-    let items = state.store.parties_of(p.tenant_id, account.id).await?;
-    Ok(Json(Parties { items }))
+    let parties = state.store.parties_of(p.tenant_id, account.id).await?;
+    Ok(Json(Parties { items: parties.into_iter().map(|party| party_view(&p, party)).collect() }))
 }
 
 /// The accounts the caller may see that pass the filters, a page at a time, in the order asked.
@@ -120,10 +161,13 @@ pub async fn parties(State(state): State<AppState>, p: Principal, Path(id): Path
         ("sort" = Option<String>, Query, description = "`id` (default), `owed`, `first_delinquency_on` or `updated_at`; prefix `-` for descending"),
         ("after" = Option<String>, Query, description = "The `next` of the previous page (made for the same sort)"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)"),
+        ("national_id" = Option<String>, Query, description = "Only accounts with a party whose full national id is this one \
+            (123-45-6789 or nine digits), matched through a keyed hash; admin and integrator roles only"),
     ),
     responses(
         (status = 200, body = Page),
         (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json", description = "The role may not search by national id"),
         (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = [])))]
@@ -131,6 +175,9 @@ pub async fn list(State(state): State<AppState>, p: Principal, RawQuery(query): 
     allow(&p, Action::ReadAccounts)?;
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut listing = super::account_query::parse(query.as_deref(), today, MAX_LIMIT)?;
+    if listing.filter.national_id.is_some() {
+        allow(&p, Action::FindByNationalId)?;
+    }
     // A client's credential is narrowed in the query itself, so its pages are full pages; asking
     // for another client's accounts finds none rather than revealing whether any exist.
     if p.role == Role::Client {

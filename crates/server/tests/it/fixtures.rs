@@ -35,21 +35,28 @@ pub async fn tenant_with(store: &std::sync::Arc<dyn Store>, clients: &[(&str, u6
         let mut file = Vec::new();
         synth::write_csv(&mut file, *rows, 3, &format!("{code}-"), date(2026, 11, 2)).unwrap();
         ids.push(client.id);
-        let req = ImportRequest {
-            tenant_id: tenant.id,
-            client,
-            portfolio,
-            file_name: "t.csv".into(),
-            placed_on: date(2026, 11, 2),
-            dry_run: false,
-            actor: actor.clone(),
-        };
-        let ctx = req.context();
-        let reader = PlacementReader::new(std::io::Cursor::new(file), Format::Csv, &Mapping::standard(), ctx.clone()).unwrap();
-        let summary = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await.unwrap();
+        let summary = place_file(store, &tenant, code, file).await;
         assert_eq!(summary.counts.created, *rows);
     }
     (tenant, ids)
+}
+
+/// Imports a standard CSV file for the client `code` (portfolio `P`) of `tenant`.
+pub async fn place_file(store: &std::sync::Arc<dyn Store>, tenant: &Tenant, code: &str, file: Vec<u8>) -> recoup_server::import::ImportSummary {
+    let client = store.client_by_code(tenant.id, code).await.unwrap().unwrap();
+    let portfolio = store.portfolio_by_code(tenant.id, client.id, "P").await.unwrap().unwrap();
+    let req = ImportRequest {
+        tenant_id: tenant.id,
+        client,
+        portfolio,
+        file_name: "t.csv".into(),
+        placed_on: date(2026, 11, 2),
+        dry_run: false,
+        actor: Actor::new("test"),
+    };
+    let ctx = req.context();
+    let reader = PlacementReader::new(std::io::Cursor::new(file), Format::Csv, &Mapping::standard(), ctx.clone()).unwrap();
+    recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await.unwrap()
 }
 
 pub async fn key(store: &dyn Store, tenant: &Tenant, role: Role, client: Option<Uuid>) -> String {

@@ -2,10 +2,15 @@
 //! headers with no client library in between.
 
 use recoup_server::AppState;
-use recoup_store::{PgStore, SqliteStore, Store};
+use recoup_store::{Keyring, PgStore, SqliteStore, Store};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+/// The fixed test keys every suite shares (the PostgreSQL test database records their check values).
+pub fn keys() -> Arc<Keyring> {
+    Arc::new(Keyring::parse(include_str!("../../../../testdata/test.keys")).unwrap())
+}
 
 pub struct Server {
     pub addr: SocketAddr,
@@ -17,13 +22,13 @@ pub struct Server {
 impl Server {
     pub async fn sqlite() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path().join("recoup.sqlite")).await.unwrap());
+        let store = Arc::new(SqliteStore::open(dir.path().join("recoup.sqlite"), keys()).await.unwrap());
         Server::start(store, Some(dir)).await
     }
 
     pub async fn postgres() -> Option<Server> {
         let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-        let store = Arc::new(PgStore::connect(&url).await.expect("PostgreSQL at RECOUP_TEST_DATABASE_URL"));
+        let store = Arc::new(PgStore::connect(&url, keys()).await.expect("PostgreSQL at RECOUP_TEST_DATABASE_URL"));
         Some(Server::start(store, None).await)
     }
 

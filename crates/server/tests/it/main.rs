@@ -6,6 +6,7 @@ mod fixtures;
 mod http;
 mod matrix;
 mod ops;
+mod sensitive;
 mod session;
 mod webhooks;
 mod writes;
