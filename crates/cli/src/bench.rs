@@ -10,7 +10,7 @@ use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Placement, PlacementStatus, Portfolio, Tenant};
 use recoup_import::{Format, Mapping, PlacementReader, RowResult, synth};
 use recoup_server::import::ImportRequest;
-use recoup_store::{Actor, PgStore, SqliteStore, Store};
+use recoup_store::{Actor, Keyring, PgStore, SqliteStore, Store};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -49,9 +49,10 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     println!("generated {rows} rows ({size_mb:.0} MB) in {:.1} s", t.elapsed().as_secs_f64());
 
     println!("-- SQLite");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("recoup.sqlite")).await?);
+    let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("recoup.sqlite"), keys.clone()).await?);
     let (elapsed, peak_mb) = import_with_recoup(store, &file, today).await?;
-    let limit = bare_limit(&dir.join("limit.sqlite"), &file, today).await?;
+    let limit = bare_limit(&dir.join("limit.sqlite"), keys, &file, today).await?;
     report(rows, elapsed, peak_mb, limit, "same rows, same statements, one transaction");
     let written = database_rows(&dir.join("recoup.sqlite"))?;
     println!(
@@ -62,9 +63,10 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
 
     if let Some(url) = &db.database_url {
         println!("-- PostgreSQL");
-        let store: Arc<dyn Store> = Arc::new(PgStore::connect(url).await?);
+        let keys = crate::store::keyring(db)?;
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(url, keys.clone()).await?);
         let (elapsed, peak_mb) = import_with_recoup(store, &file, today).await?;
-        let limit = copy_limit(url, &file, today).await?;
+        let limit = copy_limit(url, keys, &file, today).await?;
         report(rows, elapsed, peak_mb, limit, "same rows COPYed into the same tables, one transaction");
     }
     Ok(())
@@ -157,8 +159,8 @@ fn chunk<R: std::io::Read>(reader: &mut PlacementReader<R>, n: usize) -> Vec<rec
 
 /// Reads the same file in chunks (not timed) and times only the inserts of each chunk, all in
 /// one transaction.
-async fn bare_limit(db: &Path, file: &Path, today: Date) -> Result<Duration> {
-    drop(SqliteStore::open(db).await?); // the same schema, migrated
+async fn bare_limit(db: &Path, keys: Arc<Keyring>, file: &Path, today: Date) -> Result<Duration> {
+    drop(SqliteStore::open(db, keys).await?); // the same schema, migrated
     let (placement, ctx) = limit_target(today);
     let (db, file) = (db.to_path_buf(), file.to_path_buf());
     tokio::task::spawn_blocking(move || -> Result<Duration> {
@@ -186,9 +188,9 @@ async fn bare_limit(db: &Path, file: &Path, today: Date) -> Result<Duration> {
 
 /// The PostgreSQL limit: the same rows COPYed in chunks of 50,000 (each COPY pays a fixed
 /// round-trip cost, so larger chunks flatter the limit, never recoup), in one transaction.
-async fn copy_limit(url: &str, file: &Path, today: Date) -> Result<Duration> {
+async fn copy_limit(url: &str, keys: Arc<Keyring>, file: &Path, today: Date) -> Result<Duration> {
     use sqlx::Connection;
-    drop(PgStore::connect(url).await?); // migrated
+    drop(PgStore::connect(url, keys).await?); // migrated
     let (placement, ctx) = limit_target(today);
     let mut conn = sqlx::PgConnection::connect(url).await?;
     let mut tx = conn.begin().await?;

@@ -36,6 +36,11 @@ pub struct DbArgs {
     /// The tenant to act on (a single-organization install uses `default`).
     #[arg(long, global = true, env = "RECOUP_TENANT", default_value = "default")]
     tenant: String,
+    /// File with the keys that encrypt national ids and dates of birth (`recoup keys generate`).
+    /// RECOUP_DATA_KEYS (the same text) wins over it; SQLite without either uses recoup.keys in
+    /// --data-dir, created on first use; PostgreSQL without either refuses to start.
+    #[arg(long, global = true, env = "RECOUP_DATA_KEY_FILE")]
+    data_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +92,17 @@ enum Command {
     /// Benchmarks that print their figure beside the limit measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The keys that encrypt sensitive fields at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new key file (a lookup key and data key version 1) to standard output, for
+    /// RECOUP_DATA_KEY_FILE or RECOUP_DATA_KEYS. To rotate, copy its `1 = ...` line into your
+    /// file as the next version: new writes use the highest version, older ones keep opening.
+    Generate,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +175,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Account(cmd) => account::run(&cli.db, cmd).await?,
         Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
         Command::User(cmd) => user::run(&cli.db, cmd).await?,
+        Command::Keys(KeysCommand::Generate) => print!("{}", recoup_store::Keyring::generate_text()?),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 use crate::DbArgs;
 use anyhow::{Context, Result, bail};
 use recoup_domain::org::Tenant;
-use recoup_store::Store;
+use recoup_store::{Keyring, Store};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -23,7 +23,16 @@ pub async fn open(db: &DbArgs) -> Result<Arc<dyn Store>> {
         Some(url) => url.clone(),
         None => sqlite_path(db).display().to_string(),
     };
-    recoup_store::open(&url).await.with_context(|| format!("opening the {} database", describe(db)))
+    let keys = keyring(db)?;
+    recoup_store::open(&url, keys).await.with_context(|| format!("opening the {} database", describe(db)))
+}
+
+/// The data keys configured for this database: `RECOUP_DATA_KEYS`, else `--data-key-file`, else
+/// (SQLite only) `recoup.keys` in the data directory, created on first use.
+pub fn keyring(db: &DbArgs) -> Result<Arc<Keyring>> {
+    let text = std::env::var(recoup_store::seal::KEYS_ENV).ok();
+    let sqlite_dir = db.database_url.is_none().then_some(db.data_dir.as_path());
+    Ok(Arc::new(Keyring::configured(text.as_deref(), db.data_key_file.as_deref(), sqlite_dir)?))
 }
 
 /// The tenant named on the command line. `default` is created on first use, so a

@@ -3,5 +3,6 @@
 
 mod audit;
 mod import;
+mod keys;
 mod support;
 mod users;

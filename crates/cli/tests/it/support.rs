@@ -51,8 +51,11 @@ impl Env {
             .env("RECOUP_DATA_DIR", self.path("data"))
             .env("RECOUP_TENANT", &self.tenant)
             .env_remove("RECOUP_DATABASE_URL");
+        cmd.env_remove("RECOUP_DATA_KEYS").env_remove("RECOUP_DATA_KEY_FILE");
+        // SQLite makes its own key file in the data directory; PostgreSQL needs the keys the
+        // shared test database was sealed with.
         if let Some(url) = &self.database_url {
-            cmd.env("RECOUP_DATABASE_URL", url);
+            cmd.env("RECOUP_DATABASE_URL", url).env("RECOUP_DATA_KEY_FILE", repo().join("testdata/test.keys"));
         }
         cmd
     }
