@@ -2,9 +2,9 @@
 //! keyset pagination that stays exact under that order. The SQL is built once here for both
 //! backends; each only says how its placeholders look and binds the values in order.
 
+use crate::seal::Keyring;
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus, Flag, Stage};
-use crate::seal::Keyring;
 use recoup_domain::ledger::Amounts;
 use recoup_domain::party::Secret;
 use uuid::Uuid;
@@ -274,7 +274,11 @@ mod tests {
     #[test]
     fn a_national_id_is_matched_by_its_keyed_hash_only() {
         let l = AccountListing {
-            filter: AccountFilter { national_id: Some(Secret::new("987654320".into())), client_id: Some(Uuid::nil()), ..Default::default() },
+            filter: AccountFilter {
+                national_id: Some(Secret::new("987654320".into())),
+                client_id: Some(Uuid::nil()),
+                ..Default::default()
+            },
             limit: 5,
             ..Default::default()
         };

@@ -42,7 +42,12 @@ pub async fn tenant_with(store: &std::sync::Arc<dyn Store>, clients: &[(&str, u6
 }
 
 /// Imports a standard CSV file for the client `code` (portfolio `P`) of `tenant`.
-pub async fn place_file(store: &std::sync::Arc<dyn Store>, tenant: &Tenant, code: &str, file: Vec<u8>) -> recoup_server::import::ImportSummary {
+pub async fn place_file(
+    store: &std::sync::Arc<dyn Store>,
+    tenant: &Tenant,
+    code: &str,
+    file: Vec<u8>,
+) -> recoup_server::import::ImportSummary {
     let client = store.client_by_code(tenant.id, code).await.unwrap().unwrap();
     let portfolio = store.portfolio_by_code(tenant.id, client.id, "P").await.unwrap().unwrap();
     let req = ImportRequest {
