@@ -22,6 +22,7 @@ pub mod party;
 pub mod placement;
 pub mod plan;
 pub mod promise;
+pub mod remittance;
 pub mod settlement;
 pub mod webhook;
 
