@@ -93,6 +93,7 @@ async fn load_subscription(c: &mut PgConnection, tenant_id: Uuid, id: Uuid) -> R
 #[async_trait]
 impl Webhooks for PgStore {
     async fn create_subscription(&self, sub: &Subscription, secret: &str, actor: &Actor) -> Result<()> {
+        let secret = outbox::seal_secret(&self.keys, sub, secret)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO webhook_subscriptions (tenant_id, id, url, secret, event_types, description, active, created_at) \
@@ -101,7 +102,7 @@ impl Webhooks for PgStore {
         .bind(sub.tenant_id)
         .bind(sub.id)
         .bind(&sub.url)
-        .bind(secret)
+        .bind(&secret)
         .bind(outbox::types_text(sub))
         .bind(&sub.description)
         .bind(sub.active)
@@ -219,6 +220,7 @@ impl Webhooks for PgStore {
             one(&mut c, q, |q| q.bind(tenant_id).bind(delivery.subscription_id), |r| Ok((rows::subscription(r)?, r.text("secret")?)))
                 .await?
                 .ok_or_else(|| StoreError::not_found("webhook subscription", delivery.subscription_id))?;
+        let secret = outbox::open_secret(&self.keys, &subscription, &secret)?;
         Ok(Some(DeliveryWork { delivery, event, subscription, secret }))
     }
 

@@ -72,7 +72,8 @@ fn load_subscription(c: &rusqlite::Connection, tenant_id: Uuid, id: Uuid) -> Res
 #[async_trait]
 impl Webhooks for SqliteStore {
     async fn create_subscription(&self, sub: &Subscription, secret: &str, actor: &Actor) -> Result<()> {
-        let (sub, secret, actor) = (sub.clone(), secret.to_string(), actor.clone());
+        let (sub, actor) = (sub.clone(), actor.clone());
+        let secret = outbox::seal_secret(&self.keys(), &sub, secret)?;
         self.tx(move |tx| {
             tx.execute(
                 "INSERT INTO webhook_subscriptions (tenant_id, id, url, secret, event_types, description, active, created_at) \
@@ -167,6 +168,7 @@ impl Webhooks for SqliteStore {
     }
 
     async fn delivery_work(&self, tenant_id: Uuid, delivery_id: Uuid) -> Result<Option<DeliveryWork>> {
+        let keys = self.keys();
         self.read(move |c| {
             let Some(delivery) = load_delivery(c, tenant_id, delivery_id)? else { return Ok(None) };
             let esql = format!("SELECT {} FROM events WHERE tenant_id = ? AND id = ?", rows::EVENT_COLS);
@@ -177,6 +179,7 @@ impl Webhooks for SqliteStore {
                 Ok((rows::subscription(r)?, r.get::<_, String>("secret")?))
             })?
             .ok_or_else(|| StoreError::not_found("webhook subscription", delivery.subscription_id))?;
+            let secret = outbox::open_secret(&keys, &subscription, &secret)?;
             Ok(Some(DeliveryWork { delivery, event, subscription, secret }))
         })
         .await

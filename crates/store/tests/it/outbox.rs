@@ -20,12 +20,14 @@ conformance!(
 );
 
 async fn subscribe(h: &Harness, o: &Org, types: &[EventType]) -> Subscription {
+    let id = Uuid::now_v7();
     let sub = Subscription {
-        id: Uuid::now_v7(),
+        id,
         tenant_id: o.tenant.id,
         url: "http://127.0.0.1:9/hook".into(),
         event_types: types.iter().copied().collect(),
-        description: "test".into(),
+        // The id again, so raw SQL can find this test's rows on a shared database.
+        description: id.to_string(),
         active: true,
         created_at: 1,
     };
@@ -60,6 +62,10 @@ async fn changes_enqueue_deliveries_for_subscribers_only(h: &Harness) {
 
     let work = s.delivery_work(o.tenant.id, to_payments[0].id).await.unwrap().unwrap();
     assert_eq!(work.secret, "whsec_test");
+    // The signing secret is sealed at rest, not kept as given.
+    let ours = format!("description IN ('{}', '{}')", payments.id, accounts.id);
+    assert_eq!(h.raw_count(&format!("SELECT COUNT(*) FROM webhook_subscriptions WHERE {ours} AND secret LIKE '%whsec%'")).await, 0);
+    assert_eq!(h.raw_count(&format!("SELECT COUNT(*) FROM webhook_subscriptions WHERE {ours} AND secret LIKE 'sealed:%'")).await, 2);
     assert_eq!(work.event.data["entry_id"], serde_json::json!(pay.id));
     assert_eq!(work.event.data["allocation"]["principal"], serde_json::json!(-1_200));
     assert_eq!(work.event.data["external_ref"], serde_json::json!("E-1"));

@@ -161,6 +161,14 @@ impl Harness {
             }
         }
     }
+
+    /// The count a `SELECT COUNT(*) ...`, the same in both dialects, returns behind the store's back.
+    pub async fn raw_count(&self, query: &str) -> i64 {
+        match &self.raw {
+            Raw::Sqlite(path) => rusqlite::Connection::open(path).unwrap().query_row(query, [], |r| r.get(0)).unwrap(),
+            Raw::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_string())).fetch_one(pool).await.unwrap(),
+        }
+    }
 }
 
 #[derive(Debug)]
