@@ -1,5 +1,8 @@
 //! `recoup bench import --rows N`: the placement import's speed beside the limit measured in the
 //! same run: the same rows written by bare prepared statements in one transaction (SQLite).
+//! `recoup bench api` (in [`api`]): reading accounts over HTTP beside a route that does no work.
+
+mod api;
 
 use crate::DbArgs;
 use anyhow::{Context, Result};
@@ -33,25 +36,41 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// Load accounts into a fresh SQLite store (and PostgreSQL with --database-url), serve them,
+    /// and drive authenticated `GET /api/v1/accounts/{id}` with random ids beside `GET /livez`,
+    /// a route through the same stack that does no work.
+    Api(api::ApiArgs),
 }
 
 pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
-    let BenchCommand::Import { rows, dir } = cmd;
+    match cmd {
+        BenchCommand::Import { rows, dir } => import(db, rows, dir).await,
+        BenchCommand::Api(args) => api::run(db, args).await,
+    }
+}
+
+/// Writes `rows` synthetic placement rows to `file`.
+pub(crate) fn generate(file: &Path, rows: u64, today: Date) -> Result<()> {
+    let t = Instant::now();
+    synth::write_csv(BufWriter::new(File::create(file)?), rows, 42, "BENCH-", today)?;
+    let size_mb = file.metadata()?.len() as f64 / 1e6;
+    println!("generated {rows} rows ({size_mb:.0} MB) in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let today = Date::constant(2026, 11, 2);
     let file = dir.join("bench-placement.csv");
 
-    let t = Instant::now();
-    synth::write_csv(BufWriter::new(File::create(&file)?), rows, 42, "BENCH-", today)?;
-    let size_mb = file.metadata()?.len() as f64 / 1e6;
-    println!("generated {rows} rows ({size_mb:.0} MB) in {:.1} s", t.elapsed().as_secs_f64());
+    generate(&file, rows, today)?;
 
     println!("-- SQLite");
     let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("recoup.sqlite"), keys.clone()).await?);
-    let (elapsed, peak_mb) = import_with_recoup(store, &file, today).await?;
+    let Imported { elapsed, peak_mb, .. } = import_with_recoup(store, &file, today).await?;
     let limit = bare_limit(&dir.join("limit.sqlite"), keys, &file, today).await?;
     report(rows, elapsed, peak_mb, limit, "same rows, same statements, one transaction");
     let written = database_rows(&dir.join("recoup.sqlite"))?;
@@ -65,7 +84,7 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
         println!("-- PostgreSQL");
         let keys = crate::store::keyring(db)?;
         let store: Arc<dyn Store> = Arc::new(PgStore::connect(url, keys.clone()).await?);
-        let (elapsed, peak_mb) = import_with_recoup(store, &file, today).await?;
+        let Imported { elapsed, peak_mb, .. } = import_with_recoup(store, &file, today).await?;
         let limit = copy_limit(url, keys, &file, today).await?;
         report(rows, elapsed, peak_mb, limit, "same rows COPYed into the same tables, one transaction");
     }
@@ -101,7 +120,15 @@ fn org(tenant_id: Uuid) -> (Tenant, Client, Portfolio) {
     (tenant, client, portfolio)
 }
 
-async fn import_with_recoup(store: Arc<dyn Store>, file: &Path, today: Date) -> Result<(Duration, f64)> {
+/// What one run of the real import did.
+pub(crate) struct Imported {
+    pub tenant_id: Uuid,
+    pub elapsed: Duration,
+    pub peak_mb: f64,
+}
+
+/// Imports `file` into a fresh tenant of `store` through the same pipeline `recoup import` uses.
+pub(crate) async fn import_with_recoup(store: Arc<dyn Store>, file: &Path, today: Date) -> Result<Imported> {
     let (tenant, client, portfolio) = org(Uuid::now_v7());
     store.create_tenant(&tenant).await?;
     let actor = Actor::new("bench");
@@ -117,7 +144,7 @@ async fn import_with_recoup(store: Arc<dyn Store>, file: &Path, today: Date) -> 
     let summary = recoup_server::import::run::<_, std::io::Sink>(store, reader, ctx, None, req, |_| {}).await?;
     let elapsed = t.elapsed();
     anyhow::ensure!(summary.counts.rejected == 0, "the generated file had {} rejects", summary.counts.rejected);
-    Ok((elapsed, peak_rss_mb()))
+    Ok(Imported { tenant_id: tenant.id, elapsed, peak_mb: peak_rss_mb() })
 }
 
 /// The placement and import context of a limit run, in a tenant of its own.

@@ -2,6 +2,7 @@
 //! `RECOUP_TEST_DATABASE_URL` is set.
 
 mod audit;
+mod bench;
 mod import;
 mod keys;
 mod support;

@@ -12,6 +12,10 @@ async fn landing_health_and_metrics_answer_over_http() {
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["database"], "sqlite");
 
+    let res = server.get("/livez", None).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["status"], "ok");
+
     let res = server.get("/", None).await;
     assert_eq!(res.status, 200);
     assert!(res.body.contains("<td>acme</td><td>Acme &lt;Recovery&gt;</td><td>0</td><td>0</td>"), "{}", res.body);
@@ -19,7 +23,7 @@ async fn landing_health_and_metrics_answer_over_http() {
     assert_eq!(server.get("/no-such-page", None).await.status, 404);
 
     // Every response carries the security headers, pages and API alike.
-    for path in ["/", "/healthz", "/api/v1/accounts"] {
+    for path in ["/", "/healthz", "/livez", "/api/v1/accounts"] {
         let res = server.get(path, None).await;
         assert_eq!(res.header("x-content-type-options").as_deref(), Some("nosniff"), "{path}");
         assert_eq!(res.header("x-frame-options").as_deref(), Some("DENY"), "{path}");
