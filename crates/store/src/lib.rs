@@ -9,6 +9,7 @@
 mod error;
 mod idempotency;
 pub mod listing;
+mod keycache;
 mod migrate;
 mod notes;
 pub mod ops;
@@ -23,6 +24,7 @@ pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
 pub use listing::{AccountFilter, AccountListing, AccountSort, Cursor, SortKey};
 pub use notes::Notes;
 pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
+pub use keycache::KEY_CACHE_TTL;
 pub use postgres::PgStore;
 pub use seal::{KeyError, Keyring};
 pub use sqlite::SqliteStore;
@@ -153,6 +155,8 @@ pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>>;
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
+    /// The account with the balance kept on its row, in one read.
+    async fn account_with_balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<(Account, Amounts)>>;
     async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>>;
     /// Accounts of a tenant that pass the listing's filter, in its order, after its cursor.
     async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>>;
@@ -198,7 +202,9 @@ pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
     /// Stores a new API key with the digest of its secret.
     async fn create_api_key(&self, key: &ApiKey, secret_hash: &[u8; 32], actor: &Actor) -> Result<()>;
     /// The key with this public prefix, in whatever tenant, with its secret's digest: the
-    /// request names no tenant, the key does.
+    /// request names no tenant, the key does. Asked on every API request, so the answer is
+    /// remembered for [`KEY_CACHE_TTL`]: a revocation through this store is seen at once, one made
+    /// by another process (`recoup apikey revoke`, another node) within that time.
     async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>>;
     async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>>;
     /// Records a successful use (not audited: it changes nothing that matters).

@@ -36,6 +36,7 @@ pub use copy::bare_copy;
 pub struct PgStore {
     pool: PgPool,
     keys: Arc<Keyring>,
+    key_cache: crate::keycache::KeyCache,
 }
 
 impl Get for PgRow {
@@ -80,7 +81,7 @@ impl PgStore {
     /// Connects and applies pending migrations; sensitive fields are sealed with `keys`.
     pub async fn connect(url: &str, keys: Arc<Keyring>) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
-        let store = PgStore { pool, keys };
+        let store = PgStore { pool, keys, key_cache: Default::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -874,6 +875,20 @@ impl Store for PgStore {
         .await
     }
 
+    async fn account_with_balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<(Account, Amounts)>> {
+        let mut c = self.pool.acquire().await?;
+        one(
+            &mut c,
+            format!(
+                "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2",
+                rows::ACCOUNT_COLS
+            ),
+            |q| q.bind(tenant_id).bind(account_id),
+            |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)),
+        )
+        .await
+    }
+
     async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM accounts WHERE tenant_id = $1 AND client_id = $2 AND external_ref = $3", rows::ACCOUNT_COLS);
@@ -1087,9 +1102,17 @@ impl Store for PgStore {
     }
 
     async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>> {
+        if let Some(hit) = self.key_cache.get(prefix) {
+            return Ok(Some(hit));
+        }
+        let generation = self.key_cache.generation();
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {}, secret_hash FROM api_keys WHERE prefix = $1", rows::API_KEY_COLS);
-        one(&mut c, q, |q| q.bind(prefix), |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?))).await
+        let found = one(&mut c, q, |q| q.bind(prefix), |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?))).await?;
+        if let Some((key, hash)) = &found {
+            self.key_cache.put(generation, key, *hash);
+        }
+        Ok(found)
     }
 
     async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>> {
@@ -1110,6 +1133,7 @@ impl Store for PgStore {
             .bind(at_micros)
             .execute(&self.pool)
             .await?;
+        self.key_cache.touched(key_id, at_micros);
         Ok(())
     }
 
@@ -1127,6 +1151,7 @@ impl Store for PgStore {
             .ok_or_else(|| StoreError::not_found("api key", key_id))?;
         append_audit(&mut tx, tenant_id, vec![ops::api_key_event(actor, "api_key.revoked", &key)]).await?;
         tx.commit().await?;
+        self.key_cache.forget(key_id);
         Ok(key)
     }
 

@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one file in the data directory, WAL, one writer connection (SQLite
 //! has one writer anyway, so writes queue here instead of failing busy) and a few readers.
 
+use crate::keycache::KeyCache;
 use crate::listing::{self, Bind};
 use crate::migrate::{Migration, SQLITE};
 use crate::ops::{self, Existing, UpdatePlan};
@@ -28,10 +29,15 @@ mod idempotency;
 mod notes;
 pub(crate) mod outbox;
 
+/// Read connections kept open. Reads beyond this many wait for one to come free: opening a
+/// connection per read (and parsing the schema again) cost more than the reads themselves.
 const READERS: usize = 4;
 
 pub struct SqliteStore {
     inner: Arc<Inner>,
+    key_cache: KeyCache,
+    /// One per reader connection; a read holds one while it runs.
+    read_permits: tokio::sync::Semaphore,
 }
 
 struct Inner {
@@ -99,7 +105,11 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
         }
         let writer = connect(&path)?;
-        let store = SqliteStore { inner: Arc::new(Inner { path, keys, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) };
+        let store = SqliteStore {
+            inner: Arc::new(Inner { path, keys, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }),
+            key_cache: KeyCache::default(),
+            read_permits: tokio::sync::Semaphore::new(READERS),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -131,18 +141,17 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        let _permit = self.read_permits.acquire().await.map_err(|e| StoreError::Task(e.to_string()))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
+            // With a permit held, there is a free connection unless fewer than READERS were opened yet.
             let taken = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let conn = match taken {
                 Some(c) => c,
                 None => connect(&inner.path)?,
             };
             let out = f(&conn);
-            let mut pool = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < READERS {
-                pool.push(conn);
-            }
+            inner.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
             out
         })
         .await
@@ -169,6 +178,8 @@ impl SqliteStore {
 fn prefixed(table: &str, cols: &str) -> String {
     cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
 }
+
+const BALANCE_COLS: &str = "bal_principal, bal_interest, bal_fees, bal_costs, bal_credit";
 
 fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
@@ -804,6 +815,11 @@ impl Store for SqliteStore {
         self.read(move |c| query_one(c, &sql, params![tenant_id, account_id], |r| rows::account(r))).await
     }
 
+    async fn account_with_balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<(Account, Amounts)>> {
+        let sql = format!("SELECT {}, {BALANCE_COLS} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+        self.read(move |c| query_one(c, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))).await
+    }
+
     async fn account_by_ref(&self, tenant_id: Uuid, client_id: Uuid, external_ref: &str) -> Result<Option<Account>> {
         let r = external_ref.to_string();
         let sql = format!("SELECT {} FROM accounts WHERE tenant_id = ? AND client_id = ? AND external_ref = ?", rows::ACCOUNT_COLS);
@@ -1000,9 +1016,17 @@ impl Store for SqliteStore {
     }
 
     async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, [u8; 32])>> {
+        if let Some(hit) = self.key_cache.get(prefix) {
+            return Ok(Some(hit));
+        }
+        let generation = self.key_cache.generation();
         let prefix = prefix.to_string();
         let sql = format!("SELECT {}, secret_hash FROM api_keys WHERE prefix = ?", rows::API_KEY_COLS);
-        self.read(move |c| query_one(c, &sql, [prefix], |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?)))).await
+        let found = self.read(move |c| query_one(c, &sql, [prefix], |r| Ok((rows::api_key(r)?, r.hash("secret_hash")?)))).await?;
+        if let Some((key, hash)) = &found {
+            self.key_cache.put(generation, key, *hash);
+        }
+        Ok(found)
     }
 
     async fn list_api_keys(&self, tenant_id: Uuid) -> Result<Vec<ApiKey>> {
@@ -1015,12 +1039,14 @@ impl Store for SqliteStore {
             c.execute("UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND id = ?", params![at_micros, tenant_id, key_id])?;
             Ok(())
         })
-        .await
+        .await?;
+        self.key_cache.touched(key_id, at_micros);
+        Ok(())
     }
 
     async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey> {
         let actor = actor.clone();
-        self.tx(move |tx| {
+        let revoked = self.tx(move |tx| {
             let now = ops::now_micros();
             tx.execute(
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
@@ -1032,7 +1058,9 @@ impl Store for SqliteStore {
             append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
             Ok(key)
         })
-        .await
+        .await;
+        self.key_cache.forget(key_id);
+        revoked
     }
 
     async fn create_user(&self, user: &User, password_hash: &str, actor: &Actor) -> Result<()> {

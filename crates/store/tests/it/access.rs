@@ -1,11 +1,15 @@
 use crate::conformance;
 use crate::support::{Harness, actor, org};
 use recoup_domain::access::{ApiKey, Role, Session, User};
-use recoup_store::StoreError;
+use recoup_store::{KEY_CACHE_TTL, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-conformance!(api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry, users_sign_in_by_email_and_disabling_ends_their_sessions);
+conformance!(
+    api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry,
+    a_key_revoked_by_another_process_stops_working_within_the_cache_time,
+    users_sign_in_by_email_and_disabling_ends_their_sessions
+);
 
 fn key(tenant_id: Uuid, prefix: &str, role: Role) -> ApiKey {
     ApiKey {
@@ -32,7 +36,11 @@ async fn api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry(h: &Harnes
     assert!(s.create_api_key(&key(o.tenant.id, &prefix, Role::Admin), &[1u8; 32], &actor()).await.is_err(), "prefixes are unique");
 
     s.touch_api_key(o.tenant.id, k.id, 1_800_000_000_000_000).await.unwrap();
+    let found = s.api_key_by_prefix(&prefix).await.unwrap().unwrap().0;
+    assert_eq!(found.last_used_at, Some(1_800_000_000_000_000), "a lookup after a touch sees it");
     let revoked = s.revoke_api_key(o.tenant.id, k.id, &actor()).await.unwrap();
+    let found = s.api_key_by_prefix(&prefix).await.unwrap().unwrap().0;
+    assert!(!found.is_active(), "a lookup right after revoking through the same store sees the revocation");
     assert!(!revoked.is_active());
     assert_eq!(revoked.last_used_at, Some(1_800_000_000_000_000));
     assert_eq!(s.list_api_keys(o.tenant.id).await.unwrap(), vec![revoked]);
@@ -44,6 +52,22 @@ async fn api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry(h: &Harnes
     assert!(actions.ends_with(&["api_key.created".to_string(), "api_key.revoked".to_string()]), "{actions:?}");
     let created = s.audit_entries(o.tenant.id, 0, 100).await.unwrap().into_iter().find(|e| e.event.action == "api_key.created").unwrap();
     assert!(!created.event.data.contains(&"07".repeat(32)), "no secret material in the trail");
+}
+
+async fn a_key_revoked_by_another_process_stops_working_within_the_cache_time(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let prefix = format!("p{}", Uuid::now_v7().simple());
+    s.create_api_key(&key(o.tenant.id, &prefix, Role::Integrator), &[7u8; 32], &actor()).await.unwrap();
+    assert!(s.api_key_by_prefix(&prefix).await.unwrap().unwrap().0.is_active());
+    // Behind this store's back, as `recoup apikey revoke` in another process or another node would.
+    let sql = format!("UPDATE api_keys SET revoked_at = 5 WHERE prefix = '{prefix}'");
+    h.raw_execute(&sql, &sql).await;
+    let give_up = std::time::Instant::now() + KEY_CACHE_TTL + std::time::Duration::from_secs(5);
+    while s.api_key_by_prefix(&prefix).await.unwrap().unwrap().0.is_active() {
+        assert!(std::time::Instant::now() < give_up, "still active well past the {KEY_CACHE_TTL:?} the store may remember a key");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn users_sign_in_by_email_and_disabling_ends_their_sessions(h: &Harness) {

@@ -34,6 +34,9 @@ async fn payments_follow_the_client_waterfall(h: &Harness) {
     let e = s.post(default.tenant.id, id, Posting::Payment { amount_minor: 1_000 }, date(2026, 11, 20), "card", &actor()).await.unwrap();
     assert_eq!(e.delta, Amounts { fees: -500, interest: -500, ..Default::default() });
     assert_eq!(s.balance(default.tenant.id, id).await.unwrap(), owed(10_000, 1_500, 0));
+    let (account, balance) = s.account_with_balance(default.tenant.id, id).await.unwrap().unwrap();
+    assert_eq!((account.id, balance), (id, owed(10_000, 1_500, 0)), "the same balance in the same read as the account");
+    assert_eq!(s.account_with_balance(org(s).await.tenant.id, id).await.unwrap(), None, "not from another tenant");
 
     let principal_first = Waterfall::try_from(vec![Component::Principal, Component::Interest, Component::Fees, Component::Costs]).unwrap();
     let o = org_with(s, principal_first).await;
