@@ -66,6 +66,7 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
     let file = dir.join("bench-placement.csv");
 
     generate(&file, rows, today)?;
+    read_only(&file, today)?;
 
     println!("-- SQLite");
     let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
@@ -170,6 +171,22 @@ fn limit_target(today: Date) -> (Placement, recoup_import::ImportContext) {
         today,
     };
     (placement, ctx)
+}
+
+/// Reads and checks the whole file with no database, to show how much of an import's time is
+/// the file's own: an import cannot go faster than this, however fast its writes.
+fn read_only(file: &Path, today: Date) -> Result<()> {
+    let (_, ctx) = limit_target(today);
+    let t = Instant::now();
+    let reader = PlacementReader::new(File::open(file)?, Format::Csv, &Mapping::standard(), ctx)?;
+    let mut rows = 0u64;
+    for r in reader {
+        r?;
+        rows += 1;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("reading and checking alone: {secs:.2} s, {:.0} rows/s (one thread, no database)", rows as f64 / secs);
+    Ok(())
 }
 
 /// The next `n` good rows of the file (reading is not part of the limit).
