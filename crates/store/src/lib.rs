@@ -8,8 +8,8 @@
 
 mod error;
 mod idempotency;
-pub mod listing;
 mod keycache;
+pub mod listing;
 mod migrate;
 mod notes;
 pub mod ops;
@@ -21,10 +21,10 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
+pub use keycache::KEY_CACHE_TTL;
 pub use listing::{AccountFilter, AccountListing, AccountSort, Cursor, SortKey};
 pub use notes::Notes;
 pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
-pub use keycache::KEY_CACHE_TTL;
 pub use postgres::PgStore;
 pub use seal::{KeyError, Keyring};
 pub use sqlite::SqliteStore;

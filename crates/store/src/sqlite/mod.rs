@@ -96,6 +96,17 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(c)
 }
 
+/// Readers map the file: a page the connection's own cache lacks is then read from the
+/// operating system's cache in place, instead of copied out by a system call per 16 KiB page,
+/// which is most of a random read's cost in a database larger than the cache.
+const READER_MMAP_BYTES: i64 = 1 << 30;
+
+fn reader(path: &Path) -> rusqlite::Result<Connection> {
+    let c = connect(path)?;
+    c.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
+    Ok(c)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations; sensitive
     /// fields are sealed with `keys`.
@@ -148,7 +159,7 @@ impl SqliteStore {
             let taken = inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let conn = match taken {
                 Some(c) => c,
-                None => connect(&inner.path)?,
+                None => reader(&inner.path)?,
             };
             let out = f(&conn);
             inner.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
@@ -1046,19 +1057,20 @@ impl Store for SqliteStore {
 
     async fn revoke_api_key(&self, tenant_id: Uuid, key_id: Uuid, actor: &Actor) -> Result<ApiKey> {
         let actor = actor.clone();
-        let revoked = self.tx(move |tx| {
-            let now = ops::now_micros();
-            tx.execute(
-                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
-                params![now, tenant_id, key_id],
-            )?;
-            let sql = format!("SELECT {} FROM api_keys WHERE tenant_id = ? AND id = ?", rows::API_KEY_COLS);
-            let key = query_one(tx, &sql, params![tenant_id, key_id], |r| rows::api_key(r))?
-                .ok_or_else(|| StoreError::not_found("api key", key_id))?;
-            append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
-            Ok(key)
-        })
-        .await;
+        let revoked = self
+            .tx(move |tx| {
+                let now = ops::now_micros();
+                tx.execute(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
+                    params![now, tenant_id, key_id],
+                )?;
+                let sql = format!("SELECT {} FROM api_keys WHERE tenant_id = ? AND id = ?", rows::API_KEY_COLS);
+                let key = query_one(tx, &sql, params![tenant_id, key_id], |r| rows::api_key(r))?
+                    .ok_or_else(|| StoreError::not_found("api key", key_id))?;
+                append_audit(tx, tenant_id, vec![ops::api_key_event(&actor, "api_key.revoked", &key)])?;
+                Ok(key)
+            })
+            .await;
         self.key_cache.forget(key_id);
         revoked
     }
