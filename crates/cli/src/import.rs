@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use uuid::Uuid;
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -129,25 +128,12 @@ pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
 /// The named portfolio, and whether it still has to be created: `default` is made for the
 /// client on its first import, once the file has been found readable.
 async fn find_portfolio(store: &dyn Store, client: &Client, code: &str) -> Result<(Portfolio, bool)> {
-    if let Some(p) = store.portfolio_by_code(client.tenant_id, client.id, code).await? {
-        return Ok((p, false));
-    }
-    if code != "default" {
-        anyhow::bail!(
+    recoup_server::import::find_portfolio(store, client, code).await?.with_context(|| {
+        format!(
             "client {} has no portfolio {code:?}; add it with `recoup portfolio add {code} --client {} --name ...`",
-            client.code,
-            client.code
-        );
-    }
-    let p = Portfolio {
-        id: Uuid::now_v7(),
-        tenant_id: client.tenant_id,
-        client_id: client.id,
-        code: code.into(),
-        name: "Default".into(),
-        product: None,
-    };
-    Ok((p, true))
+            client.code, client.code
+        )
+    })
 }
 
 fn default_rejects_path(file: &Path) -> PathBuf {

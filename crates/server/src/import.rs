@@ -45,6 +45,27 @@ impl ImportRequest {
     }
 }
 
+/// The portfolio a placement goes to: the client's portfolio with this code, or, for the code
+/// `default` when the client has none yet, a new one to create (the `bool`). `None`: no such
+/// portfolio.
+pub async fn find_portfolio(store: &dyn Store, client: &Client, code: &str) -> Result<Option<(Portfolio, bool)>, StoreError> {
+    if let Some(p) = store.portfolio_by_code(client.tenant_id, client.id, code).await? {
+        return Ok(Some((p, false)));
+    }
+    if code != "default" {
+        return Ok(None);
+    }
+    let p = Portfolio {
+        id: Uuid::now_v7(),
+        tenant_id: client.tenant_id,
+        client_id: client.id,
+        code: code.into(),
+        name: "Default".into(),
+        product: None,
+    };
+    Ok(Some((p, true)))
+}
+
 /// A row that was valid but that the store would not apply, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {

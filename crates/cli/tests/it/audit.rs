@@ -1,21 +1,10 @@
-use crate::support::{Env, lakeshore, lakeshore_mapping, text};
+use crate::support::{Env, text};
 
 #[test]
 fn audit_verify_fails_naming_the_entry_edited_behind_its_back() {
     let env = Env::sqlite();
     env.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank"]);
-    let mapping = lakeshore_mapping();
-    env.ok(&[
-        "import",
-        "placements",
-        lakeshore().to_str().unwrap(),
-        "--client",
-        "LSB",
-        "--mapping",
-        mapping.to_str().unwrap(),
-        "--placed-on",
-        "2026-11-02",
-    ]);
+    env.import_lakeshore(&[]);
     assert!(env.ok(&["audit", "verify"]).contains("unbroken"));
 
     let db = rusqlite::Connection::open(env.path("data/recoup.sqlite")).unwrap();

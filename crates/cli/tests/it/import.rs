@@ -1,11 +1,5 @@
 use crate::support::{Env, count, lakeshore, lakeshore_mapping, text};
 
-fn import(env: &Env, file: &std::path::Path, extra: &[&str]) -> String {
-    let mut args = vec!["import", "placements", file.to_str().unwrap(), "--client", "LSB", "--placed-on", "2026-11-02"];
-    args.extend_from_slice(extra);
-    env.ok(&args)
-}
-
 fn with_client(env: &Env) {
     env.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank", "--commission", "0.25"]);
 }
@@ -17,7 +11,7 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
         let file = env.path("lakeshore.csv");
         std::fs::copy(lakeshore(), &file).unwrap();
         let mapping = lakeshore_mapping();
-        let out = import(&env, &file, &["--mapping", mapping.to_str().unwrap()]);
+        let out = env.import(&file, &["--mapping", mapping.to_str().unwrap()]);
         assert_eq!((count(&out, "rows read"), count(&out, "created"), count(&out, "rejected")), (200, 191, 9), "{out}");
         for (line, column) in [
             (12, "Chg Off Dt"),
@@ -38,7 +32,7 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
         assert!(rejects.lines().next().unwrap().ends_with("_line,_column,_error"));
 
         // Importing the same file again duplicates nothing.
-        let again = import(&env, &file, &["--mapping", mapping.to_str().unwrap()]);
+        let again = env.import(&file, &["--mapping", mapping.to_str().unwrap()]);
         assert_eq!((count(&again, "created"), count(&again, "unchanged"), count(&again, "rejected")), (0, 191, 9), "{again}");
 
         // Fix two rejected rows in the rejects file and import it: they land, the rest stay rejected.
@@ -48,11 +42,8 @@ fn lakeshore_lands_every_good_row_and_reports_each_bad_one() {
             .replace("-125.00", "125.00");
         let fixed_path = env.path("lakeshore.rejects.csv");
         std::fs::write(&fixed_path, &fixed).unwrap();
-        let out = import(
-            &env,
-            &fixed_path,
-            &["--mapping", mapping.to_str().unwrap(), "--rejects", env.path("second.rejects.csv").to_str().unwrap()],
-        );
+        let out = env
+            .import(&fixed_path, &["--mapping", mapping.to_str().unwrap(), "--rejects", env.path("second.rejects.csv").to_str().unwrap()]);
         assert_eq!(count(&out, "rows read"), 9, "{out}");
         assert!(count(&out, "created") >= 1, "{out}");
         assert_eq!(count(&out, "created") + count(&out, "rejected"), 9, "{out}");
@@ -65,11 +56,8 @@ fn dry_run_writes_nothing() {
     let env = Env::sqlite();
     with_client(&env);
     let mapping = lakeshore_mapping();
-    let out = import(
-        &env,
-        &lakeshore(),
-        &["--mapping", mapping.to_str().unwrap(), "--dry-run", "--rejects", env.path("r.csv").to_str().unwrap()],
-    );
+    let out =
+        env.import(&lakeshore(), &["--mapping", mapping.to_str().unwrap(), "--dry-run", "--rejects", env.path("r.csv").to_str().unwrap()]);
     assert!(out.contains("Dry run"), "{out}");
     assert_eq!((count(&out, "new"), count(&out, "rejected")), (191, 9));
     let verify = env.ok(&["audit", "verify"]);
@@ -129,7 +117,7 @@ fn json_lines_bring_invoices_and_guarantors() {
         ];
         let path = env.path("b2b.jsonl");
         std::fs::write(&path, lines.join("\n")).unwrap();
-        let out = import(&env, &path, &[]);
+        let out = env.import(&path, &[]);
         assert_eq!((count(&out, "created"), count(&out, "rejected")), (1, 2), "{out}");
         assert!(out.contains("line 2, column \"invoices[0].due_on\""), "{out}");
         assert!(out.contains("line 3"), "{out}");

@@ -1,7 +1,7 @@
 //! The data keys: created for SQLite on first use, required for PostgreSQL, and never shown by
 //! the commands that read the sealed fields.
 
-use crate::support::{Env, lakeshore, lakeshore_mapping, text};
+use crate::support::{Env, text};
 
 #[test]
 fn sqlite_makes_a_private_key_file_on_first_use_and_keeps_using_it() {
@@ -14,20 +14,7 @@ fn sqlite_makes_a_private_key_file_on_first_use_and_keeps_using_it() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let mapping = lakeshore_mapping();
-    let out = env.ok(&[
-        "import",
-        "placements",
-        lakeshore().to_str().unwrap(),
-        "--client",
-        "LSB",
-        "--mapping",
-        mapping.to_str().unwrap(),
-        "--placed-on",
-        "2026-11-02",
-        "--rejects",
-        env.path("rejects.csv").to_str().unwrap(),
-    ]);
+    let out = env.import_lakeshore(&["--rejects", env.path("rejects.csv").to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(&keys).unwrap(), made, "the same keys on the next run");
     // LSB-100001's national id is 987-65-4322 and its birth date 08/21/1952 in the file.
     let shown = env.ok(&["account", "show", "LSB-100001", "--client", "LSB", "--json"]);

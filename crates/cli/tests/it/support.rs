@@ -65,6 +65,21 @@ impl Env {
     }
 
     /// Runs and insists on success, returning stdout and stderr together.
+    /// `recoup import placements FILE --client LSB --placed-on 2026-11-02 EXTRA...`, which must succeed.
+    pub fn import(&self, file: &std::path::Path, extra: &[&str]) -> String {
+        let mut args = vec!["import", "placements", file.to_str().unwrap(), "--client", "LSB", "--placed-on", "2026-11-02"];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// The Lakeshore Bank test file through its mapping.
+    pub fn import_lakeshore(&self, extra: &[&str]) -> String {
+        let mapping = lakeshore_mapping();
+        let mut args = vec!["--mapping", mapping.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.import(&lakeshore(), &args)
+    }
+
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));

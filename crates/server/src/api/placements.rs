@@ -15,7 +15,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use recoup_domain::org::{ImportCounts, Placement, Portfolio};
+use recoup_domain::org::{ImportCounts, Placement};
 use recoup_import::{Format, Mapping, PlacementReader, RejectWriter, find_duplicate_refs};
 use recoup_store::Actor;
 use serde::Serialize;
@@ -164,7 +164,8 @@ async fn run_upload(
     };
     let client = state.store.client_by_code(p.tenant_id, code).await?.filter(|c| p.sees_client(c.id));
     let Some(client) = client else { return Err(p.not_found("client", code)) };
-    let (portfolio, new_portfolio) = portfolio(&state, &client, &o.portfolio).await?;
+    let found = crate::import::find_portfolio(state.store.as_ref(), &client, &o.portfolio).await?;
+    let Some((portfolio, new_portfolio)) = found else { return Err(p.not_found("portfolio", &o.portfolio)) };
     let format = format_of(&o, headers);
     let actor = Actor::new(p.subject.to_string());
     let req = ImportRequest {
@@ -182,24 +183,6 @@ async fn run_upload(
     let summary = import(&state, file, format, req).await?;
     let status = if o.dry_run { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(report(summary, o.dry_run))).into_response())
-}
-
-async fn portfolio(state: &AppState, client: &recoup_domain::org::Client, code: &str) -> Result<(Portfolio, bool), Problem> {
-    if let Some(p) = state.store.portfolio_by_code(client.tenant_id, client.id, code).await? {
-        return Ok((p, false));
-    }
-    if code != "default" {
-        return Err(Problem::not_found("portfolio"));
-    }
-    let p = Portfolio {
-        id: Uuid::now_v7(),
-        tenant_id: client.tenant_id,
-        client_id: client.id,
-        code: code.into(),
-        name: "Default".into(),
-        product: None,
-    };
-    Ok((p, true))
 }
 
 /// Streams the body into a temporary file, hashing it on the way; `None` when it grows past the
