@@ -25,6 +25,7 @@ pub enum Action {
     SeeDateOfBirth,
     /// Find accounts by a full national id: a match tells the caller whose id it is.
     FindByNationalId,
+    QuotePlans,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -51,6 +52,8 @@ fn roles(action: Action) -> &'static [Role] {
         Action::ManageClients => &[Role::Admin],
         // Who works which account is the supervisors' call.
         Action::AssignAccounts => &[Role::Admin, Role::Supervisor],
+        // Offering terms is the collection team's (and later the portal's) conversation.
+        Action::QuotePlans => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
         // The full id is needed to set up and reconcile (admin) and by the systems that sent it
         // (integrator); everyone else works with the last four digits.
         Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],

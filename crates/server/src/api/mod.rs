@@ -15,6 +15,7 @@ mod json;
 mod notes;
 mod paging;
 mod placements;
+mod plans;
 pub mod problem;
 mod session;
 pub mod throttle;
@@ -64,6 +65,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::get_one, accounts::patch))
         .routes(routes!(accounts::ledger))
         .routes(routes!(accounts::parties))
+        .routes(routes!(plans::quote))
         .routes(routes!(notes::list, notes::add))
         .routes(routes!(consent::set))
         .routes(routes!(clients::list, clients::create))

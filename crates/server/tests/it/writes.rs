@@ -279,3 +279,41 @@ async fn supervisors_assign_stage_queue_and_agent_and_a_refused_patch_changes_no
         assert_eq!(trail.iter().filter(|e| e.event.action == "account.assigned").count(), 2);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_quote_adds_up_to_the_balance_and_refuses_what_policy_forbids() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = s.list_accounts(tenant.id, &Default::default(), None, 1).await.unwrap()[0].id;
+        let owed = s.balance(tenant.id, id).await.unwrap().owed();
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let path = format!("/api/v1/accounts/{id}/plan-quote");
+        let first = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(10)).unwrap();
+        let body = format!(r#"{{"frequency":"monthly","count":7,"down_payment":1000,"first_due_on":"{first}"}}"#);
+        let res = server.send("POST", &path, &headers(&agent, None), &body).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let q = res.json();
+        let rows = q["installments"].as_array().unwrap();
+        assert_eq!(rows.len(), 8, "the down payment and seven installments");
+        let principal: i64 = rows.iter().map(|r| r["principal"].as_i64().unwrap()).sum();
+        assert_eq!((principal, q["balance"].as_i64().unwrap(), q["total"].as_i64().unwrap()), (owed, owed, owed));
+        assert_eq!(
+            s.audit_entries(tenant.id, 0, 100_000).await.unwrap().iter().filter(|e| e.event.entity_id == id).count(),
+            1,
+            "a quote changes nothing"
+        );
+
+        let bad = format!(r#"{{"frequency":"fortnightly","count":3,"installment":500,"first_due_on":"{first}","apr":"lots"}}"#);
+        let res = server.send("POST", &path, &headers(&agent, None), &bad).await;
+        let pointers: Vec<_> =
+            res.json()["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap().to_string()).collect();
+        assert_eq!(pointers, ["/frequency", "/count", "/apr"]);
+        let interest = format!(r#"{{"frequency":"weekly","count":3,"first_due_on":"{first}","apr":"0.08"}}"#);
+        let res = server.send("POST", &path, &headers(&agent, None), &interest).await;
+        assert_problem(&res, 422, "invalid");
+        assert_eq!(res.json()["errors"][0]["pointer"], "/apr", "the default policy allows no interest");
+        let auditor = key(s, &tenant, Role::Auditor, None).await;
+        assert_problem(&server.send("POST", &path, &headers(&auditor, None), &body).await, 403, "forbidden");
+    }
+}
