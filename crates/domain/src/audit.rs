@@ -144,7 +144,7 @@ pub fn verify<I: IntoIterator<Item = AuditEntry>>(entries: I) -> Result<u64, Cha
 }
 
 pub fn hex(h: &Hash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(h)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod contact;
 pub mod dispute;
 pub mod event;
 pub mod geo;
+pub mod hex;
 pub mod hold;
 pub mod invoice;
 pub mod ledger;

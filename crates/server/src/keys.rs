@@ -10,9 +10,7 @@ use uuid::Uuid;
 const PREFIX_BYTES: usize = 6;
 const SECRET_BYTES: usize = 32;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use recoup_domain::hex::encode as hex;
 
 fn random<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];

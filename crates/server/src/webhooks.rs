@@ -7,6 +7,7 @@
 //! the raw body and rejects a stale `t` (we suggest 5 minutes) to stop replays.
 
 use hmac::{Hmac, KeyInit, Mac};
+use recoup_domain::hex;
 use recoup_domain::webhook::{RetryPolicy, is_success};
 use recoup_store::{Attempt, AttemptOutcome, DeliveryWork, Job, JobKind, Store};
 use sha2::Sha256;
@@ -18,13 +19,18 @@ pub const SIGNATURE_HEADER: &str = "Recoup-Signature";
 pub const EVENT_HEADER: &str = "Recoup-Event";
 pub const DELIVERY_HEADER: &str = "Recoup-Delivery";
 
-/// The signature header's value for `body` sent at `unix_seconds`.
-pub fn sign(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
+/// HMAC-SHA256 under `secret` of `"<t>.<body>"`, ready to finish or verify.
+fn mac(secret: &str, unix_seconds: i64, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(unix_seconds.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!("t={unix_seconds},v1={}", hex(&mac.finalize().into_bytes()))
+    mac
+}
+
+/// The signature header's value for `body` sent at `unix_seconds`.
+pub fn sign(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
+    format!("t={unix_seconds},v1={}", hex::encode(&mac(secret, unix_seconds, body).finalize().into_bytes()))
 }
 
 /// Checks a signature header the way a receiver should: same MAC, and not older than `tolerance`.
@@ -42,30 +48,15 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now_unix: i64, tolerance_
     if (now_unix - t).abs() > tolerance_secs {
         return false;
     }
-    let Some(given) = unhex(v1) else { return false };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&given).is_ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    let Some(given) = hex::decode(v1) else { return false };
+    mac(secret, t, body).verify_slice(&given).is_ok()
 }
 
 /// A new subscription's signing secret, shown to the integrator once.
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    format!("whsec_{}", hex(&bytes))
+    format!("whsec_{}", hex::encode(&bytes))
 }
 
 #[derive(Debug, Clone)]

@@ -183,14 +183,14 @@ fn secret_place(tenant_id: Uuid, subscription_id: Uuid) -> crate::seal::Place<'s
 /// sign, so it cannot be a one-way digest), hex in the text column.
 pub(crate) fn seal_secret(keys: &crate::seal::Keyring, sub: &Subscription, secret: &str) -> Result<String> {
     let sealed = keys.seal(&secret_place(sub.tenant_id, sub.id), secret.as_bytes())?;
-    Ok(format!("{SEALED_PREFIX}{}", sealed.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(format!("{SEALED_PREFIX}{}", recoup_domain::hex::encode(&sealed)))
 }
 
 pub(crate) fn open_secret(keys: &crate::seal::Keyring, sub: &Subscription, stored: &str) -> Result<String> {
     let corrupt = || crate::rows::corrupt("secret", "not a sealed value");
     let hex = stored.strip_prefix(SEALED_PREFIX).ok_or_else(corrupt)?;
-    let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect();
-    let plain = keys.open(&secret_place(sub.tenant_id, sub.id), &bytes.ok_or_else(corrupt)?)?;
+    let bytes = recoup_domain::hex::decode(hex).ok_or_else(corrupt)?;
+    let plain = keys.open(&secret_place(sub.tenant_id, sub.id), &bytes)?;
     String::from_utf8(plain).map_err(|_| corrupt())
 }
 

@@ -132,9 +132,7 @@ fn hex_key(text: &str) -> Result<[u8; 32], &'static str> {
     Ok(key)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use recoup_domain::hex::encode as hex;
 
 fn random<const N: usize>() -> Result<[u8; N], String> {
     let mut b = [0u8; N];

@@ -39,10 +39,6 @@ pub struct Entries {
     pub next: Option<i64>,
 }
 
-fn hex(h: &[u8]) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn timestamp(name: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
     match value.parse::<jiff::Timestamp>() {
         Ok(t) => Some(t.as_microsecond()),
@@ -113,8 +109,8 @@ pub async fn search(State(state): State<AppState>, p: Principal, RawQuery(query)
             action: e.event.action,
             entity: e.event.entity,
             entity_id: e.event.entity_id,
-            prev_hash: hex(&e.prev_hash),
-            hash: hex(&e.hash),
+            prev_hash: recoup_domain::audit::hex(&e.prev_hash),
+            hash: recoup_domain::audit::hex(&e.hash),
         })
         .collect();
     Ok(Json(Entries { items, next }))

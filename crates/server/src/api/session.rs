@@ -79,7 +79,7 @@ pub async fn sign_in(State(state): State<AppState>, Body(form): Body<SignIn>) ->
     };
     let mut token_bytes = [0u8; 32];
     getrandom::fill(&mut token_bytes).map_err(|_| Problem::internal())?;
-    let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = recoup_domain::hex::encode(&token_bytes);
     state.store.clear_sign_in_failures(&form.email).await?;
     let session =
         Session { token_hash: keys::digest(&token), tenant_id: user.tenant_id, user_id: user.id, created_at: now, last_seen_at: now };
