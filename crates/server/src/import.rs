@@ -120,26 +120,11 @@ where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
-    run_inner(store, reader, ctx, rejects, req, progress, SAMPLE_REJECTS).await
+    run_keeping(store, reader, ctx, rejects, req, progress, SAMPLE_REJECTS).await
 }
 
-/// An import whose summary keeps up to `sample` rejects (the API reports them in its answer).
-pub async fn run_with_sample<R, W>(
-    store: Arc<dyn Store>,
-    reader: PlacementReader<R>,
-    ctx: ImportContext,
-    rejects: Option<RejectWriter<W>>,
-    req: ImportRequest,
-    sample: usize,
-) -> Result<ImportSummary, ImportRunError>
-where
-    R: Read + Send + 'static,
-    W: Write + Send + 'static,
-{
-    run_inner(store, reader, ctx, rejects, req, |_| {}, sample).await
-}
-
-async fn run_inner<R, W>(
+/// `run`, with the summary keeping up to `keep` rejects (the API reports them in its answer).
+pub async fn run_keeping<R, W>(
     store: Arc<dyn Store>,
     reader: PlacementReader<R>,
     ctx: ImportContext,

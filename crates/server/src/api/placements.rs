@@ -226,7 +226,7 @@ async fn import(state: &AppState, file: std::fs::File, format: Format, req: Impo
     let reader = PlacementReader::new(again(&file)?, format, &mapping, ctx.clone()).map_err(unreadable)?.with_duplicates(duplicates);
     // Every reject is in the summary's sample up to its size; the rejects file is not kept here.
     let rejects: Option<RejectWriter<std::io::Sink>> = None;
-    crate::import::run_with_sample(state.store.clone(), reader, ctx, rejects, req, REPORTED_REJECTS).await.map_err(|e| match e {
+    crate::import::run_keeping(state.store.clone(), reader, ctx, rejects, req, |_| {}, REPORTED_REJECTS).await.map_err(|e| match e {
         ImportRunError::File(e) => unreadable(e),
         ImportRunError::Store { source, .. } => Problem::from(source),
         other => {
