@@ -34,6 +34,24 @@ pub enum EventType {
     DisputeOpened,
     #[serde(rename = "hold.added")]
     HoldAdded,
+    #[serde(rename = "promise.created")]
+    PromiseCreated,
+    #[serde(rename = "plan.created")]
+    PlanCreated,
+    #[serde(rename = "plan.at_risk")]
+    PlanAtRisk,
+    #[serde(rename = "plan.broken")]
+    PlanBroken,
+    #[serde(rename = "plan.completed")]
+    PlanCompleted,
+    #[serde(rename = "settlement.offered")]
+    SettlementOffered,
+    #[serde(rename = "settlement.completed")]
+    SettlementCompleted,
+    #[serde(rename = "dispute.updated")]
+    DisputeUpdated,
+    #[serde(rename = "hold.released")]
+    HoldReleased,
     #[serde(rename = "message.blocked")]
     MessageBlocked,
     /// Sent by `POST /webhooks/{id}/ping` so an integrator can check its receiver.
@@ -42,7 +60,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 23] = [
         EventType::AccountCreated,
         EventType::AccountUpdated,
         EventType::AccountStatusChanged,
@@ -55,6 +73,15 @@ impl EventType {
         EventType::PromiseBroken,
         EventType::DisputeOpened,
         EventType::HoldAdded,
+        EventType::PromiseCreated,
+        EventType::PlanCreated,
+        EventType::PlanAtRisk,
+        EventType::PlanBroken,
+        EventType::PlanCompleted,
+        EventType::SettlementOffered,
+        EventType::SettlementCompleted,
+        EventType::DisputeUpdated,
+        EventType::HoldReleased,
         EventType::MessageBlocked,
         EventType::WebhookPing,
     ];
@@ -73,6 +100,15 @@ impl EventType {
             EventType::PromiseBroken => "promise.broken",
             EventType::DisputeOpened => "dispute.opened",
             EventType::HoldAdded => "hold.added",
+            EventType::PromiseCreated => "promise.created",
+            EventType::PlanCreated => "plan.created",
+            EventType::PlanAtRisk => "plan.at_risk",
+            EventType::PlanBroken => "plan.broken",
+            EventType::PlanCompleted => "plan.completed",
+            EventType::SettlementOffered => "settlement.offered",
+            EventType::SettlementCompleted => "settlement.completed",
+            EventType::DisputeUpdated => "dispute.updated",
+            EventType::HoldReleased => "hold.released",
             EventType::MessageBlocked => "message.blocked",
             EventType::WebhookPing => "webhook.ping",
         }

@@ -7,6 +7,15 @@ pub enum StoreError {
     NotFound { entity: &'static str, key: String },
     #[error("{0} already exists")]
     Conflict(String),
+    /// Input a servicing rule refuses, naming the field (a JSON pointer below the request body).
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    /// An action the record's or account's state does not allow now.
+    #[error("{0}")]
+    Refused(String),
+    /// An action the actor's role or relation to the record does not allow.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
@@ -35,6 +44,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    pub fn invalid(field: impl Into<String>, reason: impl ToString) -> Self {
+        StoreError::Invalid { field: field.into(), reason: reason.to_string() }
+    }
+
     pub fn not_found(entity: &'static str, key: impl ToString) -> Self {
         StoreError::NotFound { entity, key: key.to_string() }
     }

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod seal;
+pub mod servicing;
 pub mod sqlite;
 
 pub use error::StoreError;
@@ -125,7 +126,7 @@ pub struct ListedAccount {
 /// conformance suite (`tests/it`) holds both to the same behaviour. Newer concerns live in their
 /// own traits (webhooks and jobs, idempotency, notes), each implemented in its own module.
 #[async_trait]
-pub trait Store: Webhooks + Jobs + Idempotency + Notes + Send + Sync + 'static {
+pub trait Store: Webhooks + Jobs + Idempotency + Notes + servicing::Servicing + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies the embedded migrations not yet applied and returns the versions applied now;

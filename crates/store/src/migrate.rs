@@ -27,6 +27,7 @@ pub(crate) const SQLITE: &[Migration] = &[
         sql: include_str!("sqlite/migrations/0005_webhooks_idempotency_notes.sql"),
     },
     Migration { version: 6, name: "sealed_party_fields", sql: include_str!("sqlite/migrations/0006_sealed_party_fields.sql") },
+    Migration { version: 7, name: "servicing", sql: include_str!("sqlite/migrations/0007_servicing.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -40,6 +41,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
         sql: include_str!("postgres/migrations/0005_webhooks_idempotency_notes.sql"),
     },
     Migration { version: 6, name: "sealed_party_fields", sql: include_str!("postgres/migrations/0006_sealed_party_fields.sql") },
+    Migration { version: 7, name: "servicing", sql: include_str!("postgres/migrations/0007_servicing.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

@@ -424,3 +424,19 @@ pub(crate) const LISTED_COLS: &str = "bal_principal, bal_interest, bal_fees, bal
 pub(crate) fn listed(r: &impl Get) -> Result<crate::ListedAccount> {
     Ok(crate::ListedAccount { account: account(r)?, balance: amounts(r, "bal_")?, updated_at: r.int("updated_at")? })
 }
+
+pub(crate) fn record(r: &impl Get) -> Result<crate::servicing::Record> {
+    let data = r.text("data")?;
+    Ok(crate::servicing::Record {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        account_id: r.uuid("account_id")?,
+        client_id: r.uuid("client_id")?,
+        kind: r.parsed("kind", crate::servicing::RecordKind::parse)?,
+        status: r.text("status")?,
+        on_date: r.opt_date("on_date")?,
+        data: serde_json::from_str(&data).map_err(|e| corrupt("data", e))?,
+        created_at: r.int("created_at")?,
+        updated_at: r.int("updated_at")?,
+    })
+}

@@ -106,6 +106,12 @@ impl From<StoreError> for Problem {
             StoreError::Transition(e) => {
                 Problem::new(StatusCode::CONFLICT, "status-transition", "Status change not allowed", e.to_string())
             }
+            StoreError::Invalid { field, reason } => {
+                let pointer = if field.starts_with('/') { field } else { format!("/{field}") };
+                Problem::invalid(reason.clone(), vec![FieldError { pointer, detail: reason }])
+            }
+            StoreError::Refused(why) => Problem::new(StatusCode::CONFLICT, "refused", "Not possible now", why),
+            StoreError::NotAllowed(why) => Problem::forbidden(why),
             other => {
                 tracing::error!(error = %other, "store error");
                 Problem::internal()

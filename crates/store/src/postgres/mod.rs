@@ -30,6 +30,7 @@ mod copy;
 mod idempotency;
 mod notes;
 pub(crate) mod outbox;
+mod servicing;
 
 pub use copy::bare_copy;
 

@@ -28,6 +28,7 @@ use uuid::Uuid;
 mod idempotency;
 mod notes;
 pub(crate) mod outbox;
+mod servicing;
 
 /// Read connections kept open. Reads beyond this many wait for one to come free: opening a
 /// connection per read (and parsing the schema again) cost more than the reads themselves.

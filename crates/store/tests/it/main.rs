@@ -11,3 +11,4 @@ mod org;
 mod outbox;
 mod placement;
 mod sealed;
+mod servicing;

@@ -1,0 +1,100 @@
+//! Servicing on SQLite: the account file read and the changes written in one immediate
+//! transaction on the single writer, so two actions on one account cannot interleave.
+
+use super::{SqliteStore, append_audit, insert_ledger, outbox, query_all, query_one, set_balance};
+use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing};
+use crate::{Result, StoreError, ops, rows};
+use async_trait::async_trait;
+use rusqlite::{Connection, Transaction, params};
+use uuid::Uuid;
+
+fn load(c: &Connection, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountFile>> {
+    let sql = format!("SELECT {}, {} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS, super::BALANCE_COLS);
+    let Some((account, balance)) =
+        query_one(c, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?
+    else {
+        return Ok(None);
+    };
+    let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND id = ?", rows::CLIENT_COLS);
+    let client = query_one(c, &sql, params![tenant_id, account.client_id], |r| rows::client(r))?
+        .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+    let sql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
+    let ledger = query_all(c, &sql, params![tenant_id, account_id], |r| rows::ledger_entry(r))?;
+    let sql = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = ? AND account_id = ? ORDER BY created_at, id");
+    let records = query_all(c, &sql, params![tenant_id, account_id], |r| rows::record(r))?;
+    Ok(Some(AccountFile { account, balance, client, ledger, records }))
+}
+
+fn upsert(tx: &Transaction, r: &Record) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO servicing_records (tenant_id, id, account_id, client_id, kind, status, on_date, data, created_at, updated_at) \
+         VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (tenant_id, id) DO UPDATE SET status = excluded.status, \
+         on_date = excluded.on_date, data = excluded.data, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        r.tenant_id,
+        r.id,
+        r.account_id,
+        r.client_id,
+        r.kind.as_str(),
+        r.status,
+        r.on_date.map(|d| d.to_string()),
+        r.data.to_string(),
+        r.created_at,
+        r.updated_at
+    ])?;
+    Ok(())
+}
+
+fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> Result<()> {
+    let now = ops::now_micros();
+    for e in &ch.entries {
+        insert_ledger(tx, tenant_id, e, now)?;
+    }
+    if let Some(b) = &ch.balance {
+        set_balance(tx, tenant_id, account_id, b)?;
+    }
+    if let Some(a) = &ch.account {
+        tx.execute(
+            "UPDATE accounts SET status = ?, flags = ?, last_payment_on = ?, last_payment_minor = ?, updated_at = ? \
+             WHERE tenant_id = ? AND id = ?",
+            params![
+                a.status.as_str(),
+                a.flags.to_text(),
+                a.last_payment_on.map(|d| d.to_string()),
+                a.last_payment_minor,
+                now,
+                tenant_id,
+                account_id
+            ],
+        )?;
+    }
+    for r in &ch.records {
+        upsert(tx, r)?;
+    }
+    append_audit(tx, tenant_id, ch.audit.clone())?;
+    outbox::emit(tx, tenant_id, ch.events.clone())
+}
+
+#[async_trait]
+impl Servicing for SqliteStore {
+    async fn account_file(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountFile>> {
+        self.read(move |c| load(c, tenant_id, account_id)).await
+    }
+
+    async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes> {
+        self.tx(move |tx| {
+            let file = load(tx, tenant_id, account_id)?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let changes = op(&file)?;
+            apply(tx, tenant_id, account_id, &changes)?;
+            Ok(changes)
+        })
+        .await
+    }
+
+    async fn records(&self, tenant_id: Uuid, query: &RecordQuery) -> Result<Vec<Record>> {
+        let (clause, binds) = query.clause(tenant_id, |n| format!("?{n}"));
+        let sql = format!("SELECT {RECORD_COLS} FROM servicing_records {clause}");
+        self.read(move |c| query_all(c, &sql, rusqlite::params_from_iter(binds.iter()), |r| rows::record(r))).await
+    }
+}
