@@ -5,11 +5,13 @@
 //! CLI and the HTTP API run the same code.
 
 pub mod api;
+pub mod documents;
 mod hardening;
 pub mod import;
 pub mod keys;
 pub mod metrics;
 pub mod passwords;
+pub mod scheduler;
 pub mod webhooks;
 
 use axum::Router;
@@ -17,6 +19,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use documents::escape;
 use recoup_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +35,14 @@ pub struct AppState {
     pub key_failures: Arc<api::throttle::KeyFailures>,
     /// Whether the session cookie is marked `Secure` (served over TLS).
     pub secure_cookies: bool,
+    /// The card processor payments go through (the built-in test gateway unless configured).
+    pub gateway: Arc<dyn recoup_gateways::PaymentGateway>,
+    /// Where uploaded documents are kept, one file per content hash.
+    pub blob_dir: std::path::PathBuf,
+    /// How deep a settlement each role may give, and the floor.
+    pub settlement_limits: recoup_domain::settlement::ApprovalLimits,
+    /// What plans may carry (interest, fees, length, grace, misses).
+    pub plan_policy: recoup_domain::plan::Policy,
 }
 
 impl AppState {
@@ -44,6 +55,10 @@ impl AppState {
             worker: webhooks::WorkerConfig::default(),
             key_failures: Arc::default(),
             secure_cookies: false,
+            gateway: Arc::new(recoup_gateways::test_gateway::TestGateway::new()),
+            blob_dir: std::env::temp_dir().join("recoup-blobs"),
+            settlement_limits: Default::default(),
+            plan_policy: Default::default(),
         }
     }
 }
@@ -88,10 +103,6 @@ async fn index(State(state): State<AppState>) -> Response {
     axum::response::Html(html).into_response()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Healthy when the database answers; a load balancer takes a node out when it does not.
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.list_tenants().await {
@@ -115,8 +126,9 @@ async fn livez() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
-/// Serves until `shutdown` resolves, with a background worker delivering webhooks. Every node
-/// runs one; the store's job claims keep them from doing the same work twice.
+/// Serves until `shutdown` resolves, with a background worker delivering webhooks and the daily
+/// servicing run. Every node runs both; the store's job claims keep them from doing the same
+/// delivery twice.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
@@ -132,9 +144,11 @@ pub async fn serve(
     });
     let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone());
     let worker = tokio::spawn(worker.run(until_true(stopped.clone())));
+    let daily = tokio::spawn(scheduler::run(state.store.clone(), until_true(stopped.clone())));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(until_true(stopped)).await;
     let _ = worker.await;
+    let _ = daily.await;
     served
 }
 

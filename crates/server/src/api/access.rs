@@ -26,6 +26,19 @@ pub enum Action {
     /// Find accounts by a full national id: a match tells the caller whose id it is.
     FindByNationalId,
     QuotePlans,
+    /// Promises, plans and payments taken on a call or from a client's system.
+    ServiceAccounts,
+    ReversePayments,
+    OfferSettlements,
+    ApproveSettlements,
+    HandleDisputes,
+    ManageHolds,
+    /// Promises, plans, payments, settlements, disputes and holds of visible accounts.
+    ReadServicing,
+    ReadRemittance,
+    /// Report a payment made to the client directly.
+    ReportDirectPayments,
+    RunServicing,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -54,6 +67,22 @@ fn roles(action: Action) -> &'static [Role] {
         Action::AssignAccounts => &[Role::Admin, Role::Supervisor],
         // Offering terms is the collection team's (and later the portal's) conversation.
         Action::QuotePlans => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // Taking a promise, a plan or a payment is the collection team's work, and an integrated
+        // system's (a payment processor's or a client's IVR).
+        Action::ServiceAccounts => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // A returned payment comes from the bank or processor: its system or a supervisor posts it.
+        Action::ReversePayments => &[Role::Admin, Role::Supervisor, Role::Integrator],
+        Action::OfferSettlements => &[Role::Admin, Role::Supervisor, Role::Agent],
+        // Who may approve how deep a discount is the settlement policy's; these roles may ask.
+        Action::ApproveSettlements => &[Role::Admin, Role::Supervisor],
+        // Disputes arrive by every door: the debtor's call, the client's system.
+        Action::HandleDisputes => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // A bankruptcy notice or an attorney letter may reach the client first.
+        Action::ManageHolds => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        Action::ReadServicing => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator, Role::Client],
+        Action::ReadRemittance => &[Role::Admin, Role::Supervisor, Role::Auditor, Role::Client],
+        Action::ReportDirectPayments => &[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client],
+        Action::RunServicing => &[Role::Admin],
         // The full id is needed to set up and reconcile (admin) and by the systems that sent it
         // (integrator); everyone else works with the last four digits.
         Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],

@@ -1,12 +1,9 @@
 //! `/api/docs`: the API reference as one server-rendered page, built from the same OpenAPI
 //! document, so it works with no network and never disagrees with `/api/v1/openapi.json`.
 
+use crate::documents::escape;
 use serde_json::Value;
 use std::fmt::Write;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// A schema reference's name (`#/components/schemas/Page` -> `Page`), or its type.
 fn schema_name(schema: &Value) -> String {

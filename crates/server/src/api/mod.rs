@@ -9,15 +9,20 @@ mod audit;
 pub mod auth;
 mod clients;
 mod consent;
+mod disputes;
 mod docs;
 pub mod idempotency;
 mod json;
 mod notes;
 mod paging;
+mod payments;
 mod placements;
 mod plans;
 pub mod problem;
+mod remittance;
+pub mod servicing;
 mod session;
+mod settlements;
 pub mod throttle;
 mod webhooks;
 
@@ -39,6 +44,7 @@ use utoipa_axum::routes;
         (name = "accounts", description = "Accounts, their balances, ledgers and parties"),
         (name = "clients", description = "The creditors placing accounts, and their portfolios"),
         (name = "placements", description = "Placement files: upload with a validation report"),
+        (name = "servicing", description = "Promises, plans, payments and reversals, settlements, disputes, holds and remittance"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "webhooks", description = "Signed event deliveries to integrators' receivers, with retries and a delivery log"),
@@ -67,6 +73,23 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::parties))
         .routes(routes!(plans::quote))
         .routes(routes!(notes::list, notes::add))
+        .routes(routes!(servicing::promises, servicing::take_promise))
+        .routes(routes!(servicing::plans, servicing::create_plan))
+        .routes(routes!(payments::list, payments::post))
+        .routes(routes!(payments::reverse))
+        .routes(routes!(payments::receipt))
+        .routes(routes!(payments::reconciliation))
+        .routes(routes!(settlements::list, settlements::offer))
+        .routes(routes!(settlements::decide))
+        .routes(routes!(settlements::letter))
+        .routes(routes!(settlements::pending))
+        .routes(routes!(disputes::list, disputes::open))
+        .routes(routes!(disputes::change))
+        .routes(routes!(disputes::aging))
+        .routes(routes!(disputes::holds, disputes::add_hold))
+        .routes(routes!(disputes::release_hold))
+        .routes(routes!(remittance::statement))
+        .routes(routes!(remittance::run))
         .routes(routes!(consent::set))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::portfolios, clients::create_portfolio))

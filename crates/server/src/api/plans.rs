@@ -1,17 +1,19 @@
 //! Payment-plan quotes: the amortization table for an account's balance, computed before the
 //! debtor accepts, so an agent (or the portal) can show exactly what each installment will be.
-//! Nothing is stored; accepting a plan comes with the servicing issue.
+//! Nothing is stored; `POST /accounts/{id}/plans` with the same body sets the plan up.
 
 use super::access::{Action, allow};
 use super::accounts::visible_account;
 use super::auth::Principal;
 use super::json::Body;
 use super::problem::{FieldError, Problem, ProblemDocument};
+use super::servicing::today;
 use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use jiff::civil::Date;
-use recoup_domain::plan::{Frequency, Installment, PlanError, Policy, Sizing, Terms, schedule};
+use recoup_domain::plan::{Frequency, Installment, Sizing};
+use recoup_store::servicing::plan::{self, PlanTerms};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -49,15 +51,40 @@ pub struct Quote {
     pub installments: Vec<Installment>,
 }
 
-fn field(e: &PlanError) -> &'static str {
-    match e {
-        PlanError::DownPayment => "/down_payment",
-        PlanError::FirstDueBeforeAgreement | PlanError::Dates => "/first_due_on",
-        PlanError::Count(_) | PlanError::TooLong(_) => "/count",
-        PlanError::TooSmall(_) | PlanError::CannotAmortize { .. } => "/installment",
-        PlanError::InterestNotAllowed | PlanError::Apr(_) => "/apr",
-        PlanError::FeesNotAllowed => "/fee_per_installment",
-        PlanError::NothingOwed(_) => "",
+impl QuoteRequest {
+    /// The terms asked for, with every fault in the request named at once.
+    pub fn terms(&self) -> Result<PlanTerms, Problem> {
+        let mut errors = Vec::new();
+        let frequency = Frequency::parse(self.frequency.trim());
+        if frequency.is_none() {
+            errors.push(FieldError { pointer: "/frequency".into(), detail: "must be weekly, bi_weekly or monthly".into() });
+        }
+        let sizing = match (self.count, self.installment) {
+            (Some(n), None) => Some(Sizing::Count(n)),
+            (None, Some(a)) => Some(Sizing::Installment(a)),
+            _ => {
+                errors.push(FieldError { pointer: "/count".into(), detail: "give either count or installment".into() });
+                None
+            }
+        };
+        let apr = match self.apr.as_deref().map(str::trim) {
+            None | Some("") => Some(Decimal::ZERO),
+            Some(text) => text.parse::<Decimal>().ok().or_else(|| {
+                errors.push(FieldError { pointer: "/apr".into(), detail: "must be a decimal fraction such as 0.08".into() });
+                None
+            }),
+        };
+        let (Some(frequency), Some(sizing), Some(apr)) = (frequency, sizing, apr) else {
+            return Err(Problem::invalid("the plan request is not valid", errors));
+        };
+        Ok(PlanTerms {
+            frequency,
+            sizing,
+            down_payment: self.down_payment,
+            first_due_on: self.first_due_on,
+            apr,
+            fee_per_installment: self.fee_per_installment,
+        })
     }
 }
 
@@ -80,44 +107,9 @@ pub async fn quote(
 ) -> Result<Json<Quote>, Problem> {
     let account = visible_account(&state, &p, &id).await?;
     allow(&p, Action::QuotePlans)?;
-    let mut errors = Vec::new();
-    let frequency = Frequency::parse(q.frequency.trim());
-    if frequency.is_none() {
-        errors.push(FieldError { pointer: "/frequency".into(), detail: "must be weekly, bi_weekly or monthly".into() });
-    }
-    let sizing = match (q.count, q.installment) {
-        (Some(n), None) => Some(Sizing::Count(n)),
-        (None, Some(a)) => Some(Sizing::Installment(a)),
-        _ => {
-            errors.push(FieldError { pointer: "/count".into(), detail: "give either count or installment".into() });
-            None
-        }
-    };
-    let apr = match q.apr.as_deref().map(str::trim) {
-        None | Some("") => Some(Decimal::ZERO),
-        Some(text) => text.parse::<Decimal>().ok().or_else(|| {
-            errors.push(FieldError { pointer: "/apr".into(), detail: "must be a decimal fraction such as 0.08".into() });
-            None
-        }),
-    };
-    let (Some(frequency), Some(sizing), Some(apr)) = (frequency, sizing, apr) else {
-        return Err(Problem::invalid("the quote request is not valid", errors));
-    };
+    let terms = q.terms()?;
     let balance = state.store.balance(p.tenant_id, account.id).await?.owed();
-    let terms = Terms {
-        balance,
-        down_payment: q.down_payment,
-        agreed_on: jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date(),
-        first_due_on: q.first_due_on,
-        frequency,
-        sizing,
-        apr,
-        fee_per_installment: q.fee_per_installment,
-    };
-    // Plans follow the default policy (no interest, no fees) until clients carry their own.
-    let installments = schedule(&terms, &Policy::default()).map_err(|e| {
-        Problem::invalid("this plan cannot be offered", vec![FieldError { pointer: field(&e).into(), detail: e.to_string() }])
-    })?;
+    let installments = plan::quote(balance, &terms, today(), &state.plan_policy)?;
     let total_interest = installments.iter().map(|i| i.interest).sum();
     let total_fees = installments.iter().map(|i| i.fees).sum();
     let total = installments.iter().map(|i| i.amount).sum();

@@ -76,3 +76,10 @@ pub fn assert_problem(res: &crate::http::Response, status: u16, kind: &str) {
     assert_eq!(body["status"], status);
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
 }
+
+/// JSON request headers with a bearer key and, optionally, an idempotency key.
+pub fn json_headers(k: &str, idem: Option<&str>) -> Vec<String> {
+    let mut h = vec!["Content-Type: application/json".to_string(), format!("Authorization: Bearer {k}")];
+    h.extend(idem.map(|i| format!("Idempotency-Key: {i}")));
+    h
+}

@@ -57,6 +57,11 @@ impl Server {
         Server { addr, store, stop: Some(stop), _dir: dir }
     }
 
+    /// The SQLite database file, when the server runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("recoup.sqlite"))
+    }
+
     /// Any request, with extra header lines ("Name: value") and an optional body.
     pub async fn send(&self, method: &str, path: &str, headers: &[String], body: &str) -> Response {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");

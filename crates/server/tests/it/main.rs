@@ -7,6 +7,7 @@ mod http;
 mod matrix;
 mod ops;
 mod sensitive;
+mod servicing;
 mod session;
 mod webhooks;
 mod writes;

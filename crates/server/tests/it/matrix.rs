@@ -20,26 +20,49 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("DELETE", "/api/v1/session", None),
     ("GET", "/api/v1/accounts", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/disputes", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/holds", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/ledger", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/notes", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator])),
     ("GET", "/api/v1/accounts/{id}/parties", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/payments", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/payments/{payment}/receipt", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/plans", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/promises", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/settlements", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/settlements/{settlement}/letter", Some(ALL)),
     ("GET", "/api/v1/audit", Some(&[Role::Admin, Role::Supervisor, Role::Auditor])),
     ("GET", "/api/v1/audit/verify", Some(&[Role::Admin, Role::Auditor])),
     ("GET", "/api/v1/clients", Some(ALL)),
     ("GET", "/api/v1/clients/{id}/portfolios", Some(ALL)),
+    ("GET", "/api/v1/disputes/open", Some(STAFF_WRITE)),
+    ("GET", "/api/v1/payments/reconciliation", Some(&[Role::Admin, Role::Supervisor, Role::Integrator])),
     ("GET", "/api/v1/placements/{id}", Some(ALL)),
+    ("GET", "/api/v1/remittance-statements", Some(&[Role::Admin, Role::Supervisor, Role::Auditor, Role::Client])),
     ("GET", "/api/v1/session", None),
+    ("GET", "/api/v1/settlements/pending-approval", Some(&[Role::Admin, Role::Supervisor])),
     ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}/deliveries/{delivery_id}", Some(INTEGRATIONS)),
     ("PATCH", "/api/v1/accounts/{id}", Some(STAFF_WRITE)),
+    ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/accounts/{id}/disputes", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/holds", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/holds/{hold}/release", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/notes", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
+    ("POST", "/api/v1/accounts/{id}/payments/{payment}/reversal", Some(&[Role::Admin, Role::Supervisor, Role::Integrator])),
     ("POST", "/api/v1/accounts/{id}/plan-quote", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/plans", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/promises", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/settlements", Some(&[Role::Admin, Role::Supervisor, Role::Agent])),
+    ("POST", "/api/v1/accounts/{id}/settlements/{settlement}/decision", Some(&[Role::Admin, Role::Supervisor])),
     ("POST", "/api/v1/clients", Some(&[Role::Admin])),
     ("POST", "/api/v1/clients/{id}/portfolios", Some(&[Role::Admin])),
     ("POST", "/api/v1/placements", Some(&[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client])),
+    ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
     ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
@@ -56,6 +79,10 @@ struct Ids {
     placement: Uuid,
     subscription: Uuid,
     delivery: Uuid,
+    payment: Uuid,
+    settlement: Uuid,
+    dispute: Uuid,
+    hold: Uuid,
 }
 
 async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
@@ -77,7 +104,61 @@ async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
     store.create_subscription(&sub, "whsec_matrix", &Actor::new("test")).await.unwrap();
     let delivery = store.ping(tenant_id, sub.id, &Actor::new("test")).await.unwrap().id;
     let client_code = store.list_clients(tenant_id).await.unwrap().into_iter().find(|c| c.id == client).unwrap().code;
-    Ids { account: account.id, contact_point, client, client_code, placement: account.placement_id, subscription: sub.id, delivery }
+    let (payment, settlement, dispute, hold) = servicing_records(store, tenant_id, account.id).await;
+    Ids {
+        account: account.id,
+        contact_point,
+        client,
+        client_code,
+        placement: account.placement_id,
+        subscription: sub.id,
+        delivery,
+        payment,
+        settlement,
+        dispute,
+        hold,
+    }
+}
+
+/// A payment, a settlement waiting for approval, an open dispute and its hold on the account.
+async fn servicing_records(store: &dyn Store, tenant_id: Uuid, account: Uuid) -> (Uuid, Uuid, Uuid, Uuid) {
+    use recoup_store::servicing::{RecordKind, dispute, payment, settlement};
+    let (a, today) = (Actor::new("test"), recoup_server::api::servicing::today());
+    let pay = payment::NewPayment {
+        amount: 100,
+        currency: recoup_domain::money::Currency::USD,
+        effective_on: today,
+        method: payment::Method::Check,
+        source: payment::Source::Agent,
+        route: recoup_domain::remittance::Route::ToAgency,
+        commissionable: true,
+        reference: None,
+        card: None,
+    };
+    let ch = store.service(tenant_id, account, payment::post(pay, today, &a)).await.unwrap();
+    let payment = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
+    let offer = settlement::NewSettlement {
+        id: Uuid::now_v7(),
+        offer: recoup_domain::settlement::Offer::Percent("0.6".parse().unwrap()),
+        expires_on: today.checked_add(jiff::Span::new().days(20)).unwrap(),
+        installments: Vec::new(),
+        requested_by: settlement::Requester { id: Uuid::now_v7(), role: Role::Agent },
+    };
+    let settlement = offer.id;
+    store.service(tenant_id, account, settlement::offer(offer, Default::default(), today, &a)).await.unwrap();
+    let d = dispute::NewDispute {
+        id: Uuid::now_v7(),
+        reason: recoup_domain::dispute::Reason::Other,
+        text: String::new(),
+        channel: "api".into(),
+        received_on: today,
+        disputed_amount: None,
+        validation_notice_sent_on: None,
+    };
+    let dispute = d.id;
+    let ch = store.service(tenant_id, account, dispute::open(d, today, &a)).await.unwrap();
+    let hold = ch.records.iter().find(|r| r.kind == RecordKind::Hold).unwrap().id;
+    (payment, settlement, dispute, hold)
 }
 
 fn path_for(template: &str, ids: &Ids) -> String {
@@ -93,8 +174,16 @@ fn path_for(template: &str, ids: &Ids) -> String {
     let path = template
         .replace("{id}", &id.to_string())
         .replace("{delivery_id}", &ids.delivery.to_string())
-        .replace("{contact_point_id}", &ids.contact_point.to_string());
-    if template == "/api/v1/placements" { format!("{path}?client={}", ids.client_code) } else { path }
+        .replace("{contact_point_id}", &ids.contact_point.to_string())
+        .replace("{payment}", &ids.payment.to_string())
+        .replace("{settlement}", &ids.settlement.to_string())
+        .replace("{dispute}", &ids.dispute.to_string())
+        .replace("{hold}", &ids.hold.to_string());
+    match template {
+        "/api/v1/placements" => format!("{path}?client={}", ids.client_code),
+        "/api/v1/remittance-statements" => format!("{path}?client={}&from=2026-01-01&to=2026-12-31", ids.client_code),
+        _ => path,
+    }
 }
 
 /// A body that is valid for the route, so an allowed role gets past validation.
@@ -113,9 +202,23 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
             recoup_import::synth::write_csv(&mut file, 1, 3, &format!("MX{n}-"), jiff::civil::date(2026, 11, 2)).unwrap();
             ("text/csv", String::from_utf8(file).unwrap())
         }
+        ("POST", "/api/v1/accounts/{id}/disputes") => (json, r#"{"reason":"other","text":"matrix"}"#.into()),
+        ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}") => (json, r#"{"status":"verification_sent","note":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/holds") => (json, r#"{"kind":"cease","reason":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/holds/{hold}/release") => (json, r#"{"reason":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/payments") => (json, r#"{"amount":100,"method":"check"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/payments/{payment}/reversal") => (json, r#"{"reason":"nsf"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/plans") => (json, r#"{"frequency":"monthly","count":6,"first_due_on":"2099-01-15"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/promises") => (json, format!(r#"{{"items":[{{"due_on":"{}","amount":100}}]}}"#, soon(5))),
+        ("POST", "/api/v1/accounts/{id}/settlements") => (json, format!(r#"{{"percent":"0.8","expires_on":"{}"}}"#, soon(10))),
+        ("POST", "/api/v1/accounts/{id}/settlements/{settlement}/decision") => (json, r#"{"approve":true}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),
     }
+}
+
+fn soon(days: i64) -> jiff::civil::Date {
+    recoup_server::api::servicing::today().checked_add(jiff::Span::new().days(days)).unwrap()
 }
 
 async fn call(server: &Server, method: &str, path: &str, key: &str, body: &(&str, String)) -> crate::http::Response {

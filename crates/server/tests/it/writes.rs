@@ -1,16 +1,10 @@
 //! Writes over the API: idempotency keys, notes, consent, and reading them back from the audit
 //! trail.
 
-use crate::fixtures::{assert_problem, key, tenant_with};
+use crate::fixtures::{assert_problem, json_headers as headers, key, tenant_with};
 use crate::http::Server;
 use recoup_domain::access::Role;
 use uuid::Uuid;
-
-fn headers(k: &str, idem: Option<&str>) -> Vec<String> {
-    let mut h = vec!["Content-Type: application/json".to_string(), format!("Authorization: Bearer {k}")];
-    h.extend(idem.map(|i| format!("Idempotency-Key: {i}")));
-    h
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_idempotency_key_replays_the_first_answer_and_changes_nothing() {

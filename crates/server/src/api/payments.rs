@@ -1,0 +1,331 @@
+//! Payments: posted by an agent, a client's or processor's system, or reported by the client as
+//! paid to it directly; card payments go through the configured gateway first. A card number
+//! and CVC pass through this process on their way to the gateway and are never stored or logged:
+//! only the token, brand and last 4 are kept. Also reversals, receipts and the daily
+//! reconciliation export.
+
+use super::access::{Action, allow};
+use super::auth::Principal;
+use super::json::Body;
+use super::problem::{Problem, ProblemDocument};
+use super::servicing::{Items, account_for, act, actor, created, record_of, records_of, today};
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use jiff::civil::Date;
+use recoup_domain::access::Role;
+use recoup_domain::account::Account;
+use recoup_domain::money::Currency;
+use recoup_domain::remittance::Route;
+use recoup_gateways::{CardDetails, ChargeRequest, ChargeStatus};
+use recoup_store::StoreError;
+use recoup_store::servicing::payment::{self, CardRef, Method, NewPayment, Payment, Reversal, ReversalReason, Source};
+use recoup_store::servicing::{RecordKind, RecordQuery};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Card details as the payer gives them; handed to the gateway and dropped.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardInput {
+    pub number: String,
+    pub exp_month: u8,
+    pub exp_year: u16,
+    pub cvc: String,
+    #[serde(default)]
+    pub holder: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    /// Minor units, above zero.
+    pub amount: i64,
+    /// ISO 4217; the account's currency when left out, and it must be the account's.
+    #[serde(default)]
+    pub currency: Option<String>,
+    pub method: Method,
+    /// The day the money moved (default today); not in the future.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2026-11-23")]
+    pub effective_on: Option<Date>,
+    /// A check number, bank trace or the client's own reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// to_agency (default) or direct_to_client: paid to the client and reported.
+    #[serde(default)]
+    pub route: Option<Route>,
+    /// For direct payments: whether the contract makes them commissionable (default true).
+    #[serde(default)]
+    pub commissionable: Option<bool>,
+    /// For `method: card`: charged through the gateway before the payment is posted.
+    #[serde(default)]
+    pub card: Option<CardInput>,
+}
+
+fn source(p: &Principal, route: Route) -> Source {
+    match (p.role, route) {
+        (_, Route::DirectToClient) => Source::ClientReport,
+        (Role::Integrator, _) => Source::Api,
+        _ => Source::Agent,
+    }
+}
+
+fn new_payment(req: &PaymentRequest, account: &Account, p: &Principal) -> Result<NewPayment, Problem> {
+    let currency = match req.currency.as_deref() {
+        None => account.currency,
+        Some(code) => Currency::from_code(code.trim()).map_err(|e| StoreError::invalid("/currency", e))?,
+    };
+    let effective_on = req.effective_on.unwrap_or_else(today);
+    if effective_on > today() {
+        return Err(StoreError::invalid("/effective_on", "a payment cannot be dated in the future").into());
+    }
+    let route = req.route.unwrap_or(Route::ToAgency);
+    match (req.method, &req.card) {
+        (Method::Card, None) if route == Route::ToAgency => {
+            return Err(StoreError::invalid("/card", "a card payment needs the card").into());
+        }
+        (Method::Card, Some(_)) if route == Route::DirectToClient => {
+            return Err(StoreError::invalid("/card", "a payment made to the client is reported, not charged").into());
+        }
+        (m, Some(_)) if m != Method::Card => return Err(StoreError::invalid("/card", "only a card payment takes a card").into()),
+        _ => {}
+    }
+    let needs = if route == Route::DirectToClient { Action::ReportDirectPayments } else { Action::ServiceAccounts };
+    allow(p, needs)?;
+    Ok(NewPayment {
+        amount: req.amount,
+        currency,
+        effective_on,
+        method: req.method,
+        source: source(p, route),
+        route,
+        commissionable: req.commissionable.unwrap_or(true),
+        reference: req.reference.clone().filter(|r| !r.trim().is_empty()),
+        card: None,
+    })
+}
+
+fn declined(code: &str, message: &str) -> Problem {
+    Problem::new(StatusCode::PAYMENT_REQUIRED, "payment-declined", "Payment declined", format!("the card was declined ({code}): {message}"))
+}
+
+fn gateway_problem(e: recoup_gateways::GatewayError) -> Problem {
+    use recoup_gateways::GatewayError::*;
+    match e {
+        InvalidCard(why) => StoreError::invalid("/card", why).into(),
+        Unavailable(why) => {
+            tracing::warn!(error = %why, "payment gateway unavailable");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "gateway-unavailable", "Payment processor unavailable", "try again shortly")
+        }
+        Rejected(why) | Protocol(why) => {
+            tracing::error!(error = %why, "payment gateway refused the request");
+            Problem::new(StatusCode::BAD_GATEWAY, "gateway-error", "Payment processor error", "the processor refused the request")
+        }
+    }
+}
+
+/// Charges the card; the number and CVC go no further than the gateway.
+async fn charge(state: &AppState, card: &CardInput, pay: &NewPayment, key: &str, account: &Account) -> Result<CardRef, Problem> {
+    let details = CardDetails {
+        number: card.number.clone(),
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+        cvc: card.cvc.clone(),
+        holder: card.holder.clone(),
+    };
+    details.validate().map_err(gateway_problem)?;
+    let token = state.gateway.tokenize(&details).await.map_err(gateway_problem)?;
+    drop(details);
+    let req = ChargeRequest {
+        token: token.token.clone(),
+        amount_minor: pay.amount,
+        currency: pay.currency.code().to_string(),
+        idempotency_key: key.to_string(),
+        description: format!("account {}", account.external_ref),
+    };
+    let charged = state.gateway.charge(&req).await.map_err(gateway_problem)?;
+    if let ChargeStatus::Declined { code, message } = &charged.status {
+        return Err(declined(code.as_str(), message));
+    }
+    Ok(CardRef { gateway: state.gateway.name().into(), token: token.token, brand: token.brand, last4: token.last4, charge_id: charged.id })
+}
+
+/// Post a payment. A card payment is charged first; a decline answers 402 and posts nothing.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/payments", tag = "servicing", request_body = PaymentRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer and charge once")),
+    responses(
+        (status = 201, body = Payment),
+        (status = 402, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn post(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(req): Body<PaymentRequest>,
+) -> Result<(StatusCode, Json<Payment>), Problem> {
+    let account = super::accounts::visible_account(&state, &p, &id).await?;
+    let mut pay = new_payment(&req, &account, &p)?;
+    if let Some(card) = &req.card {
+        // Check the posting would be taken before any money moves.
+        let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| p.not_found("account", &id))?;
+        payment::post(pay.clone(), today(), &actor(&p))(&file)?;
+        let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| format!("{}:{k}", p.subject));
+        let card_ref = charge(&state, card, &pay, &key.unwrap_or_else(|| Uuid::now_v7().to_string()), &account).await?;
+        pay.card = Some(card_ref);
+    }
+    let card = pay.card.clone();
+    let changes = match act(&state, &p, &account, payment::post(pay, today(), &actor(&p))).await {
+        Ok(c) => c,
+        Err(problem) => {
+            refund_after_failure(&state, card.as_ref()).await;
+            return Err(problem);
+        }
+    };
+    let id = changes.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).ok_or_else(Problem::internal)?;
+    created(&changes, id)
+}
+
+/// A charge whose posting failed (the account changed in between) is refunded, so no money is
+/// held without a ledger entry for it.
+async fn refund_after_failure(state: &AppState, card: Option<&CardRef>) {
+    let Some(card) = card else { return };
+    let key = format!("refund:{}", card.charge_id);
+    if let Err(e) = state.gateway.refund(&card.charge_id, &key).await {
+        tracing::error!(charge = %card.charge_id, error = %e, "a charge whose posting failed could not be refunded: refund it by hand");
+    }
+}
+
+/// An account's payments, oldest first.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/payments", tag = "servicing", params(("id" = String, Path)),
+    responses((status = 200, body = Items<Payment>), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn list(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Items<Payment>>, Problem> {
+    Ok(Json(Items { items: records_of(&state, &p, &id).await? }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReversalRequest {
+    pub reason: ReversalReason,
+    /// The day the payment came back (default today).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub effective_on: Option<Date>,
+}
+
+/// Reverse a payment (NSF, chargeback, error): the balance comes back exactly as the payment
+/// took it, its commission is taken back, and what it had satisfied reopens.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/payments/{payment}/reversal", tag = "servicing", request_body = ReversalRequest,
+    params(("id" = String, Path), ("payment" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses(
+        (status = 201, body = Reversal),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn reverse(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((id, payment_id)): Path<(String, String)>,
+    Body(req): Body<ReversalRequest>,
+) -> Result<(StatusCode, Json<Reversal>), Problem> {
+    let account = account_for(&state, &p, &id, Action::ReversePayments).await?;
+    let pid = Uuid::parse_str(&payment_id).map_err(|_| p.not_found("payment", &payment_id))?;
+    let on = req.effective_on.unwrap_or_else(today);
+    let changes = act(&state, &p, &account, payment::reverse(pid, req.reason, on, today(), &actor(&p))).await?;
+    let rid = changes.records.iter().find(|r| r.kind == RecordKind::Reversal).map(|r| r.id).ok_or_else(Problem::internal)?;
+    created(&changes, rid)
+}
+
+/// A payment's receipt, as a page the payer can print or save.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/payments/{payment}/receipt", tag = "servicing",
+    params(("id" = String, Path), ("payment" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((id, payment_id)): Path<(String, String)>,
+) -> Result<Html<String>, Problem> {
+    let (account, pay) = record_of::<Payment>(&state, &p, &id, &payment_id).await?;
+    let client = state.store.list_clients(p.tenant_id).await?.into_iter().find(|c| c.id == account.client_id);
+    Ok(Html(crate::documents::receipt(&pay, &account, client.as_ref())))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReconciliationQuery {
+    /// The day to export (default today).
+    #[param(value_type = Option<String>)]
+    pub date: Option<Date>,
+}
+
+/// The day's posted and reversed payments per gateway, as CSV, to match against the processor's
+/// and the bank's reports.
+#[utoipa::path(get, path = "/api/v1/payments/reconciliation", tag = "servicing", params(ReconciliationQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<ReconciliationQuery>,
+) -> Result<Response, Problem> {
+    allow(&p, Action::ReversePayments)?;
+    let day = q.date.unwrap_or_else(today);
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for kind in [RecordKind::Payment, RecordKind::Reversal] {
+        let mut query = RecordQuery::of(kind);
+        (query.on_from, query.on_to, query.limit) = (Some(day), Some(day), 10_000);
+        for r in state.store.records(p.tenant_id, &query).await? {
+            rows.push(reconciliation_row(&r)?);
+        }
+    }
+    rows.sort();
+    let mut out = String::from("gateway,kind,receipt_no,account_id,amount_minor,currency,method,charge_id\n");
+    for row in rows {
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    let name = format!("attachment; filename=\"reconciliation-{day}.csv\"");
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], out).into_response())
+}
+
+fn reconciliation_row(r: &recoup_store::servicing::Record) -> Result<[String; 8], Problem> {
+    use recoup_store::servicing::Kept;
+    if r.kind == RecordKind::Payment {
+        let pay = Payment::from_record(r)?;
+        let (gateway, charge) = pay.card.map(|c| (c.gateway, c.charge_id)).unwrap_or_else(|| ("none".into(), String::new()));
+        return Ok([
+            gateway,
+            "payment".into(),
+            pay.receipt_no,
+            pay.account_id.to_string(),
+            pay.amount.to_string(),
+            pay.currency.code().into(),
+            pay.method.as_str().into(),
+            charge,
+        ]);
+    }
+    let rev = Reversal::from_record(r)?;
+    Ok([
+        rev.gateway.unwrap_or_else(|| "none".into()),
+        "reversal".into(),
+        rev.receipt_no,
+        rev.account_id.to_string(),
+        (-rev.amount).to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ])
+}

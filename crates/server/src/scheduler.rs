@@ -1,0 +1,47 @@
+//! The daily servicing run inside `serve`: once per (UTC) day, every tenant's promises, plans,
+//! settlements and hardship pauses with something due are judged. Judging is idempotent (an
+//! account already judged for the day changes nothing), so two nodes running it is harmless;
+//! electing one node is the strategy scheduler's job.
+
+use recoup_store::{Actor, Store};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the scheduler looks at the clock.
+const TICK: Duration = Duration::from_secs(600);
+
+pub async fn run(store: Arc<dyn Store>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut last = None;
+    loop {
+        let today = crate::api::servicing::today();
+        if last != Some(today) {
+            run_day(store.as_ref(), today).await;
+            last = Some(today);
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
+
+/// Judges every tenant for `today`, logging what changed and what failed.
+pub async fn run_day(store: &dyn Store, today: jiff::civil::Date) {
+    let tenants = match store.list_tenants().await {
+        Ok(t) => t,
+        Err(e) => return tracing::error!(error = %e, "daily servicing could not list tenants"),
+    };
+    let actor = Actor::new("system:daily-servicing");
+    for t in tenants {
+        match recoup_store::servicing::daily(store, t.id, today, &actor).await {
+            Ok(r) => {
+                tracing::info!(tenant = %t.slug, %today, accounts = r.accounts, changed = r.changed, failed = r.failed.len(), "daily servicing");
+                for (account, error) in r.failed {
+                    tracing::error!(tenant = %t.slug, %account, %error, "daily servicing failed for an account");
+                }
+            }
+            Err(e) => tracing::error!(tenant = %t.slug, error = %e, "daily servicing failed"),
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Servicing over the API: card payments through the test gateway, reversals and receipts,
+//! concurrent idempotent payments, settlements with approval, disputes, holds, promises, plans
+//! and remittance statements, on both databases.
+
+use crate::fixtures::{assert_problem, json_headers as headers, key, tenant_with};
+use crate::http::{Response, Server};
+use recoup_domain::access::Role;
+use recoup_domain::ledger::Amounts;
+use recoup_gateways::test_gateway::{VISA_APPROVED, VISA_DECLINED};
+use recoup_store::servicing::payment::Payment;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use uuid::Uuid;
+
+/// Everything the process logs, from the first test that asks on.
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("recoup_server=trace,recoup_store=trace,recoup_gateways=trace,info")
+            .with_writer(move || Capture(sink.clone()))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buf
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    recoup_server::api::servicing::today()
+}
+
+async fn accounts(server: &Server, tenant: uuid::Uuid, n: u32) -> Vec<Uuid> {
+    server.store.list_accounts(tenant, &Default::default(), None, n).await.unwrap().into_iter().map(|a| a.id).collect()
+}
+
+async fn post(server: &Server, k: &str, path: &str, body: &str) -> Response {
+    server.send("POST", path, &headers(k, Some(&Uuid::now_v7().to_string())), body).await
+}
+
+fn card_payment(amount: i64, number: &str) -> String {
+    format!(r#"{{"amount":{amount},"method":"card","card":{{"number":"{number}","exp_month":12,"exp_year":2031,"cvc":"123"}}}}"#)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_payments_keep_only_token_brand_and_last4() {
+    let logs = logs();
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let path = format!("/api/v1/accounts/{id}/payments");
+        let before = s.balance(tenant.id, id).await.unwrap();
+
+        let declined = post(&server, &agent, &path, &card_payment(1_000, VISA_DECLINED)).await;
+        assert_problem(&declined, 402, "payment-declined");
+        assert_eq!(s.balance(tenant.id, id).await.unwrap(), before, "a decline posts nothing");
+        let bad = post(&server, &agent, &path, &card_payment(1_000, "4242424242424241")).await;
+        assert_problem(&bad, 422, "invalid");
+        assert_eq!(bad.json()["errors"][0]["pointer"], "/card");
+
+        let ok = post(&server, &agent, &path, &card_payment(1_000, VISA_APPROVED)).await;
+        assert_eq!(ok.status, 201, "{}", ok.body);
+        let pay: Payment = serde_json::from_str(&ok.body).unwrap();
+        let card = pay.card.clone().unwrap();
+        assert_eq!((card.gateway.as_str(), card.brand.as_str(), card.last4.as_str()), ("test", "visa", "4242"));
+        assert_eq!(s.balance(tenant.id, id).await.unwrap().owed(), before.owed() - 1_000);
+        assert_eq!(pay.commission, 200, "20 % of 10.00");
+
+        let receipt = server.get(&format!("{path}/{}/receipt", pay.id), Some(&agent)).await;
+        assert_eq!(receipt.status, 200);
+        assert!(receipt.body.contains(&pay.receipt_no) && receipt.body.contains("visa ending 4242"), "{}", receipt.body);
+
+        // The processor's system reports the chargeback.
+        let integrator = key(s, &tenant, Role::Integrator, None).await;
+        let rev = post(&server, &integrator, &format!("{path}/{}/reversal", pay.id), r#"{"reason":"chargeback"}"#).await;
+        assert_eq!(rev.status, 201, "{}", rev.body);
+        assert_eq!(s.balance(tenant.id, id).await.unwrap(), before, "restored exactly");
+        let again = post(&server, &integrator, &format!("{path}/{}/reversal", pay.id), r#"{"reason":"chargeback"}"#).await;
+        assert_problem(&again, 409, "refused");
+        assert_problem(&post(&server, &agent, &format!("{path}/{}/reversal", pay.id), r#"{"reason":"nsf"}"#).await, 403, "forbidden");
+
+        let admin = key(s, &tenant, Role::Admin, None).await;
+        let csv = server.get(&format!("/api/v1/payments/reconciliation?date={}", today()), Some(&admin)).await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.body.contains(&format!("test,payment,{},{id},1000,USD,card,ch_test_", pay.receipt_no)), "{}", csv.body);
+        assert!(csv.body.contains(&format!("test,reversal,{},{id},-1000", pay.receipt_no)), "{}", csv.body);
+
+        // No full card number anywhere: not in the database, not in the logs.
+        let file = s.account_file(tenant.id, id).await.unwrap().unwrap();
+        let audit = s.audit_entries(tenant.id, 0, 100_000).await.unwrap();
+        let stored = format!("{:?}{:?}{:?}", file.records, file.ledger, audit);
+        if let Some(db) = server.sqlite_path() {
+            let mut bytes = std::fs::read(&db).unwrap();
+            bytes.extend(std::fs::read(db.with_extension("sqlite-wal")).unwrap_or_default());
+            for number in [VISA_APPROVED, VISA_DECLINED] {
+                assert!(!bytes.windows(number.len()).any(|w| w == number.as_bytes()), "{number} in the database file");
+            }
+        }
+        for number in [VISA_APPROVED, VISA_DECLINED] {
+            assert!(!stored.contains(number), "{number} stored");
+            assert!(!String::from_utf8_lossy(&logs.lock().unwrap()).contains(number), "{number} logged");
+        }
+    }
+    assert!(!logs.lock().unwrap().is_empty(), "the logs were captured");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_payments_sent_at_once_with_one_key_post_once() {
+    for server in Server::all().await {
+        let store = server.store.clone();
+        let s = store.as_ref();
+        let (tenant, _) = tenant_with(&store, &[("A", 1)]).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let path = format!("/api/v1/accounts/{id}/payments");
+        let k = Uuid::now_v7().to_string();
+        let server = Arc::new(server);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (server, path, h) = (server.clone(), path.clone(), headers(&agent, Some(&k)));
+            set.spawn(async move { server.send("POST", &path, &h, r#"{"amount":777,"method":"ach","reference":"TRACE-1"}"#).await });
+        }
+        let mut statuses = Vec::new();
+        while let Some(res) = set.join_next().await {
+            let res = res.unwrap();
+            assert!(res.status == 201 || res.status == 409, "{} {}", res.status, res.body);
+            statuses.push(res.status);
+        }
+        assert!(statuses.contains(&201), "{statuses:?}");
+        let file = s.account_file(tenant.id, id).await.unwrap().unwrap();
+        assert_eq!(file.all::<Payment>().unwrap().len(), 1, "posted once: {statuses:?}");
+        assert_eq!(file.ledger.iter().filter(|e| e.kind == recoup_domain::ledger::EntryKind::Payment).count(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settlements_disputes_holds_plans_and_statements_over_http() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 3)]).await;
+        let ids = accounts(&server, tenant.id, 3).await;
+        let t = tenant.id;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let supervisor = key(s, &tenant, Role::Supervisor, None).await;
+        let admin = key(s, &tenant, Role::Admin, None).await;
+        let day = today();
+        let in_30 = day.checked_add(jiff::Span::new().days(30)).unwrap();
+
+        // A 40 %-off settlement waits for a supervisor; paying it settles the account.
+        let acct = ids[0];
+        let owed = s.balance(t, acct).await.unwrap().owed();
+        let body = format!(r#"{{"percent":"0.6","expires_on":"{in_30}"}}"#);
+        let offered = post(&server, &agent, &format!("/api/v1/accounts/{acct}/settlements"), &body).await;
+        assert_eq!(offered.status, 201, "{}", offered.body);
+        let st = offered.json();
+        assert_eq!(st["status"], "pending_approval");
+        let amount = st["amount"].as_i64().unwrap();
+        assert_eq!(amount, recoup_domain::settlement::amount(owed, recoup_domain::settlement::Offer::Percent("0.6".parse().unwrap())));
+        let decision = format!("/api/v1/accounts/{acct}/settlements/{}/decision", st["id"].as_str().unwrap());
+        assert_problem(&post(&server, &agent, &decision, r#"{"approve":true}"#).await, 403, "forbidden");
+        let pending = server.get("/api/v1/settlements/pending-approval", Some(&supervisor)).await;
+        assert_eq!(pending.json()["items"].as_array().unwrap().len(), 1);
+        let approved = post(&server, &supervisor, &decision, r#"{"approve":true,"note":"hardship"}"#).await;
+        assert_eq!((approved.status, approved.json()["status"].as_str()), (200, Some("active")), "{}", approved.body);
+        let too_much =
+            post(&server, &agent, &format!("/api/v1/accounts/{acct}/payments"), &format!(r#"{{"amount":{},"method":"ach"}}"#, amount + 1))
+                .await;
+        assert_problem(&too_much, 422, "invalid");
+        let paid =
+            post(&server, &agent, &format!("/api/v1/accounts/{acct}/payments"), &format!(r#"{{"amount":{amount},"method":"ach"}}"#)).await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        assert_eq!(s.account(t, acct).await.unwrap().unwrap().status, recoup_domain::account::AccountStatus::Settled);
+        assert_eq!(s.balance(t, acct).await.unwrap(), Amounts::default());
+        let letter = server.get(&format!("/api/v1/accounts/{acct}/settlements/{}/letter", st["id"].as_str().unwrap()), Some(&agent)).await;
+        assert!(letter.body.contains("Settled in full"), "{}", letter.body);
+
+        // A dispute holds the account until verification is sent.
+        let acct = ids[1];
+        let opened =
+            post(&server, &agent, &format!("/api/v1/accounts/{acct}/disputes"), r#"{"reason":"not_mine","text":"never had this card"}"#)
+                .await;
+        assert_eq!(opened.status, 201, "{}", opened.body);
+        let aging = server.get("/api/v1/disputes/open", Some(&supervisor)).await;
+        assert_eq!(aging.json()["items"][0]["age_days"], 0, "{}", aging.body);
+        let holds = server.get(&format!("/api/v1/accounts/{acct}/holds"), Some(&agent)).await.json();
+        assert_eq!(holds["items"][0]["kind"], "dispute");
+        let patch = format!("/api/v1/accounts/{acct}/disputes/{}", opened.json()["id"].as_str().unwrap());
+        let sent =
+            server.send("PATCH", &patch, &headers(&agent, None), r#"{"status":"verification_sent","note":"statements mailed"}"#).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(server.get("/api/v1/disputes/open", Some(&supervisor)).await.json()["items"].as_array().unwrap().is_empty());
+
+        // A cease request: placed with its reason, flagged, released with another.
+        let ceased =
+            post(&server, &agent, &format!("/api/v1/accounts/{acct}/holds"), r#"{"kind":"cease","reason":"letter received"}"#).await;
+        assert_eq!(ceased.status, 201, "{}", ceased.body);
+        assert!(s.account(t, acct).await.unwrap().unwrap().flags.contains(recoup_domain::account::Flag::Cease));
+        let no_chapter =
+            post(&server, &agent, &format!("/api/v1/accounts/{acct}/holds"), r#"{"kind":"bankruptcy","reason":"notice"}"#).await;
+        assert_problem(&no_chapter, 422, "invalid");
+        assert_eq!(no_chapter.json()["errors"][0]["pointer"], "/details/chapter");
+        let release = format!("/api/v1/accounts/{acct}/holds/{}/release", ceased.json()["id"].as_str().unwrap());
+        assert_eq!(post(&server, &agent, &release, r#"{"reason":"consumer withdrew the request in writing"}"#).await.status, 200);
+
+        // A promise, then a plan whose schedule is the quote's.
+        let acct = ids[2];
+        let past = r#"{"items":[{"due_on":"2020-01-01","amount":100}]}"#;
+        let refused = post(&server, &agent, &format!("/api/v1/accounts/{acct}/promises"), past).await;
+        assert_problem(&refused, 422, "invalid");
+        assert_eq!(refused.json()["errors"][0]["pointer"], "/items/0/due_on");
+        let promise = format!(r#"{{"items":[{{"due_on":"{in_30}","amount":100}}]}}"#);
+        assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{acct}/promises"), &promise).await.status, 201);
+        let plan_body = format!(r#"{{"frequency":"monthly","count":3,"first_due_on":"{in_30}"}}"#);
+        let quote = post(&server, &agent, &format!("/api/v1/accounts/{acct}/plan-quote"), &plan_body).await.json();
+        let plan = post(&server, &agent, &format!("/api/v1/accounts/{acct}/plans"), &plan_body).await;
+        assert_eq!(plan.status, 201, "{}", plan.body);
+        assert_eq!(plan.json()["installments"], quote["installments"]);
+        assert_problem(&post(&server, &agent, &format!("/api/v1/accounts/{acct}/plans"), &plan_body).await, 409, "refused");
+
+        // The day's statement: the settlement payment, 20 % commission.
+        let url = format!("/api/v1/remittance-statements?client=A&from={day}&to={day}");
+        let st = server.get(&url, Some(&admin)).await.json();
+        assert_eq!(st["totals"]["collected_by_agency"], amount);
+        let commission = (rust_decimal::Decimal::from(amount) * rust_decimal::Decimal::new(2, 1))
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        assert_eq!(st["totals"]["commission"].to_string(), commission.to_string());
+        let csv = server.get(&format!("{url}&format=csv"), Some(&admin)).await;
+        assert!(csv.body.contains(",NET due to client,"), "{}", csv.body);
+        assert_problem(&server.get(&url, Some(&agent)).await, 403, "forbidden");
+
+        let run = post(&server, &admin, &format!("/api/v1/servicing/run?date={in_30}"), "").await;
+        assert_eq!(run.status, 200, "{}", run.body);
+        assert!(recoup_store::verify_audit(s, t).await.unwrap().is_ok());
+    }
+}
