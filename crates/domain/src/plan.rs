@@ -70,9 +70,11 @@ pub struct Terms {
 }
 
 /// What the client's contract allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Policy {
     pub interest_allowed: bool,
+    #[schema(value_type = String)]
     pub max_apr: Decimal,
     pub fees_allowed: bool,
     pub max_installments: u32,

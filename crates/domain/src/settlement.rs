@@ -22,12 +22,17 @@ pub enum Offer {
 
 /// Discount limits by role, as fractions of the balance forgiven, and the floor below which no
 /// one may settle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct ApprovalLimits {
+    #[schema(value_type = String)]
     pub agent: Decimal,
+    #[schema(value_type = String)]
     pub supervisor: Decimal,
+    #[schema(value_type = String)]
     pub admin: Decimal,
     /// The least share of the balance any settlement must collect.
+    #[schema(value_type = String)]
     pub floor: Decimal,
     pub max_days_to_expiry: i32,
 }

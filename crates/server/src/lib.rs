@@ -39,10 +39,6 @@ pub struct AppState {
     pub gateway: Arc<dyn recoup_gateways::PaymentGateway>,
     /// Where uploaded documents are kept, one file per content hash.
     pub blob_dir: std::path::PathBuf,
-    /// How deep a settlement each role may give, and the floor.
-    pub settlement_limits: recoup_domain::settlement::ApprovalLimits,
-    /// What plans may carry (interest, fees, length, grace, misses).
-    pub plan_policy: recoup_domain::plan::Policy,
 }
 
 impl AppState {
@@ -57,8 +53,6 @@ impl AppState {
             secure_cookies: false,
             gateway: Arc::new(recoup_gateways::test_gateway::TestGateway::new()),
             blob_dir: std::env::temp_dir().join("recoup-blobs"),
-            settlement_limits: Default::default(),
-            plan_policy: Default::default(),
         }
     }
 }

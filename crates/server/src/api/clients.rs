@@ -2,11 +2,14 @@
 
 use super::access::{Action, allow};
 use super::auth::Principal;
+use super::json::Body;
 use super::problem::{Problem, ProblemDocument};
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
+use recoup_domain::client_policy::ClientPolicy;
 use recoup_domain::org::Client;
+use recoup_store::Actor;
 use serde::Serialize;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -185,4 +188,46 @@ pub async fn create_portfolio(
     };
     state.store.create_portfolio(&portfolio, &recoup_store::Actor::new(p.subject.to_string())).await?;
     Ok((axum::http::StatusCode::CREATED, Json(portfolio)))
+}
+
+/// A client's servicing policy: plan terms, settlement limits by role, promise grace, and
+/// commission by portfolio.
+#[utoipa::path(get, path = "/api/v1/clients/{id}/servicing-policy", tag = "clients",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ClientPolicy), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn policy(
+    State(state): State<AppState>,
+    p: Principal,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<ClientPolicy>, Problem> {
+    let client = visible_client(&state, &p, &id).await?;
+    Ok(Json(state.store.client_policy(p.tenant_id, client.id).await?))
+}
+
+/// Replace a client's servicing policy (fields left out take their defaults). New plans,
+/// settlements and payments follow it; ones already agreed keep their terms.
+#[utoipa::path(put, path = "/api/v1/clients/{id}/servicing-policy", tag = "clients", request_body = ClientPolicy,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses(
+        (status = 200, body = ClientPolicy),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    p: Principal,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Body(policy): Body<ClientPolicy>,
+) -> Result<Json<ClientPolicy>, Problem> {
+    let client = visible_client(&state, &p, &id).await?;
+    allow(&p, Action::ManageClients)?;
+    let portfolios = state.store.list_portfolios(p.tenant_id, client.id).await?;
+    if let Some(other) = policy.portfolio_commission.keys().find(|k| !portfolios.iter().any(|pf| pf.id == **k)) {
+        return Err(recoup_store::StoreError::invalid(format!("/portfolio_commission/{other}"), "not a portfolio of this client").into());
+    }
+    state.store.set_client_policy(p.tenant_id, client.id, &policy, &Actor::new(p.subject.to_string())).await?;
+    Ok(Json(policy))
 }

@@ -93,6 +93,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::set))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::portfolios, clients::create_portfolio))
+        .routes(routes!(clients::policy, clients::set_policy))
         .routes(routes!(placements::upload))
         .routes(routes!(placements::get_one))
         .routes(routes!(audit::search))

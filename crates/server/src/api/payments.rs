@@ -57,7 +57,7 @@ pub struct PaymentRequest {
     /// to_agency (default) or direct_to_client: paid to the client and reported.
     #[serde(default)]
     pub route: Option<Route>,
-    /// For direct payments: whether the contract makes them commissionable (default true).
+    /// For direct payments: whether this one earns commission (default: the client's policy).
     #[serde(default)]
     pub commissionable: Option<bool>,
     /// For `method: card`: charged through the gateway before the payment is posted.
@@ -102,7 +102,7 @@ fn new_payment(req: &PaymentRequest, account: &Account, p: &Principal) -> Result
         method: req.method,
         source: source(p, route),
         route,
-        commissionable: req.commissionable.unwrap_or(true),
+        commissionable: req.commissionable,
         reference: req.reference.clone().filter(|r| !r.trim().is_empty()),
         card: None,
     })

@@ -109,7 +109,8 @@ pub async fn quote(
     allow(&p, Action::QuotePlans)?;
     let terms = q.terms()?;
     let balance = state.store.balance(p.tenant_id, account.id).await?.owed();
-    let installments = plan::quote(balance, &terms, today(), &state.plan_policy)?;
+    let policy = state.store.client_policy(p.tenant_id, account.client_id).await?;
+    let installments = plan::quote(balance, &terms, today(), &policy.plans)?;
     let total_interest = installments.iter().map(|i| i.interest).sum();
     let total_fees = installments.iter().map(|i| i.fees).sum();
     let total = installments.iter().map(|i| i.amount).sum();

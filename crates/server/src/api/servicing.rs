@@ -147,7 +147,7 @@ pub async fn create_plan(
     let account = account_for(&state, &p, &id, Action::ServiceAccounts).await?;
     let terms = req.terms()?;
     let plan_id = Uuid::now_v7();
-    let op = plan::create(plan_id, terms, channel(&p), state.plan_policy.clone(), today(), &actor(&p));
+    let op = plan::create(plan_id, terms, channel(&p), today(), &actor(&p));
     let changes = act(&state, &p, &account, op).await?;
     created(&changes, plan_id)
 }

@@ -78,7 +78,7 @@ pub async fn offer(
         requested_by: requester(&p),
     };
     let sid = new.id;
-    let changes = act(&state, &p, &account, settlement::offer(new, state.settlement_limits.clone(), today(), &actor(&p))).await?;
+    let changes = act(&state, &p, &account, settlement::offer(new, today(), &actor(&p))).await?;
     created(&changes, sid)
 }
 
@@ -110,7 +110,7 @@ pub async fn decide(
 ) -> Result<Json<Settlement>, Problem> {
     let account = account_for(&state, &p, &id, Action::ApproveSettlements).await?;
     let sid = Uuid::parse_str(&sid).map_err(|_| p.not_found("settlement", &sid))?;
-    let op = settlement::decide(sid, req.approve, requester(&p), req.note, state.settlement_limits.clone(), &actor(&p));
+    let op = settlement::decide(sid, req.approve, requester(&p), req.note, &actor(&p));
     let changes = act(&state, &p, &account, op).await?;
     updated(&changes, sid)
 }

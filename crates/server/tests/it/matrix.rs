@@ -35,6 +35,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/audit/verify", Some(&[Role::Admin, Role::Auditor])),
     ("GET", "/api/v1/clients", Some(ALL)),
     ("GET", "/api/v1/clients/{id}/portfolios", Some(ALL)),
+    ("GET", "/api/v1/clients/{id}/servicing-policy", Some(ALL)),
     ("GET", "/api/v1/disputes/open", Some(STAFF_WRITE)),
     ("GET", "/api/v1/payments/reconciliation", Some(&[Role::Admin, Role::Supervisor, Role::Integrator])),
     ("GET", "/api/v1/placements/{id}", Some(ALL)),
@@ -68,6 +69,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/ping", Some(INTEGRATIONS)),
     ("PUT", "/api/v1/accounts/{id}/contact-points/{contact_point_id}/consent", Some(STAFF_WRITE)),
+    ("PUT", "/api/v1/clients/{id}/servicing-policy", Some(&[Role::Admin])),
 ];
 
 /// The ids a route's path names, from one tenant.
@@ -131,7 +133,7 @@ async fn servicing_records(store: &dyn Store, tenant_id: Uuid, account: Uuid) ->
         method: payment::Method::Check,
         source: payment::Source::Agent,
         route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: true,
+        commissionable: None,
         reference: None,
         card: None,
     };
@@ -145,7 +147,7 @@ async fn servicing_records(store: &dyn Store, tenant_id: Uuid, account: Uuid) ->
         requested_by: settlement::Requester { id: Uuid::now_v7(), role: Role::Agent },
     };
     let settlement = offer.id;
-    store.service(tenant_id, account, settlement::offer(offer, Default::default(), today, &a)).await.unwrap();
+    store.service(tenant_id, account, settlement::offer(offer, today, &a)).await.unwrap();
     let d = dispute::NewDispute {
         id: Uuid::now_v7(),
         reason: recoup_domain::dispute::Reason::Other,
@@ -212,6 +214,7 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
         ("POST", "/api/v1/accounts/{id}/promises") => (json, format!(r#"{{"items":[{{"due_on":"{}","amount":100}}]}}"#, soon(5))),
         ("POST", "/api/v1/accounts/{id}/settlements") => (json, format!(r#"{{"percent":"0.8","expires_on":"{}"}}"#, soon(10))),
         ("POST", "/api/v1/accounts/{id}/settlements/{settlement}/decision") => (json, r#"{"approve":true}"#.into()),
+        ("PUT", "/api/v1/clients/{id}/servicing-policy") => (json, r#"{"promise_grace_days":3}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),
     }

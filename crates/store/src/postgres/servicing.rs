@@ -2,10 +2,13 @@
 //! its changes written, so two nodes acting on one account take turns.
 
 use super::{PgStore, all, append_audit, insert_ledger, one, outbox, set_balance, sql};
+use crate::Actor;
 use crate::listing::Bind;
-use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing};
+use crate::rows::Get;
+use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, parse_policy, policy_change};
 use crate::{Result, StoreError, ops, rows};
 use async_trait::async_trait;
+use recoup_domain::client_policy::ClientPolicy;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -21,11 +24,20 @@ async fn load(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, lock: boo
     let client = one(c, q, |q| q.bind(tenant_id).bind(account.client_id), rows::client)
         .await?
         .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+    let policy = policy_of(c, tenant_id, account.client_id, false).await?;
     let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
     let ledger = all(c, q, |q| q.bind(tenant_id).bind(account_id), rows::ledger_entry).await?;
     let q = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at, id");
     let records = all(c, q, |q| q.bind(tenant_id).bind(account_id), rows::record).await?;
-    Ok(Some(AccountFile { account, balance, client, ledger, records }))
+    Ok(Some(AccountFile { account, balance, client, policy, ledger, records }))
+}
+
+async fn policy_of(c: &mut PgConnection, tenant_id: Uuid, client_id: Uuid, lock: bool) -> Result<ClientPolicy> {
+    let q = format!("SELECT policy FROM clients WHERE tenant_id = $1 AND id = $2{}", if lock { " FOR UPDATE" } else { "" });
+    let text = one(c, q, |q| q.bind(tenant_id).bind(client_id), |r| r.opt_text("policy"))
+        .await?
+        .ok_or_else(|| StoreError::not_found("client", client_id))?;
+    parse_policy(text)
 }
 
 async fn upsert(c: &mut PgConnection, r: &Record) -> Result<()> {
@@ -109,5 +121,26 @@ impl Servicing for PgStore {
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(rows::record).collect()
+    }
+
+    async fn client_policy(&self, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy> {
+        let mut c = self.pool.acquire().await?;
+        policy_of(&mut c, tenant_id, client_id, false).await
+    }
+
+    async fn set_client_policy(&self, tenant_id: Uuid, client_id: Uuid, policy: &ClientPolicy, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let old = policy_of(&mut tx, tenant_id, client_id, true).await?;
+        let ev = policy_change(client_id, &old, policy, actor)?;
+        let text = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE clients SET policy = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(client_id)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use jiff::civil::Date;
 use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::audit::AuditEvent;
+use recoup_domain::client_policy::ClientPolicy;
 use recoup_domain::event::{Event, EventType};
 use recoup_domain::ledger::{Amounts, LedgerEntry};
 use recoup_domain::org::Client;
@@ -128,6 +129,8 @@ pub struct AccountFile {
     pub account: Account,
     pub balance: Amounts,
     pub client: Client,
+    /// The client's servicing policy (defaults when none was set).
+    pub policy: ClientPolicy,
     pub ledger: Vec<LedgerEntry>,
     /// Oldest first.
     pub records: Vec<Record>,
@@ -334,6 +337,24 @@ pub trait Servicing: Send + Sync {
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes>;
     /// Records across accounts, by id.
     async fn records(&self, tenant_id: Uuid, query: &RecordQuery) -> Result<Vec<Record>>;
+    /// The client's servicing policy; the defaults when none was set.
+    async fn client_policy(&self, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy>;
+    /// Replaces the client's servicing policy (checked first), audited with the old and new.
+    async fn set_client_policy(&self, tenant_id: Uuid, client_id: Uuid, policy: &ClientPolicy, actor: &Actor) -> Result<()>;
+}
+
+/// Reads a stored policy column: NULL is the defaults.
+pub(crate) fn parse_policy(text: Option<String>) -> Result<ClientPolicy> {
+    match text {
+        None => Ok(ClientPolicy::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("client policy: {e}"))),
+    }
+}
+
+/// Checks a new policy and builds the audit entry for the change.
+pub(crate) fn policy_change(client_id: Uuid, old: &ClientPolicy, new: &ClientPolicy, actor: &Actor) -> Result<AuditEvent> {
+    new.check().map_err(|f| StoreError::invalid(f.field, f.reason))?;
+    Ok(crate::ops::event(actor, "client.policy_changed", "client", client_id, serde_json::json!({"from": old, "to": new})))
 }
 
 /// Runs a decision that builds on a [`Draft`] and returns the changes it made.

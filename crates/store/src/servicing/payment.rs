@@ -179,9 +179,9 @@ pub struct NewPayment {
     pub method: Method,
     pub source: Source,
     pub route: Route,
-    /// For direct payments: whether the contract makes them commissionable. Payments to the
-    /// agency always are.
-    pub commissionable: bool,
+    /// For direct payments: whether this one earns commission, when it differs from the
+    /// client's policy. Payments to the agency always do.
+    pub commissionable: Option<bool>,
     pub reference: Option<String>,
     pub card: Option<CardRef>,
 }
@@ -190,6 +190,7 @@ pub struct NewPayment {
 /// whole balance) as of `today`.
 pub fn post(p: NewPayment, today: Date, actor: &Actor) -> Op {
     op(actor, move |d| {
+        super::plan::charge_live(d, today)?;
         let id = post_on(d, &p)?;
         reconcile::run(d, today, Some(id))
     })
@@ -224,9 +225,10 @@ fn post_on(d: &mut Draft<'_>, p: &NewPayment) -> Result<Uuid> {
     let input =
         PostingInput { posting: &Posting::Payment { amount_minor: p.amount }, effective_on: p.effective_on, memo: &memo, actor: d.actor };
     let plan = plan_posting(&d.account, &d.file.client.waterfall, &d.balance, &d.ledger, &input)?;
-    let commissionable = p.route == Route::ToAgency || p.commissionable;
-    let commission =
-        remittance::commission(&remittance::Line { amount: p.amount, route: p.route, commissionable }, d.file.client.commission_rate);
+    let policy = &d.file.policy;
+    let commissionable = p.route == Route::ToAgency || p.commissionable.unwrap_or(policy.direct_payments_commissionable);
+    let rate = policy.commission_rate(d.file.client.commission_rate, d.account.portfolio_id);
+    let commission = remittance::commission(&remittance::Line { amount: p.amount, route: p.route, commissionable }, rate);
     let count = d.all::<Payment>()?.len();
     let payment = Payment {
         id: plan.entry.id,

@@ -139,9 +139,10 @@ pub fn quote(balance: i64, terms: &PlanTerms, agreed_on: Date, policy: &Policy) 
     plan::schedule(&t, policy).map_err(|e| StoreError::invalid(error_field(&e), e))
 }
 
-/// Sets up a plan for the whole balance on `today` under `policy`.
-pub fn create(id: Uuid, terms: PlanTerms, channel: String, policy: Policy, today: Date, actor: &Actor) -> Op {
+/// Sets up a plan for the whole balance on `today` under the client's policy.
+pub fn create(id: Uuid, terms: PlanTerms, channel: String, today: Date, actor: &Actor) -> Op {
     op(actor, move |d| {
+        let policy = d.file.policy.plans.clone();
         require_open(&d.account, "no plan can be set up")?;
         if d.all::<Plan>()?.iter().any(|p| p.status.is_live()) {
             return Err(StoreError::Refused("the account already has a plan in force".into()));
@@ -174,6 +175,19 @@ pub fn create(id: Uuid, terms: PlanTerms, channel: String, policy: Policy, today
         d.emit(EventType::PlanCreated, plan.id, data);
         Ok(())
     })
+}
+
+/// Charges what live plans have fallen due for by `today`, before a payment is allocated, so the
+/// waterfall pays the installment's interest and fees as the schedule shows.
+pub(crate) fn charge_live(d: &mut Draft<'_>, today: Date) -> Result<()> {
+    for mut p in d.all::<Plan>()?.into_iter().filter(|p| p.status.is_live()) {
+        let before = p.charged;
+        charge_due(d, &mut p, today)?;
+        if p.charged != before {
+            d.put(&p);
+        }
+    }
+    Ok(())
 }
 
 /// Posts the interest and fees of installments that have fallen due by `today`.

@@ -11,9 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-/// Days after a promised date before an unpaid promise is broken, when nobody says otherwise.
-pub const DEFAULT_GRACE_DAYS: i32 = 2;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Promise {
     pub id: Uuid,
@@ -67,7 +64,7 @@ pub struct NewPromise {
     pub channel: String,
 }
 
-/// Takes a promise on `today`. One pending promise per account: a new one is refused until the
+/// Takes a promise on `today`, with the client's grace unless the promise names its own. One pending promise per account: a new one is refused until the
 /// last is kept or broken (or it would hide a broken one).
 pub fn take(p: NewPromise, today: Date, actor: &Actor) -> Op {
     op(actor, move |d| {
@@ -75,7 +72,7 @@ pub fn take(p: NewPromise, today: Date, actor: &Actor) -> Op {
         if d.all::<Promise>()?.iter().any(|x| x.status == PromiseStatus::Pending) {
             return Err(StoreError::Refused("the account already has a pending promise".into()));
         }
-        let grace_days = p.grace_days.unwrap_or(DEFAULT_GRACE_DAYS);
+        let grace_days = p.grace_days.unwrap_or(d.file.policy.promise_grace_days);
         if !(0..=10).contains(&grace_days) {
             return Err(StoreError::invalid("/grace_days", "grace must be 0 to 10 days"));
         }

@@ -12,7 +12,7 @@ use recoup_domain::account::AccountStatus;
 use recoup_domain::event::EventType;
 use recoup_domain::ledger::Amounts;
 use recoup_domain::promise::PromiseItem;
-use recoup_domain::settlement::{self, Approval, ApprovalLimits, Offer, SettlementError};
+use recoup_domain::settlement::{self, Approval, Offer, SettlementError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -143,9 +143,10 @@ fn check_installments(items: &[PromiseItem], amount: i64, today: Date, expires_o
     Ok(())
 }
 
-/// Offers a settlement on `today` under `limits`.
-pub fn offer(s: NewSettlement, limits: ApprovalLimits, today: Date, actor: &Actor) -> Op {
+/// Offers a settlement on `today` under the client's limits.
+pub fn offer(s: NewSettlement, today: Date, actor: &Actor) -> Op {
     op(actor, move |d| {
+        let limits = d.file.policy.settlements.clone();
         require_open(&d.account, "no settlement can be offered")?;
         if live(d)?.is_some() {
             return Err(StoreError::Refused("the account already has a settlement offered".into()));
@@ -186,8 +187,9 @@ pub fn offer(s: NewSettlement, limits: ApprovalLimits, today: Date, actor: &Acto
 }
 
 /// Approves or rejects a settlement waiting for approval.
-pub fn decide(id: Uuid, approve: bool, approver: Requester, note: Option<String>, limits: ApprovalLimits, actor: &Actor) -> Op {
+pub fn decide(id: Uuid, approve: bool, approver: Requester, note: Option<String>, actor: &Actor) -> Op {
     op(actor, move |d| {
+        let limits = d.file.policy.settlements.clone();
         let mut s = d.find::<Settlement>(id)?.ok_or_else(|| StoreError::not_found("settlement", id))?;
         if s.status != SettlementStatus::PendingApproval {
             return Err(StoreError::Refused(format!("the settlement is {}, not waiting for approval", s.status.as_str())));

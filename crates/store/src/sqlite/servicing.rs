@@ -2,9 +2,12 @@
 //! transaction on the single writer, so two actions on one account cannot interleave.
 
 use super::{SqliteStore, append_audit, insert_ledger, outbox, query_all, query_one, set_balance};
-use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing};
+use crate::Actor;
+use crate::rows::Get;
+use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, parse_policy, policy_change};
 use crate::{Result, StoreError, ops, rows};
 use async_trait::async_trait;
+use recoup_domain::client_policy::ClientPolicy;
 use rusqlite::{Connection, Transaction, params};
 use uuid::Uuid;
 
@@ -18,11 +21,19 @@ fn load(c: &Connection, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Acco
     let sql = format!("SELECT {} FROM clients WHERE tenant_id = ? AND id = ?", rows::CLIENT_COLS);
     let client = query_one(c, &sql, params![tenant_id, account.client_id], |r| rows::client(r))?
         .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+    let policy = policy_of(c, tenant_id, account.client_id)?;
     let sql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
     let ledger = query_all(c, &sql, params![tenant_id, account_id], |r| rows::ledger_entry(r))?;
     let sql = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = ? AND account_id = ? ORDER BY created_at, id");
     let records = query_all(c, &sql, params![tenant_id, account_id], |r| rows::record(r))?;
-    Ok(Some(AccountFile { account, balance, client, ledger, records }))
+    Ok(Some(AccountFile { account, balance, client, policy, ledger, records }))
+}
+
+fn policy_of(c: &Connection, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy> {
+    let text =
+        query_one(c, "SELECT policy FROM clients WHERE tenant_id = ? AND id = ?", params![tenant_id, client_id], |r| r.opt_text("policy"))?
+            .ok_or_else(|| StoreError::not_found("client", client_id))?;
+    parse_policy(text)
 }
 
 fn upsert(tx: &Transaction, r: &Record) -> Result<()> {
@@ -96,5 +107,21 @@ impl Servicing for SqliteStore {
         let (clause, binds) = query.clause(tenant_id, |n| format!("?{n}"));
         let sql = format!("SELECT {RECORD_COLS} FROM servicing_records {clause}");
         self.read(move |c| query_all(c, &sql, rusqlite::params_from_iter(binds.iter()), |r| rows::record(r))).await
+    }
+
+    async fn client_policy(&self, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy> {
+        self.read(move |c| policy_of(c, tenant_id, client_id)).await
+    }
+
+    async fn set_client_policy(&self, tenant_id: Uuid, client_id: Uuid, policy: &ClientPolicy, actor: &Actor) -> Result<()> {
+        let (policy, actor) = (policy.clone(), actor.clone());
+        self.tx(move |tx| {
+            let old = policy_of(tx, tenant_id, client_id)?;
+            let ev = policy_change(client_id, &old, &policy, &actor)?;
+            let text = serde_json::to_string(&policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute("UPDATE clients SET policy = ? WHERE tenant_id = ? AND id = ?", params![text, tenant_id, client_id])?;
+            append_audit(tx, tenant_id, vec![ev])
+        })
+        .await
     }
 }

@@ -7,10 +7,10 @@ use recoup_domain::dispute::{DisputeStatus, Reason};
 use recoup_domain::hold::HoldKind;
 use recoup_domain::ledger::{Amounts, EntryKind};
 use recoup_domain::money::Currency;
-use recoup_domain::plan::{Frequency, Policy, Sizing};
+use recoup_domain::plan::{Frequency, Sizing};
 use recoup_domain::promise::{PromiseItem, PromiseStatus};
 use recoup_domain::remittance::Route;
-use recoup_domain::settlement::{ApprovalLimits, Offer};
+use recoup_domain::settlement::Offer;
 use recoup_store::servicing::dispute::{self, Dispute, DisputeUpdate, NewDispute};
 use recoup_store::servicing::hold::{self, HoldDetails, HoldRecord, HoldStatus, NewHold};
 use recoup_store::servicing::payment::{self, Method, NewPayment, Payment, PaymentStatus, ReversalReason, Source};
@@ -29,6 +29,7 @@ conformance!(
     a_dispute_holds_until_verification_is_sent,
     holds_set_flags_and_a_recall_stops_payments,
     a_hardship_pause_ends_on_its_day,
+    the_clients_policy_sets_plan_interest_commission_and_limits,
 );
 
 async fn run(s: &dyn Store, o: &Org, account: Uuid, op: Op) -> Result<Changes, StoreError> {
@@ -43,7 +44,7 @@ fn pay(amount: i64, on: Date) -> NewPayment {
         method: Method::Ach,
         source: Source::Agent,
         route: Route::ToAgency,
-        commissionable: true,
+        commissionable: None,
         reference: None,
         card: None,
     }
@@ -92,7 +93,7 @@ async fn the_scripted_scenario_adds_up_to_the_cent(h: &Harness) {
         fee_per_installment: 0,
     };
     let plan_id = Uuid::now_v7();
-    run(s, &o, id, plan::create(plan_id, terms, "agent".into(), Policy::default(), date(2026, 12, 3), &a)).await.unwrap();
+    run(s, &o, id, plan::create(plan_id, terms, "agent".into(), date(2026, 12, 3), &a)).await.unwrap();
     let p = only::<Plan>(s, &o, id).await;
     assert_eq!(p.installments.iter().map(|i| i.amount).collect::<Vec<_>>(), vec![25_000; 4]);
 
@@ -127,12 +128,11 @@ async fn the_scripted_scenario_adds_up_to_the_cent(h: &Harness) {
         installments: Vec::new(),
         requested_by: Requester { id: agent, role: Role::Agent },
     };
-    let limits = ApprovalLimits::default();
-    run(s, &o, id, settlement::offer(offer, limits.clone(), date(2027, 3, 10), &a)).await.unwrap();
+    run(s, &o, id, settlement::offer(offer, date(2027, 3, 10), &a)).await.unwrap();
     let st = only::<Settlement>(s, &o, id).await;
     assert_eq!((st.amount, st.status), (45_000, SettlementStatus::PendingApproval));
     let sup = Requester { id: supervisor, role: Role::Supervisor };
-    run(s, &o, id, settlement::decide(sid, true, sup, Some("hardship documented".into()), limits, &a)).await.unwrap();
+    run(s, &o, id, settlement::decide(sid, true, sup, Some("hardship documented".into()), &a)).await.unwrap();
 
     // Paying it writes the rest off and settles the account.
     run(s, &o, id, payment::post(pay(45_000, date(2027, 3, 15)), date(2027, 3, 15), &a)).await.unwrap();
@@ -188,7 +188,7 @@ async fn bad_payments_are_refused_and_change_nothing(h: &Harness) {
         apr: Default::default(),
         fee_per_installment: 0,
     };
-    let pl = run(s, &o, id, plan::create(Uuid::now_v7(), terms, "api".into(), Policy::default(), today, &a)).await;
+    let pl = run(s, &o, id, plan::create(Uuid::now_v7(), terms, "api".into(), today, &a)).await;
     assert!(matches!(&pl, Err(StoreError::Invalid { field, .. }) if field == "/installment"), "{pl:?}");
     let low = NewSettlement {
         id: Uuid::now_v7(),
@@ -197,7 +197,7 @@ async fn bad_payments_are_refused_and_change_nothing(h: &Harness) {
         installments: Vec::new(),
         requested_by: Requester { id: Uuid::now_v7(), role: Role::Admin },
     };
-    let st = run(s, &o, id, settlement::offer(low, ApprovalLimits::default(), today, &a)).await;
+    let st = run(s, &o, id, settlement::offer(low, today, &a)).await;
     assert!(matches!(&st, Err(StoreError::Invalid { field, .. }) if field == "/offer"), "below the 30 % floor: {st:?}");
     assert_eq!(s.audit_entries(o.tenant.id, 0, 10_000).await.unwrap().len(), audit_before, "nothing was written");
     assert_eq!(s.balance(o.tenant.id, id).await.unwrap(), owed(10_000, 0, 0));
@@ -210,7 +210,7 @@ async fn bad_payments_are_refused_and_change_nothing(h: &Harness) {
         installments: Vec::new(),
         requested_by: Requester { id: Uuid::now_v7(), role: Role::Agent },
     };
-    run(s, &o, id, settlement::offer(ok, ApprovalLimits::default(), today, &a)).await.unwrap();
+    run(s, &o, id, settlement::offer(ok, today, &a)).await.unwrap();
     let over = run(s, &o, id, payment::post(pay(8_001, today), today, &a)).await;
     assert!(matches!(&over, Err(StoreError::Invalid { field, .. }) if field == "/amount"), "{over:?}");
     run(s, &o, id, payment::post(pay(8_000, today), today, &a)).await.unwrap();
@@ -259,18 +259,16 @@ async fn settlement_approval_follows_limits_and_never_self(h: &Harness) {
         ],
         requested_by: Requester { id: supervisor, role: Role::Supervisor },
     };
-    let limits = ApprovalLimits::default();
-    run(s, &o, id, settlement::offer(offer, limits.clone(), today, &a)).await.unwrap();
+    run(s, &o, id, settlement::offer(offer, today, &a)).await.unwrap();
     let st = only::<Settlement>(s, &o, id).await;
     assert_eq!((st.amount, st.status), (45_000, SettlementStatus::PendingApproval));
-    let own =
-        run(s, &o, id, settlement::decide(sid, true, Requester { id: supervisor, role: Role::Admin }, None, limits.clone(), &a)).await;
+    let own = run(s, &o, id, settlement::decide(sid, true, Requester { id: supervisor, role: Role::Admin }, None, &a)).await;
     assert!(matches!(own, Err(StoreError::NotAllowed(_))), "never one's own: {own:?}");
     let peer = Requester { id: Uuid::now_v7(), role: Role::Supervisor };
-    let low = run(s, &o, id, settlement::decide(sid, true, peer, None, limits.clone(), &a)).await;
+    let low = run(s, &o, id, settlement::decide(sid, true, peer, None, &a)).await;
     assert!(matches!(low, Err(StoreError::NotAllowed(_))), "55 % is beyond a supervisor's 50 %: {low:?}");
     let admin = Requester { id: Uuid::now_v7(), role: Role::Admin };
-    run(s, &o, id, settlement::decide(sid, true, admin, None, limits, &a)).await.unwrap();
+    run(s, &o, id, settlement::decide(sid, true, admin, None, &a)).await.unwrap();
     assert_eq!(only::<Settlement>(s, &o, id).await.status, SettlementStatus::Active);
     // Not paid by expiry: it lapses and the account stays open.
     daily(s, o.tenant.id, date(2026, 12, 21), &a).await.unwrap();
@@ -377,4 +375,69 @@ async fn a_hardship_pause_ends_on_its_day(h: &Harness) {
     assert_eq!(only::<HoldRecord>(s, &o, id).await.status, HoldStatus::Active, "Dec 31 is still covered");
     daily(s, o.tenant.id, date(2027, 1, 1), &a).await.unwrap();
     assert_eq!(only::<HoldRecord>(s, &o, id).await.status, HoldStatus::Released);
+}
+
+async fn the_clients_policy_sets_plan_interest_commission_and_limits(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let t = o.tenant.id;
+    let id = place_one(s, &o, "POL-1", owed(120_000, 0, 0)).await;
+    let a = actor();
+    let today = date(2026, 11, 23);
+    let terms = PlanTerms {
+        frequency: Frequency::Monthly,
+        sizing: Sizing::Count(12),
+        down_payment: 0,
+        first_due_on: date(2026, 12, 23),
+        apr: "0.10".parse().unwrap(),
+        fee_per_installment: 0,
+    };
+    let refused = run(s, &o, id, plan::create(Uuid::now_v7(), terms.clone(), "agent".into(), today, &a)).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid { field, .. }) if field == "/apr"), "no interest by default: {refused:?}");
+
+    let mut policy = recoup_domain::client_policy::ClientPolicy::default();
+    policy.plans.interest_allowed = true;
+    policy.plans.max_apr = "0.12".parse().unwrap();
+    policy.settlements.agent = "0.40".parse().unwrap();
+    policy.portfolio_commission.insert(o.portfolio.id, "0.30".parse().unwrap());
+    let mut bad = policy.clone();
+    bad.settlements.floor = "1.5".parse().unwrap();
+    let e = s.set_client_policy(t, o.client.id, &bad, &a).await;
+    assert!(matches!(&e, Err(StoreError::Invalid { field, .. }) if field == "/settlements/floor"), "{e:?}");
+    s.set_client_policy(t, o.client.id, &policy, &a).await.unwrap();
+    assert_eq!(s.client_policy(t, o.client.id).await.unwrap(), policy);
+
+    // Interest is charged as each installment falls due, never before.
+    let plan_id = Uuid::now_v7();
+    run(s, &o, id, plan::create(plan_id, terms, "agent".into(), today, &a)).await.unwrap();
+    let p = only::<Plan>(s, &o, id).await;
+    let first = p.installments[0].clone();
+    assert!(first.interest > 0, "{first:?}");
+    assert_eq!(p.installments.iter().map(|i| i.principal).sum::<i64>(), 120_000, "principal adds up exactly");
+    daily(s, t, date(2026, 12, 22), &a).await.unwrap();
+    assert_eq!(s.balance(t, id).await.unwrap().interest, 0);
+    run(s, &o, id, payment::post(pay(first.amount, date(2026, 12, 23)), date(2026, 12, 23), &a)).await.unwrap();
+    let ledger = s.ledger(t, id).await.unwrap();
+    let charged: Vec<_> = ledger.iter().filter(|e| e.kind == EntryKind::Interest).collect();
+    assert_eq!(charged.len(), 1);
+    assert_eq!(charged[0].delta.interest, first.interest);
+    assert_eq!(s.balance(t, id).await.unwrap(), owed(120_000 - first.principal, 0, 0), "the installment paid its interest and principal");
+    let paid = only::<Payment>(s, &o, id).await;
+    let expected = (rust_decimal::Decimal::from(first.amount) * rust_decimal::Decimal::new(30, 2))
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    assert_eq!(rust_decimal::Decimal::from(paid.commission), expected, "the portfolio's 30 %, not the client's 25 %");
+
+    // 35 % off is inside this client's agent limit of 40 %.
+    let other = place_one(s, &o, "POL-2", owed(10_000, 0, 0)).await;
+    let offer = NewSettlement {
+        id: Uuid::now_v7(),
+        offer: Offer::Percent("0.65".parse().unwrap()),
+        expires_on: date(2026, 12, 20),
+        installments: Vec::new(),
+        requested_by: Requester { id: Uuid::now_v7(), role: Role::Agent },
+    };
+    run(s, &o, other, settlement::offer(offer, today, &a)).await.unwrap();
+    assert_eq!(only::<Settlement>(s, &o, other).await.status, SettlementStatus::Active);
+    let changes = s.search_audit(t, &recoup_store::AuditQuery { entity_id: Some(o.client.id), ..Default::default() }, 0, 10).await.unwrap();
+    assert!(changes.iter().any(|e| e.event.action == "client.policy_changed"));
 }
