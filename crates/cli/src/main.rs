@@ -43,6 +43,29 @@ pub struct DbArgs {
     data_key_file: Option<PathBuf>,
 }
 
+/// The card processor `serve` charges through.
+#[derive(Args, Clone, Default)]
+pub struct GatewayArgs {
+    /// A Stripe secret key: card payments go through Stripe. Without it the built-in test
+    /// gateway takes the documented test cards only (for demos and trials).
+    #[arg(long, env = "RECOUP_STRIPE_SECRET_KEY", hide_env_values = true)]
+    stripe_secret_key: Option<String>,
+    /// Stripe's API address (a local stand-in for tests).
+    #[arg(long, env = "RECOUP_STRIPE_API_URL", default_value = "https://api.stripe.com")]
+    stripe_api_url: String,
+}
+
+/// The server's state for `serve` and `demo`: documents under the data directory, the gateway.
+fn app_state(db: &DbArgs, store: std::sync::Arc<dyn recoup_store::Store>, gateway: &GatewayArgs) -> recoup_server::AppState {
+    let mut state = recoup_server::AppState::new(store);
+    state.blob_dir = db.data_dir.join("blobs");
+    match &gateway.stripe_secret_key {
+        Some(key) => state.gateway = std::sync::Arc::new(recoup_gateways::StripeGateway::new(gateway.stripe_api_url.clone(), key.clone())),
+        None => tracing::warn!("no payment gateway configured: card payments use the built-in test gateway (test cards only)"),
+    }
+    state
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Apply database migrations (they also run at every start).
@@ -55,6 +78,8 @@ enum Command {
         /// whenever recoup is reached through TLS, such as behind a terminating proxy.
         #[arg(long, env = "RECOUP_SECURE_COOKIES")]
         secure_cookies: bool,
+        #[command(flatten)]
+        gateway: GatewayArgs,
     },
     /// Create a demo tenant with three clients and ~5,000 realistic accounts, then serve it.
     Demo {
@@ -135,9 +160,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let applied = store.migrate().await?;
             println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
         }
-        Command::Serve { bind, secure_cookies } => {
+        Command::Serve { bind, secure_cookies, gateway } => {
             let store = store::open(&cli.db).await?;
-            serve(recoup_server::AppState { secure_cookies, ..recoup_server::AppState::new(store) }, bind).await?;
+            serve(recoup_server::AppState { secure_cookies, ..app_state(&cli.db, store, &gateway) }, bind).await?;
         }
         Command::Demo { port, demo_dir, no_serve } => {
             let db = DbArgs { data_dir: demo_dir, tenant: demo::TENANT.into(), ..cli.db };
@@ -153,7 +178,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
                 }
                 println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
-                serve(recoup_server::AppState::new(store), bind).await?;
+                serve(app_state(&db, store, &GatewayArgs::default()), bind).await?;
             }
         }
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,

@@ -35,13 +35,28 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     let router = HEADERS
         .into_iter()
         .fold(router, |r, (name, value)| r.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))));
-    router.layer(CatchPanicLayer::custom(panic_response)).layer(axum::middleware::from_fn(limit_body))
+    // `limit_body` sets each route's limit; axum's own 2 MB default would undercut documents.
+    router
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(limit_body))
+}
+
+/// Placement files and documents are the bodies larger than the default.
+fn limit_for(path: &str) -> usize {
+    if path == UPLOAD_PATH {
+        return UPLOAD_LIMIT_BYTES;
+    }
+    if path.starts_with("/api/v1/accounts/") && path.ends_with("/documents") {
+        return crate::api::documents::DOCUMENT_LIMIT_BYTES;
+    }
+    BODY_LIMIT_BYTES
 }
 
 /// Refuses a declared length over the route's limit at once, and cuts off a body that grows past
 /// it while being read (chunked uploads declare no length).
 async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let limit = if req.uri().path() == UPLOAD_PATH { UPLOAD_LIMIT_BYTES } else { BODY_LIMIT_BYTES };
+    let limit = limit_for(req.uri().path());
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(limit);

@@ -5,6 +5,7 @@
 //! CLI and the HTTP API run the same code.
 
 pub mod api;
+pub mod blobs;
 pub mod documents;
 mod hardening;
 pub mod import;

@@ -11,6 +11,7 @@ mod clients;
 mod consent;
 mod disputes;
 mod docs;
+pub mod documents;
 pub mod idempotency;
 mod json;
 mod notes;
@@ -88,6 +89,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(disputes::aging))
         .routes(routes!(disputes::holds, disputes::add_hold))
         .routes(routes!(disputes::release_hold))
+        .routes(routes!(documents::list, documents::upload))
+        .routes(routes!(documents::download))
         .routes(routes!(remittance::statement))
         .routes(routes!(remittance::run))
         .routes(routes!(consent::set))

@@ -15,8 +15,11 @@ pub fn keys() -> Arc<Keyring> {
 pub struct Server {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
+    /// Where uploaded documents go.
+    pub blob_dir: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
+    _blobs: tempfile::TempDir,
 }
 
 impl Server {
@@ -50,11 +53,18 @@ impl Server {
             retry: recoup_domain::webhook::RetryPolicy { first_micros: 150_000, cap_micros: 1_000_000, max_attempts: 3 },
             ..Default::default()
         };
-        let state = AppState { session_idle: std::time::Duration::from_millis(800), worker, ..AppState::new(store.clone()) };
+        let blobs = tempfile::tempdir().unwrap();
+        let blob_dir = blobs.path().to_path_buf();
+        let state = AppState {
+            session_idle: std::time::Duration::from_millis(800),
+            worker,
+            blob_dir: blob_dir.clone(),
+            ..AppState::new(store.clone())
+        };
         tokio::spawn(recoup_server::serve(state, listener, async {
             let _ = stopped.await;
         }));
-        Server { addr, store, stop: Some(stop), _dir: dir }
+        Server { addr, store, blob_dir, stop: Some(stop), _dir: dir, _blobs: blobs }
     }
 
     /// The SQLite database file, when the server runs on SQLite.

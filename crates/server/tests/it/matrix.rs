@@ -21,6 +21,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/accounts", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/disputes", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/documents", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/documents/{document}", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/holds", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/ledger", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/notes", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator])),
@@ -50,6 +52,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
     ("POST", "/api/v1/accounts/{id}/disputes", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/documents", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/holds", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/holds/{hold}/release", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/notes", Some(STAFF_WRITE)),
@@ -85,9 +88,10 @@ struct Ids {
     settlement: Uuid,
     dispute: Uuid,
     hold: Uuid,
+    document: Uuid,
 }
 
-async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
+async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, client: Uuid) -> Ids {
     let account = store
         .list_accounts(tenant_id, &recoup_store::AccountFilter { client_id: Some(client), ..Default::default() }, None, 1)
         .await
@@ -107,6 +111,7 @@ async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
     let delivery = store.ping(tenant_id, sub.id, &Actor::new("test")).await.unwrap().id;
     let client_code = store.list_clients(tenant_id).await.unwrap().into_iter().find(|c| c.id == client).unwrap().code;
     let (payment, settlement, dispute, hold) = servicing_records(store, tenant_id, account.id).await;
+    let document = stored_document(store, blob_dir, tenant_id, account.id, dispute).await;
     Ids {
         account: account.id,
         contact_point,
@@ -119,7 +124,29 @@ async fn ids(store: &dyn Store, tenant_id: Uuid, client: Uuid) -> Ids {
         settlement,
         dispute,
         hold,
+        document,
     }
+}
+
+/// A document in the blob store, recorded on the account and its dispute.
+async fn stored_document(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, account: Uuid, dispute: Uuid) -> Uuid {
+    use recoup_store::servicing::document::{self, Document};
+    let sha256 = recoup_server::blobs::put(blob_dir, tenant_id, b"matrix evidence").await.unwrap();
+    let doc = Document {
+        id: Uuid::now_v7(),
+        account_id: account,
+        dispute_id: Some(dispute),
+        file_name: "evidence.txt".into(),
+        content_type: "text/plain".into(),
+        size: 15,
+        sha256,
+        uploaded_on: recoup_server::api::servicing::today(),
+        uploaded_by: String::new(),
+        channel: "api".into(),
+    };
+    let id = doc.id;
+    store.service(tenant_id, account, document::add(doc, &Actor::new("test"))).await.unwrap();
+    id
 }
 
 /// A payment, a settlement waiting for approval, an open dispute and its hold on the account.
@@ -180,9 +207,11 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{payment}", &ids.payment.to_string())
         .replace("{settlement}", &ids.settlement.to_string())
         .replace("{dispute}", &ids.dispute.to_string())
-        .replace("{hold}", &ids.hold.to_string());
+        .replace("{hold}", &ids.hold.to_string())
+        .replace("{document}", &ids.document.to_string());
     match template {
         "/api/v1/placements" => format!("{path}?client={}", ids.client_code),
+        "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
         "/api/v1/remittance-statements" => format!("{path}?client={}&from=2026-01-01&to=2026-12-31", ids.client_code),
         _ => path,
     }
@@ -206,6 +235,7 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
         }
         ("POST", "/api/v1/accounts/{id}/disputes") => (json, r#"{"reason":"other","text":"matrix"}"#.into()),
         ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}") => (json, r#"{"status":"verification_sent","note":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/documents") => ("text/plain", "a letter from the debtor".into()),
         ("POST", "/api/v1/accounts/{id}/holds") => (json, r#"{"kind":"cease","reason":"matrix"}"#.into()),
         ("POST", "/api/v1/accounts/{id}/holds/{hold}/release") => (json, r#"{"reason":"matrix"}"#.into()),
         ("POST", "/api/v1/accounts/{id}/payments") => (json, r#"{"amount":100,"method":"check"}"#.into()),
@@ -235,8 +265,8 @@ async fn every_route_with_every_role_and_another_tenants_ids() {
         let s = server.store.as_ref();
         let (mine, my_clients) = tenant_with(&server.store, &[("A", 2), ("B", 1)]).await;
         let (theirs, their_clients) = tenant_with(&server.store, &[("A", 1)]).await;
-        let my_ids = ids(s, mine.id, my_clients[0]).await;
-        let their_ids = ids(s, theirs.id, their_clients[0]).await;
+        let my_ids = ids(s, &server.blob_dir, mine.id, my_clients[0]).await;
+        let their_ids = ids(s, &server.blob_dir, theirs.id, their_clients[0]).await;
         let mut keys = Vec::new();
         for role in ALL {
             // A client credential belongs to the client whose ids the matrix uses.

@@ -249,3 +249,55 @@ async fn settlements_disputes_holds_plans_and_statements_over_http() {
         assert!(recoup_store::verify_audit(s, t).await.unwrap().is_ok());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_are_typed_limited_hashed_and_linked_to_their_dispute() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let dispute = post(&server, &agent, &format!("/api/v1/accounts/{id}/disputes"), r#"{"reason":"already_paid"}"#).await.json();
+        let did = dispute["id"].as_str().unwrap();
+        let send = |ctype: &str, name: &str, body: &str, dispute: Option<&str>| {
+            let mut path = format!("/api/v1/accounts/{id}/documents?name={name}");
+            if let Some(d) = dispute {
+                path.push_str(&format!("&dispute={d}"));
+            }
+            let h = vec![format!("Content-Type: {ctype}"), format!("Authorization: Bearer {agent}")];
+            let server = &server;
+            let body = body.to_string();
+            async move { server.send("POST", &path, &h, &body).await }
+        };
+        let pdf = "%PDF-1.7\nbank statement showing the June payment\n%%EOF";
+        let up = send("application/pdf", "june.pdf", pdf, Some(did)).await;
+        assert_eq!(up.status, 201, "{}", up.body);
+        let doc = up.json();
+        assert_eq!(doc["sha256"], recoup_server::blobs::sha256_hex(pdf.as_bytes()));
+        assert_eq!((doc["size"].as_u64(), doc["dispute_id"].as_str()), (Some(pdf.len() as u64), Some(did)));
+        let got = server.get(&format!("/api/v1/accounts/{id}/documents/{}", doc["id"].as_str().unwrap()), Some(&agent)).await;
+        assert_eq!((got.status, got.body.as_str()), (200, pdf));
+        assert_eq!(got.header("content-type").as_deref(), Some("application/pdf"));
+        let disputes = server.get(&format!("/api/v1/accounts/{id}/disputes"), Some(&agent)).await.json();
+        assert_eq!(disputes["items"][0]["documents"][0], doc["id"]);
+
+        assert_problem(&send("image/gif", "x.gif", "GIF89a", None).await, 415, "unsupported-media-type");
+        assert_problem(&send("image/png", "x.png", pdf, None).await, 415, "unsupported-media-type");
+        assert_problem(&send("text/plain", "a%2Fb.txt", "hello", None).await, 422, "invalid");
+        let elsewhere = send("text/plain", "note.txt", "hello", Some(&Uuid::now_v7().to_string())).await;
+        assert_problem(&elsewhere, 422, "invalid");
+        // Refused on its declared length, before a byte of it is read.
+        let over = recoup_server::api::documents::DOCUMENT_LIMIT_BYTES + 1;
+        let head = format!(
+            "POST /api/v1/accounts/{id}/documents?name=big.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Content-Type: text/plain\r\nAuthorization: Bearer {agent}\r\nContent-Length: {over}\r\n\r\n"
+        );
+        let addr = server.addr;
+        let big = tokio::task::spawn_blocking(move || crate::http::raw(addr, &head)).await.unwrap();
+        assert_problem(&big, 413, "too-large");
+        let at_limit = "a".repeat(recoup_server::api::documents::DOCUMENT_LIMIT_BYTES);
+        assert_eq!(send("text/plain", "limit.txt", &at_limit, None).await.status, 201, "exactly the limit is taken");
+        let listed = server.get(&format!("/api/v1/accounts/{id}/documents"), Some(&agent)).await.json();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2, "refused uploads leave nothing");
+    }
+}

@@ -8,6 +8,7 @@
 //! for both backends; each backend implements only [`Servicing`].
 
 pub mod dispute;
+pub mod document;
 pub mod hold;
 pub mod payment;
 pub mod plan;
