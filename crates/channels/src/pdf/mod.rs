@@ -1,0 +1,45 @@
+//! A small document model ([`Document`], [`Block`]) and [`render`], which lays it out on US Letter
+//! pages and writes a PDF. Text is set in the standard Helvetica fonts, which every PDF reader
+//! has, so no font file ships with recoup; the price is that only Windows-1252 (WinAnsi)
+//! characters print: anything else comes out as `?`.
+//!
+//! The output depends on the input alone (no timestamps, no random ids), so the same document
+//! always renders to the same bytes.
+
+mod error;
+mod layout;
+mod metrics;
+mod winansi;
+mod wrap;
+mod write;
+
+pub use error::PdfError;
+
+/// A document to render: its title goes in the PDF metadata and at the top of every page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+/// One piece of a document's body, laid out top to bottom in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A bold heading, kept on the same page as the start of what follows it.
+    Heading(String),
+    /// Running text, wrapped to the page width; `\n` starts a new line.
+    Paragraph(String),
+    /// `label: value` pairs in two columns, labels in bold.
+    Fields(Vec<(String, String)>),
+    /// A table whose header row is repeated on every page it spans. `numeric` has one flag per
+    /// column; flagged columns are right-aligned so amounts line up.
+    Table { headers: Vec<String>, rows: Vec<Vec<String>>, numeric: Vec<bool> },
+    /// A blank line's worth of vertical space.
+    Spacer,
+}
+
+/// Lays `doc` out and returns the PDF file's bytes.
+pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
+    let pages = layout::layout(doc)?;
+    Ok(write::write(&doc.title, &pages))
+}

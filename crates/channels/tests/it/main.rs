@@ -1,0 +1,3 @@
+//! Integration tests, one binary for the crate so CI links once.
+
+mod pdf;
