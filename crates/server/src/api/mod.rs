@@ -80,6 +80,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::reverse))
         .routes(routes!(payments::receipt))
         .routes(routes!(payments::reconciliation))
+        .routes(routes!(payments::post_for_debtor))
         .routes(routes!(settlements::list, settlements::offer))
         .routes(routes!(settlements::decide))
         .routes(routes!(settlements::letter))

@@ -105,6 +105,7 @@ fn new_payment(req: &PaymentRequest, account: &Account, p: &Principal) -> Result
         commissionable: req.commissionable,
         reference: req.reference.clone().filter(|r| !r.trim().is_empty()),
         card: None,
+        split: false,
     })
 }
 
@@ -328,4 +329,133 @@ fn reconciliation_row(r: &recoup_store::servicing::Record) -> Result<[String; 8]
         String::new(),
         String::new(),
     ])
+}
+
+/// One debt's share of a debtor's payment.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    pub account_id: String,
+    /// Minor units, above zero.
+    pub amount: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtorPaymentRequest {
+    /// How the debtor asked the payment to be spread, one line per debt (at most 20).
+    pub allocations: Vec<Allocation>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    pub method: Method,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub effective_on: Option<Date>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// For `method: card`: charged once for the total.
+    #[serde(default)]
+    pub card: Option<CardInput>,
+}
+
+/// Who a debt is owed by, to tell whether several accounts are one debtor's: the full national
+/// id when the client sent it, else the name and date of birth.
+async fn debtor_of(state: &AppState, p: &Principal, account: &Account) -> Result<Option<String>, Problem> {
+    let parties = state.store.parties_of(p.tenant_id, account.id).await?;
+    let Some(primary) = parties.iter().find(|x| x.role == recoup_domain::party::PartyRole::Primary) else { return Ok(None) };
+    let party = &primary.party;
+    if let Some(id) = &party.national_id {
+        return Ok(Some(format!("id:{}", id.expose())));
+    }
+    Ok(party.date_of_birth.as_ref().map(|dob| format!("name:{}|{}", party.display_name().to_lowercase(), dob.expose())))
+}
+
+/// Post one payment a debtor spread over several of their debts, as they asked. No part goes to
+/// a disputed debt (Reg F 1006.30(c)), nor to one stayed or recalled; every part lands or none.
+#[utoipa::path(post, path = "/api/v1/payments", tag = "servicing", request_body = DebtorPaymentRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer and charge once")),
+    responses(
+        (status = 201, body = Items<Payment>),
+        (status = 402, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn post_for_debtor(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    Body(req): Body<DebtorPaymentRequest>,
+) -> Result<(StatusCode, Json<Items<Payment>>), Problem> {
+    allow(&p, Action::ServiceAccounts)?;
+    if req.allocations.is_empty() || req.allocations.len() > 20 {
+        return Err(StoreError::invalid("/allocations", "one to twenty debts").into());
+    }
+    let mut accounts = Vec::with_capacity(req.allocations.len());
+    let mut debtor = None;
+    for (i, a) in req.allocations.iter().enumerate() {
+        let account = account_for(&state, &p, &a.account_id, Action::ServiceAccounts).await?;
+        let who = debtor_of(&state, &p, &account).await?;
+        if who.is_none() || (i > 0 && who != debtor) {
+            return Err(StoreError::invalid(format!("/allocations/{i}/account_id"), "not a debt of the same debtor").into());
+        }
+        debtor = who;
+        accounts.push(account);
+    }
+    let total: i64 = req.allocations.iter().map(|a| a.amount.max(0)).sum();
+    let base = PaymentRequest {
+        amount: total,
+        currency: req.currency.clone(),
+        method: req.method,
+        effective_on: req.effective_on,
+        reference: req.reference.clone(),
+        route: None,
+        commissionable: None,
+        card: None,
+    };
+    let mut base = new_payment(&base, &accounts[0], &p)?;
+    base.split = true;
+    let parts: Vec<NewPayment> = req.allocations.iter().map(|a| NewPayment { amount: a.amount, ..base.clone() }).collect();
+    dry_run(&state, &p, &accounts, &parts).await?;
+    if let Some(card) = &req.card {
+        let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| format!("{}:{k}", p.subject));
+        base.card = Some(charge(&state, card, &base, &key.unwrap_or_else(|| Uuid::now_v7().to_string()), &accounts[0]).await?);
+    }
+    let ops = accounts
+        .iter()
+        .zip(&parts)
+        .map(|(a, part)| (a.id, payment::post(NewPayment { card: base.card.clone(), ..part.clone() }, today(), &actor(&p))))
+        .collect();
+    let all = match state.store.service_many(p.tenant_id, ops).await {
+        Ok(all) => all,
+        Err(e) => {
+            refund_after_failure(&state, base.card.as_ref()).await;
+            return Err(e.into());
+        }
+    };
+    let mut items = Vec::with_capacity(all.len());
+    for changes in &all {
+        let id = changes.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).ok_or_else(Problem::internal)?;
+        items.push(recoup_store::servicing::changed::<Payment>(changes, id)?);
+    }
+    Ok((StatusCode::CREATED, Json(Items { items })))
+}
+
+/// Checks every part would post, naming the allocation that would not, before money moves.
+async fn dry_run(state: &AppState, p: &Principal, accounts: &[Account], parts: &[NewPayment]) -> Result<(), Problem> {
+    for (i, (account, part)) in accounts.iter().zip(parts).enumerate() {
+        let file =
+            state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| p.not_found("account", &account.id.to_string()))?;
+        match payment::post(part.clone(), today(), &actor(p))(&file) {
+            Ok(_) => {}
+            Err(StoreError::Invalid { field, reason }) => {
+                return Err(StoreError::invalid(format!("/allocations/{i}{field}"), reason).into());
+            }
+            Err(StoreError::Refused(why)) => return Err(StoreError::Refused(format!("allocation {i}: {why}")).into()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

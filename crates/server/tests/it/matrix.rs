@@ -66,6 +66,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/clients", Some(&[Role::Admin])),
     ("POST", "/api/v1/clients/{id}/portfolios", Some(&[Role::Admin])),
     ("POST", "/api/v1/placements", Some(&[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client])),
+    ("POST", "/api/v1/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
     ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
@@ -163,6 +164,7 @@ async fn servicing_records(store: &dyn Store, tenant_id: Uuid, account: Uuid) ->
         commissionable: None,
         reference: None,
         card: None,
+        split: false,
     };
     let ch = store.service(tenant_id, account, payment::post(pay, today, &a)).await.unwrap();
     let payment = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
@@ -235,6 +237,7 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
         }
         ("POST", "/api/v1/accounts/{id}/disputes") => (json, r#"{"reason":"other","text":"matrix"}"#.into()),
         ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}") => (json, r#"{"status":"verification_sent","note":"matrix"}"#.into()),
+        ("POST", "/api/v1/payments") => (json, r#"{"method":"check","allocations":[]}"#.into()),
         ("POST", "/api/v1/accounts/{id}/documents") => ("text/plain", "a letter from the debtor".into()),
         ("POST", "/api/v1/accounts/{id}/holds") => (json, r#"{"kind":"cease","reason":"matrix"}"#.into()),
         ("POST", "/api/v1/accounts/{id}/holds/{hold}/release") => (json, r#"{"reason":"matrix"}"#.into()),

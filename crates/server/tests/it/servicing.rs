@@ -301,3 +301,46 @@ async fn documents_are_typed_limited_hashed_and_linked_to_their_dispute() {
         assert_eq!(listed["items"].as_array().unwrap().len(), 2, "refused uploads leave nothing");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtors_payment_over_several_debts_follows_the_instruction_and_skips_none_silently() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let stranger = accounts(&server, tenant.id, 1).await[0];
+        // Two debts of one debtor: the same person placed twice under different references.
+        let mut one = Vec::new();
+        recoup_import::synth::write_csv(&mut one, 1, 11, "SAME-", jiff::civil::date(2026, 11, 2)).unwrap();
+        let text = String::from_utf8(one).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        let file = format!("{text}{}\n", row.replacen("SAME-", "TWIN-", 1));
+        crate::fixtures::place_file(&server.store, &tenant, "A", file.into_bytes()).await;
+        let client = s.client_by_code(tenant.id, "A").await.unwrap().unwrap();
+        let first = s.account_by_ref(tenant.id, client.id, "SAME-00000001").await.unwrap().unwrap().id;
+        let second = s.account_by_ref(tenant.id, client.id, "TWIN-00000001").await.unwrap().unwrap().id;
+        let (b1, b2) = (s.balance(tenant.id, first).await.unwrap().owed(), s.balance(tenant.id, second).await.unwrap().owed());
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let body = |a: Uuid, b: Uuid| {
+            format!(r#"{{"method":"ach","allocations":[{{"account_id":"{a}","amount":1000}},{{"account_id":"{b}","amount":500}}]}}"#)
+        };
+
+        let paid = post(&server, &agent, "/api/v1/payments", &body(first, second)).await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        assert_eq!(paid.json()["items"].as_array().unwrap().len(), 2);
+        assert_eq!(s.balance(tenant.id, first).await.unwrap().owed(), b1 - 1_000);
+        assert_eq!(s.balance(tenant.id, second).await.unwrap().owed(), b2 - 500);
+
+        let other = post(&server, &agent, "/api/v1/payments", &body(first, stranger)).await;
+        assert_problem(&other, 422, "invalid");
+        assert_eq!(other.json()["errors"][0]["pointer"], "/allocations/1/account_id");
+
+        // Once the second debt is disputed, no part of such a payment may go to it, and the
+        // first part does not land alone.
+        let disputed = post(&server, &agent, &format!("/api/v1/accounts/{second}/disputes"), r#"{"reason":"wrong_amount"}"#).await;
+        assert_eq!(disputed.status, 201);
+        let refused = post(&server, &agent, "/api/v1/payments", &body(first, second)).await;
+        assert_problem(&refused, 409, "refused");
+        assert!(refused.json()["detail"].as_str().unwrap().starts_with("allocation 1"), "{}", refused.body);
+        assert_eq!(s.balance(tenant.id, first).await.unwrap().owed(), b1 - 1_000, "nothing half-applied");
+    }
+}

@@ -5,7 +5,9 @@ use super::{PgStore, all, append_audit, insert_ledger, one, outbox, set_balance,
 use crate::Actor;
 use crate::listing::Bind;
 use crate::rows::Get;
-use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, parse_policy, policy_change};
+use crate::servicing::{
+    AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, in_given_order, in_lock_order, parse_policy, policy_change,
+};
 use crate::{Result, StoreError, ops, rows};
 use async_trait::async_trait;
 use recoup_domain::client_policy::ClientPolicy;
@@ -106,6 +108,20 @@ impl Servicing for PgStore {
         apply(&mut tx, tenant_id, account_id, &changes).await?;
         tx.commit().await?;
         Ok(changes)
+    }
+
+    async fn service_many(&self, tenant_id: Uuid, ops: Vec<(Uuid, Op)>) -> Result<Vec<Changes>> {
+        let ops = in_lock_order(ops)?;
+        let mut tx = self.pool.begin().await?;
+        let mut done = Vec::with_capacity(ops.len());
+        for (i, account_id, op) in ops {
+            let file = load(&mut tx, tenant_id, account_id, true).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+            let changes = op(&file)?;
+            apply(&mut tx, tenant_id, account_id, &changes).await?;
+            done.push((i, changes));
+        }
+        tx.commit().await?;
+        Ok(in_given_order(done))
     }
 
     async fn records(&self, tenant_id: Uuid, query: &RecordQuery) -> Result<Vec<Record>> {

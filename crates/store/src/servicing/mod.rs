@@ -336,6 +336,9 @@ pub trait Servicing: Send + Sync {
     /// Runs `op` on the account's file inside a transaction that holds the account, writes its
     /// changes, and returns them.
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes>;
+    /// Runs one decision per account in a single transaction (a debtor's payment over several
+    /// debts): all land or none. Accounts are held in id order so two such calls cannot deadlock.
+    async fn service_many(&self, tenant_id: Uuid, ops: Vec<(Uuid, Op)>) -> Result<Vec<Changes>>;
     /// Records across accounts, by id.
     async fn records(&self, tenant_id: Uuid, query: &RecordQuery) -> Result<Vec<Record>>;
     /// The client's servicing policy; the defaults when none was set.
@@ -356,6 +359,22 @@ pub(crate) fn parse_policy(text: Option<String>) -> Result<ClientPolicy> {
 pub(crate) fn policy_change(client_id: Uuid, old: &ClientPolicy, new: &ClientPolicy, actor: &Actor) -> Result<AuditEvent> {
     new.check().map_err(|f| StoreError::invalid(f.field, f.reason))?;
     Ok(crate::ops::event(actor, "client.policy_changed", "client", client_id, serde_json::json!({"from": old, "to": new})))
+}
+
+/// `ops` in account-id order, keeping each result's place: (original index, account, op).
+pub(crate) fn in_lock_order(ops: Vec<(Uuid, Op)>) -> Result<Vec<(usize, Uuid, Op)>> {
+    let mut v: Vec<(usize, Uuid, Op)> = ops.into_iter().enumerate().map(|(i, (a, op))| (i, a, op)).collect();
+    v.sort_by_key(|(_, a, _)| *a);
+    if v.windows(2).any(|w| w[0].1 == w[1].1) {
+        return Err(StoreError::invalid("/allocations", "each account may appear once"));
+    }
+    Ok(v)
+}
+
+/// Puts results back in the order the ops were given.
+pub(crate) fn in_given_order(mut done: Vec<(usize, Changes)>) -> Vec<Changes> {
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, c)| c).collect()
 }
 
 /// Runs a decision that builds on a [`Draft`] and returns the changes it made.

@@ -184,6 +184,8 @@ pub struct NewPayment {
     pub commissionable: Option<bool>,
     pub reference: Option<String>,
     pub card: Option<CardRef>,
+    /// Part of one payment the debtor spread over several debts.
+    pub split: bool,
 }
 
 /// Posts a payment and settles what it satisfies (promises, installments, a settlement, the
@@ -205,6 +207,14 @@ fn check(d: &Draft<'_>, p: &NewPayment) -> Result<()> {
     }
     require_open(&d.account, "no payment can be posted")?;
     let holds = super::hold::in_force(d)?;
+    // Reg F 1006.30(c): of a payment over several debts, none may go to a disputed one (nor to
+    // one under a stay or recalled).
+    if p.split && !hold::takes_payments(&holds, p.effective_on) {
+        return Err(StoreError::Refused(format!(
+            "account {} is disputed, stayed or recalled: no part of this payment may go to it",
+            d.account.external_ref
+        )));
+    }
     // A payment is the debtor's own act; only a stay or a recall stops us from taking it.
     if holds.iter().any(|h| matches!(h.kind, hold::HoldKind::Bankruptcy | hold::HoldKind::Recall) && h.in_force(p.effective_on)) {
         return Err(StoreError::Refused("the account is under a bankruptcy stay or recalled; no payment can be taken".into()));

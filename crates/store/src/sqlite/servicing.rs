@@ -4,7 +4,9 @@
 use super::{SqliteStore, append_audit, insert_ledger, outbox, query_all, query_one, set_balance};
 use crate::Actor;
 use crate::rows::Get;
-use crate::servicing::{AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, parse_policy, policy_change};
+use crate::servicing::{
+    AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, in_given_order, in_lock_order, parse_policy, policy_change,
+};
 use crate::{Result, StoreError, ops, rows};
 use async_trait::async_trait;
 use recoup_domain::client_policy::ClientPolicy;
@@ -99,6 +101,21 @@ impl Servicing for SqliteStore {
             let changes = op(&file)?;
             apply(tx, tenant_id, account_id, &changes)?;
             Ok(changes)
+        })
+        .await
+    }
+
+    async fn service_many(&self, tenant_id: Uuid, ops: Vec<(Uuid, Op)>) -> Result<Vec<Changes>> {
+        let ops = in_lock_order(ops)?;
+        self.tx(move |tx| {
+            let mut done = Vec::with_capacity(ops.len());
+            for (i, account_id, op) in ops {
+                let file = load(tx, tenant_id, account_id)?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+                let changes = op(&file)?;
+                apply(tx, tenant_id, account_id, &changes)?;
+                done.push((i, changes));
+            }
+            Ok(in_given_order(done))
         })
         .await
     }

@@ -30,6 +30,7 @@ conformance!(
     holds_set_flags_and_a_recall_stops_payments,
     a_hardship_pause_ends_on_its_day,
     the_clients_policy_sets_plan_interest_commission_and_limits,
+    several_accounts_in_one_transaction_land_together_or_not_at_all,
 );
 
 async fn run(s: &dyn Store, o: &Org, account: Uuid, op: Op) -> Result<Changes, StoreError> {
@@ -47,6 +48,7 @@ fn pay(amount: i64, on: Date) -> NewPayment {
         commissionable: None,
         reference: None,
         card: None,
+        split: false,
     }
 }
 
@@ -440,4 +442,39 @@ async fn the_clients_policy_sets_plan_interest_commission_and_limits(h: &Harness
     assert_eq!(only::<Settlement>(s, &o, other).await.status, SettlementStatus::Active);
     let changes = s.search_audit(t, &recoup_store::AuditQuery { entity_id: Some(o.client.id), ..Default::default() }, 0, 10).await.unwrap();
     assert!(changes.iter().any(|e| e.event.action == "client.policy_changed"));
+}
+
+async fn several_accounts_in_one_transaction_land_together_or_not_at_all(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let t = o.tenant.id;
+    let (a, b) = (place_one(s, &o, "MANY-1", owed(10_000, 0, 0)).await, place_one(s, &o, "MANY-2", owed(10_000, 0, 0)).await);
+    let who = actor();
+    let today = date(2026, 11, 23);
+    let split = |amount| NewPayment { split: true, ..pay(amount, today) };
+    let n = NewDispute {
+        id: Uuid::now_v7(),
+        reason: Reason::NotMine,
+        text: String::new(),
+        channel: "agent".into(),
+        received_on: today,
+        disputed_amount: None,
+        validation_notice_sent_on: None,
+    };
+    run(s, &o, b, dispute::open(n, today, &who)).await.unwrap();
+    // The disputed debt's part is refused after the first part was decided: neither lands.
+    let e = s.service_many(t, vec![(a, payment::post(split(1_000), today, &who)), (b, payment::post(split(500), today, &who))]).await;
+    assert!(matches!(e, Err(StoreError::Refused(_))), "{e:?}");
+    assert_eq!(s.balance(t, a).await.unwrap(), owed(10_000, 0, 0), "the first part did not land alone");
+    // A payment to the disputed debt alone is the debtor's own choice and is taken.
+    run(s, &o, b, payment::post(pay(500, today), today, &who)).await.unwrap();
+    let both = s
+        .service_many(t, vec![(b, payment::post(pay(100, today), today, &who)), (a, payment::post(split(1_000), today, &who))])
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[1].balance, Some(owed(9_000, 0, 0)), "results come back in the order asked");
+    let twice =
+        s.service_many(t, vec![(a, payment::post(pay(1, today), today, &who)), (a, payment::post(pay(1, today), today, &who))]).await;
+    assert!(matches!(twice, Err(StoreError::Invalid { .. })), "{twice:?}");
 }
