@@ -13,7 +13,7 @@ use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use recoup_domain::access::Role;
 use recoup_domain::account::Account;
@@ -249,19 +249,37 @@ pub async fn reverse(
     created(&changes, rid)
 }
 
-/// A payment's receipt, as a page the payer can print or save.
+/// A payment's receipt, as a page (`format=html`, the default) or a PDF (`format=pdf`).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/payments/{payment}/receipt", tag = "servicing",
-    params(("id" = String, Path), ("payment" = String, Path)),
+    params(("id" = String, Path), ("payment" = String, Path), DocumentQuery),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
     security(("api_key" = []), ("session" = [])))]
 pub async fn receipt(
     State(state): State<AppState>,
     p: Principal,
     Path((id, payment_id)): Path<(String, String)>,
-) -> Result<Html<String>, Problem> {
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, Problem> {
+    let format = q.format()?;
     let (account, pay) = record_of::<Payment>(&state, &p, &id, &payment_id).await?;
     let client = state.store.list_clients(p.tenant_id).await?.into_iter().find(|c| c.id == account.client_id);
-    Ok(Html(crate::documents::receipt(&pay, &account, client.as_ref())))
+    let doc = crate::documents::receipt(&pay, &account, client.as_ref());
+    Ok(crate::documents::respond(&doc, format, &format!("receipt-{}", pay.receipt_no)))
+}
+
+/// How a produced document is handed out.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    /// html (default) or pdf.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+impl DocumentQuery {
+    pub fn format(&self) -> Result<crate::documents::Format, Problem> {
+        crate::documents::Format::parse(self.format.as_deref()).ok_or_else(|| StoreError::invalid("/format", "html or pdf").into())
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

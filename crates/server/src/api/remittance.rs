@@ -6,10 +6,11 @@ use super::auth::Principal;
 use super::problem::{Problem, ProblemDocument};
 use super::servicing::{actor, today};
 use crate::AppState;
+use crate::documents::Format;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use recoup_store::StoreError;
 use recoup_store::servicing::remittance::{self, RemittanceStatement};
@@ -26,7 +27,7 @@ pub struct StatementQuery {
     /// Last day, inclusive.
     #[param(value_type = String)]
     pub to: Date,
-    /// json (default), csv or html.
+    /// json (default), csv, html or pdf.
     #[serde(default)]
     pub format: Option<String>,
 }
@@ -60,8 +61,12 @@ pub async fn statement(State(state): State<AppState>, p: Principal, Query(q): Qu
             let body = remittance::to_csv(&st, client.default_currency);
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], body).into_response())
         }
-        "html" => Ok(Html(crate::documents::statement(&st, &client)).into_response()),
-        _ => Err(StoreError::invalid("/format", "json, csv or html").into()),
+        "html" | "pdf" => {
+            let format = if q.format.as_deref() == Some("pdf") { Format::Pdf } else { Format::Html };
+            let name = format!("remittance-{}-{}-{}", client.code, q.from, q.to);
+            Ok(crate::documents::respond(&crate::documents::statement(&st, &client), format, &name))
+        }
+        _ => Err(StoreError::invalid("/format", "json, csv, html or pdf").into()),
     }
 }
 

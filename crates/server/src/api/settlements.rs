@@ -5,13 +5,15 @@
 use super::access::{Action, allow};
 use super::auth::{Principal, Subject};
 use super::json::Body;
+use super::payments::DocumentQuery;
 use super::problem::{Problem, ProblemDocument};
 use super::servicing::{Items, account_for, act, actor, created, record_of, records_of, today, updated};
 use crate::AppState;
 use axum::Json;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::Response;
 use jiff::civil::Date;
 use recoup_domain::promise::PromiseItem;
 use recoup_domain::settlement::Offer;
@@ -136,15 +138,22 @@ pub async fn pending(State(state): State<AppState>, p: Principal) -> Result<Json
     Ok(Json(Items { items }))
 }
 
-/// The settlement letter: the terms, and once paid, that the rest is forgiven.
+/// The settlement letter: the terms, and once paid, that the rest is forgiven; a page or a PDF.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/settlements/{settlement}/letter", tag = "servicing",
-    params(("id" = String, Path), ("settlement" = String, Path)),
+    params(("id" = String, Path), ("settlement" = String, Path), DocumentQuery),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
     security(("api_key" = []), ("session" = [])))]
-pub async fn letter(State(state): State<AppState>, p: Principal, Path((id, sid)): Path<(String, String)>) -> Result<Html<String>, Problem> {
+pub async fn letter(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((id, sid)): Path<(String, String)>,
+    Query(q): Query<DocumentQuery>,
+) -> Result<Response, Problem> {
+    let format = q.format()?;
     let (account, s) = record_of::<Settlement>(&state, &p, &id, &sid).await?;
     let client = state.store.list_clients(p.tenant_id).await?.into_iter().find(|c| c.id == account.client_id);
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
     let debtor = parties.first().map(|pp| pp.party.display_name()).unwrap_or_else(|| "Dear customer".into());
-    Ok(Html(crate::documents::settlement_letter(&s, &account, client.as_ref(), &debtor)))
+    let doc = crate::documents::settlement_letter(&s, &account, client.as_ref(), &debtor);
+    Ok(crate::documents::respond(&doc, format, &format!("settlement-{}", s.id)))
 }

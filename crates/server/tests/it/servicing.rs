@@ -189,6 +189,10 @@ async fn settlements_disputes_holds_plans_and_statements_over_http() {
         assert_eq!(s.balance(t, acct).await.unwrap(), Amounts::default());
         let letter = server.get(&format!("/api/v1/accounts/{acct}/settlements/{}/letter", st["id"].as_str().unwrap()), Some(&agent)).await;
         assert!(letter.body.contains("Settled in full"), "{}", letter.body);
+        let letter_pdf = server
+            .get(&format!("/api/v1/accounts/{acct}/settlements/{}/letter?format=pdf", st["id"].as_str().unwrap()), Some(&agent))
+            .await;
+        assert!(letter_pdf.body.starts_with("%PDF-") && letter_pdf.body.contains("Settled in full"), "{}", letter_pdf.head);
 
         // A dispute holds the account until verification is sent.
         let acct = ids[1];
@@ -242,6 +246,11 @@ async fn settlements_disputes_holds_plans_and_statements_over_http() {
         assert_eq!(st["totals"]["commission"].to_string(), commission.to_string());
         let csv = server.get(&format!("{url}&format=csv"), Some(&admin)).await;
         assert!(csv.body.contains(",NET due to client,"), "{}", csv.body);
+        let pdf = server.get(&format!("{url}&format=pdf"), Some(&admin)).await;
+        assert_eq!(pdf.header("content-type").as_deref(), Some("application/pdf"));
+        assert!(pdf.body.starts_with("%PDF-") && pdf.body.contains("Net due to the client"), "{}", &pdf.body[..200.min(pdf.body.len())]);
+        let html = server.get(&format!("{url}&format=html"), Some(&admin)).await;
+        assert!(html.body.contains("<th>Net due to the client</th>"), "{}", html.body);
         assert_problem(&server.get(&url, Some(&agent)).await, 403, "forbidden");
 
         let run = post(&server, &admin, &format!("/api/v1/servicing/run?date={in_30}"), "").await;
