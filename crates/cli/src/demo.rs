@@ -4,13 +4,14 @@
 
 use anyhow::Result;
 use jiff::civil::{Date, date};
-use recoup_domain::account::AccountStatus;
 use recoup_domain::ledger::{Component, Waterfall};
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Portfolio, Tenant};
 use recoup_import::{Mapping, PlacementReader, synth};
 use recoup_server::import::ImportRequest;
-use recoup_store::{Actor, Posting, Store};
+use recoup_store::servicing::RecordKind;
+use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+use recoup_store::{Actor, Store};
 use std::fs::File;
 use std::io::BufWriter;
 use std::sync::Arc;
@@ -119,6 +120,11 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
     users(store.as_ref(), &tenant, &clients, &actor).await?;
     let paid = payments(store.as_ref(), &tenant, &actor).await?;
     println!("posted {} payments ({} reversed, {} accounts paid in full)", paid.posted, paid.reversed, paid.paid_in_full);
+    let n = arrangements(store.as_ref(), &tenant, &actor).await?;
+    println!(
+        "took {} promises, set up {} plans, logged {} disputes, placed {} cease holds, offered {} settlements awaiting approval",
+        n[0], n[1], n[2], n[3], n[4]
+    );
     Ok(())
 }
 
@@ -170,8 +176,24 @@ struct Paid {
     paid_in_full: u64,
 }
 
+fn demo_payment(amount: i64, on: jiff::civil::Date, method: Method, currency: recoup_domain::money::Currency) -> NewPayment {
+    NewPayment {
+        amount,
+        currency,
+        effective_on: on,
+        method,
+        source: Source::Agent,
+        route: recoup_domain::remittance::Route::ToAgency,
+        commissionable: None,
+        reference: None,
+        card: None,
+        split: false,
+    }
+}
+
 /// Gives about a third of the accounts one to three payments after placement; one payment in
-/// twenty bounces (NSF) and is reversed; a few accounts pay in full and are closed as paid.
+/// twenty bounces (NSF) and is reversed; a few accounts pay in full and close as paid. Every
+/// payment goes through servicing, so each has its receipt, commission and record.
 async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<Paid> {
     let mut rng = fastrand::Rng::with_seed(7);
     let mut paid = Paid::default();
@@ -196,17 +218,8 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             let mut day = placed_on.max(a.charged_off_on.unwrap_or(placed_on)).checked_add(jiff::Span::new().days(20)).unwrap_or(placed_on);
             let owed = store.balance(tenant.id, a.id).await?.owed();
             if rng.u8(0..100) < 6 {
-                store
-                    .post(
-                        tenant.id,
-                        a.id,
-                        Posting::Payment { amount_minor: owed },
-                        day.min(date(2026, 11, 20)),
-                        "paid in full by card",
-                        actor,
-                    )
-                    .await?;
-                store.change_status(tenant.id, a.id, AccountStatus::PaidInFull, "balance paid", actor).await?;
+                let when = day.min(date(2026, 11, 20));
+                store.service(tenant.id, a.id, payment::post(demo_payment(owed, when, Method::Card, a.currency), when, actor)).await?;
                 paid.posted += 1;
                 paid.paid_in_full += 1;
                 continue;
@@ -214,10 +227,12 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             for _ in 0..rng.u8(1..4) {
                 let amount = (owed * i64::from(rng.u8(5..25)) / 100).max(1_000);
                 let when = day.min(date(2026, 11, 20));
-                let e = store.post(tenant.id, a.id, Posting::Payment { amount_minor: amount }, when, "ACH payment", actor).await?;
+                let ch =
+                    store.service(tenant.id, a.id, payment::post(demo_payment(amount, when, Method::Ach, a.currency), when, actor)).await?;
                 paid.posted += 1;
                 if rng.u8(0..100) < 5 {
-                    store.post(tenant.id, a.id, Posting::Reversal { payment_id: e.id }, when, "NSF: returned by the bank", actor).await?;
+                    let id = ch.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).unwrap_or_default();
+                    store.service(tenant.id, a.id, payment::reverse(id, ReversalReason::Nsf, when, when, actor)).await?;
                     paid.reversed += 1;
                 }
                 day = day.checked_add(jiff::Span::new().days(30)).unwrap_or(day);
@@ -225,4 +240,94 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
         }
     }
     Ok(paid)
+}
+
+/// Gives the worklists something to show: on every 40th open account, in turn, a promise, a
+/// plan, a dispute, a cease request or a settlement waiting for a supervisor, dated from today.
+async fn arrangements(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<[u64; 5]> {
+    use recoup_store::servicing::{dispute, hold, plan, promise, settlement};
+    let today = recoup_server::api::servicing::today();
+    let days = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap_or(today);
+    let filter = recoup_store::AccountFilter { statuses: vec![recoup_domain::account::AccountStatus::Active], ..Default::default() };
+    let mut counts = [0u64; 5];
+    let (mut after, mut i) = (None, 0u64);
+    loop {
+        let page = store.list_accounts(tenant.id, &filter, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for a in page {
+            i += 1;
+            if i % 40 != 0 {
+                continue;
+            }
+            let owed = store.balance(tenant.id, a.id).await?.owed();
+            let kind = ((i / 40) % 5) as usize;
+            let op = match kind {
+                0 => promise::take(
+                    promise::NewPromise {
+                        id: uuid::Uuid::now_v7(),
+                        items: vec![recoup_domain::promise::PromiseItem { due_on: days(7), amount: (owed / 10).max(1) }],
+                        grace_days: None,
+                        channel: "agent".into(),
+                    },
+                    today,
+                    actor,
+                ),
+                1 => plan::create(
+                    uuid::Uuid::now_v7(),
+                    plan::PlanTerms {
+                        frequency: recoup_domain::plan::Frequency::Monthly,
+                        sizing: recoup_domain::plan::Sizing::Count(6),
+                        down_payment: 0,
+                        first_due_on: days(14),
+                        apr: Default::default(),
+                        fee_per_installment: 0,
+                    },
+                    "agent".into(),
+                    today,
+                    actor,
+                ),
+                2 => dispute::open(
+                    dispute::NewDispute {
+                        id: uuid::Uuid::now_v7(),
+                        reason: recoup_domain::dispute::Reason::WrongAmount,
+                        text: "The balance is higher than my last statement".into(),
+                        channel: "agent".into(),
+                        received_on: today,
+                        disputed_amount: None,
+                        validation_notice_sent_on: None,
+                    },
+                    today,
+                    actor,
+                ),
+                3 => hold::add(
+                    hold::NewHold {
+                        id: uuid::Uuid::now_v7(),
+                        kind: recoup_domain::hold::HoldKind::Cease,
+                        reason: "written request to stop contact".into(),
+                        details: Default::default(),
+                        until: None,
+                    },
+                    today,
+                    actor,
+                ),
+                _ => settlement::offer(
+                    settlement::NewSettlement {
+                        id: uuid::Uuid::now_v7(),
+                        offer: recoup_domain::settlement::Offer::Percent("0.6".parse().unwrap_or_default()),
+                        expires_on: days(30),
+                        installments: Vec::new(),
+                        requested_by: settlement::Requester { id: uuid::Uuid::now_v7(), role: recoup_domain::access::Role::Agent },
+                    },
+                    today,
+                    actor,
+                ),
+            };
+            // An account a rule refuses (too small a balance for a plan, say) is skipped.
+            if store.service(tenant.id, a.id, op).await.is_ok() {
+                counts[kind] += 1;
+            }
+        }
+    }
+    Ok(counts)
 }
