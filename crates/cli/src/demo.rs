@@ -9,7 +9,6 @@ use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Portfolio, Tenant};
 use recoup_import::{Mapping, PlacementReader, synth};
 use recoup_server::import::ImportRequest;
-use recoup_store::servicing::RecordKind;
 use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
 use recoup_store::{Actor, Store};
 use std::fs::File;
@@ -231,7 +230,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
                     store.service(tenant.id, a.id, payment::post(demo_payment(amount, when, Method::Ach, a.currency), when, actor)).await?;
                 paid.posted += 1;
                 if rng.u8(0..100) < 5 {
-                    let id = ch.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).unwrap_or_default();
+                    let id = recoup_store::servicing::first::<payment::Payment>(&ch)?.id;
                     store.service(tenant.id, a.id, payment::reverse(id, ReversalReason::Nsf, when, when, actor)).await?;
                     paid.reversed += 1;
                 }

@@ -8,7 +8,7 @@ use super::access::{Action, allow};
 use super::auth::Principal;
 use super::json::Body;
 use super::problem::{Problem, ProblemDocument};
-use super::servicing::{Items, account_for, act, actor, created, record_of, records_of, today};
+use super::servicing::{Items, account_for, act, actor, record_of, records_of, today};
 use crate::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -22,7 +22,7 @@ use recoup_domain::remittance::Route;
 use recoup_gateways::{CardDetails, ChargeRequest, ChargeStatus};
 use recoup_store::StoreError;
 use recoup_store::servicing::payment::{self, CardRef, Method, NewPayment, Payment, Reversal, ReversalReason, Source};
-use recoup_store::servicing::{RecordKind, RecordQuery};
+use recoup_store::servicing::{RecordKind, RecordQuery, first};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -128,6 +128,15 @@ fn gateway_problem(e: recoup_gateways::GatewayError) -> Problem {
     }
 }
 
+/// The gateway's idempotency key: the request's own, scoped to the caller, so a retried request
+/// charges once; a fresh one when the request has none.
+fn gateway_key(headers: &HeaderMap, p: &Principal) -> String {
+    match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        Some(k) => format!("{}:{k}", p.subject),
+        None => Uuid::now_v7().to_string(),
+    }
+}
+
 /// Charges the card; the number and CVC go no further than the gateway.
 async fn charge(state: &AppState, card: &CardInput, pay: &NewPayment, key: &str, account: &Account) -> Result<CardRef, Problem> {
     let details = CardDetails {
@@ -179,8 +188,7 @@ pub async fn post(
         // Check the posting would be taken before any money moves.
         let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| p.not_found("account", &id))?;
         payment::post(pay.clone(), today(), &actor(&p))(&file)?;
-        let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| format!("{}:{k}", p.subject));
-        let card_ref = charge(&state, card, &pay, &key.unwrap_or_else(|| Uuid::now_v7().to_string()), &account).await?;
+        let card_ref = charge(&state, card, &pay, &gateway_key(&headers, &p), &account).await?;
         pay.card = Some(card_ref);
     }
     let card = pay.card.clone();
@@ -191,8 +199,7 @@ pub async fn post(
             return Err(problem);
         }
     };
-    let id = changes.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).ok_or_else(Problem::internal)?;
-    created(&changes, id)
+    Ok((StatusCode::CREATED, Json(first::<Payment>(&changes)?)))
 }
 
 /// A charge whose posting failed (the account changed in between) is refunded, so no money is
@@ -245,8 +252,7 @@ pub async fn reverse(
     let pid = Uuid::parse_str(&payment_id).map_err(|_| p.not_found("payment", &payment_id))?;
     let on = req.effective_on.unwrap_or_else(today);
     let changes = act(&state, &p, &account, payment::reverse(pid, req.reason, on, today(), &actor(&p))).await?;
-    let rid = changes.records.iter().find(|r| r.kind == RecordKind::Reversal).map(|r| r.id).ok_or_else(Problem::internal)?;
-    created(&changes, rid)
+    Ok((StatusCode::CREATED, Json(first::<Reversal>(&changes)?)))
 }
 
 /// A payment's receipt, as a page (`format=html`, the default) or a PDF (`format=pdf`).
@@ -438,8 +444,7 @@ pub async fn post_for_debtor(
     let parts: Vec<NewPayment> = req.allocations.iter().map(|a| NewPayment { amount: a.amount, ..base.clone() }).collect();
     dry_run(&state, &p, &accounts, &parts).await?;
     if let Some(card) = &req.card {
-        let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| format!("{}:{k}", p.subject));
-        base.card = Some(charge(&state, card, &base, &key.unwrap_or_else(|| Uuid::now_v7().to_string()), &accounts[0]).await?);
+        base.card = Some(charge(&state, card, &base, &gateway_key(&headers, &p), &accounts[0]).await?);
     }
     let ops = accounts
         .iter()
@@ -453,11 +458,7 @@ pub async fn post_for_debtor(
             return Err(e.into());
         }
     };
-    let mut items = Vec::with_capacity(all.len());
-    for changes in &all {
-        let id = changes.records.iter().find(|r| r.kind == RecordKind::Payment).map(|r| r.id).ok_or_else(Problem::internal)?;
-        items.push(recoup_store::servicing::changed::<Payment>(changes, id)?);
-    }
+    let items = all.iter().map(first::<Payment>).collect::<Result<_, _>>()?;
     Ok((StatusCode::CREATED, Json(Items { items })))
 }
 

@@ -396,6 +396,13 @@ pub fn changed<T: Kept>(changes: &Changes, id: Uuid) -> Result<T> {
     T::from_record(rec)
 }
 
+/// The first record of `T` an action wrote (the payment a posting made, say).
+pub fn first<T: Kept>(changes: &Changes) -> Result<T> {
+    let rec =
+        changes.records.iter().find(|r| r.kind == T::KIND).ok_or_else(|| StoreError::not_found(T::KIND.as_str(), "in the changes"))?;
+    T::from_record(rec)
+}
+
 /// Refuses an action on an account that is not open.
 pub(crate) fn require_open(a: &Account, what: &str) -> Result<()> {
     if a.status.is_open() {
