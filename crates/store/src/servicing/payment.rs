@@ -183,7 +183,8 @@ fn check(d: &Draft<'_>, p: &NewPayment) -> Result<()> {
     if let Some(limit) = reconcile::payment_limit(d)?
         && p.amount > limit.amount
     {
-        let why = format!("{} exceeds what the {} has left to pay: {}", p.amount, limit.what, limit.amount);
+        let money = |minor: i64| d.account.currency.format_minor(minor);
+        let why = format!("{} exceeds what the {} has left to pay: {}", money(p.amount), limit.what, money(limit.amount));
         return Err(StoreError::invalid("/amount", why));
     }
     Ok(())
