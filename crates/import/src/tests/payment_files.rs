@@ -46,7 +46,7 @@ fn good_rows_are_read_with_their_defaults() {
         "{HEADER}\r\nA-1,25.00,2026-11-20,check,CHK 1001,\r\nA-2,\"$1,250\",2026-11-23, ACH ,,Direct\r\nA-3,0.5,2026-01-02,transfer,T-9,agency\r\n"
     ));
     assert!(out.rejects.is_empty(), "{:#?}", out.rejects);
-    let got: Vec<(u64, &str, i64, Method, Option<&str>, Route)> =
+    let got: Vec<_> =
         out.lines.iter().map(|p| (p.line, p.account_ref.as_str(), p.amount, p.method, p.reference.as_deref(), p.route)).collect();
     assert_eq!(
         got,
