@@ -327,7 +327,7 @@ pub enum HoldCommand {
 }
 
 /// A snake_case word of a domain type (`not_mine`, `nsf`), read as the API reads it.
-pub fn word<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+fn word<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_ascii_lowercase())).map_err(|e| e.to_string())
 }
 
@@ -377,10 +377,10 @@ fn money(currency: Currency, text: &str, flag: &str) -> Result<i64> {
 }
 
 /// The store, tenant and account a command acts on.
-pub(crate) struct Ctx {
-    pub store: Arc<dyn Store>,
-    pub tenant: Tenant,
-    pub account: Account,
+struct Ctx {
+    store: Arc<dyn Store>,
+    tenant: Tenant,
+    account: Account,
 }
 
 impl Ctx {
