@@ -1,5 +1,6 @@
 //! `recoup import placements FILE --client C ...`: a placement file into the store, with a
 //! progress bar on a terminal, a summary at the end and a rejects file to fix and re-import.
+//! Payment files are `payment_import`'s.
 
 use crate::DbArgs;
 use crate::setup::{cli_actor, find_client};
@@ -46,6 +47,7 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    Payments(crate::payment_import::PaymentArgs),
 }
 
 /// Counts bytes as the parser reads them, for the progress bar.
@@ -63,7 +65,12 @@ impl<R: Read> Read for Counting<R> {
 }
 
 pub async fn run(db: &DbArgs, cmd: ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Placements { file, client, portfolio, mapping, format, rejects, placed_on, dry_run } = cmd;
+    let (file, client, portfolio, mapping, format, rejects, placed_on, dry_run) = match cmd {
+        ImportCommand::Placements { file, client, portfolio, mapping, format, rejects, placed_on, dry_run } => {
+            (file, client, portfolio, mapping, format, rejects, placed_on, dry_run)
+        }
+        ImportCommand::Payments(args) => return crate::payment_import::run(db, args).await,
+    };
     let store = store::open(db).await?;
     let tenant = store::tenant(store.as_ref(), &db.tenant).await?;
     let client = find_client(store.as_ref(), &tenant, &client).await?;
@@ -136,7 +143,7 @@ async fn find_portfolio(store: &dyn Store, client: &Client, code: &str) -> Resul
     })
 }
 
-fn default_rejects_path(file: &Path) -> PathBuf {
+pub fn default_rejects_path(file: &Path) -> PathBuf {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "placement".into());
     let ext = file.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "csv".into());
     file.with_file_name(format!("{stem}.rejects.{ext}"))

@@ -6,12 +6,15 @@ mod apikey;
 mod bench;
 mod demo;
 mod import;
+mod payment_import;
+mod servicing;
 mod setup;
 mod store;
 mod user;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -41,6 +44,10 @@ pub struct DbArgs {
     /// --data-dir, created on first use; PostgreSQL without either refuses to start.
     #[arg(long, global = true, env = "RECOUP_DATA_KEY_FILE")]
     data_key_file: Option<PathBuf>,
+    /// Whether --tenant (or RECOUP_TENANT) was given rather than defaulted: `servicing run`
+    /// covers every tenant unless one is named.
+    #[arg(skip)]
+    tenant_named: bool,
 }
 
 /// The card processor `serve` charges through.
@@ -111,6 +118,30 @@ enum Command {
     /// Look at accounts.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Promises to pay.
+    #[command(subcommand)]
+    Promise(servicing::PromiseCommand),
+    /// Payment plans: quote the schedule, set one up.
+    #[command(subcommand)]
+    Plan(servicing::PlanCommand),
+    /// Payments: post (not card), reverse, list.
+    #[command(subcommand)]
+    Payment(servicing::PaymentCommand),
+    /// Settlements: offer, approve or reject.
+    #[command(subcommand)]
+    Settlement(servicing::SettlementCommand),
+    /// Disputes: open, move on, list the open ones.
+    #[command(subcommand)]
+    Dispute(servicing::DisputeCommand),
+    /// Holds: cease, bankruptcy, deceased, attorney, hardship pause, vulnerability, recall.
+    #[command(subcommand)]
+    Hold(servicing::HoldCommand),
+    /// The daily servicing judgement.
+    #[command(subcommand)]
+    Servicing(servicing::remittance::ServicingCommand),
+    /// Remittance statements for clients.
+    #[command(subcommand)]
+    Remittance(servicing::remittance::RemittanceCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -141,7 +172,9 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("RECOUP_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.db.tenant_named = matches.value_source("tenant").is_some_and(|s| s != ValueSource::DefaultValue);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
@@ -198,6 +231,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Bench(cmd) => bench::run(&cli.db, cmd).await?,
         Command::Account(cmd) => account::run(&cli.db, cmd).await?,
+        Command::Promise(cmd) => servicing::promise(&cli.db, cmd).await?,
+        Command::Plan(cmd) => servicing::plan(&cli.db, cmd).await?,
+        Command::Payment(cmd) => servicing::payment(&cli.db, cmd).await?,
+        Command::Settlement(cmd) => servicing::settlement(&cli.db, cmd).await?,
+        Command::Dispute(cmd) => servicing::dispute(&cli.db, cmd).await?,
+        Command::Hold(cmd) => servicing::hold(&cli.db, cmd).await?,
+        Command::Servicing(cmd) => return servicing::remittance::run(&cli.db, cmd).await,
+        Command::Remittance(cmd) => servicing::remittance::statement(&cli.db, cmd).await?,
         Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
         Command::User(cmd) => user::run(&cli.db, cmd).await?,
         Command::Keys(KeysCommand::Generate) => print!("{}", recoup_store::Keyring::generate_text()?),

@@ -21,6 +21,7 @@ pub mod money;
 pub mod note;
 pub mod org;
 pub mod party;
+pub mod payment;
 pub mod placement;
 pub mod plan;
 pub mod promise;

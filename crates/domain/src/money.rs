@@ -229,6 +229,10 @@ impl Currency {
         if whole.is_empty() && frac.is_empty() {
             return Err(bad());
         }
+        // Before the precision check, so "12.3.4" is called what it is, not too precise.
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
         if frac.len() > self.exponent as usize && frac.trim_end_matches('0').len() > self.exponent as usize {
             return Err(MoneyError::TooPrecise(text.to_string(), *self));
         }
@@ -248,15 +252,8 @@ impl Currency {
         }
         let frac_digits = frac.as_bytes();
         for i in 0..self.exponent as usize {
-            let d = match frac_digits.get(i) {
-                Some(b) if b.is_ascii_digit() => i64::from(b - b'0'),
-                Some(_) => return Err(bad()),
-                None => 0,
-            };
+            let d = frac_digits.get(i).map_or(0, |b| i64::from(b - b'0'));
             minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or_else(overflow)?;
-        }
-        if frac_digits.iter().skip(self.exponent as usize).any(|b| !b.is_ascii_digit()) {
-            return Err(bad());
         }
         Ok(if negative { -minor } else { minor })
     }
@@ -350,6 +347,7 @@ mod tests {
             assert!(usd(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(matches!(usd("10.005"), Err(MoneyError::TooPrecise(..))));
+        assert!(matches!(usd("12.3.4"), Err(MoneyError::NotAnAmount(..))), "a second point is a typo, not precision");
         assert!(matches!(usd("99999999999999999999"), Err(MoneyError::Overflow(_))));
     }
 

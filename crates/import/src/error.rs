@@ -6,7 +6,7 @@
 pub enum ImportError {
     #[error("the file is empty: it has no header row")]
     Empty,
-    #[error("the file looks binary (NUL bytes or control characters near the start), not a text placement file")]
+    #[error("the file looks binary (NUL bytes or control characters near the start), not a text file of rows")]
     Binary,
     #[error("the file is UTF-16; save it as UTF-8 (or Windows-1252) and import it again")]
     Utf16,

@@ -1,7 +1,37 @@
 //! The fields of the standard format. A mapping ties a client's columns to these; the row
 //! builder reads values by field, never by column, so both formats share one set of rules.
+//! [`FieldSet`] is what any kind of file's fields give the shared mapping and header code
+//! (placements here, payments in `payments`).
 
 use std::fmt;
+
+/// The fields of one kind of file: what its mapping files name and its header is matched to.
+pub trait FieldSet: Copy + Ord + fmt::Debug + fmt::Display + 'static {
+    /// The field naming the account: every row needs its own, so no mapping may default it.
+    const KEY: Self;
+
+    /// Every field in the standard header's order; a field's `index` is its place here.
+    fn all() -> &'static [Self];
+
+    fn name(self) -> &'static str;
+
+    fn index(self) -> usize;
+
+    /// The required fields (or alternatives, "last_name or company_name") missing from a file
+    /// or mapping that has the fields `has` says it has.
+    fn missing(has: &dyn Fn(Self) -> bool) -> Vec<String>;
+
+    /// Checks a mapping's constant value with the parser the field uses, so a bad default is a
+    /// mapping error up front rather than the same reject on every row.
+    fn check_default(self, text: &str, date_format: &str) -> Result<(), String>;
+
+    /// Reads a standard column name the way headers are matched: case-insensitive, surrounding
+    /// spaces ignored.
+    fn parse(name: &str) -> Option<Self> {
+        let name = name.trim();
+        Self::all().iter().copied().find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
@@ -155,6 +185,35 @@ impl Field {
 
     pub(crate) fn index(self) -> usize {
         self as usize
+    }
+}
+
+impl FieldSet for Field {
+    const KEY: Field = Field::AccountRef;
+
+    fn all() -> &'static [Field] {
+        &Field::ALL
+    }
+
+    fn name(self) -> &'static str {
+        Field::name(self)
+    }
+
+    fn index(self) -> usize {
+        Field::index(self)
+    }
+
+    fn missing(has: &dyn Fn(Field) -> bool) -> Vec<String> {
+        let mut missing: Vec<String> =
+            [Field::AccountRef, Field::Principal].into_iter().filter(|&f| !has(f)).map(|f| f.to_string()).collect();
+        if !has(Field::LastName) && !has(Field::CompanyName) {
+            missing.push("last_name or company_name".to_string());
+        }
+        missing
+    }
+
+    fn check_default(self, text: &str, date_format: &str) -> Result<(), String> {
+        crate::parse::check_default(self, text, date_format)
     }
 }
 

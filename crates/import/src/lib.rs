@@ -2,7 +2,9 @@
 //! files, decoding (UTF-8 with or without BOM, Windows-1252), and every per-row check. It reads a
 //! file as a stream and yields, row by row, a validated [`PlacedAccount`] or a [`RowReject`] with
 //! line, column and reason; it never touches a database. It also writes rejects files that can
-//! be fixed and imported again, and generates realistic synthetic files ([`synth`]).
+//! be fixed and imported again, and generates realistic synthetic files ([`synth`]). Payment
+//! files (a client's remittance report, a bank's deposits) are read the same way by
+//! [`PaymentReader`]; their columns are documented in `payments.rs`.
 //!
 //! # The standard CSV format
 //!
@@ -51,6 +53,7 @@ mod jsonl;
 mod mapping;
 mod parse;
 mod party;
+mod payments;
 mod rejects;
 mod row;
 pub mod synth;
@@ -61,8 +64,9 @@ mod tests;
 pub use decode::Encoding;
 pub use dupes::find_duplicate_refs;
 pub use error::ImportError;
-pub use field::Field;
-pub use mapping::Mapping;
+pub use field::{Field, FieldSet};
+pub use mapping::{ColumnMapping, Mapping};
+pub use payments::{PaymentContext, PaymentField, PaymentLine, PaymentMapping, PaymentReader, PaymentRow};
 pub use rejects::{RawRow, RejectWriter, RowReject};
 
 use csv_reader::CsvSource;

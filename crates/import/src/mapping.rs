@@ -1,25 +1,29 @@
 //! Mapping files: how a client's own export is read without anyone editing it. A mapping names
 //! the encoding, the date format, which of the client's columns holds each of our fields, and
-//! constant values for fields the file lacks.
+//! constant values for fields the file lacks. The same file shape serves every kind of file
+//! (placements, payments); only the field names differ.
 
 use crate::decode::Encoding;
 use crate::error::ImportError;
-use crate::field::Field;
+use crate::field::{Field, FieldSet};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(crate) const ISO_DATE: &str = "%Y-%m-%d";
 
-/// How to read a placement file's columns and values.
+/// How to read a file's columns and values, for the fields `F`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
+pub struct ColumnMapping<F: FieldSet> {
     encoding: Encoding,
     date_format: String,
     /// `None`: the file uses the standard column names, and any other column is an error.
-    columns: Option<BTreeMap<Field, String>>,
+    columns: Option<BTreeMap<F, String>>,
     defaults: Vec<Option<String>>,
 }
+
+/// How to read a placement file.
+pub type Mapping = ColumnMapping<Field>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,26 +34,26 @@ struct MappingFile {
     defaults: Option<BTreeMap<String, toml::Value>>,
 }
 
-impl Default for Mapping {
+impl<F: FieldSet> Default for ColumnMapping<F> {
     fn default() -> Self {
-        Mapping::standard()
+        ColumnMapping::standard()
     }
 }
 
-impl Mapping {
+impl<F: FieldSet> ColumnMapping<F> {
     /// The standard format: standard column names, ISO dates, encoding detected.
-    pub fn standard() -> Mapping {
-        Mapping { encoding: Encoding::Auto, date_format: ISO_DATE.to_string(), columns: None, defaults: vec![None; Field::COUNT] }
+    pub fn standard() -> Self {
+        ColumnMapping { encoding: Encoding::Auto, date_format: ISO_DATE.to_string(), columns: None, defaults: vec![None; F::all().len()] }
     }
 
-    pub fn from_file(path: &Path) -> Result<Mapping, ImportError> {
+    pub fn from_file(path: &Path) -> Result<Self, ImportError> {
         let text = std::fs::read_to_string(path).map_err(|e| ImportError::mapping(format!("cannot read {}: {e}", path.display())))?;
-        Mapping::from_toml_str(&text)
+        Self::from_toml_str(&text)
     }
 
-    pub fn from_toml_str(text: &str) -> Result<Mapping, ImportError> {
+    pub fn from_toml_str(text: &str) -> Result<Self, ImportError> {
         let file: MappingFile = toml::from_str(text).map_err(|e| ImportError::mapping(e.to_string()))?;
-        let mut m = Mapping::standard();
+        let mut m = Self::standard();
         if let Some(name) = file.encoding {
             m.encoding = Encoding::parse(&name)
                 .ok_or_else(|| ImportError::mapping(format!("unknown encoding {name:?} (expected auto, utf-8 or windows-1252)")))?;
@@ -59,9 +63,9 @@ impl Mapping {
             m.date_format = fmt;
         }
         if let Some(columns) = file.columns {
-            let (known, unknown) = by_field(columns.into_iter());
+            let (known, unknown) = by_field::<F>(columns.into_iter());
             if !unknown.is_empty() {
-                return Err(unknown_fields("[columns]", &unknown));
+                return Err(unknown_fields::<F>("[columns]", &unknown));
             }
             let blank: Vec<&str> = known.iter().filter(|(_, c)| c.trim().is_empty()).map(|(f, _)| f.name()).collect();
             if !blank.is_empty() {
@@ -85,15 +89,16 @@ impl Mapping {
                 };
                 texts.push((key, text));
             }
-            let (known, unknown) = by_field(texts.into_iter());
+            let (known, unknown) = by_field::<F>(texts.into_iter());
             if !unknown.is_empty() {
-                return Err(unknown_fields("[defaults]", &unknown));
+                return Err(unknown_fields::<F>("[defaults]", &unknown));
             }
             for (field, text) in known {
-                if field == Field::AccountRef {
-                    return Err(ImportError::mapping("[defaults] cannot give account_ref: every row would share it"));
+                if field == F::KEY {
+                    return Err(ImportError::mapping(format!("[defaults] cannot give {field}: every row would share it")));
                 }
-                crate::parse::check_default(field, &text, &m.date_format)
+                field
+                    .check_default(&text, &m.date_format)
                     .map_err(|reason| ImportError::mapping(format!("[defaults] {field} = {text:?}: {reason}")))?;
                 m.defaults[field.index()] = Some(text);
             }
@@ -102,23 +107,15 @@ impl Mapping {
         Ok(m)
     }
 
-    /// A mapping with its own [columns] must say where the fields every account needs are; a
-    /// standard-column mapping is checked against the header instead.
+    /// A mapping with its own [columns] must say where the fields every row needs are; a
+    /// standard-column mapping is checked against the header instead. The account's key must
+    /// be a column: no default can stand for it.
     fn check_required(&self) -> Result<(), ImportError> {
         let Some(columns) = &self.columns else {
             return Ok(());
         };
-        let has = |f: Field| columns.contains_key(&f) || self.default_for(f).is_some();
-        let mut missing = Vec::new();
-        if !columns.contains_key(&Field::AccountRef) {
-            missing.push("account_ref");
-        }
-        if !has(Field::Principal) {
-            missing.push("principal");
-        }
-        if !has(Field::LastName) && !has(Field::CompanyName) {
-            missing.push("last_name or company_name");
-        }
+        let has = |f: F| columns.contains_key(&f) || (f != F::KEY && self.default_for(f).is_some());
+        let missing = F::missing(&has);
         if missing.is_empty() { Ok(()) } else { Err(ImportError::mapping(format!("[columns] must map {}", missing.join(", ")))) }
     }
 
@@ -136,30 +133,30 @@ impl Mapping {
     }
 
     /// The client's column (or JSON key) for a field.
-    pub fn column(&self, field: Field) -> Option<&str> {
+    pub fn column(&self, field: F) -> Option<&str> {
         match &self.columns {
             None => Some(field.name()),
             Some(c) => c.get(&field).map(String::as_str),
         }
     }
 
-    pub fn default_for(&self, field: Field) -> Option<&str> {
+    pub fn default_for(&self, field: F) -> Option<&str> {
         self.defaults[field.index()].as_deref()
     }
 
     /// Overrides the encoding, e.g. to re-import a rejects file (always UTF-8) with a mapping
     /// written for a Windows-1252 export.
-    pub fn with_encoding(mut self, encoding: Encoding) -> Mapping {
+    pub fn with_encoding(mut self, encoding: Encoding) -> Self {
         self.encoding = encoding;
         self
     }
 }
 
-fn by_field(entries: impl Iterator<Item = (String, String)>) -> (Vec<(Field, String)>, Vec<String>) {
+fn by_field<F: FieldSet>(entries: impl Iterator<Item = (String, String)>) -> (Vec<(F, String)>, Vec<String>) {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for (key, value) in entries {
-        match Field::parse(&key) {
+        match F::parse(&key) {
             Some(f) => known.push((f, value)),
             None => unknown.push(key),
         }
@@ -167,8 +164,8 @@ fn by_field(entries: impl Iterator<Item = (String, String)>) -> (Vec<(Field, Str
     (known, unknown)
 }
 
-fn unknown_fields(table: &str, names: &[String]) -> ImportError {
-    let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+fn unknown_fields<F: FieldSet>(table: &str, names: &[String]) -> ImportError {
+    let known: Vec<&str> = F::all().iter().map(|f| f.name()).collect();
     ImportError::mapping(format!("{table} names unknown fields: {}; the fields are: {}", names.join(", "), known.join(", ")))
 }
 

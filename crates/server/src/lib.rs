@@ -12,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod metrics;
 pub mod passwords;
+pub mod payment_import;
 pub mod scheduler;
 pub mod webhooks;
 

@@ -1,7 +1,7 @@
 use crate::support::{Env, count, lakeshore, lakeshore_mapping, text};
 
 fn with_client(env: &Env) {
-    env.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank", "--commission", "0.25"]);
+    env.add_lakeshore_client();
 }
 
 #[test]

@@ -5,5 +5,6 @@ mod audit;
 mod bench;
 mod import;
 mod keys;
+mod servicing;
 mod support;
 mod users;

@@ -64,7 +64,6 @@ impl Env {
         self.command().args(args).output().unwrap()
     }
 
-    /// Runs and insists on success, returning stdout and stderr together.
     /// `recoup import placements FILE --client LSB --placed-on 2026-11-02 EXTRA...`, which must succeed.
     pub fn import(&self, file: &std::path::Path, extra: &[&str]) -> String {
         let mut args = vec!["import", "placements", file.to_str().unwrap(), "--client", "LSB", "--placed-on", "2026-11-02"];
@@ -80,6 +79,26 @@ impl Env {
         self.import(&lakeshore(), &args)
     }
 
+    /// Lakeshore Bank as a client, on a 25 % contingency commission.
+    pub fn add_lakeshore_client(&self) {
+        self.ok(&["client", "add", "LSB", "--name", "Lakeshore Bank", "--commission", "0.25"]);
+    }
+
+    /// Runs a `--json` command, insisting on success, and parses what it printed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "recoup {args:?} failed:\n{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("recoup {args:?} printed no JSON ({e}):\n{}", text(&out.stdout)))
+    }
+
+    /// Runs a command that must fail and returns what it said on stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "recoup {args:?} succeeded:\n{}", text(&out.stdout));
+        text(&out.stderr)
+    }
+
+    /// Runs and insists on success, returning stdout and stderr together.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));

@@ -4,6 +4,7 @@
 mod csv_files;
 mod jsonl_files;
 mod lakeshore;
+mod payment_files;
 mod rejects_files;
 mod synth_files;
 

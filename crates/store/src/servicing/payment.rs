@@ -12,39 +12,11 @@ use recoup_domain::account::AccountStatus;
 use recoup_domain::hold;
 use recoup_domain::ledger::Amounts;
 use recoup_domain::money::Currency;
+pub use recoup_domain::payment::Method;
 use recoup_domain::remittance::{self, Route};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    Card,
-    /// Bank debit (ACH).
-    Ach,
-    Check,
-    Cash,
-    Transfer,
-}
-
-impl Method {
-    pub const ALL: [Method; 5] = [Method::Card, Method::Ach, Method::Check, Method::Cash, Method::Transfer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Card => "card",
-            Method::Ach => "ach",
-            Method::Check => "check",
-            Method::Cash => "cash",
-            Method::Transfer => "transfer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Method::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
 
 /// Where the payment was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -222,7 +194,8 @@ fn check(d: &Draft<'_>, p: &NewPayment) -> Result<()> {
     if let Some(limit) = reconcile::payment_limit(d)?
         && p.amount > limit.amount
     {
-        let why = format!("{} exceeds what the {} has left to pay: {}", p.amount, limit.what, limit.amount);
+        let money = |minor: i64| d.account.currency.format_minor(minor);
+        let why = format!("{} exceeds what the {} has left to pay: {}", money(p.amount), limit.what, money(limit.amount));
         return Err(StoreError::invalid("/amount", why));
     }
     Ok(())
