@@ -22,10 +22,10 @@ use recoup_domain::hold::HoldKind;
 use recoup_domain::money::Currency;
 use recoup_domain::org::Tenant;
 use recoup_domain::payment::Method;
-use recoup_domain::plan::{Frequency, Installment, Policy, Sizing};
+use recoup_domain::plan::{Frequency, Installment, Sizing};
 use recoup_domain::promise::PromiseItem;
 use recoup_domain::remittance::Route;
-use recoup_domain::settlement::{Approval, ApprovalLimits, Offer};
+use recoup_domain::settlement::{Approval, Offer};
 use recoup_store::servicing::dispute::{self, Dispute, DisputeUpdate, NewDispute};
 use recoup_store::servicing::hold::{self, HoldDetails, HoldRecord, NewHold, Representative};
 use recoup_store::servicing::payment::{self, NewPayment, Payment, Reversal, ReversalReason, Source};
@@ -484,13 +484,13 @@ const PLAN_FLAGS: [(&str, &str); 6] = [
 ];
 
 pub async fn plan(db: &DbArgs, cmd: PlanCommand) -> Result<()> {
-    // The API's policy: recoup has no per-client plan policy yet.
-    let policy = Policy::default();
     match cmd {
         PlanCommand::Quote(a) => {
             let c = Ctx::open(db, &a.at).await?;
             let balance = c.store.balance(c.tenant.id, c.account.id).await?.owed();
             let terms = terms(&a, c.account.currency)?;
+            // The client's policy decides what a plan may carry, as it does for a plan set up.
+            let policy = c.store.client_policy(c.tenant.id, c.account.client_id).await?.plans;
             let rows = plan::quote(balance, &terms, a.day.get(), &policy).map_err(|e| explain(e, &PLAN_FLAGS))?;
             let out = serde_json::json!({"balance": balance, "installments": rows});
             show(a.at.json, &out, || {
@@ -501,7 +501,7 @@ pub async fn plan(db: &DbArgs, cmd: PlanCommand) -> Result<()> {
             let c = Ctx::open(db, &a.at).await?;
             let terms = terms(&a, c.account.currency)?;
             let id = Uuid::now_v7();
-            let changes = c.act(plan::create(id, terms, "agent".into(), policy, a.day.get(), &cli_actor()), &PLAN_FLAGS).await?;
+            let changes = c.act(plan::create(id, terms, "agent".into(), a.day.get(), &cli_actor()), &PLAN_FLAGS).await?;
             let p: Plan = changed(&changes, id)?;
             show(a.at.json, &p, || {
                 format!(
@@ -565,9 +565,10 @@ pub async fn payment(db: &DbArgs, cmd: PaymentCommand) -> Result<()> {
                 method,
                 source: if direct { Source::ClientReport } else { Source::Agent },
                 route,
-                commissionable: !not_commissionable,
+                commissionable: not_commissionable.then_some(false),
                 reference: reference.filter(|r| !r.trim().is_empty()),
                 card: None,
+                split: false,
             };
             let flags = [("/amount", "--amount"), ("/currency", "--amount"), ("/effective_on", "--date")];
             let changes = c.act(payment::post(new, today, &cli_actor()), &flags).await?;
@@ -620,7 +621,6 @@ fn word_of<T: Serialize>(v: &T) -> String {
 }
 
 pub async fn settlement(db: &DbArgs, cmd: SettlementCommand) -> Result<()> {
-    let limits = ApprovalLimits::default();
     match cmd {
         SettlementCommand::Offer { at, day, percent, amount, expires, as_role } => {
             let c = Ctx::open(db, &at).await?;
@@ -639,7 +639,7 @@ pub async fn settlement(db: &DbArgs, cmd: SettlementCommand) -> Result<()> {
             };
             let id = new.id;
             let flags = [("/offer", "--percent/--amount"), ("/expires_on", "--expires")];
-            let changes = c.act(settlement::offer(new, limits, day.get(), &cli_actor()), &flags).await?;
+            let changes = c.act(settlement::offer(new, day.get(), &cli_actor()), &flags).await?;
             let s: Settlement = changed(&changes, id)?;
             show(at.json, &s, || settlement_summary(&c, &s, "offered"))
         }
@@ -647,7 +647,7 @@ pub async fn settlement(db: &DbArgs, cmd: SettlementCommand) -> Result<()> {
             let c = Ctx::open(db, &at).await?;
             // Never the requester's id (see the command's help): the approver is this invocation.
             let approver = Requester { id: Uuid::now_v7(), role: as_role };
-            let changes = c.act(settlement::decide(id, approve, approver, note, limits, &cli_actor()), &[]).await?;
+            let changes = c.act(settlement::decide(id, approve, approver, note, &cli_actor()), &[]).await?;
             let s: Settlement = changed(&changes, id)?;
             show(at.json, &s, || settlement_summary(&c, &s, if approve { "approved" } else { "rejected" }))
         }

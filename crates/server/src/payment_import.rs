@@ -204,11 +204,12 @@ fn new_payment(line: &PaymentLine, account: &Account) -> Result<NewPayment, Stri
         method: line.method,
         source: if line.route == Route::DirectToClient { Source::ClientReport } else { Source::File },
         route: line.route,
-        // The file cannot say otherwise; a direct payment that is not commissionable is posted
-        // by hand (`recoup payment post --direct --not-commissionable`).
-        commissionable: true,
+        // The client's policy decides whether direct payments earn commission; the file cannot
+        // say otherwise for one row (post such a payment by hand with --not-commissionable).
+        commissionable: None,
         reference: line.reference.clone(),
         card: None,
+        split: false,
     })
 }
 
