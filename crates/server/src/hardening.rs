@@ -42,10 +42,13 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(axum::middleware::from_fn(limit_body))
 }
 
-/// Placement files and documents are the bodies larger than the default.
+/// Placement files, payment files and documents are the bodies larger than the default.
 fn limit_for(path: &str) -> usize {
     if path == UPLOAD_PATH {
         return UPLOAD_LIMIT_BYTES;
+    }
+    if path == crate::api::payment_files::PAYMENT_FILE_PATH {
+        return crate::api::payment_files::PAYMENT_FILE_LIMIT_BYTES;
     }
     if path.starts_with("/api/v1/accounts/") && path.ends_with("/documents") {
         return crate::api::documents::DOCUMENT_LIMIT_BYTES;

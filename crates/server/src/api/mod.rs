@@ -16,6 +16,7 @@ pub mod idempotency;
 mod json;
 mod notes;
 mod paging;
+pub mod payment_files;
 mod payments;
 mod placements;
 mod plans;
@@ -81,6 +82,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::receipt))
         .routes(routes!(payments::reconciliation))
         .routes(routes!(payments::post_for_debtor))
+        .routes(routes!(payment_files::import))
         .routes(routes!(settlements::list, settlements::offer))
         .routes(routes!(settlements::decide))
         .routes(routes!(settlements::letter))

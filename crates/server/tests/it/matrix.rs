@@ -66,6 +66,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/clients", Some(&[Role::Admin])),
     ("POST", "/api/v1/clients/{id}/portfolios", Some(&[Role::Admin])),
     ("POST", "/api/v1/placements", Some(&[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client])),
+    ("POST", "/api/v1/payment-files", Some(&[Role::Admin, Role::Supervisor, Role::Integrator])),
     ("POST", "/api/v1/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
@@ -212,7 +213,7 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{hold}", &ids.hold.to_string())
         .replace("{document}", &ids.document.to_string());
     match template {
-        "/api/v1/placements" => format!("{path}?client={}", ids.client_code),
+        "/api/v1/placements" | "/api/v1/payment-files" => format!("{path}?client={}", ids.client_code),
         "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
         "/api/v1/remittance-statements" => format!("{path}?client={}&from=2026-01-01&to=2026-12-31", ids.client_code),
         _ => path,
@@ -237,6 +238,7 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
         }
         ("POST", "/api/v1/accounts/{id}/disputes") => (json, r#"{"reason":"other","text":"matrix"}"#.into()),
         ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}") => (json, r#"{"status":"verification_sent","note":"matrix"}"#.into()),
+        ("POST", "/api/v1/payment-files") => ("text/csv", "account_ref,amount,paid_on,method,reference,route\n".into()),
         ("POST", "/api/v1/payments") => (json, r#"{"method":"check","allocations":[]}"#.into()),
         ("POST", "/api/v1/accounts/{id}/documents") => ("text/plain", "a letter from the debtor".into()),
         ("POST", "/api/v1/accounts/{id}/holds") => (json, r#"{"kind":"cease","reason":"matrix"}"#.into()),

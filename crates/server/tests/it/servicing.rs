@@ -353,3 +353,51 @@ async fn a_debtors_payment_over_several_debts_follows_the_instruction_and_skips_
         assert_eq!(s.balance(tenant.id, first).await.unwrap().owed(), b1 - 1_000, "nothing half-applied");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_file_posts_good_rows_names_bad_ones_and_never_posts_twice() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 2)]).await;
+        let refs: Vec<String> =
+            s.list_accounts(tenant.id, &Default::default(), None, 2).await.unwrap().into_iter().map(|a| a.external_ref).collect();
+        let day = today();
+        let file = format!(
+            "account_ref,amount,paid_on,method,reference,route\n\
+             {r0},25.00,{day},ach,TR-1,\n\
+             NOPE-1,10.00,{day},ach,TR-2,\n\
+             {r1},12.3.4,{day},check,CK-9,\n\
+             {r1},40.00,{day},check,CK-10,direct\n",
+            r0 = refs[0],
+            r1 = refs[1]
+        );
+        let supervisor = key(s, &tenant, Role::Supervisor, None).await;
+        let send = |dry: bool| {
+            let path = format!("/api/v1/payment-files?client=A{}", if dry { "&dry_run=true" } else { "" });
+            let h = vec!["Content-Type: text/csv".to_string(), format!("Authorization: Bearer {supervisor}")];
+            let (server, file) = (&server, file.clone());
+            async move { server.send("POST", &path, &h, &file).await }
+        };
+        let dry = send(true).await;
+        assert_eq!(dry.status, 200, "{}", dry.body);
+        assert_eq!((dry.json()["posted"].as_u64(), dry.json()["dry_run"].as_bool()), (Some(2), Some(true)));
+        let first =
+            s.account_by_ref(tenant.id, s.client_by_code(tenant.id, "A").await.unwrap().unwrap().id, &refs[0]).await.unwrap().unwrap();
+        assert!(
+            s.account_file(tenant.id, first.id).await.unwrap().unwrap().all::<Payment>().unwrap().is_empty(),
+            "a dry run writes nothing"
+        );
+
+        let run = send(false).await.json();
+        assert_eq!((run["read"].as_u64(), run["posted"].as_u64()), (Some(4), Some(2)), "{run}");
+        let rejected = run["rejected"].as_array().unwrap();
+        assert_eq!(rejected.len(), 2, "{run}");
+        assert_eq!((rejected[0]["line"].as_u64(), rejected[0]["column"].as_str()), (Some(3), Some("account_ref")), "{run}");
+        assert_eq!((rejected[1]["line"].as_u64(), rejected[1]["column"].as_str()), (Some(4), Some("amount")), "{run}");
+        assert_eq!(run["totals"][0]["amount"], 6_500);
+        let again = send(false).await.json();
+        assert_eq!((again["posted"].as_u64(), again["duplicates"].as_array().unwrap().len()), (Some(0), 2), "{again}");
+        let paid = s.account_file(tenant.id, first.id).await.unwrap().unwrap().all::<Payment>().unwrap();
+        assert_eq!((paid.len(), paid[0].amount, paid[0].reference.as_deref()), (1, 2_500, Some("TR-1")));
+    }
+}
