@@ -37,6 +37,7 @@ use recoup_store::{Store, StoreError};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -173,6 +174,16 @@ pub enum PaymentCommand {
     List {
         #[command(flatten)]
         at: Target,
+    },
+    /// The day's posted and reversed payments per gateway as CSV, to match against the
+    /// processor's and the bank's reports.
+    Reconciliation {
+        /// The day (default: today in UTC).
+        #[arg(long)]
+        date: Option<Date>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -611,6 +622,20 @@ pub async fn payment(db: &DbArgs, cmd: PaymentCommand) -> Result<()> {
             let c = Ctx::open(db, &at).await?;
             let payments = c.records::<Payment>().await?;
             show(at.json, &payments, || listing::payments(&c, &payments))
+        }
+        PaymentCommand::Reconciliation { date, output } => {
+            let s = store::open(db).await?;
+            let tenant = store::tenant(s.as_ref(), &db.tenant).await?;
+            let day = date.unwrap_or_else(recoup_server::api::servicing::today);
+            let csv = recoup_server::reconciliation::csv(s.as_ref(), tenant.id, day).await?;
+            match output {
+                None => print!("{csv}"),
+                Some(path) => {
+                    std::fs::write(&path, &csv).with_context(|| format!("writing {}", path.display()))?;
+                    println!("reconciliation for {day} written to {}: {} rows", path.display(), csv.lines().count() - 1);
+                }
+            }
+            Ok(())
         }
     }
 }

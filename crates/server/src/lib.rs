@@ -13,6 +13,7 @@ pub mod keys;
 pub mod metrics;
 pub mod passwords;
 pub mod payment_import;
+pub mod reconciliation;
 pub mod scheduler;
 pub mod webhooks;
 

@@ -56,6 +56,8 @@ pub enum Format {
     Text,
     Csv,
     Json,
+    /// Needs --output.
+    Pdf,
 }
 
 pub async fn run(db: &DbArgs, cmd: ServicingCommand) -> Result<ExitCode> {
@@ -93,13 +95,17 @@ pub async fn statement(db: &DbArgs, cmd: RemittanceCommand) -> Result<()> {
     let client = find_client(s.as_ref(), &tenant, &client).await?;
     let st = remittance::statement(s.as_ref(), tenant.id, client.id, from, to).await?;
     let format = if json { Format::Json } else { format };
+    if format == Format::Pdf && output.is_none() {
+        bail!("--format pdf writes a file: give --output FILE");
+    }
     let body = match format {
-        Format::Csv => remittance::to_csv(&st, client.default_currency),
-        Format::Json => serde_json::to_string_pretty(&st)? + "\n",
-        Format::Text => text(&st, &client),
+        Format::Csv => remittance::to_csv(&st, client.default_currency).into_bytes(),
+        Format::Json => (serde_json::to_string_pretty(&st)? + "\n").into_bytes(),
+        Format::Text => text(&st, &client).into_bytes(),
+        Format::Pdf => recoup_channels::pdf::render(&recoup_server::documents::statement(&st, &client))?,
     };
     match output {
-        None => print!("{body}"),
+        None => print!("{}", String::from_utf8_lossy(&body)),
         Some(path) => {
             std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
             let money = |m: i64| client.default_currency.format_minor(m);

@@ -187,6 +187,21 @@ fn every_servicing_command_runs_through_to_the_remittance_statement() {
         let written = env.ok(&[&args[..], &["--output", out.to_str().unwrap()]].concat());
         assert!(written.contains("5 lines, net due to client 65.00"), "{written}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
+        let pdf = env.path("statement.pdf");
+        let mut pdf_args = args.to_vec();
+        pdf_args.truncate(args.len() - 1);
+        pdf_args.extend(["pdf", "--output", pdf.to_str().unwrap()]);
+        env.ok(&pdf_args);
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(bytes.starts_with(b"%PDF-") && String::from_utf8_lossy(&bytes).contains("Net due to the client"));
+        assert!(env.fails(&args[..args.len() - 1].iter().copied().chain(["pdf"]).collect::<Vec<_>>()).contains("--output"));
+
+        // The reconciliation export of a day with payments lists each by receipt.
+        let first = csv.lines().find(|l| l.starts_with("2026-11-")).unwrap();
+        let (day, receipt) = (first.split(',').next().unwrap(), first.split(',').nth(1).unwrap());
+        let rec = env.ok(&["payment", "reconciliation", "--date", day]);
+        assert!(rec.starts_with("gateway,kind,receipt_no,"), "{rec}");
+        assert!(rec.lines().any(|l| l.contains(&format!(",{receipt},"))), "{receipt} missing:\n{rec}");
         env.ok(&["audit", "verify"]);
     }
 }

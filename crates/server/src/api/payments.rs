@@ -21,8 +21,8 @@ use recoup_domain::money::Currency;
 use recoup_domain::remittance::Route;
 use recoup_gateways::{CardDetails, ChargeRequest, ChargeStatus};
 use recoup_store::StoreError;
+use recoup_store::servicing::first;
 use recoup_store::servicing::payment::{self, CardRef, Method, NewPayment, Payment, Reversal, ReversalReason, Source};
-use recoup_store::servicing::{RecordKind, RecordQuery, first};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -308,51 +308,9 @@ pub async fn reconciliation(
 ) -> Result<Response, Problem> {
     allow(&p, Action::ReversePayments)?;
     let day = q.date.unwrap_or_else(today);
-    let mut rows: Vec<[String; 8]> = Vec::new();
-    for kind in [RecordKind::Payment, RecordKind::Reversal] {
-        let mut query = RecordQuery::of(kind);
-        (query.on_from, query.on_to, query.limit) = (Some(day), Some(day), 10_000);
-        for r in state.store.records(p.tenant_id, &query).await? {
-            rows.push(reconciliation_row(&r)?);
-        }
-    }
-    rows.sort();
-    let mut out = String::from("gateway,kind,receipt_no,account_id,amount_minor,currency,method,charge_id\n");
-    for row in rows {
-        out.push_str(&row.join(","));
-        out.push('\n');
-    }
+    let out = crate::reconciliation::csv(state.store.as_ref(), p.tenant_id, day).await?;
     let name = format!("attachment; filename=\"reconciliation-{day}.csv\"");
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], out).into_response())
-}
-
-fn reconciliation_row(r: &recoup_store::servicing::Record) -> Result<[String; 8], Problem> {
-    use recoup_store::servicing::Kept;
-    if r.kind == RecordKind::Payment {
-        let pay = Payment::from_record(r)?;
-        let (gateway, charge) = pay.card.map(|c| (c.gateway, c.charge_id)).unwrap_or_else(|| ("none".into(), String::new()));
-        return Ok([
-            gateway,
-            "payment".into(),
-            pay.receipt_no,
-            pay.account_id.to_string(),
-            pay.amount.to_string(),
-            pay.currency.code().into(),
-            pay.method.as_str().into(),
-            charge,
-        ]);
-    }
-    let rev = Reversal::from_record(r)?;
-    Ok([
-        rev.gateway.unwrap_or_else(|| "none".into()),
-        "reversal".into(),
-        rev.receipt_no,
-        rev.account_id.to_string(),
-        (-rev.amount).to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-    ])
 }
 
 /// One debt's share of a debtor's payment.

@@ -74,7 +74,7 @@ async fn apply(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, ch: &Cha
     }
     if let Some(a) = &ch.account {
         sqlx::query(
-            "UPDATE accounts SET status = $3, flags = $4, last_payment_on = $5, last_payment_minor = $6, updated_at = $7 \
+            "UPDATE accounts SET status = $3, flags = $4, last_payment_on = $5, last_payment_minor = $6, updated_at = $7, queue = $8 \
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
@@ -84,6 +84,7 @@ async fn apply(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, ch: &Cha
         .bind(a.last_payment_on.map(|d| d.to_string()))
         .bind(a.last_payment_minor)
         .bind(now)
+        .bind(&a.queue)
         .execute(&mut *c)
         .await?;
     }

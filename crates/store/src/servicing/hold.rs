@@ -96,6 +96,10 @@ impl Kept for HoldRecord {
     }
 }
 
+/// Where a vulnerable customer's account is worked: by specialists, never the general queues
+/// (COMPLIANCE 29: the vulnerability flag routes the account to a specialist queue; FCA FG21/1).
+pub const SPECIALIST_QUEUE: &str = "vulnerable-customers";
+
 /// The flag an active hold of `kind` sets, if any.
 fn flag(kind: HoldKind) -> Option<Flag> {
     match kind {
@@ -186,6 +190,10 @@ pub(crate) fn place(d: &mut Draft<'_>, h: NewHold, today: Date, dispute_id: Opti
     if rec.kind == HoldKind::Recall {
         d.set_status(AccountStatus::Recalled, &rec.reason)?;
     }
+    if rec.kind == HoldKind::Vulnerability {
+        d.account.queue = Some(SPECIALIST_QUEUE.into());
+        d.touch_account();
+    }
     let data = json!({"hold_id": rec.id, "kind": rec.kind.as_str(), "reason": rec.reason, "until": rec.until, "dispute_id": dispute_id});
     d.audit("hold.added", "account", d.account.id, data.clone());
     d.emit(EventType::HoldAdded, rec.id, data);
@@ -219,6 +227,10 @@ pub(crate) fn lift(d: &mut Draft<'_>, mut h: HoldRecord, reason: &str, today: Da
     let still = d.all::<HoldRecord>()?.iter().any(|x| x.status == HoldStatus::Active && x.kind == h.kind);
     if let (Some(f), false) = (flag(h.kind), still) {
         d.account.flags.0.remove(&f);
+        d.touch_account();
+    }
+    if h.kind == HoldKind::Vulnerability && !still && d.account.queue.as_deref() == Some(SPECIALIST_QUEUE) {
+        d.account.queue = None;
         d.touch_account();
     }
     if h.kind == HoldKind::Recall && d.account.status == AccountStatus::Recalled {

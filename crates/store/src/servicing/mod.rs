@@ -155,7 +155,7 @@ impl AccountFile {
 /// What one servicing action writes. Applying it is all or nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    /// The account as it will be (status, flags, last payment), when it changes.
+    /// The account as it will be (status, flags, queue, last payment), when it changes.
     pub account: Option<Account>,
     /// New ledger entries, in order.
     pub entries: Vec<LedgerEntry>,

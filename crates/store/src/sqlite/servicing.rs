@@ -69,11 +69,12 @@ fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> R
     }
     if let Some(a) = &ch.account {
         tx.execute(
-            "UPDATE accounts SET status = ?, flags = ?, last_payment_on = ?, last_payment_minor = ?, updated_at = ? \
+            "UPDATE accounts SET status = ?, flags = ?, queue = ?, last_payment_on = ?, last_payment_minor = ?, updated_at = ? \
              WHERE tenant_id = ? AND id = ?",
             params![
                 a.status.as_str(),
                 a.flags.to_text(),
+                a.queue,
                 a.last_payment_on.map(|d| d.to_string()),
                 a.last_payment_minor,
                 now,
