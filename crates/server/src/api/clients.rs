@@ -126,6 +126,12 @@ async fn visible_client(state: &AppState, p: &Principal, id: &str) -> Result<Cli
     found.ok_or_else(|| p.not_found("client", id))
 }
 
+/// The client with this code, when the caller may see it; the same 404 otherwise.
+pub(super) async fn visible_client_by_code(state: &AppState, p: &Principal, code: &str) -> Result<Client, Problem> {
+    let found = state.store.client_by_code(p.tenant_id, code.trim()).await?;
+    found.filter(|c| p.sees_client(c.id)).ok_or_else(|| p.not_found("client", code))
+}
+
 /// A client's portfolios.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/portfolios", tag = "clients",
     params(("id" = String, Path)),

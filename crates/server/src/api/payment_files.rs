@@ -77,12 +77,7 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Json<PaymentFileReport>, Problem> {
     allow(&p, Action::ReversePayments)?;
-    let client = state
-        .store
-        .client_by_code(p.tenant_id, q.client.trim())
-        .await?
-        .filter(|c| p.sees_client(c.id))
-        .ok_or_else(|| p.not_found("client", &q.client))?;
+    let client = super::clients::visible_client_by_code(&state, &p, &q.client).await?;
     let req = PaymentImportRequest { tenant_id: p.tenant_id, client, today: today(), dry_run: q.dry_run, actor: actor(&p) };
     let reader = PaymentReader::new(std::io::Cursor::new(body), &PaymentMapping::standard(), req.context())
         .map_err(|e| StoreError::invalid("", e))?;

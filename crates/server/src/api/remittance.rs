@@ -44,12 +44,7 @@ pub struct StatementQuery {
     security(("api_key" = []), ("session" = [])))]
 pub async fn statement(State(state): State<AppState>, p: Principal, Query(q): Query<StatementQuery>) -> Result<Response, Problem> {
     allow(&p, Action::ReadRemittance)?;
-    let client = state
-        .store
-        .client_by_code(p.tenant_id, q.client.trim())
-        .await?
-        .filter(|c| p.sees_client(c.id))
-        .ok_or_else(|| p.not_found("client", &q.client))?;
+    let client = super::clients::visible_client_by_code(&state, &p, &q.client).await?;
     if q.to < q.from {
         return Err(StoreError::invalid("/to", "the period ends before it starts").into());
     }
