@@ -24,6 +24,7 @@ pub mod party;
 pub mod payment;
 pub mod placement;
 pub mod plan;
+pub mod policy;
 pub mod promise;
 pub mod remittance;
 pub mod settlement;
