@@ -4,6 +4,7 @@
 use super::*;
 use crate::contact::{Consent, ContactKind};
 use jiff::civil::{Date, date};
+use proptest::prelude::*;
 
 use uuid::Uuid;
 
@@ -375,4 +376,100 @@ fn scenarios() {
     }
     assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), SCENARIOS.len(), failures.join("\n"));
     assert!(SCENARIOS.len() >= 80);
+}
+
+// Properties: random places, histories, media, profiles and instants through 2026 (both DST changes).
+
+const PLACES: &[(Option<&str>, &str, Option<&str>)] = &[
+    (Some("America/New_York"), "+12125550100", None),
+    (None, "+12125550100", Some("CA")),
+    (None, "+18505550100", None),
+    (None, "+19155550100", Some("TX")),
+    (Some("America/Phoenix"), "+19285550100", None),
+    (None, "+18085550100", Some("AK")),
+    (None, "+442079460958", None),
+];
+const MEDIA: [Medium; 5] = [Medium::Call, Medium::Voicemail, Medium::Sms, Medium::Email, Medium::Letter];
+const OUTCOMES: [Outcome; 3] = [Outcome::NeverConnected, Outcome::NoConversation, Outcome::Conversation];
+
+fn fixture(place: usize, medium: usize, profile: usize, history: &[Past], now: Timestamp) -> Fixture {
+    let mut f = Fixture::new();
+    let (tz, phone, state) = PLACES[place];
+    f.apply(Tz(tz));
+    f.apply(Phone(phone));
+    f.state = state;
+    f.apply(Via(MEDIA[medium]));
+    f.profile = super::Profile::named(super::Profile::NAMES[profile]).unwrap();
+    for &(secs_ago, m, o, inbound) in history {
+        let at = now.checked_sub(jiff::SignedDuration::from_secs(secs_ago)).unwrap();
+        f.history.push(Attempt { at, medium: MEDIA[m], outcome: OUTCOMES[o], inbound, opt_out_confirmation: false });
+    }
+    f
+}
+
+/// The first instant the fixture may contact, judged at `now`: `now` itself, a deferral's end, or None.
+fn allowed_from(v: &Verdict, now: Timestamp) -> Option<Timestamp> {
+    match v.decision {
+        Decision::Allow => Some(now),
+        Decision::Defer { until } => Some(until),
+        Decision::Block => None,
+    }
+}
+
+/// A past contact (seconds before now, medium, outcome, inbound) and a whole case (place, medium,
+/// profile, history, now), as indexes into the tables above.
+type Past = (i64, usize, usize, bool);
+type Case = (usize, usize, usize, Vec<Past>, Timestamp);
+
+fn case() -> impl Strategy<Value = Case> {
+    let history = proptest::collection::vec((1i64..10 * 86_400, 0..5usize, 0..3usize, proptest::bool::weighted(0.1)), 0..14);
+    let now = (0i64..365 * 86_400).prop_map(|s| ts("2026-01-01T00:00:00Z").checked_add(jiff::SignedDuration::from_secs(s)).unwrap());
+    (0..PLACES.len(), 0..5usize, 0..Profile::NAMES.len(), history, now)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// A Defer's `until` is an instant the same request allows, and no earlier instant is.
+    #[test]
+    fn a_deferral_ends_at_the_first_allowed_instant((place, medium, profile, history, now) in case(), frac in 0.0f64..1.0) {
+        let f = fixture(place, medium, profile, &history, now);
+        let v = f.judge(now);
+        if let Decision::Defer { until } = v.decision {
+            prop_assert!(until > now);
+            prop_assert_eq!(f.judge(until).decision, Decision::Allow, "at {}: {:?}", until, f.judge(until).reasons);
+            let gap = until.duration_since(now).as_secs();
+            let before = until.checked_sub(jiff::SignedDuration::from_secs(1)).unwrap();
+            let between = now.checked_add(jiff::SignedDuration::from_secs((gap as f64 * frac) as i64)).unwrap();
+            for t in [before, between] {
+                prop_assert_ne!(f.judge(t).decision, Decision::Allow, "allowed at {} before {}", t, until);
+            }
+        }
+    }
+
+    /// An allowed call, text or email falls inside the window in every candidate zone.
+    #[test]
+    fn an_allowed_message_is_inside_every_window((place, medium, profile, history, now) in case()) {
+        let f = fixture(place, medium, profile, &history, now);
+        if f.judge(now).decision == Decision::Allow && MEDIA[medium] != Medium::Letter {
+            let p = &f.profile;
+            for z in zones::candidates(&f.point, f.state, &p.fallback_zones) {
+                prop_assert!(quiet::inside(&z, p.window_start, p.window_end, now), "{:?} at {}", z.iana_name(), now);
+            }
+        }
+    }
+
+    /// One more past contact never lets the next one out sooner.
+    #[test]
+    fn more_history_never_allows_sooner((place, medium, profile, history, now) in case(), extra in (1i64..10 * 86_400, 0..5usize, 0..3usize)) {
+        let f = fixture(place, medium, profile, &history, now);
+        let mut more = history.clone();
+        more.push((extra.0, extra.1, extra.2, false));
+        let g = fixture(place, medium, profile, &more, now);
+        match (allowed_from(&f.judge(now), now), allowed_from(&g.judge(now), now)) {
+            (Some(a), Some(b)) => prop_assert!(b >= a, "{} then {}", a, b),
+            (None, Some(_)) => prop_assert!(false, "a block became allowed"),
+            _ => {}
+        }
+    }
 }
