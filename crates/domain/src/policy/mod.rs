@@ -15,6 +15,7 @@ pub mod zones;
 mod tests;
 
 pub use profile::{Profile, ProfileConfig, ProfileError, Regime};
+pub use quiet::LocalHours;
 
 use crate::account::{Flag, Flags};
 use crate::contact::{Channel, ConsentState, ContactPoint, PhoneType, Source};
@@ -97,6 +98,8 @@ pub struct Request<'a> {
     pub flags: &'a Flags,
     /// This debt's contacts (a call about two debts belongs to both histories).
     pub history: &'a [Attempt],
+    /// Hours the person named as inconvenient, in their local time: a standing block (Reg F 1006.6(b)(1)).
+    pub inconvenient: &'a [LocalHours],
     /// The employer forbids contact at work, or the person said work is inconvenient.
     pub workplace_prohibited: bool,
     /// The creditor collects its own debt (the FDCPA's timing rules bind it only where the profile says).
@@ -319,7 +322,7 @@ impl<'a> Ctx<'a> {
         let p = self.profile;
         let m = self.medium();
         let counted = |a: &Attempt| !a.inbound && a.outcome != Outcome::NeverConnected;
-        let mut steps = vec![self.quiet(t)];
+        let mut steps = vec![self.quiet(t), self.inconvenient(t)];
         if m.is_call() {
             let rule = self.us_uk("Reg F 1006.14(b)(2)(i)", "FCA CONC 7 (check)");
             steps.push(self.capped(t, &|a| a.medium.is_call() && counted(a), p.call_cap, p.call_window_days, "call_cap", rule));
@@ -355,21 +358,34 @@ impl<'a> Ctx<'a> {
 
     /// Calls, texts and emails only inside the window in every candidate zone; letters any time.
     fn quiet(&self, t: Timestamp) -> Step {
+        let (start, end) = (self.profile.window_start, self.profile.window_end);
+        self.daily(t, &quiet::Daily::Window(start, end), "quiet_hours", self.quiet_rule(), format!("outside {start}-{end} local time"))
+    }
+
+    /// Reg F 1006.6(b)(1): hours the person named as inconvenient stay closed until they say otherwise.
+    fn inconvenient(&self, t: Timestamp) -> Step {
+        let rule = self.us_uk("Reg F 1006.6(b)(1)", "FCA CONC 7 (check)");
+        self.daily(
+            t,
+            &quiet::Daily::Except(self.req.inconvenient),
+            "inconvenient_time",
+            rule,
+            "hours the person named as inconvenient".into(),
+        )
+    }
+
+    /// Defers a call, text or email to the first instant `daily` allows in every candidate zone.
+    fn daily(&self, t: Timestamp, daily: &quiet::Daily, code: &'static str, rule: &'static str, what: String) -> Step {
         if self.medium() == Medium::Letter {
             return Step::Ok;
         }
-        let (start, end) = (self.profile.window_start, self.profile.window_end);
-        let rule = self.quiet_rule();
-        match quiet::earliest(&self.zones, start, end, t) {
+        match quiet::earliest(&self.zones, daily, t) {
             Some(u) if u == t => Step::Ok,
             Some(u) => {
                 let names: Vec<&str> = self.zones.iter().map(|z| z.iana_name().unwrap_or("?")).collect();
-                Step::Until(
-                    u,
-                    Reason { code: "quiet_hours", rule, detail: format!("outside {start}-{end} local time in {}", names.join(", ")) },
-                )
+                Step::Until(u, Reason { code, rule, detail: format!("{what} in {}", names.join(", ")) })
             }
-            None => Step::Never(Reason { code: "no_common_window", rule, detail: "the candidate zones share no convenient time".into() }),
+            None => Step::Never(Reason { code: "no_common_window", rule, detail: format!("{what}: no time is convenient in every zone") }),
         }
     }
 

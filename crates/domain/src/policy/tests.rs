@@ -30,6 +30,8 @@ enum M {
     WorkProhibited,
     FirstParty,
     ConfirmOptOut,
+    /// Local hours, from and to, the person named as inconvenient.
+    Named(i8, i8),
     /// History: an outbound call (no conversation), voicemail, busy signal, conversation, inbound
     /// conversation, text, email, letter, and an opt-out confirmation text, at an instant.
     Call(&'static str),
@@ -61,6 +63,7 @@ struct Fixture {
     holds: Vec<Hold>,
     flags: Flags,
     history: Vec<Attempt>,
+    inconvenient: Vec<LocalHours>,
     workplace_prohibited: bool,
     first_party: bool,
     profile: Profile,
@@ -104,6 +107,7 @@ impl Fixture {
             holds: Vec::new(),
             flags: Flags::default(),
             history: Vec::new(),
+            inconvenient: Vec::new(),
             workplace_prohibited: false,
             first_party: false,
             profile: Profile::default(),
@@ -142,6 +146,9 @@ impl Fixture {
             WorkProhibited => self.workplace_prohibited = true,
             FirstParty => self.first_party = true,
             ConfirmOptOut => self.intent.opt_out_confirmation = true,
+            Named(from, to) => {
+                self.inconvenient.push(LocalHours { from: jiff::civil::time(from, 0, 0, 0), to: jiff::civil::time(to, 0, 0, 0) })
+            }
             Call(at) => self.past(at, Medium::Call, Outcome::NoConversation, false),
             Vm(at) => self.past(at, Medium::Voicemail, Outcome::NoConversation, false),
             Busy(at) => self.past(at, Medium::Call, Outcome::NeverConnected, false),
@@ -169,6 +176,7 @@ impl Fixture {
             holds: &self.holds,
             flags: &self.flags,
             history: &self.history,
+            inconvenient: &self.inconvenient,
             workplace_prohibited: self.workplace_prohibited,
             first_party: self.first_party,
             now,
@@ -268,6 +276,15 @@ const SCENARIOS: &[Scenario] = &[
     ("unknown everything at 01:00Z defers a day", "2026-06-03T01:00:00Z", &[Tz(None), Phone("+442079460958")], Defer("2026-06-03T22:00:00Z")),
     ("uk-fca unknown zone: London 07:59 BST", "2026-06-02T06:59:00Z", &[Prof("uk-fca"), Tz(None), Phone("+447700900123")], Defer("2026-06-02T07:00:00Z")),
     ("uk-fca London 08:00 BST", "2026-06-02T07:00:00Z", &[Prof("uk-fca"), Tz(None), Phone("+447700900123")], Allow),
+    // Hours the person named as inconvenient (Reg F 1006.6(b)(1)): a standing block.
+    ("named 12-14: at 13:00 wait for 14:00", "2026-06-02T17:00:00Z", &[Named(12, 14)], Defer("2026-06-02T18:00:00Z")),
+    ("named 12-14: at 14:00 allowed", "2026-06-02T18:00:00Z", &[Named(12, 14)], Allow),
+    ("named 18-10: at 17:30 allowed", "2026-06-02T21:30:00Z", &[Named(18, 10)], Allow),
+    ("named 18-10: at 18:00 wait for 10:00", "2026-06-02T22:00:00Z", &[Named(18, 10)], Defer("2026-06-03T14:00:00Z")),
+    ("named 8-10 and quiet hours together", "2026-06-02T11:00:00Z", &[Named(8, 10)], Defer("2026-06-02T14:00:00Z")),
+    ("named hours in every zone: 12:00 PT", "2026-06-02T19:00:00Z", &[Tz(None), State("CA"), Named(12, 14)], Defer("2026-06-02T21:00:00Z")),
+    ("named hours do not hold a letter", "2026-06-02T17:00:00Z", &[Via(Medium::Letter), Named(12, 14)], Allow),
+    ("named hours covering the window block", MON, &[Named(8, 21)], Block("no_common_window")),
     // Call frequency (Reg F 1006.14(b)(2)(i)): 7 attempts in 7 consecutive days.
     ("7th call attempt in 7 days allowed", MON, &[Calls(JUN_2_TO_7)], Allow),
     ("8th call attempt in 7 days defers until the oldest falls out", MON, &[Calls(JUN_2_TO_7), Call("2026-06-08T12:30:00Z")], Defer("2026-06-09T12:00:00Z")),
@@ -394,6 +411,10 @@ const OUTCOMES: [Outcome; 3] = [Outcome::NeverConnected, Outcome::NoConversation
 
 fn fixture(place: usize, medium: usize, profile: usize, history: &[Past], now: Timestamp) -> Fixture {
     let mut f = Fixture::new();
+    // Some histories come with named hours, from the seconds of the first entry.
+    if let Some(&(secs, ..)) = history.first().filter(|h| h.0 % 3 == 0) {
+        f.apply(Named((secs % 24) as i8, ((secs / 24) % 24) as i8));
+    }
     let (tz, phone, state) = PLACES[place];
     f.apply(Tz(tz));
     f.apply(Phone(phone));
@@ -454,7 +475,7 @@ proptest! {
         if f.judge(now).decision == Decision::Allow && MEDIA[medium] != Medium::Letter {
             let p = &f.profile;
             for z in zones::candidates(&f.point, f.state, &p.fallback_zones) {
-                prop_assert!(quiet::inside(&z, p.window_start, p.window_end, now), "{:?} at {}", z.iana_name(), now);
+                prop_assert!(quiet::inside(&z, &quiet::Daily::Window(p.window_start, p.window_end), now), "{:?} at {}", z.iana_name(), now);
             }
         }
     }
