@@ -100,6 +100,8 @@ pub struct Request<'a> {
     pub history: &'a [Attempt],
     /// Hours the person named as inconvenient, in their local time: a standing block (Reg F 1006.6(b)(1)).
     pub inconvenient: &'a [LocalHours],
+    /// When the person last gave direct consent to be called (Reg F 1006.14(b)(3)(i)).
+    pub call_consent: Option<Timestamp>,
     /// The employer forbids contact at work, or the person said work is inconvenient.
     pub workplace_prohibited: bool,
     /// The creditor collects its own debt (the FDCPA's timing rules bind it only where the profile says).
@@ -319,21 +321,47 @@ impl<'a> Ctx<'a> {
         if !self.timing_applies() {
             return Vec::new();
         }
-        let p = self.profile;
-        let m = self.medium();
-        let counted = |a: &Attempt| !a.inbound && a.outcome != Outcome::NeverConnected;
         let mut steps = vec![self.quiet(t), self.inconvenient(t)];
-        if m.is_call() {
-            let rule = self.us_uk("Reg F 1006.14(b)(2)(i)", "FCA CONC 7 (check)");
-            steps.push(self.capped(t, &|a| a.medium.is_call() && counted(a), p.call_cap, p.call_window_days, "call_cap", rule));
-            steps.push(self.post_conversation(t));
-            if let (Some(cap), Some(PhoneType::Work)) = (p.work_call_cap, self.req.point.phone_type) {
-                let f = |a: &Attempt| a.medium.is_call() && counted(a);
-                steps.push(self.capped(t, &f, cap, p.work_call_window_days, "work_call_cap", "940 CMR 7.04(1)(f) (check)"));
-            }
+        steps.extend(self.call_rules(t));
+        steps.extend(self.message_rules(t));
+        steps
+    }
+
+    /// Reg F 1006.14(b)(3)(i): a call made within 7 days of the person's direct consent to it is
+    /// left out of the frequency limits.
+    fn consented(&self, at: Timestamp) -> bool {
+        let week = jiff::SignedDuration::from_hours(7 * 24);
+        self.req.call_consent.is_some_and(|c| c <= at && at.duration_since(c) < week)
+    }
+
+    /// Calls and voicemails: 7-in-7, the week after a conversation, and a work-number cap.
+    fn call_rules(&self, t: Timestamp) -> Vec<Step> {
+        let p = self.profile;
+        if !self.medium().is_call() {
+            return Vec::new();
         }
-        let harassment = self.us_uk("FDCPA 806; Reg F 1006.14(a) (check)", "FCA CONC 7 (check)");
+        let placed = |a: &Attempt| a.medium.is_call() && !a.inbound && a.outcome != Outcome::NeverConnected;
+        let mut steps = Vec::new();
+        if !self.consented(t) {
+            let rule = self.us_uk("Reg F 1006.14(b)(2)(i)", "FCA CONC 7 (check)");
+            let counted = |a: &Attempt| placed(a) && !self.consented(a.at);
+            steps.push(self.capped(t, &counted, p.call_cap, p.call_window_days, "call_cap", rule));
+            steps.push(self.post_conversation(t));
+        }
+        // 940 CMR 7.04(1)(f) has no consent exception: every placed call counts.
+        if let (Some(cap), Some(PhoneType::Work)) = (p.work_call_cap, self.req.point.phone_type) {
+            steps.push(self.capped(t, &placed, cap, p.work_call_window_days, "work_call_cap", "940 CMR 7.04(1)(f) (check)"));
+        }
+        steps
+    }
+
+    /// Texts and emails: the harassment caps (COMPLIANCE 3; check); NYC's cap across channels.
+    fn message_rules(&self, t: Timestamp) -> Vec<Step> {
+        let (p, m) = (self.profile, self.medium());
+        let counted = |a: &Attempt| !a.inbound && a.outcome != Outcome::NeverConnected;
         let same = |a: &Attempt| a.medium == m && counted(a);
+        let harassment = self.us_uk("FDCPA 806; Reg F 1006.14(a) (check)", "FCA CONC 7 (check)");
+        let mut steps = Vec::new();
         match m {
             Medium::Sms => {
                 steps.push(self.capped(t, &same, p.sms_per_day, 1, "sms_daily_cap", harassment));

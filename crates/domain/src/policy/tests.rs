@@ -32,6 +32,8 @@ enum M {
     ConfirmOptOut,
     /// Local hours, from and to, the person named as inconvenient.
     Named(i8, i8),
+    /// The person asked to be called, at this instant.
+    AskedForCall(&'static str),
     /// History: an outbound call (no conversation), voicemail, busy signal, conversation, inbound
     /// conversation, text, email, letter, and an opt-out confirmation text, at an instant.
     Call(&'static str),
@@ -64,6 +66,7 @@ struct Fixture {
     flags: Flags,
     history: Vec<Attempt>,
     inconvenient: Vec<LocalHours>,
+    call_consent: Option<Timestamp>,
     workplace_prohibited: bool,
     first_party: bool,
     profile: Profile,
@@ -108,6 +111,7 @@ impl Fixture {
             flags: Flags::default(),
             history: Vec::new(),
             inconvenient: Vec::new(),
+            call_consent: None,
             workplace_prohibited: false,
             first_party: false,
             profile: Profile::default(),
@@ -146,6 +150,7 @@ impl Fixture {
             WorkProhibited => self.workplace_prohibited = true,
             FirstParty => self.first_party = true,
             ConfirmOptOut => self.intent.opt_out_confirmation = true,
+            AskedForCall(at) => self.call_consent = Some(ts(at)),
             Named(from, to) => {
                 self.inconvenient.push(LocalHours { from: jiff::civil::time(from, 0, 0, 0), to: jiff::civil::time(to, 0, 0, 0) })
             }
@@ -177,6 +182,7 @@ impl Fixture {
             flags: &self.flags,
             history: &self.history,
             inconvenient: &self.inconvenient,
+            call_consent: self.call_consent,
             workplace_prohibited: self.workplace_prohibited,
             first_party: self.first_party,
             now,
@@ -295,6 +301,13 @@ const SCENARIOS: &[Scenario] = &[
     ("a busy signal does not count", MON, &[Calls(JUN_2_TO_7), Busy("2026-06-08T12:30:00Z")], Allow),
     ("texts do not count toward 7-in-7", MON, &[Calls(JUN_2_TO_7), Text("2026-06-08T12:30:00Z")], Allow),
     ("a letter goes out whatever the calls", MON, &[Via(Medium::Letter), Calls(JUN_8_SEVEN)], Allow),
+    // Direct consent to a call (Reg F 1006.14(b)(3)(i)): excluded for 7 days from the consent.
+    ("asked to be called: the 8th attempt goes", MON, &[Calls(JUN_2_TO_7), Call("2026-06-08T12:30:00Z"), AskedForCall("2026-06-08T13:30:00Z")], Allow),
+    ("consent over a week old does not help", MON, &[Calls(JUN_2_TO_7), Call("2026-06-08T12:30:00Z"), AskedForCall("2026-05-25T13:30:00Z")], Defer("2026-06-09T12:00:00Z")),
+    ("calls under consent are not counted later", MON, &[Calls(JUN_2_TO_7), Call("2026-06-08T12:30:00Z"), AskedForCall("2026-06-01T12:00:00Z")], Allow),
+    ("asked to be called back after a conversation", MON, &[Talk("2026-06-06T15:00:00Z"), AskedForCall("2026-06-06T15:10:00Z")], Allow),
+    ("call-back consent expired, the conversation week has not", "2026-06-12T14:00:00Z", &[Talk("2026-06-06T15:00:00Z"), AskedForCall("2026-06-05T12:00:00Z")], Defer("2026-06-13T12:00:00Z")),
+    ("us-ma work cap has no consent exception", MON, &[Prof("us-ma"), Type(PhoneType::Work), Call("2026-05-15T13:00:00Z"), Call("2026-05-20T13:00:00Z"), AskedForCall("2026-06-08T13:30:00Z")], Defer("2026-06-14T12:00:00Z")),
     // After a telephone conversation (Reg F 1006.14(b)(2)(ii)): day 1 is the conversation day.
     ("conversation day 1: defer to day 8", "2026-06-01T18:00:00Z", &[Talk("2026-06-01T15:00:00Z")], Defer("2026-06-08T12:00:00Z")),
     ("conversation day 7: defer to day 8", "2026-06-07T14:00:00Z", &[Talk("2026-06-01T15:00:00Z")], Defer("2026-06-08T12:00:00Z")),
@@ -414,6 +427,10 @@ fn fixture(place: usize, medium: usize, profile: usize, history: &[Past], now: T
     // Some histories come with named hours, from the seconds of the first entry.
     if let Some(&(secs, ..)) = history.first().filter(|h| h.0 % 3 == 0) {
         f.apply(Named((secs % 24) as i8, ((secs / 24) % 24) as i8));
+    }
+    // And some with a direct consent to call, given when the first entry happened.
+    if let Some(&(secs, ..)) = history.first().filter(|h| (h.0 / 7) % 2 == 0) {
+        f.call_consent = now.checked_sub(jiff::SignedDuration::from_secs(secs)).ok();
     }
     let (tz, phone, state) = PLACES[place];
     f.apply(Tz(tz));
