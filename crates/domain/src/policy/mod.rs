@@ -273,7 +273,8 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         // Reg F 1006.22(f)(3): never email an address known to be employer-provided.
         if self.medium() == Medium::Email && p.employer_provided {
-            out.push(Reason { code: "employer_email", rule: "Reg F 1006.22(f)(3)", detail: "the address is employer-provided".into() });
+            let rule = self.us_uk("Reg F 1006.22(f)(3)", "FCA CONC 7 (check)");
+            out.push(Reason { code: "employer_email", rule, detail: "the address is employer-provided".into() });
         }
         // FDCPA 805(a)(3): no contact at work when the employer prohibits it.
         if self.req.workplace_prohibited && p.phone_type == Some(PhoneType::Work) && self.medium() != Medium::Letter {

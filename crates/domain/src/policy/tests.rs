@@ -14,6 +14,8 @@ use uuid::Uuid;
 enum M {
     Via(Medium),
     Prof(&'static str),
+    /// Tenant overrides of the profile, as the configuration's JSON.
+    Tune(&'static str),
     Tz(Option<&'static str>),
     Phone(&'static str),
     State(&'static str),
@@ -131,6 +133,7 @@ impl Fixture {
                     self.point.value = "wei@example.com".into();
                 }
             }
+            Tune(json) => self.profile = self.profile.with_overrides(&serde_json::from_str(json).unwrap()).unwrap(),
             Prof(name) => self.profile = super::Profile::named(name).unwrap(),
             Tz(z) => self.point.time_zone = z.map(String::from),
             Phone(p) => self.point.value = p.into(),
@@ -386,6 +389,13 @@ const SCENARIOS: &[Scenario] = &[
     ("us-ca first party at 07:00", "2026-06-02T11:00:00Z", &[Prof("us-ca"), FirstParty], Defer("2026-06-02T12:00:00Z")),
     ("us-ca first party 8th call", MON, &[Prof("us-ca"), FirstParty, Calls(JUN_2_TO_7), Call("2026-06-08T12:30:00Z")], Defer("2026-06-09T12:00:00Z")),
     ("us-federal first party still honours holds", MON, &[FirstParty, Held(HoldKind::Bankruptcy)], Block("bankruptcy")),
+    // A tenant's overrides, field by field, on top of a named profile.
+    ("tenant window ends 20:00: 20:30 defers", "2026-06-03T00:30:00Z", &[Tune(r#"{"window_end":"20:00"}"#)], Defer("2026-06-03T12:00:00Z")),
+    ("tenant window starts 09:00", "2026-06-02T12:30:00Z", &[Tune(r#"{"window_start":"09:00"}"#)], Defer("2026-06-02T13:00:00Z")),
+    ("tenant call cap 3 in 7", MON, &[Tune(r#"{"call_cap":3}"#), Calls(&["2026-06-03T13:00:00Z", "2026-06-05T13:00:00Z", "2026-06-07T13:00:00Z"])], Defer("2026-06-10T12:00:00Z")),
+    ("tenant 2 texts a day", MON, &[Via(Medium::Sms), Tune(r#"{"sms_per_day":2}"#), Text("2026-06-08T12:30:00Z")], Allow),
+    ("us-ma with a tenant's 3-call cap", MON, &[Prof("us-ma"), Tune(r#"{"call_cap":3}"#), Call("2026-06-05T13:00:00Z"), Call("2026-06-07T13:00:00Z")], Allow),
+    ("tenant post-conversation rule off", "2026-06-03T14:00:00Z", &[Tune(r#"{"post_conversation_days":0}"#), Talk("2026-06-01T15:00:00Z")], Allow),
     // UK: no TCPA; opt-outs and holds still bind.
     ("uk-fca dialer to a traced mobile", "2026-06-02T09:00:00Z", &[Prof("uk-fca"), Tz(None), Phone("+447700900123"), Automated, From(Source::SkipTrace)], Allow),
     ("uk-fca calls refused", "2026-06-02T09:00:00Z", &[Prof("uk-fca"), Tz(None), Phone("+447700900123"), Consent(Channel::Call, ConsentState::Revoked)], Block("channel_opt_out")),
@@ -510,4 +520,18 @@ proptest! {
             _ => {}
         }
     }
+}
+
+#[test]
+fn a_verdict_reads_as_json_and_names_its_rules() {
+    let mut f = Fixture::new();
+    f.apply(Calls(JUN_8_SEVEN));
+    let v = f.judge(ts(MON));
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["decision"]["decision"], "defer");
+    assert_eq!(json["decision"]["until"], "2026-06-15T12:00:00Z");
+    assert_eq!(json["reasons"][0]["code"], "call_cap");
+    assert_eq!(json["reasons"][0]["rule"], "Reg F 1006.14(b)(2)(i)");
+    f.apply(Prof("uk-fca"));
+    assert!(f.judge(ts(MON)).reasons.iter().all(|r| r.rule.starts_with("FCA")), "UK profiles cite UK sources");
 }
