@@ -2,9 +2,11 @@
 //! message, a call task or a recorded block. Given the contact, the account's holds and flags, the
 //! contact point (consent, zone), this debt's contact history, `now` and a jurisdiction
 //! [`Profile`], it answers Allow, Defer until an instant, or Block, always with reasons naming the
-//! rule. It owns quiet hours in every candidate zone, call and message frequency, consent and
-//! opt-outs (TCPA and Reg F), workplace and employer-email limits, and the profile overlays; holds
-//! themselves are `hold::check`'s business and are only mapped here. Pure: no I/O, no clock.
+//! rule. It owns quiet hours and hours the person named inconvenient, in every candidate zone
+//! (`zones`: known zone, postal state, area code); call frequency (7-in-7, the week after a
+//! conversation, the direct-consent exclusion) and text/email caps; consent and opt-outs (TCPA and
+//! Reg F); workplace and employer-email limits; and the jurisdiction profiles. Holds themselves are
+//! `hold::check`'s business and are only mapped here. Pure: no I/O, no clock; `now` comes in.
 
 mod frequency;
 mod profile;
@@ -53,7 +55,7 @@ impl Medium {
 }
 
 /// The contact to judge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     pub medium: Medium,
     pub purpose: Purpose,
@@ -77,7 +79,7 @@ pub enum Outcome {
 }
 
 /// One past contact about this debt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     pub at: Timestamp,
     pub medium: Medium,
