@@ -71,6 +71,15 @@ pub fn us_state_single_zone(state: &str) -> Option<&'static str> {
     us_state_zones(state).filter(|z| z.len() == 1).map(|z| z[0])
 }
 
+/// Every zone any US state or territory spans, each once: what the contact policy must respect when
+/// nothing is known about where a person is.
+pub fn us_zones() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = STATE_ZONES.iter().flat_map(|(_, z)| z.iter().copied()).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! (allocation waterfalls, reversals, credit balances), accounts and their status machine,
 //! parties and contact points with consent, the organisation (tenant, client, portfolio,
 //! placement), promises to pay and payment-plan schedules, business events and webhook rules,
-//! and the audit chain's hashing. No I/O, no clock, no async: callers pass `now`
+//! the contact policy (allow, defer or block each contact, with the rule), and the audit chain's
+//! hashing. No I/O, no clock, no async: callers pass `now`
 //! and ids in, so everything here is testable with plain values and property tests.
 
 pub mod access;
@@ -24,6 +25,7 @@ pub mod party;
 pub mod payment;
 pub mod placement;
 pub mod plan;
+pub mod policy;
 pub mod promise;
 pub mod remittance;
 pub mod settlement;
