@@ -9,6 +9,7 @@ mod audit;
 pub mod auth;
 mod clients;
 mod consent;
+mod contacts;
 mod disputes;
 mod docs;
 pub mod documents;
@@ -94,6 +95,8 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(disputes::release_hold))
         .routes(routes!(documents::list, documents::upload))
         .routes(routes!(documents::download))
+        .routes(routes!(contacts::checks, contacts::check))
+        .routes(routes!(contacts::attempts, contacts::log))
         .routes(routes!(remittance::statement))
         .routes(routes!(remittance::run))
         .routes(routes!(consent::set))

@@ -20,6 +20,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("DELETE", "/api/v1/session", None),
     ("GET", "/api/v1/accounts", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/contact-attempts", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/contact-checks", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/disputes", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/documents", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/documents/{document}", Some(ALL)),
@@ -51,6 +53,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("PATCH", "/api/v1/accounts/{id}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/accounts/{id}/contact-attempts", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/contact-checks", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/disputes", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/documents", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/holds", Some(STAFF_WRITE)),
@@ -236,6 +240,8 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
             recoup_import::synth::write_csv(&mut file, 1, 3, &format!("MX{n}-"), jiff::civil::date(2026, 11, 2)).unwrap();
             ("text/csv", String::from_utf8(file).unwrap())
         }
+        ("POST", "/api/v1/accounts/{id}/contact-attempts") => (json, r#"{"medium":"call","outcome":"no_conversation"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/contact-checks") => (json, r#"{"medium":"call"}"#.into()),
         ("POST", "/api/v1/accounts/{id}/disputes") => (json, r#"{"reason":"other","text":"matrix"}"#.into()),
         ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}") => (json, r#"{"status":"verification_sent","note":"matrix"}"#.into()),
         ("POST", "/api/v1/payment-files") => ("text/csv", "account_ref,amount,paid_on,method,reference,route\n".into()),

@@ -401,3 +401,63 @@ async fn a_payment_file_posts_good_rows_names_bad_ones_and_never_posts_twice() {
         assert_eq!((paid.len(), paid[0].amount, paid[0].reference.as_deref()), (1, 2_500, Some("TR-1")));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_policy_answers_before_a_call_and_keeps_every_answer() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let check = |at: &str| format!(r#"{{"medium":"call","at":"{at}"}}"#);
+        // 15:00 in New York is 12:00 in Los Angeles and 09:00 in Honolulu: inside every US window.
+        let noon = "2026-06-03T19:00:00Z";
+        let first = post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-checks"), &check(noon)).await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        assert_eq!(first.json()["decision"], "allow", "{}", first.body);
+
+        // Seven calls in the week before: the eighth waits (Reg F 1006.14(b)(2)).
+        for day in 28..=31 {
+            for hour in [14, 16] {
+                if day == 31 && hour == 16 {
+                    continue;
+                }
+                let body = format!(r#"{{"medium":"call","outcome":"no_conversation","at":"2026-05-{day}T{hour}:00:00Z"}}"#);
+                assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-attempts"), &body).await.status, 201);
+            }
+        }
+        let eighth = post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-checks"), &check(noon)).await.json();
+        assert_eq!(eighth["decision"], "defer", "{eighth}");
+        assert!(
+            eighth["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["code"] == "call_cap" && r["rule"].as_str().unwrap().contains("1006.14")),
+            "{eighth}"
+        );
+        let future = post(
+            &server,
+            &agent,
+            &format!("/api/v1/accounts/{id}/contact-attempts"),
+            r#"{"medium":"call","outcome":"conversation","at":"2099-01-01T00:00:00Z"}"#,
+        )
+        .await;
+        assert_problem(&future, 422, "invalid");
+
+        // A cease request blocks collection calls outright, naming the rule.
+        let cease = post(&server, &agent, &format!("/api/v1/accounts/{id}/holds"), r#"{"kind":"cease","reason":"letter"}"#).await;
+        assert_eq!(cease.status, 201);
+        let blocked = post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-checks"), &check("2026-06-10T19:00:00Z")).await.json();
+        assert_eq!(blocked["decision"], "block", "{blocked}");
+        assert!(blocked["reasons"].as_array().unwrap().iter().any(|r| r["rule"] == "Reg F 1006.6(c)"), "{blocked}");
+
+        let kept = server.get(&format!("/api/v1/accounts/{id}/contact-checks"), Some(&agent)).await.json();
+        let decisions: Vec<_> = kept["items"].as_array().unwrap().iter().map(|d| d["decision"].as_str().unwrap().to_string()).collect();
+        assert_eq!(decisions, ["allow", "defer", "block"], "every answer is kept");
+        assert_eq!(
+            server.get(&format!("/api/v1/accounts/{id}/contact-attempts"), Some(&agent)).await.json()["items"].as_array().unwrap().len(),
+            7
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! and flags, audit entries and business events, all or nothing. The decisions live here, once,
 //! for both backends; each backend implements only [`Servicing`].
 
+pub mod contact;
 pub mod dispute;
 pub mod document;
 pub mod hold;
@@ -45,10 +46,12 @@ pub enum RecordKind {
     Dispute,
     Hold,
     Document,
+    ContactAttempt,
+    ContactDecision,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::Promise,
         RecordKind::Plan,
         RecordKind::Payment,
@@ -57,6 +60,8 @@ impl RecordKind {
         RecordKind::Dispute,
         RecordKind::Hold,
         RecordKind::Document,
+        RecordKind::ContactAttempt,
+        RecordKind::ContactDecision,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +74,8 @@ impl RecordKind {
             RecordKind::Dispute => "dispute",
             RecordKind::Hold => "hold",
             RecordKind::Document => "document",
+            RecordKind::ContactAttempt => "contact_attempt",
+            RecordKind::ContactDecision => "contact_decision",
         }
     }
 

@@ -1,0 +1,173 @@
+//! Contacts as records: each attempt made (a call and how it ended, a message sent) and each
+//! decision the contact policy gave, with its reasons, so that "why could we not call this
+//! person on Tuesday" has an answer later. The policy itself is `recoup_domain::policy`; here it
+//! is given the account's holds, flags and history as they stand in the same transaction.
+
+use super::{Draft, Kept, Op, RecordKind, op};
+use crate::{Actor, Result, StoreError};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use recoup_domain::contact::ContactPoint;
+use recoup_domain::policy::{self, Attempt, Decision, Intent, Medium, Outcome, Profile};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+fn utc_day(t: Timestamp) -> Date {
+    t.to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+/// One contact made or received about the debt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContactAttempt {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub contact_point_id: Option<Uuid>,
+    #[schema(value_type = String)]
+    pub medium: Medium,
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+    #[schema(value_type = String)]
+    pub outcome: Outcome,
+    /// The person contacted us.
+    pub inbound: bool,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+impl Kept for ContactAttempt {
+    const KIND: RecordKind = RecordKind::ContactAttempt;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn status(&self) -> String {
+        serde_json::to_value(self.outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+    fn on_date(&self) -> Option<Date> {
+        Some(utc_day(self.at))
+    }
+}
+
+/// A reason as kept: the policy's code, the rule's source and the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KeptReason {
+    pub code: String,
+    pub rule: String,
+    pub detail: String,
+}
+
+/// A policy decision as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContactDecision {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub contact_point_id: Uuid,
+    #[schema(value_type = String)]
+    pub medium: Medium,
+    /// When the contact would be made.
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+    /// allow, defer or block.
+    pub decision: String,
+    /// For a deferral: the first instant the contact is allowed.
+    #[schema(value_type = Option<String>)]
+    pub until: Option<Timestamp>,
+    pub reasons: Vec<KeptReason>,
+    pub profile: String,
+    pub asked_by: String,
+}
+
+impl Kept for ContactDecision {
+    const KIND: RecordKind = RecordKind::ContactDecision;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn status(&self) -> String {
+        self.decision.clone()
+    }
+    fn on_date(&self) -> Option<Date> {
+        Some(utc_day(self.at))
+    }
+}
+
+/// Records a contact made or received.
+pub fn log(attempt: ContactAttempt, actor: &Actor) -> Op {
+    op(actor, move |d| {
+        if attempt.note.as_ref().is_some_and(|n| n.chars().count() > 4_000) {
+            return Err(StoreError::invalid("/note", "at most 4,000 characters"));
+        }
+        let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), ..attempt };
+        d.put(&a);
+        d.audit(
+            "contact.logged",
+            "account",
+            d.account.id,
+            json!({"attempt_id": a.id, "medium": a.medium, "outcome": a.outcome, "at": a.at.to_string()}),
+        );
+        Ok(())
+    })
+}
+
+/// What a check needs beside the account's own file.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub intent: Intent,
+    pub point: ContactPoint,
+    pub postal_state: Option<String>,
+    pub profile_name: String,
+    pub profile: Profile,
+    pub at: Timestamp,
+}
+
+/// The account's contact history in the policy's terms.
+fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
+    Ok(d.all::<ContactAttempt>()?
+        .into_iter()
+        .map(|a| Attempt { at: a.at, medium: a.medium, outcome: a.outcome, inbound: a.inbound, opt_out_confirmation: false })
+        .collect())
+}
+
+/// Asks the policy about a contact at `check.at` and keeps its answer with the reasons.
+pub fn check(c: Check, actor: &Actor) -> Op {
+    op(actor, move |d| {
+        let holds = super::hold::in_force(d)?;
+        let history = history(d)?;
+        let req = policy::Request {
+            intent: c.intent,
+            point: &c.point,
+            postal_state: c.postal_state.as_deref(),
+            holds: &holds,
+            flags: &d.account.flags,
+            history: &history,
+            inconvenient: &[],
+            call_consent: None,
+            workplace_prohibited: false,
+            first_party: false,
+            now: c.at,
+        };
+        let verdict = policy::evaluate(&req, &c.profile);
+        let (decision, until) = match verdict.decision {
+            Decision::Allow => ("allow", None),
+            Decision::Defer { until } => ("defer", Some(until)),
+            Decision::Block => ("block", None),
+        };
+        let rec = ContactDecision {
+            id: Uuid::now_v7(),
+            account_id: d.account.id,
+            contact_point_id: c.point.id,
+            medium: c.intent.medium,
+            at: c.at,
+            decision: decision.into(),
+            until,
+            reasons: verdict
+                .reasons
+                .iter()
+                .map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() })
+                .collect(),
+            profile: c.profile_name.clone(),
+            asked_by: d.actor.0.clone(),
+        };
+        d.put(&rec);
+        Ok(())
+    })
+}
