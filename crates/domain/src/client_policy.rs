@@ -5,6 +5,7 @@
 //! the conservative ones (no interest, no fees).
 
 use crate::plan::Policy;
+use crate::policy::{Profile, ProfileConfig, ProfileError};
 use crate::settlement::ApprovalLimits;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,13 @@ pub struct ClientPolicy {
     pub portfolio_commission: BTreeMap<Uuid, Decimal>,
     /// Whether payments the debtor makes to the client directly earn the agency commission.
     pub direct_payments_commissionable: bool,
+    /// The contact policy profile for this client's accounts (`{"profile": "us-ma"}`), with any
+    /// field tuned (`"call_cap": 5`); us-federal when left out.
+    #[schema(value_type = Object)]
+    pub contact: ProfileConfig,
+    /// A different contact profile for some portfolios.
+    #[schema(value_type = BTreeMap<String, Object>)]
+    pub portfolio_contact: BTreeMap<Uuid, ProfileConfig>,
 }
 
 impl Default for ClientPolicy {
@@ -33,6 +41,8 @@ impl Default for ClientPolicy {
             promise_grace_days: 2,
             portfolio_commission: BTreeMap::new(),
             direct_payments_commissionable: true,
+            contact: ProfileConfig::default(),
+            portfolio_contact: BTreeMap::new(),
         }
     }
 }
@@ -53,6 +63,11 @@ impl ClientPolicy {
     /// The commission rate for a payment on an account of `portfolio`.
     pub fn commission_rate(&self, client_rate: Decimal, portfolio: Uuid) -> Decimal {
         self.portfolio_commission.get(&portfolio).copied().unwrap_or(client_rate)
+    }
+
+    /// The contact profile for an account of `portfolio`: the portfolio's own, else the client's.
+    pub fn contact_profile(&self, portfolio: Uuid) -> Result<Profile, ProfileError> {
+        self.portfolio_contact.get(&portfolio).unwrap_or(&self.contact).build()
     }
 
     /// Checks every value is one a contract could say; the first fault found.
@@ -91,6 +106,12 @@ impl ClientPolicy {
         if let Some((id, _)) = self.portfolio_commission.iter().find(|(_, r)| !fraction(**r)) {
             return fault(&format!("/portfolio_commission/{id}"), "a fraction from 0 to 1");
         }
+        if self.contact.build().is_err() {
+            return fault("/contact", "not a contact profile: a known profile name and valid overrides");
+        }
+        if let Some((id, _)) = self.portfolio_contact.iter().find(|(_, c)| c.build().is_err()) {
+            return fault(&format!("/portfolio_contact/{id}"), "not a contact profile: a known profile name and valid overrides");
+        }
         Ok(())
     }
 }
@@ -118,6 +139,21 @@ mod tests {
         let portfolio = Uuid::from_u128(7);
         p.portfolio_commission.insert(portfolio, Decimal::new(-1, 2));
         assert_eq!(p.check().unwrap_err().field, format!("/portfolio_commission/{portfolio}"));
+        let p: ClientPolicy = serde_json::from_str(r#"{"contact":{"profile":"us-ma","call_capp":3}}"#).unwrap();
+        assert_eq!(p.check().unwrap_err().field, "/contact", "a typo in a tuned field is caught when saved");
+    }
+
+    #[test]
+    fn the_contact_profile_is_the_portfolios_else_the_clients() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let p: ClientPolicy =
+            serde_json::from_str(&format!(r#"{{"contact":{{"profile":"us-ma"}},"portfolio_contact":{{"{a}":{{"call_cap":5}}}}}}"#))
+                .unwrap();
+        assert_eq!(p.check(), Ok(()));
+        assert_eq!(p.contact_profile(b).unwrap().name, "us-ma");
+        let tuned = p.contact_profile(a).unwrap();
+        assert_eq!((tuned.name.as_str(), tuned.call_cap), ("us-federal", 5));
+        assert_eq!(ClientPolicy::default().contact_profile(a).unwrap().name, "us-federal");
     }
 
     #[test]

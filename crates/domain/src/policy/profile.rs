@@ -149,9 +149,9 @@ impl Profile {
 }
 
 /// The configuration form: a base profile by name plus any fields to override.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileConfig {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     #[serde(flatten)]
     pub overrides: serde_json::Map<String, serde_json::Value>,

@@ -16,15 +16,12 @@ use jiff::Timestamp;
 use recoup_domain::account::Account;
 use recoup_domain::contact::{ContactKind, ContactPoint};
 use recoup_domain::hold::{Purpose, Recipient};
-use recoup_domain::policy::{Intent, Medium, Outcome, Profile};
+use recoup_domain::policy::{Intent, Medium, Outcome};
 use recoup_store::StoreError;
 use recoup_store::servicing::contact::{self, Check, ContactAttempt, ContactDecision};
 use recoup_store::servicing::first;
 use serde::Deserialize;
 use uuid::Uuid;
-
-/// The profile every check uses until clients and portfolios select their own.
-const DEFAULT_PROFILE: &str = "us-federal";
 
 fn kind_for(medium: Medium) -> ContactKind {
     match medium {
@@ -80,7 +77,8 @@ pub struct CheckRequest {
 }
 
 /// Ask the contact policy whether this person may be contacted (now, or at `at`): allow, defer
-/// until an instant, or block, each with the rules behind it. The answer is kept.
+/// until an instant, or block, each with the rules behind it, under the contact profile the
+/// client's servicing policy names. The answer is kept.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/contact-checks", tag = "servicing", request_body = CheckRequest,
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
     responses(
@@ -98,10 +96,6 @@ pub async fn check(
 ) -> Result<(StatusCode, Json<ContactDecision>), Problem> {
     let account = account_for(&state, &p, &id, Action::ServiceAccounts).await?;
     let (point, postal_state) = point_for(&state, &p, &account, req.medium, req.contact_point_id).await?;
-    let profile = Profile::named(DEFAULT_PROFILE).map_err(|e| {
-        tracing::error!(error = %e, "the default contact profile does not build");
-        Problem::internal()
-    })?;
     let intent = Intent {
         medium: req.medium,
         purpose: req.purpose.unwrap_or(Purpose::Collection),
@@ -109,7 +103,7 @@ pub async fn check(
         automated: req.automated,
         opt_out_confirmation: false,
     };
-    let c = Check { intent, point, postal_state, profile_name: DEFAULT_PROFILE.into(), profile, at: req.at.unwrap_or_else(Timestamp::now) };
+    let c = Check { intent, point, postal_state, at: req.at.unwrap_or_else(Timestamp::now) };
     let changes = act(&state, &p, &account, contact::check(c, &actor(&p))).await?;
     Ok((StatusCode::CREATED, Json(first::<ContactDecision>(&changes)?)))
 }

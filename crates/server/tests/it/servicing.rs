@@ -461,3 +461,29 @@ async fn the_contact_policy_answers_before_a_call_and_keeps_every_answer() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_policy_picks_the_contact_profile() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 1)]).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let (agent, admin) = (key(s, &tenant, Role::Agent, None).await, key(s, &tenant, Role::Admin, None).await);
+        for day in ["01", "02"] {
+            let body = format!(r#"{{"medium":"call","outcome":"no_conversation","at":"2026-06-{day}T15:00:00Z"}}"#);
+            assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-attempts"), &body).await.status, 201);
+        }
+        let policy = format!("/api/v1/clients/{}/servicing-policy", clients[0]);
+        let checks = format!("/api/v1/accounts/{id}/contact-checks");
+        let ask = || post(&server, &agent, &checks, r#"{"medium":"call","at":"2026-06-03T19:00:00Z"}"#);
+        let federal = ask().await.json();
+        assert_eq!((federal["decision"].as_str(), federal["profile"].as_str()), (Some("allow"), Some("us-federal")), "{federal}");
+        let typo = server.send("PUT", &policy, &headers(&admin, None), r#"{"contact":{"profile":"us-ma","call_capp":3}}"#).await;
+        assert_problem(&typo, 422, "invalid");
+        let set = server.send("PUT", &policy, &headers(&admin, None), r#"{"contact":{"profile":"us-ma"}}"#).await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        // Massachusetts: two calls in seven days are the most.
+        let ma = ask().await.json();
+        assert_eq!((ma["decision"].as_str(), ma["profile"].as_str()), (Some("defer"), Some("us-ma")), "{ma}");
+    }
+}

@@ -8,7 +8,7 @@ use crate::{Actor, Result, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use recoup_domain::contact::ContactPoint;
-use recoup_domain::policy::{self, Attempt, Decision, Intent, Medium, Outcome, Profile};
+use recoup_domain::policy::{self, Attempt, Decision, Intent, Medium, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -114,8 +114,6 @@ pub struct Check {
     pub intent: Intent,
     pub point: ContactPoint,
     pub postal_state: Option<String>,
-    pub profile_name: String,
-    pub profile: Profile,
     pub at: Timestamp,
 }
 
@@ -127,9 +125,12 @@ fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
         .collect())
 }
 
-/// Asks the policy about a contact at `check.at` and keeps its answer with the reasons.
+/// Asks the policy about a contact at `check.at`, under the profile the client's policy names
+/// for the account's portfolio, and keeps its answer with the reasons.
 pub fn check(c: Check, actor: &Actor) -> Op {
     op(actor, move |d| {
+        let profile =
+            d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
         let holds = super::hold::in_force(d)?;
         let history = history(d)?;
         let req = policy::Request {
@@ -145,7 +146,7 @@ pub fn check(c: Check, actor: &Actor) -> Op {
             first_party: false,
             now: c.at,
         };
-        let verdict = policy::evaluate(&req, &c.profile);
+        let verdict = policy::evaluate(&req, &profile);
         let (decision, until) = match verdict.decision {
             Decision::Allow => ("allow", None),
             Decision::Defer { until } => ("defer", Some(until)),
@@ -164,7 +165,7 @@ pub fn check(c: Check, actor: &Actor) -> Op {
                 .iter()
                 .map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() })
                 .collect(),
-            profile: c.profile_name.clone(),
+            profile: profile.name.clone(),
             asked_by: d.actor.0.clone(),
         };
         d.put(&rec);
