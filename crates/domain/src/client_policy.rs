@@ -31,6 +31,25 @@ pub struct ClientPolicy {
     /// A different contact profile for some portfolios.
     #[schema(value_type = BTreeMap<String, Object>)]
     pub portfolio_contact: BTreeMap<Uuid, ProfileConfig>,
+    /// Who the consumer deals with: the name and address every letter and the validation notice
+    /// state, and the phone and hours messages give.
+    pub collector: Collector,
+}
+
+/// The debt collector as messages name it (Reg F 1006.34(c)(1): the notice names the collector
+/// and its mailing address). An agency may collect under a different trade name per client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Collector {
+    pub name: String,
+    /// Mailing address, lines separated by newlines.
+    pub address: String,
+    pub phone: String,
+    /// When people answer the phone, in words ("Mon-Fri 8am-8pm ET").
+    pub hours: String,
+    pub website: String,
+    /// Where disputes may be sent electronically (an e-mail or portal address), if accepted.
+    pub electronic_dispute: Option<String>,
 }
 
 impl Default for ClientPolicy {
@@ -43,6 +62,7 @@ impl Default for ClientPolicy {
             direct_payments_commissionable: true,
             contact: ProfileConfig::default(),
             portfolio_contact: BTreeMap::new(),
+            collector: Collector::default(),
         }
     }
 }

@@ -93,7 +93,7 @@ pub struct Facts {
 }
 
 /// The notice's content, checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub collector_name: String,
     pub collector_address: String,

@@ -9,8 +9,12 @@ pub mod blobs;
 pub mod documents;
 mod hardening;
 pub mod import;
+pub mod inbound;
 pub mod keys;
+pub mod letters;
+pub mod messages;
 pub mod metrics;
+pub mod outbound;
 pub mod passwords;
 pub mod payment_import;
 pub mod reconciliation;
@@ -42,6 +46,11 @@ pub struct AppState {
     pub gateway: Arc<dyn recoup_gateways::PaymentGateway>,
     /// Where uploaded documents are kept, one file per content hash.
     pub blob_dir: std::path::PathBuf,
+    /// How messages leave (the outbox transport for every medium unless configured).
+    pub outbound: outbound::Outbound,
+    /// The SMS provider's auth token, which signs its callbacks; without it inbound texts and
+    /// delivery reports are refused.
+    pub twilio_auth_token: Option<String>,
 }
 
 impl AppState {
@@ -56,6 +65,8 @@ impl AppState {
             secure_cookies: false,
             gateway: Arc::new(recoup_gateways::test_gateway::TestGateway::new()),
             blob_dir: std::env::temp_dir().join("recoup-blobs"),
+            outbound: outbound::Outbound::default(),
+            twilio_auth_token: None,
         }
     }
 }
@@ -66,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))
         .route("/metrics", get(metrics::render))
+        .route("/inbound/{tenant}/twilio/sms", axum::routing::post(inbound::sms))
+        .route("/inbound/{tenant}/twilio/status", axum::routing::post(inbound::sms_status))
+        .route("/u/{token}", get(inbound::unsubscribe_page).post(inbound::unsubscribe))
         .merge(api::router(&state))
         .layer(axum::middleware::from_fn(metrics::track_requests));
     hardening::apply(routes).with_state(state)
@@ -139,7 +153,7 @@ pub async fn serve(
         shutdown.await;
         let _ = stop.send(true);
     });
-    let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone());
+    let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone()).with_outbound(state.outbound.clone());
     let worker = tokio::spawn(worker.run(until_true(stopped.clone())));
     let daily = tokio::spawn(scheduler::run(state.store.clone(), until_true(stopped.clone())));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -1,6 +1,6 @@
-//! Sending webhook deliveries: the job worker claims due jobs from the store (any node may run
-//! one), signs each event and POSTs it, and records the attempt with the retry the domain's
-//! policy asks for.
+//! The job worker and webhook deliveries: the worker claims due jobs from the store (any node may
+//! run one); a webhook delivery is signed and POSTed and the attempt recorded with the retry the
+//! domain's policy asks for; a message is handed to `outbound`.
 //!
 //! Every delivery carries `Recoup-Signature: t=<unix seconds>,v1=<hex>` where the hex is
 //! HMAC-SHA256 under the subscription's secret of `"<t>.<body>"`. A receiver recomputes it over
@@ -87,6 +87,7 @@ pub struct Worker {
     store: Arc<dyn Store>,
     http: reqwest::Client,
     config: WorkerConfig,
+    outbound: crate::outbound::Outbound,
 }
 
 impl Worker {
@@ -102,7 +103,13 @@ impl Worker {
             .user_agent(concat!("recoup-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client's settings are valid");
-        Worker { store, http, config }
+        Worker { store, http, config, outbound: crate::outbound::Outbound::default() }
+    }
+
+    /// Sends messages through these transports (the outbox transport otherwise).
+    pub fn with_outbound(mut self, outbound: crate::outbound::Outbound) -> Self {
+        self.outbound = outbound;
+        self
     }
 
     /// Works the queue until `shutdown` resolves.
@@ -144,6 +151,7 @@ impl Worker {
     async fn run_job(&self, job: Job) {
         let result = match job.kind {
             JobKind::WebhookDelivery => self.deliver(&job).await,
+            JobKind::MessageSend => crate::outbound::run_job(&self.outbound, self.store.as_ref(), &job).await,
         };
         if let Err(e) = result {
             tracing::error!(job = %job.id, error = %e, "job failed; it will be retried when its lease runs out");

@@ -19,15 +19,17 @@ mod rows;
 pub mod seal;
 pub mod servicing;
 pub mod sqlite;
+pub mod templates;
 
 pub use error::StoreError;
 pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
 pub use keycache::KEY_CACHE_TTL;
 pub use listing::{AccountFilter, AccountListing, AccountSort, Cursor, SortKey};
 pub use notes::Notes;
-pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
+pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobEnd, JobKind, Jobs, NewJob, Webhooks};
 pub use postgres::PgStore;
 pub use seal::{KeyError, Keyring};
+pub use templates::{ContactLookup, NewTemplate, StoredTemplate, Templates};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -126,8 +128,12 @@ pub struct ListedAccount {
 /// conformance suite (`tests/it`) holds both to the same behaviour. Newer concerns live in their
 /// own traits (webhooks and jobs, idempotency, notes), each implemented in its own module.
 #[async_trait]
-pub trait Store: Webhooks + Jobs + Idempotency + Notes + servicing::Servicing + Send + Sync + 'static {
+pub trait Store: Webhooks + Jobs + Idempotency + Notes + Templates + ContactLookup + servicing::Servicing + Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// A keyed tag over `data` for links recoup signs (unsubscribe, portal): only this
+    /// deployment's keys make or check one.
+    fn link_tag(&self, data: &[u8]) -> [u8; 32];
 
     /// Applies the embedded migrations not yet applied and returns the versions applied now;
     /// then checks the configured data keys against the ones the database was sealed with, and

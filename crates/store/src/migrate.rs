@@ -29,6 +29,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 6, name: "sealed_party_fields", sql: include_str!("sqlite/migrations/0006_sealed_party_fields.sql") },
     Migration { version: 7, name: "servicing", sql: include_str!("sqlite/migrations/0007_servicing.sql") },
     Migration { version: 8, name: "client_policy", sql: include_str!("sqlite/migrations/0008_client_policy.sql") },
+    Migration { version: 9, name: "templates", sql: include_str!("sqlite/migrations/0009_templates.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -44,6 +45,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 6, name: "sealed_party_fields", sql: include_str!("postgres/migrations/0006_sealed_party_fields.sql") },
     Migration { version: 7, name: "servicing", sql: include_str!("postgres/migrations/0007_servicing.sql") },
     Migration { version: 8, name: "client_policy", sql: include_str!("postgres/migrations/0008_client_policy.sql") },
+    Migration { version: 9, name: "templates", sql: include_str!("postgres/migrations/0009_templates.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

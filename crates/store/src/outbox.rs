@@ -15,17 +15,20 @@ use uuid::Uuid;
 pub enum JobKind {
     /// Payload: the delivery's id.
     WebhookDelivery,
+    /// Payload: `<account id>/<message id>`.
+    MessageSend,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::WebhookDelivery => "webhook.delivery",
+            JobKind::MessageSend => "message.send",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        (s == "webhook.delivery").then_some(JobKind::WebhookDelivery)
+        [JobKind::WebhookDelivery, JobKind::MessageSend].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -67,6 +70,24 @@ pub struct Attempt {
     pub status: Option<u16>,
     pub error: Option<String>,
     pub duration_micros: i64,
+}
+
+/// A job to add in the transaction of the change that needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: JobKind,
+    pub payload: String,
+    /// UTC microseconds.
+    pub run_at: i64,
+}
+
+/// How a job ended, for jobs whose work is recorded elsewhere (a message's own status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobEnd {
+    Done,
+    /// Try again at this UTC microsecond, keeping why this try failed.
+    RetryAt(i64, String),
+    Dead(String),
 }
 
 /// What the worker decided after an attempt.
@@ -113,7 +134,11 @@ pub trait Jobs: Send + Sync {
     /// job while its lease holds.
     async fn claim_jobs(&self, tenant: Option<Uuid>, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>>;
     /// Marks a job that could not be run as dead, with why.
-    async fn bury_job(&self, job: &Job, error: &str) -> Result<()>;
+    async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {
+        self.finish_job(job, &JobEnd::Dead(error.to_string())).await
+    }
+    /// Ends a claimed job: done, back in the queue for later, or dead.
+    async fn finish_job(&self, job: &Job, end: &JobEnd) -> Result<()>;
     /// Jobs not yet done or dead (for tests and the console).
     async fn pending_jobs(&self, tenant_id: Uuid) -> Result<u64>;
 }
@@ -192,6 +217,15 @@ pub(crate) fn open_secret(keys: &crate::seal::Keyring, sub: &Subscription, store
     let bytes = recoup_domain::hex::decode(hex).ok_or_else(corrupt)?;
     let plain = keys.open(&secret_place(sub.tenant_id, sub.id), &bytes)?;
     String::from_utf8(plain).map_err(|_| corrupt())
+}
+
+/// The job row's state, next run time and error after `end`, at `now`.
+pub(crate) fn end_columns(end: &JobEnd, now: i64) -> (&'static str, i64, Option<String>) {
+    match end {
+        JobEnd::Done => ("done", now, None),
+        JobEnd::RetryAt(at, why) => ("queued", *at, Some(why.clone())),
+        JobEnd::Dead(why) => ("dead", now, Some(why.clone())),
+    }
 }
 
 pub(crate) fn delivery_payload(delivery_id: Uuid) -> String {

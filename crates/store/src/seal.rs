@@ -320,6 +320,12 @@ impl Keyring {
         self.keyed(b"national_id", &[tenant_id.as_bytes(), digits.as_bytes()])
     }
 
+    /// The tag of a link recoup signs; the purpose is part of `data`, so a tag for one kind of
+    /// link never passes for another.
+    pub fn link_tag(&self, data: &[u8]) -> [u8; 32] {
+        self.keyed(b"link", &[data])
+    }
+
     /// The import fingerprint as stored: keyed, because it digests the national id and birth
     /// date together with columns that are stored in plain text.
     pub fn keyed_fingerprint(&self, fingerprint: &[u8; 32]) -> [u8; 32] {

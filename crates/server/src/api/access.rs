@@ -39,6 +39,15 @@ pub enum Action {
     /// Report a payment made to the client directly.
     ReportDirectPayments,
     RunServicing,
+    ReadTemplates,
+    ManageTemplates,
+    /// Queue an e-mail, text or letter, or a call task.
+    SendMessages,
+    /// Messages, call tasks and the policy's decisions.
+    ReadMessages,
+    /// The day's print batch of letters.
+    PrintLetters,
+    ReadComplianceReport,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -83,6 +92,15 @@ fn roles(action: Action) -> &'static [Role] {
         Action::ReadRemittance => &[Role::Admin, Role::Supervisor, Role::Auditor, Role::Client],
         Action::ReportDirectPayments => &[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client],
         Action::RunServicing => &[Role::Admin],
+        // Agents preview what they send; what a message says is the tenant's admins' to decide
+        // (DESIGN: admins set up templates), because every word carries legal weight.
+        Action::ReadTemplates => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor],
+        Action::ManageTemplates => &[Role::Admin],
+        Action::SendMessages => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator],
+        // A client sees recoveries, not the collection team's contact history.
+        Action::ReadMessages => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator],
+        Action::PrintLetters => &[Role::Admin, Role::Supervisor],
+        Action::ReadComplianceReport => &[Role::Admin, Role::Supervisor, Role::Auditor],
         // The full id is needed to set up and reconcile (admin) and by the systems that sent it
         // (integrator); everyone else works with the last four digits.
         Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 use recoup_domain::account::Account;
 use recoup_domain::contact::{ContactKind, ContactPoint};
 use recoup_domain::hold::{Purpose, Recipient};
+use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Intent, Medium, Outcome};
 use recoup_store::StoreError;
 use recoup_store::servicing::contact::{self, Check, ContactAttempt, ContactDecision};
@@ -33,7 +34,7 @@ fn kind_for(medium: Medium) -> ContactKind {
 
 /// The contact point asked for, or the primary party's first one fit for the medium; and the
 /// party's mailing state, a candidate for the person's time zone.
-async fn point_for(
+pub(crate) async fn point_for(
     state: &AppState,
     p: &Principal,
     account: &Account,
@@ -123,9 +124,15 @@ pub struct AttemptRequest {
     pub medium: Medium,
     #[serde(default)]
     pub contact_point_id: Option<Uuid>,
-    /// never_connected (busy, failed), no_conversation (no answer, voicemail, delivered) or conversation.
-    #[schema(value_type = String)]
-    pub outcome: Outcome,
+    /// For a call: right_party, third_party, wrong_number, no_answer, voicemail, not_connected,
+    /// refused or promise_taken. It decides how the call counts.
+    #[serde(default)]
+    pub result: Option<CallResult>,
+    /// When there is no `result`: never_connected (busy, failed), no_conversation (no answer,
+    /// delivered) or conversation.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub outcome: Option<Outcome>,
     /// When it happened (default now); not in the future.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -135,6 +142,9 @@ pub struct AttemptRequest {
     pub inbound: bool,
     #[serde(default)]
     pub note: Option<String>,
+    /// The call task this call worked; it is closed with it.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 
 /// Log a contact made or received: the history the call limits count.
@@ -162,18 +172,26 @@ pub async fn log(
     if let Some(cp) = req.contact_point_id {
         point_for(&state, &p, &account, req.medium, Some(cp)).await?;
     }
+    let outcome = match (req.result, req.outcome) {
+        (Some(_), _) if !req.medium.is_call() => return Err(StoreError::invalid("/result", "only a call has a call result").into()),
+        (Some(r), _) => r.outcome(),
+        (None, Some(o)) => o,
+        (None, None) => return Err(StoreError::invalid("/result", "say how the contact ended: a call result or an outcome").into()),
+    };
     let attempt = ContactAttempt {
         id: Uuid::now_v7(),
         account_id: account.id,
         contact_point_id: req.contact_point_id,
         medium: req.medium,
         at,
-        outcome: req.outcome,
+        outcome,
+        result: req.result,
+        message_id: None,
         inbound: req.inbound,
         by: String::new(),
         note: req.note,
     };
-    let changes = act(&state, &p, &account, contact::log(attempt, &actor(&p))).await?;
+    let changes = act(&state, &p, &account, contact::log(attempt, req.task_id, &actor(&p))).await?;
     Ok((StatusCode::CREATED, Json(first::<ContactAttempt>(&changes)?)))
 }
 

@@ -6,8 +6,10 @@ pub mod access;
 mod account_query;
 mod accounts;
 mod audit;
+pub mod calls;
 pub mod auth;
 mod clients;
+mod compliance;
 mod consent;
 mod contacts;
 mod disputes;
@@ -50,6 +52,7 @@ use utoipa_axum::routes;
         (name = "servicing", description = "Promises, plans, payments and reversals, settlements, disputes, holds and remittance"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "session", description = "Signing in and out"),
+        (name = "communications", description = "Templates, messages (e-mail, SMS, letters) and the outbox, call tasks, contactability and the compliance report"),
         (name = "webhooks", description = "Signed event deliveries to integrators' receivers, with retries and a delivery log"),
     ),
 )]
@@ -97,6 +100,10 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(documents::download))
         .routes(routes!(contacts::checks, contacts::check))
         .routes(routes!(contacts::attempts, contacts::log))
+        .routes(routes!(calls::create_task))
+        .routes(routes!(calls::tasks))
+        .routes(routes!(calls::contactability))
+        .routes(routes!(compliance::report))
         .routes(routes!(remittance::statement))
         .routes(routes!(remittance::run))
         .routes(routes!(consent::set))

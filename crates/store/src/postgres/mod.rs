@@ -29,6 +29,7 @@ use uuid::Uuid;
 mod copy;
 mod idempotency;
 mod notes;
+mod templates;
 pub(crate) mod outbox;
 mod servicing;
 
@@ -646,6 +647,10 @@ async fn write_rows(
 
 #[async_trait]
 impl Store for PgStore {
+    fn link_tag(&self, data: &[u8]) -> [u8; 32] {
+        self.keys.link_tag(data)
+    }
+
     fn backend(&self) -> Backend {
         Backend::Postgres
     }

@@ -2,7 +2,7 @@
 //! `FOR UPDATE SKIP LOCKED`, so any number of nodes can work the queue without taking a job twice.
 
 use super::{PgStore, all, append_audit, one};
-use crate::outbox::{self, Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
+use crate::outbox::{self, Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobEnd, JobKind, Jobs, Webhooks};
 use crate::rows::{self, Get};
 use crate::{Actor, Result, StoreError, ops};
 use async_trait::async_trait;
@@ -62,7 +62,7 @@ pub(crate) async fn emit(c: &mut PgConnection, tenant_id: Uuid, events: Vec<Even
     Ok(())
 }
 
-async fn enqueue(c: &mut PgConnection, tenant_id: Uuid, kind: JobKind, payload: &str, run_at: i64) -> Result<()> {
+pub(crate) async fn enqueue(c: &mut PgConnection, tenant_id: Uuid, kind: JobKind, payload: &str, run_at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO jobs (tenant_id, id, kind, payload, state, run_at, attempts, created_at, updated_at) VALUES ($1,$2,$3,$4,'queued',$5,0,$5,$5)",
     )
@@ -303,14 +303,18 @@ impl Jobs for PgStore {
         all(&mut c, q, |q| q.bind(now + lease_micros).bind(now).bind(i64::from(limit)).bind(tenant), rows::job).await
     }
 
-    async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {
+    async fn finish_job(&self, job: &Job, end: &JobEnd) -> Result<()> {
+        let now = ops::now_micros();
+        let (state, run_at, error) = outbox::end_columns(end, now);
         sqlx::query(
-            "UPDATE jobs SET state = 'dead', locked_until = NULL, last_error = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+            "UPDATE jobs SET state = $3, run_at = $4, locked_until = NULL, last_error = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2",
         )
         .bind(job.tenant_id)
         .bind(job.id)
+        .bind(state)
+        .bind(run_at)
         .bind(error)
-        .bind(ops::now_micros())
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -92,6 +92,9 @@ async fn apply(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, ch: &Cha
         upsert(c, r).await?;
     }
     append_audit(c, tenant_id, ch.audit.clone()).await?;
+    for j in &ch.jobs {
+        outbox::enqueue(c, tenant_id, j.kind, &j.payload, j.run_at).await?;
+    }
     outbox::emit(c, tenant_id, ch.events.clone()).await
 }
 

@@ -8,12 +8,13 @@ use crate::{Actor, Result, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use recoup_domain::contact::ContactPoint;
+use recoup_domain::message::CallResult;
 use recoup_domain::policy::{self, Attempt, Decision, Intent, Medium, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-fn utc_day(t: Timestamp) -> Date {
+pub(crate) fn utc_day(t: Timestamp) -> Date {
     t.to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
@@ -29,6 +30,12 @@ pub struct ContactAttempt {
     pub at: Timestamp,
     #[schema(value_type = String)]
     pub outcome: Outcome,
+    /// How a call ended, when this is a call; it decides `outcome`.
+    #[serde(default)]
+    pub result: Option<CallResult>,
+    /// The message this attempt sent, when it was one.
+    #[serde(default)]
+    pub message_id: Option<Uuid>,
     /// The person contacted us.
     pub inbound: bool,
     pub by: String,
@@ -61,6 +68,9 @@ pub struct KeptReason {
 pub struct ContactDecision {
     pub id: Uuid,
     pub account_id: Uuid,
+    /// For the compliance report by portfolio.
+    #[serde(default)]
+    pub portfolio_id: Option<Uuid>,
     pub contact_point_id: Uuid,
     #[schema(value_type = String)]
     pub medium: Medium,
@@ -90,20 +100,24 @@ impl Kept for ContactDecision {
     }
 }
 
-/// Records a contact made or received.
-pub fn log(attempt: ContactAttempt, actor: &Actor) -> Op {
+/// Records a contact made or received; a call that worked a task closes it.
+pub fn log(attempt: ContactAttempt, task_id: Option<Uuid>, actor: &Actor) -> Op {
     op(actor, move |d| {
         if attempt.note.as_ref().is_some_and(|n| n.chars().count() > 4_000) {
             return Err(StoreError::invalid("/note", "at most 4,000 characters"));
         }
-        let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), ..attempt };
+        let outcome = attempt.result.map(CallResult::outcome).unwrap_or(attempt.outcome);
+        let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), outcome, ..attempt };
         d.put(&a);
         d.audit(
             "contact.logged",
             "account",
             d.account.id,
-            json!({"attempt_id": a.id, "medium": a.medium, "outcome": a.outcome, "at": a.at.to_string()}),
+            json!({"attempt_id": a.id, "medium": a.medium, "outcome": a.outcome, "result": a.result, "at": a.at.to_string()}),
         );
+        if let Some(t) = task_id {
+            super::task::close_in(d, t, a.id)?;
+        }
         Ok(())
     })
 }
@@ -125,50 +139,56 @@ fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
         .collect())
 }
 
-/// Asks the policy about a contact at `check.at`, under the profile the client's policy names
-/// for the account's portfolio, and keeps its answer with the reasons.
+/// Asks the policy about a contact at `c.at`, under the profile the client's policy names for
+/// the account's portfolio, and keeps its answer with the reasons. Returns the decision kept.
+pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
+    let profile = d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
+    let holds = super::hold::in_force(d)?;
+    let history = history(d)?;
+    let req = policy::Request {
+        intent: c.intent,
+        point: &c.point,
+        postal_state: c.postal_state.as_deref(),
+        holds: &holds,
+        flags: &d.account.flags,
+        history: &history,
+        inconvenient: &[],
+        call_consent: None,
+        workplace_prohibited: false,
+        first_party: false,
+        now: c.at,
+    };
+    let verdict = policy::evaluate(&req, &profile);
+    let (decision, until) = match verdict.decision {
+        Decision::Allow => ("allow", None),
+        Decision::Defer { until } => ("defer", Some(until)),
+        Decision::Block => ("block", None),
+    };
+    let rec = ContactDecision {
+        id: Uuid::now_v7(),
+        account_id: d.account.id,
+        portfolio_id: Some(d.account.portfolio_id),
+        contact_point_id: c.point.id,
+        medium: c.intent.medium,
+        at: c.at,
+        decision: decision.into(),
+        until,
+        reasons: verdict.reasons.iter().map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() }).collect(),
+        profile: profile.name.clone(),
+        asked_by: d.actor.0.clone(),
+    };
+    d.put(&rec);
+    Ok(rec)
+}
+
+/// The policy's answer about a contact, asked of the account's file as it stands, kept nowhere:
+/// for "why can't I contact this person now", which must not itself count as a decision.
+pub fn explain(file: &super::AccountFile, c: &Check, actor: &Actor) -> Result<ContactDecision> {
+    let mut d = Draft::new(file, actor);
+    decide(&mut d, c)
+}
+
+/// Asks the policy about a contact and keeps its answer (an agent before dialing, an integrator).
 pub fn check(c: Check, actor: &Actor) -> Op {
-    op(actor, move |d| {
-        let profile =
-            d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
-        let holds = super::hold::in_force(d)?;
-        let history = history(d)?;
-        let req = policy::Request {
-            intent: c.intent,
-            point: &c.point,
-            postal_state: c.postal_state.as_deref(),
-            holds: &holds,
-            flags: &d.account.flags,
-            history: &history,
-            inconvenient: &[],
-            call_consent: None,
-            workplace_prohibited: false,
-            first_party: false,
-            now: c.at,
-        };
-        let verdict = policy::evaluate(&req, &profile);
-        let (decision, until) = match verdict.decision {
-            Decision::Allow => ("allow", None),
-            Decision::Defer { until } => ("defer", Some(until)),
-            Decision::Block => ("block", None),
-        };
-        let rec = ContactDecision {
-            id: Uuid::now_v7(),
-            account_id: d.account.id,
-            contact_point_id: c.point.id,
-            medium: c.intent.medium,
-            at: c.at,
-            decision: decision.into(),
-            until,
-            reasons: verdict
-                .reasons
-                .iter()
-                .map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() })
-                .collect(),
-            profile: profile.name.clone(),
-            asked_by: d.actor.0.clone(),
-        };
-        d.put(&rec);
-        Ok(())
-    })
+    op(actor, move |d| decide(d, &c).map(|_| ()))
 }

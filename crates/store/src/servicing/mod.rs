@@ -11,12 +11,14 @@ pub mod contact;
 pub mod dispute;
 pub mod document;
 pub mod hold;
+pub mod message;
 pub mod payment;
 pub mod plan;
 pub mod promise;
 pub mod reconcile;
 pub mod remittance;
 pub mod settlement;
+pub mod task;
 
 pub use reconcile::{DailyReport, daily};
 
@@ -48,10 +50,12 @@ pub enum RecordKind {
     Document,
     ContactAttempt,
     ContactDecision,
+    Message,
+    CallTask,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Promise,
         RecordKind::Plan,
         RecordKind::Payment,
@@ -62,6 +66,8 @@ impl RecordKind {
         RecordKind::Document,
         RecordKind::ContactAttempt,
         RecordKind::ContactDecision,
+        RecordKind::Message,
+        RecordKind::CallTask,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +82,8 @@ impl RecordKind {
             RecordKind::Document => "document",
             RecordKind::ContactAttempt => "contact_attempt",
             RecordKind::ContactDecision => "contact_decision",
+            RecordKind::Message => "message",
+            RecordKind::CallTask => "call_task",
         }
     }
 
@@ -172,6 +180,8 @@ pub struct Changes {
     pub records: Vec<Record>,
     pub audit: Vec<AuditEvent>,
     pub events: Vec<Event>,
+    /// Work for the job queue (a message to send), enqueued with the change.
+    pub jobs: Vec<crate::outbox::NewJob>,
 }
 
 /// The state a decision works on while it builds its changes: the file as it will be after the
@@ -263,6 +273,11 @@ impl<'a> Draft<'a> {
         );
         self.changes.events.push(crate::ops::status_changed(&self.account, from, reason));
         Ok(())
+    }
+
+    /// Queues background work to run at `run_at` (UTC microseconds), in this change's transaction.
+    pub fn enqueue(&mut self, kind: crate::outbox::JobKind, payload: String, run_at: i64) {
+        self.changes.jobs.push(crate::outbox::NewJob { kind, payload, run_at });
     }
 
     /// Marks the account as changed (flags, last payment) so it is written.

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 mod idempotency;
 mod notes;
+mod templates;
 pub(crate) mod outbox;
 mod servicing;
 
@@ -671,6 +672,10 @@ fn seal_plain_dates(conn: &mut Connection, keys: &Keyring) -> Result<u64> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn link_tag(&self, data: &[u8]) -> [u8; 32] {
+        self.keys().link_tag(data)
+    }
+
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }

@@ -2,7 +2,7 @@
 //! makes claiming jobs race-free: a claim is one `UPDATE ... RETURNING` under it.
 
 use super::{SqliteStore, append_audit, query_all, query_one};
-use crate::outbox::{self, Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobKind, Jobs, Webhooks};
+use crate::outbox::{self, Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobEnd, JobKind, Jobs, Webhooks};
 use crate::rows;
 use crate::{Actor, Result, StoreError, ops};
 use async_trait::async_trait;
@@ -47,7 +47,7 @@ pub(crate) fn placement_events_wanted(tx: &Transaction, tenant_id: Uuid) -> Resu
     Ok(outbox::PlacementEvents::of(&subs))
 }
 
-fn enqueue(tx: &Transaction, tenant_id: Uuid, kind: JobKind, payload: &str, run_at: i64) -> Result<()> {
+pub(crate) fn enqueue(tx: &Transaction, tenant_id: Uuid, kind: JobKind, payload: &str, run_at: i64) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO jobs (tenant_id, id, kind, payload, state, run_at, attempts, created_at, updated_at) VALUES (?,?,?,?,'queued',?,0,?,?)",
     )?
@@ -232,12 +232,14 @@ impl Jobs for SqliteStore {
         self.tx(move |tx| query_all(tx, &sql, params![now + lease_micros, now, limit, tenant], |r| rows::job(r))).await
     }
 
-    async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {
-        let (job, error) = (job.clone(), error.to_string());
+    async fn finish_job(&self, job: &Job, end: &JobEnd) -> Result<()> {
+        let (job, end) = (job.clone(), end.clone());
         self.tx(move |tx| {
+            let now = ops::now_micros();
+            let (state, run_at, error) = outbox::end_columns(&end, now);
             tx.execute(
-                "UPDATE jobs SET state = 'dead', locked_until = NULL, last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
-                params![error, ops::now_micros(), job.tenant_id, job.id],
+                "UPDATE jobs SET state = ?, run_at = ?, locked_until = NULL, last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+                params![state, run_at, error, now, job.tenant_id, job.id],
             )?;
             Ok(())
         })

@@ -87,6 +87,9 @@ fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> R
         upsert(tx, r)?;
     }
     append_audit(tx, tenant_id, ch.audit.clone())?;
+    for j in &ch.jobs {
+        outbox::enqueue(tx, tenant_id, j.kind, &j.payload, j.run_at)?;
+    }
     outbox::emit(tx, tenant_id, ch.events.clone())
 }
 

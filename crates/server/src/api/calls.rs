@@ -1,0 +1,221 @@
+//! Calls: tasks for agents (each past the contact policy before it reaches a worklist) and the
+//! per-account answer to "can I contact this person now, and if not, when and why".
+
+use super::access::{Action, allow};
+use super::auth::Principal;
+use super::contacts::point_for;
+use super::json::Body;
+use super::problem::{Problem, ProblemDocument};
+use super::servicing::{Items, account_for, act, actor};
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use recoup_domain::contact::ContactKind;
+use recoup_domain::hold::{Purpose, Recipient};
+use recoup_domain::policy::{Intent, Medium, Outcome};
+use recoup_store::servicing::contact::{self, Check, ContactAttempt, ContactDecision};
+use recoup_store::servicing::task::{self, CallTask, TaskStatus};
+use recoup_store::servicing::{Kept, RecordKind, RecordQuery, first};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    /// The phone to call; left out, the primary party's first phone.
+    #[serde(default)]
+    pub contact_point_id: Option<Uuid>,
+    pub queue: String,
+    pub reason: String,
+    /// Not before (default now); the policy may move it later.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Timestamp>,
+    /// Dialed by a dialer rather than by hand.
+    #[serde(default)]
+    pub automated: bool,
+}
+
+/// Ask for a call: the policy looks first. Allowed, the task is open and due when asked; deferred,
+/// it is due when the policy allows; blocked, it is kept as blocked with the decision's reasons
+/// and reaches no worklist.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/call-tasks", tag = "communications", request_body = TaskRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses(
+        (status = 201, body = CallTask),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn create_task(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    Body(req): Body<TaskRequest>,
+) -> Result<(StatusCode, Json<CallTask>), Problem> {
+    let account = account_for(&state, &p, &id, Action::SendMessages).await?;
+    let (point, postal_state) = point_for(&state, &p, &account, Medium::Call, req.contact_point_id).await?;
+    let now = Timestamp::now();
+    let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: req.automated, opt_out_confirmation: false };
+    let task = CallTask {
+        id: Uuid::now_v7(),
+        account_id: account.id,
+        contact_point_id: point.id,
+        queue: req.queue,
+        reason: req.reason,
+        due_at: req.due_at.unwrap_or(now),
+        status: TaskStatus::Open,
+        decision_id: None,
+        attempt_id: None,
+        created_by: String::new(),
+    };
+    let check = Check { intent, point, postal_state, at: req.due_at.unwrap_or(now).max(now) };
+    let changes = act(&state, &p, &account, task::create(task, check, &actor(&p))).await?;
+    Ok((StatusCode::CREATED, Json(first::<CallTask>(&changes)?)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQuery {
+    /// open (default), done, blocked or cancelled.
+    pub status: Option<String>,
+    pub queue: Option<String>,
+    /// Only tasks due by now.
+    #[serde(default)]
+    pub due: bool,
+    pub limit: Option<u32>,
+}
+
+/// Call tasks across accounts, soonest due first.
+#[utoipa::path(get, path = "/api/v1/call-tasks", tag = "communications", params(TaskQuery),
+    responses((status = 200, body = Items<CallTask>), (status = 403, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn tasks(State(state): State<AppState>, p: Principal, Query(q): Query<TaskQuery>) -> Result<Json<Items<CallTask>>, Problem> {
+    allow(&p, Action::ReadMessages)?;
+    let mut query = RecordQuery::of(RecordKind::CallTask);
+    query.statuses = vec![q.status.unwrap_or_else(|| "open".into())];
+    query.limit = q.limit.unwrap_or(500).clamp(1, 5_000);
+    let now = Timestamp::now();
+    let mut items: Vec<CallTask> = state
+        .store
+        .records(p.tenant_id, &query)
+        .await?
+        .iter()
+        .map(CallTask::from_record)
+        .collect::<Result<_, _>>()?;
+    items.retain(|t| q.queue.as_ref().is_none_or(|want| &t.queue == want) && (!q.due || t.due_at <= now));
+    items.sort_by_key(|t| (t.due_at, t.id));
+    Ok(Json(Items { items }))
+}
+
+/// The policy's answer for one way of reaching one contact point, right now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Reachability {
+    pub contact_point_id: Uuid,
+    pub kind: String,
+    /// The number or address, as stored.
+    pub value: String,
+    #[schema(value_type = String)]
+    pub medium: Medium,
+    /// allow, defer or block.
+    pub decision: String,
+    /// For a deferral: the first instant it is allowed.
+    #[schema(value_type = Option<String>)]
+    pub next_allowed_at: Option<Timestamp>,
+    pub reasons: Vec<contact::KeptReason>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Contactability {
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+    /// The policy profile that judged (us-federal, us-ma, ...).
+    pub profile: String,
+    /// Placed calls counted in the last seven days (Reg F 1006.14(b)(2)(i) allows 7).
+    pub calls_last_7_days: usize,
+    pub channels: Vec<Reachability>,
+}
+
+/// Why can't I contact this person now? For every contact point and way to use it, the policy's
+/// answer at this moment with its rules and, when deferred, the next allowed time. Nothing is
+/// kept: asking does not count as a contact.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/contactability", tag = "communications", params(("id" = String, Path)),
+    responses((status = 200, body = Contactability), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Contactability>, Problem> {
+    let account = account_for(&state, &p, &id, Action::ReadMessages).await?;
+    let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
+    let parties = state.store.parties_of(p.tenant_id, account.id).await?;
+    let now = Timestamp::now();
+    let mut channels = Vec::new();
+    let mut profile = String::new();
+    for point in parties.iter().flat_map(|pp| pp.contact_points.iter()) {
+        let region =
+            parties.iter().flat_map(|pp| pp.contact_points.iter()).filter(|c| c.party_id == point.party_id).find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
+        for medium in mediums(point.kind) {
+            let intent = Intent { medium, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+            let check = Check { intent, point: point.clone(), postal_state: region.clone(), at: now };
+            let d: ContactDecision = contact::explain(&file, &check, &actor(&p))?;
+            profile = d.profile.clone();
+            channels.push(Reachability {
+                contact_point_id: point.id,
+                kind: point.kind.as_str().into(),
+                value: point.value.clone(),
+                medium,
+                decision: d.decision,
+                next_allowed_at: d.until,
+                reasons: d.reasons,
+            });
+        }
+    }
+    let week_ago = now - jiff::SignedDuration::from_hours(7 * 24);
+    let calls_last_7_days = file
+        .all::<ContactAttempt>()?
+        .iter()
+        .filter(|a| a.medium.is_call() && !a.inbound && a.outcome != Outcome::NeverConnected && a.at > week_ago)
+        .count();
+    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels }))
+}
+
+fn mediums(kind: ContactKind) -> Vec<Medium> {
+    match kind {
+        ContactKind::Phone => vec![Medium::Call, Medium::Sms],
+        ContactKind::Email => vec![Medium::Email],
+        ContactKind::Address => vec![Medium::Letter],
+    }
+}
+
+/// A call task for an agent to answer a text the person sent: through the policy like any other.
+pub async fn reply_task(
+    state: &AppState,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    point: recoup_domain::contact::ContactPoint,
+    actor: &recoup_store::Actor,
+) -> Result<CallTask, recoup_store::StoreError> {
+    let now = Timestamp::now();
+    let parties = state.store.parties_of(tenant_id, account_id).await?;
+    let postal_state = crate::messages::postal_state(&parties, &point);
+    let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+    let task = CallTask {
+        id: Uuid::now_v7(),
+        account_id,
+        contact_point_id: point.id,
+        queue: INBOUND_QUEUE.into(),
+        reason: "answer the person's text".into(),
+        due_at: now,
+        status: TaskStatus::Open,
+        decision_id: None,
+        attempt_id: None,
+        created_by: String::new(),
+    };
+    let id = task.id;
+    let changes = state.store.service(tenant_id, account_id, task::create(task, Check { intent, point, postal_state, at: now }, actor)).await?;
+    recoup_store::servicing::changed::<CallTask>(&changes, id)
+}
+
+/// Where answers to inbound texts wait for an agent.
+pub const INBOUND_QUEUE: &str = "inbound-replies";

@@ -1,0 +1,57 @@
+//! Letters: each is rendered to a PDF page set (the validation notice in its model-form layout,
+//! any other letter as the collector's letterhead, the address block and the text), "sent" by
+//! joining the day's print queue, and printed from one batch file per day.
+
+use recoup_channels::pdf::{Block, Document, PdfError};
+use recoup_channels::transport::{Outgoing, SendError, Sent, Transport};
+use recoup_domain::client_policy::Collector;
+use recoup_store::servicing::message::Message;
+
+/// The print queue: a letter is sent when it is in the day's batch.
+pub struct PrintQueue;
+
+#[async_trait::async_trait]
+impl Transport for PrintQueue {
+    fn name(&self) -> &'static str {
+        "print"
+    }
+
+    async fn send(&self, m: &Outgoing) -> Result<Sent, SendError> {
+        if m.pdf.is_none() {
+            return Err(SendError::Permanent("a letter needs its PDF".into()));
+        }
+        if m.to.trim().is_empty() {
+            return Err(SendError::Permanent("a letter needs a postal address".into()));
+        }
+        Ok(Sent { transport: "print", provider_id: format!("print-{}", m.message_id), status: recoup_channels::transport::ProviderStatus::Sent })
+    }
+}
+
+/// A letter's pages: the validation notice in its own layout, any other letter on letterhead.
+pub fn document(m: &Message, c: &Collector) -> Document {
+    if let Some(n) = &m.notice {
+        return recoup_channels::notice::validation_notice_document(n);
+    }
+    let mut blocks = vec![Block::Paragraph(format!("{}\n{}", c.name, c.address)), Block::Spacer, Block::Paragraph(m.to.clone()), Block::Spacer];
+    if let Some(s) = &m.subject {
+        blocks.push(Block::Heading(s.clone()));
+    }
+    blocks.extend(m.text.split("\n\n").map(|p| Block::Paragraph(p.to_string())));
+    Document { title: m.subject.clone().unwrap_or_else(|| "Letter".into()), blocks }
+}
+
+pub fn pdf(m: &Message, c: &Collector) -> Result<Vec<u8>, PdfError> {
+    recoup_channels::pdf::render(&document(m, c))
+}
+
+/// One file for the printer: every letter, each starting on a new page.
+pub fn batch(letters: &[(Message, Collector)]) -> Document {
+    let mut blocks = Vec::new();
+    for (i, (m, c)) in letters.iter().enumerate() {
+        if i > 0 {
+            blocks.push(Block::PageBreak);
+        }
+        blocks.extend(document(m, c).blocks);
+    }
+    Document { title: "Print batch".into(), blocks }
+}

@@ -1,0 +1,198 @@
+//! Sending messages. A queued message has a `message.send` job; the worker that claims it asks
+//! the contact policy once more (holds, opt-outs and caps may have changed since it was queued),
+//! hands what is allowed to the transport for its medium, and records what happened: sent, tried
+//! again later with backoff, or failed for good with the provider's reason. Provider status
+//! callbacks move it on to delivered or bounced.
+//!
+//! With no provider configured every medium goes to the outbox transport, which sends nothing:
+//! the demo shows each rendered message in the API and console instead.
+
+use recoup_channels::transport::{Medium as Wire, OutboxTransport, Outgoing, SendError, Transport};
+use recoup_domain::client_policy::Collector;
+use recoup_domain::contact::ContactPoint;
+use recoup_domain::policy::Medium;
+use recoup_domain::webhook::RetryPolicy;
+use recoup_store::servicing::message::{self, Message, Release};
+use recoup_store::{Actor, Job, JobEnd, Store, StoreError};
+use jiff::Timestamp;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The transports, one per medium, and what links in messages point at.
+#[derive(Clone)]
+pub struct Outbound {
+    pub email: Arc<dyn Transport>,
+    pub sms: Arc<dyn Transport>,
+    pub letters: Arc<dyn Transport>,
+    /// Where recoup is reached from outside (`https://collect.example.com`): unsubscribe links and
+    /// provider callbacks are built on it.
+    pub public_url: String,
+    pub retry: RetryPolicy,
+}
+
+impl Default for Outbound {
+    fn default() -> Self {
+        Outbound {
+            email: Arc::new(OutboxTransport),
+            sms: Arc::new(OutboxTransport),
+            letters: Arc::new(crate::letters::PrintQueue),
+            public_url: "http://127.0.0.1:8080".into(),
+            retry: RetryPolicy { first_micros: 60_000_000, cap_micros: 6 * 3_600_000_000, max_attempts: 8 },
+        }
+    }
+}
+
+pub fn system() -> Actor {
+    Actor("system:outbound".into())
+}
+
+impl Outbound {
+    fn transport(&self, medium: Medium) -> &Arc<dyn Transport> {
+        match medium {
+            Medium::Sms => &self.sms,
+            Medium::Letter => &self.letters,
+            _ => &self.email,
+        }
+    }
+
+    /// The signed one-click unsubscribe link for an e-mail address (RFC 8058).
+    pub fn unsubscribe_url(&self, store: &dyn Store, tenant_id: Uuid, point_id: Uuid) -> String {
+        format!("{}/u/{}", self.public_url.trim_end_matches('/'), unsubscribe_token(store, tenant_id, point_id))
+    }
+}
+
+fn unsubscribe_data(tenant_id: Uuid, point_id: Uuid) -> String {
+    format!("unsubscribe:{tenant_id}:{point_id}")
+}
+
+/// `<tenant>.<contact point>.<tag>`: names the address without showing it, and only this
+/// deployment's keys make a tag that [`read_unsubscribe_token`] accepts.
+pub fn unsubscribe_token(store: &dyn Store, tenant_id: Uuid, point_id: Uuid) -> String {
+    let tag = store.link_tag(unsubscribe_data(tenant_id, point_id).as_bytes());
+    format!("{}.{}.{}", tenant_id.simple(), point_id.simple(), recoup_domain::hex::encode(&tag[..16]))
+}
+
+pub fn read_unsubscribe_token(store: &dyn Store, token: &str) -> Option<(Uuid, Uuid)> {
+    let mut parts = token.split('.');
+    let (t, p, tag) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (tenant_id, point_id) = (Uuid::parse_str(t).ok()?, Uuid::parse_str(p).ok()?);
+    let given = recoup_domain::hex::decode(tag)?;
+    let want = store.link_tag(unsubscribe_data(tenant_id, point_id).as_bytes());
+    // Compared in full each time: the length is fixed and the loop has no early exit.
+    (given.len() == 16 && given.iter().zip(&want[..16]).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0).then_some((tenant_id, point_id))
+}
+
+/// The contact point a message goes to, with the party's mailing state.
+pub async fn point_of(store: &dyn Store, tenant_id: Uuid, account_id: Uuid, point_id: Uuid) -> Result<(ContactPoint, Option<String>), StoreError> {
+    let parties = store.parties_of(tenant_id, account_id).await?;
+    let point = parties
+        .iter()
+        .flat_map(|p| p.contact_points.iter())
+        .find(|c| c.id == point_id)
+        .cloned()
+        .ok_or_else(|| StoreError::not_found("contact point", point_id))?;
+    let region = parties
+        .iter()
+        .flat_map(|p| p.contact_points.iter())
+        .filter(|c| c.party_id == point.party_id)
+        .find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
+    Ok((point, region))
+}
+
+/// Works one `message.send` job to its end.
+pub async fn run_job(out: &Outbound, store: &dyn Store, job: &Job) -> Result<(), StoreError> {
+    let Some((account_id, message_id)) = message::parse_job_payload(&job.payload) else {
+        return store.finish_job(job, &JobEnd::Dead("the job's payload is not <account>/<message>".into())).await;
+    };
+    let end = send(out, store, job.tenant_id, account_id, message_id).await?;
+    store.finish_job(job, &end).await
+}
+
+async fn send(out: &Outbound, store: &dyn Store, tenant_id: Uuid, account_id: Uuid, message_id: Uuid) -> Result<JobEnd, StoreError> {
+    let Some(file) = store.account_file(tenant_id, account_id).await? else {
+        return Ok(JobEnd::Dead("the account no longer exists".into()));
+    };
+    let Some(m) = file.find::<Message>(message_id)? else {
+        return Ok(JobEnd::Dead("the message no longer exists".into()));
+    };
+    if m.status.is_final() || m.status != recoup_domain::message::MessageStatus::Queued {
+        return Ok(JobEnd::Done);
+    }
+    let (point, region) = point_of(store, tenant_id, account_id, m.contact_point_id).await?;
+    let now = Timestamp::now();
+    let changes = store.service(tenant_id, account_id, message::release(message_id, message::check_for(&m, point, region, now), &system())).await?;
+    let m = match message::released(&changes, message_id, now)? {
+        Release::Nothing => return Ok(JobEnd::Done),
+        Release::Later(t) => return Ok(JobEnd::RetryAt(t.as_microsecond(), "deferred by the contact policy".into())),
+        Release::Send(m) => *m,
+    };
+    let outgoing = match outgoing(out, store, tenant_id, &m, &file.policy.collector) {
+        Ok(o) => o,
+        Err(e) => return record_failure(store, tenant_id, account_id, &m, SendError::Permanent(e), out).await,
+    };
+    let transport = out.transport(m.medium);
+    match transport.send(&outgoing).await {
+        Ok(sent) => {
+            let delivered = matches!(sent.status, recoup_channels::transport::ProviderStatus::Delivered);
+            let op = message::sent(message_id, sent.transport.to_string(), sent.provider_id, delivered, Timestamp::now(), &system());
+            store.service(tenant_id, account_id, op).await?;
+            metrics::counter!("recoup_messages_sent_total", "medium" => medium_label(m.medium)).increment(1);
+            Ok(JobEnd::Done)
+        }
+        Err(e) => record_failure(store, tenant_id, account_id, &m, e, out).await,
+    }
+}
+
+async fn record_failure(store: &dyn Store, tenant_id: Uuid, account_id: Uuid, m: &Message, e: SendError, out: &Outbound) -> Result<JobEnd, StoreError> {
+    let now = Timestamp::now();
+    let (error, retry_at, bounced) = match e {
+        SendError::Temporary(why) => {
+            let at = out.retry.delay_after(m.attempts).and_then(|wait| Timestamp::from_microsecond(now.as_microsecond() + wait).ok());
+            (why, at, false)
+        }
+        // A recipient the provider refuses for good is a bounce for an address; anything else
+        // permanent (a bad number, a body too long) is a failure.
+        SendError::Permanent(why) => (why, None, m.medium == Medium::Email),
+    };
+    tracing::warn!(message = %m.id, %error, retry = retry_at.is_some(), "a message was not sent");
+    metrics::counter!("recoup_messages_not_sent_total", "medium" => medium_label(m.medium)).increment(1);
+    store.service(tenant_id, account_id, message::not_sent(m.id, error.clone(), retry_at, bounced, now, &system())).await?;
+    Ok(match retry_at {
+        Some(t) => JobEnd::RetryAt(t.as_microsecond(), error),
+        None => JobEnd::Done,
+    })
+}
+
+fn medium_label(m: Medium) -> &'static str {
+    match m {
+        Medium::Email => "email",
+        Medium::Sms => "sms",
+        Medium::Letter => "letter",
+        Medium::Call | Medium::Voicemail => "call",
+    }
+}
+
+/// The message as its transport takes it; letters are rendered to their PDF here.
+fn outgoing(out: &Outbound, store: &dyn Store, tenant_id: Uuid, m: &Message, collector: &Collector) -> Result<Outgoing, String> {
+    let (medium, pdf) = match m.medium {
+        Medium::Email => (Wire::Email, None),
+        Medium::Sms => (Wire::Sms, None),
+        Medium::Letter => (Wire::Letter, Some(crate::letters::pdf(m, collector).map_err(|e| e.to_string())?)),
+        Medium::Call | Medium::Voicemail => return Err("a call is not a message".into()),
+    };
+    let list_unsubscribe = (m.medium == Medium::Email).then(|| out.unsubscribe_url(store, tenant_id, m.contact_point_id));
+    Ok(Outgoing {
+        message_id: m.id,
+        medium,
+        to: m.to.clone(),
+        subject: m.subject.clone(),
+        text: m.text.clone(),
+        html: m.html.clone(),
+        list_unsubscribe,
+        pdf_name: pdf.as_ref().map(|_| format!("letter-{}.pdf", m.id)),
+        pdf,
+    })
+}

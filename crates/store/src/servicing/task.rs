@@ -1,0 +1,101 @@
+//! Call tasks: a call an agent should make, and when. A task reaches a worklist only after the
+//! contact policy has looked at it: a blocked call never becomes a task (the decision is kept with
+//! its reasons), a deferred one is due when the policy allows it.
+
+use super::contact::{self, Check};
+use super::{Kept, Op, RecordKind, op};
+use crate::{Actor, Result, StoreError};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+    /// The policy refused the call when the task was asked for; the decision says why.
+    Blocked,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::Done => "done",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CallTask {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub contact_point_id: Uuid,
+    pub queue: String,
+    /// Why the call is wanted (a strategy step, a callback the person asked for).
+    pub reason: String,
+    /// Not to be dialed before this instant.
+    #[schema(value_type = String)]
+    pub due_at: Timestamp,
+    pub status: TaskStatus,
+    pub decision_id: Option<Uuid>,
+    /// The logged call that closed it.
+    pub attempt_id: Option<Uuid>,
+    pub created_by: String,
+}
+
+impl Kept for CallTask {
+    const KIND: RecordKind = RecordKind::CallTask;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn status(&self) -> String {
+        self.status.as_str().into()
+    }
+    fn on_date(&self) -> Option<Date> {
+        Some(contact::utc_day(self.due_at))
+    }
+}
+
+/// Creates a call task after asking the policy about the call at `check.at`.
+pub fn create(task: CallTask, check: Check, actor: &Actor) -> Op {
+    op(actor, move |d| {
+        if !check.intent.medium.is_call() {
+            return Err(StoreError::invalid("/medium", "a call task is for a call"));
+        }
+        if task.queue.trim().is_empty() || task.queue.len() > 64 {
+            return Err(StoreError::invalid("/queue", "a queue name of 1 to 64 characters"));
+        }
+        let decision = contact::decide(d, &check)?;
+        let (status, due_at) = match (decision.decision.as_str(), decision.until) {
+            ("allow", _) => (TaskStatus::Open, task.due_at.max(check.at)),
+            ("defer", Some(u)) => (TaskStatus::Open, u.max(task.due_at)),
+            _ => (TaskStatus::Blocked, task.due_at),
+        };
+        let t = CallTask { account_id: d.account.id, status, due_at, decision_id: Some(decision.id), created_by: d.actor.0.clone(), ..task };
+        d.audit("task.created", "call_task", t.id, json!({"queue": t.queue, "status": t.status, "due_at": t.due_at.to_string()}));
+        d.put(&t);
+        Ok(())
+    })
+}
+
+/// Closes an open task with the call that worked it.
+pub(crate) fn close_in(d: &mut super::Draft<'_>, task_id: Uuid, attempt_id: Uuid) -> Result<()> {
+    let Some(mut t) = d.find::<CallTask>(task_id)? else {
+        return Err(StoreError::invalid("/task_id", "no such call task on this account"));
+    };
+    if t.status != TaskStatus::Open {
+        return Err(StoreError::Refused(format!("the task is {}", t.status.as_str())));
+    }
+    t.status = TaskStatus::Done;
+    t.attempt_id = Some(attempt_id);
+    d.audit("task.done", "call_task", t.id, json!({"attempt_id": attempt_id}));
+    d.put(&t);
+    Ok(())
+}
