@@ -297,12 +297,15 @@ fn symbol(code: &str) -> Option<&'static str> {
 fn grouped(abs: u64, exponent: u8) -> String {
     let scale = 10u64.pow(u32::from(exponent));
     let whole = (abs / scale).to_string();
-    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 4);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
+    // The first group takes the digits left over by the threes after it.
+    let head = match whole.len() % 3 {
+        0 => 3.min(whole.len()),
+        n => n,
+    };
+    let mut out = whole[..head].to_string();
+    for group in whole.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
     }
     if exponent > 0 {
         out.push_str(&format!(".{:0width$}", abs % scale, width = usize::from(exponent)));

@@ -216,7 +216,7 @@ fn check_opt_out(out: &mut Vec<TemplateFault>, d: &TemplateDraft, r: &Rendered, 
         return;
     }
     match d.channel {
-        TemplateChannel::Sms if !words(&r.text).iter().any(|w| *w == "STOP") => {
+        TemplateChannel::Sms if !words(&r.text).contains(&"STOP") => {
             out.push(fault("/text", "opt_out", "a text must say how to opt out with the word STOP (Reg F 1006.6(e))"));
         }
         TemplateChannel::Email => {
