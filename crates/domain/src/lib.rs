@@ -30,6 +30,7 @@ pub mod policy;
 pub mod promise;
 pub mod remittance;
 pub mod settlement;
+pub mod template;
 pub mod validation_notice;
 pub mod webhook;
 

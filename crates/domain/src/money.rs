@@ -270,6 +270,49 @@ impl Currency {
     }
 }
 
+/// Formats minor units for a reader: thousands grouped, the sign before the symbol ("$1,234.56",
+/// "-$5.00", "€12.00"), and the ISO code where no symbol is unambiguous ("CAD 12.00"). An unknown
+/// code is shown as given with two decimals rather than failing a letter. Integer arithmetic only.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let code = currency.trim().to_ascii_uppercase();
+    let exponent = Currency::from_code(&code).map_or(2, |c| c.exponent());
+    let sign = if minor < 0 { "-" } else { "" };
+    let amount = grouped(minor.unsigned_abs(), exponent);
+    match symbol(&code) {
+        Some(symbol) => format!("{sign}{symbol}{amount}"),
+        None => format!("{sign}{code} {amount}"),
+    }
+}
+
+/// Only currencies whose symbol nobody else uses alone; "$" means US dollars on a US letter.
+fn symbol(code: &str) -> Option<&'static str> {
+    match code {
+        "USD" => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        _ => None,
+    }
+}
+
+fn grouped(abs: u64, exponent: u8) -> String {
+    let scale = 10u64.pow(u32::from(exponent));
+    let whole = (abs / scale).to_string();
+    // The first group takes the digits left over by the threes after it.
+    let head = match whole.len() % 3 {
+        0 => 3.min(whole.len()),
+        n => n,
+    };
+    let mut out = whole[..head].to_string();
+    for group in whole.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(group).expect("ASCII digits"));
+    }
+    if exponent > 0 {
+        out.push_str(&format!(".{:0width$}", abs % scale, width = usize::from(exponent)));
+    }
+    out
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -326,6 +369,21 @@ mod tests {
 
     fn usd(s: &str) -> Result<i64, MoneyError> {
         Currency::USD.parse_minor(s)
+    }
+
+    #[test]
+    fn format_money_groups_thousands_and_puts_the_sign_first() {
+        assert_eq!(format_money(123_456, "USD"), "$1,234.56");
+        assert_eq!(format_money(-500, "usd"), "-$5.00");
+        assert_eq!(format_money(0, "USD"), "$0.00");
+        assert_eq!(format_money(7, "USD"), "$0.07");
+        assert_eq!(format_money(100_000_000, "USD"), "$1,000,000.00");
+        assert_eq!(format_money(1_200, "EUR"), "€12.00");
+        assert_eq!(format_money(1_200, "CAD"), "CAD 12.00");
+        assert_eq!(format_money(1_234_567, "JPY"), "JPY 1,234,567");
+        assert_eq!(format_money(1_234, "KWD"), "KWD 1.234");
+        assert_eq!(format_money(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
+        assert_eq!(format_money(150, "XYZ"), "XYZ 1.50", "an unknown code still prints");
     }
 
     #[test]

@@ -72,6 +72,19 @@ pub enum Language {
     Es,
 }
 
+/// A date as a consumer reads it in `lang`: "July 9, 2025" or "9 de julio de 2025".
+pub fn long_date(d: Date, lang: Language) -> String {
+    const EN: [&str; 12] =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    const ES: [&str; 12] =
+        ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+    let month = usize::try_from(d.month() - 1).expect("months are 1 to 12");
+    match lang {
+        Language::En => format!("{} {}, {}", EN[month], d.day(), d.year()),
+        Language::Es => format!("{} de {} de {}", d.day(), ES[month], d.year()),
+    }
+}
+
 /// Everything the notice states, as gathered from the tenant, the account and its ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
@@ -301,6 +314,13 @@ mod tests {
                 .unwrap();
         assert!(es.statements[0].starts_with("Recoup Recovery LLC es un cobrador de deudas"));
         assert_eq!(es.statements.len(), 6, "the electronic dispute method is stated when accepted");
+    }
+
+    #[test]
+    fn long_dates_read_naturally_in_each_language() {
+        assert_eq!(long_date(date(2025, 7, 9), Language::En), "July 9, 2025");
+        assert_eq!(long_date(date(2025, 12, 31), Language::Es), "31 de diciembre de 2025");
+        assert_eq!(long_date(date(2026, 1, 1), Language::Es), "1 de enero de 2026");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! so pagination and alignment can be tested without reading PDF bytes back.
 
 use super::metrics::{Font, Style};
-use super::wrap::{truncate, wrap};
-use super::{Block, Document, PdfError};
+use super::winansi;
+use super::wrap::{truncate, wrap, wrap_spans};
+use super::{Block, Document, PdfError, Span};
 
 pub(crate) const PAGE_WIDTH: f32 = 612.0;
 pub(crate) const PAGE_HEIGHT: f32 = 792.0;
@@ -20,6 +21,12 @@ const CELL_PAD_X: f32 = 4.0;
 const CELL_PAD_Y: f32 = 2.0;
 /// Labels may take at most this share of the width, so a long label cannot squeeze its value.
 const LABEL_SHARE: f32 = 0.4;
+/// Side of a check box, and the indent of the text beside it.
+const CHECKBOX: f32 = 8.0;
+const CHECKBOX_INDENT: f32 = 16.0;
+/// Lines of body text a cut line keeps with it, so a tear-off form never starts alone at the
+/// foot of a page.
+const CUT_KEEP_LINES: f32 = 12.0;
 
 const BODY: Style = Style { font: Font::Regular, size: 10.0 };
 const STRONG: Style = Style { font: Font::Bold, size: 10.0 };
@@ -42,33 +49,48 @@ pub(crate) struct Rule {
     pub x1: f32,
     pub x2: f32,
     pub y: f32,
+    pub dashed: bool,
+}
+
+/// An empty square `size` wide with its lower left corner at (`x`, `y`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Square {
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Page {
     pub runs: Vec<TextRun>,
     pub rules: Vec<Rule>,
+    pub squares: Vec<Square>,
 }
 
 /// Lays out the body, then adds the title header and "Page n of m" footer now that the page
 /// count is known.
 pub(crate) fn layout(doc: &Document) -> Result<Vec<Page>, PdfError> {
+    layout_with(doc, &|page, count| format!("Page {page} of {count}"))
+}
+
+/// [`layout`] with the footer worded by `footer(page, count)`, for documents in other languages.
+pub(crate) fn layout_with(doc: &Document, footer: &dyn Fn(usize, usize) -> String) -> Result<Vec<Page>, PdfError> {
     let mut flow = Flow::new();
     for (index, block) in doc.blocks.iter().enumerate() {
         flow.block(index, block)?;
     }
     let mut pages = flow.pages;
-    decorate(&mut pages, &doc.title);
+    decorate(&mut pages, &doc.title, footer);
     Ok(pages)
 }
 
-fn decorate(pages: &mut [Page], title: &str) {
+fn decorate(pages: &mut [Page], title: &str, footer: &dyn Fn(usize, usize) -> String) {
     let count = pages.len();
     let title = truncate(title, MARGINAL_STRONG, BODY_WIDTH);
     for (i, page) in pages.iter_mut().enumerate() {
         page.runs.push(TextRun { x: MARGIN, y: HEADER_BASELINE, style: MARGINAL_STRONG, text: title.clone() });
-        page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y: HEADER_BASELINE - 6.0 });
-        let footer = format!("Page {} of {count}", i + 1).into_bytes();
+        page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y: HEADER_BASELINE - 6.0, dashed: false });
+        let footer = winansi::encode(&footer(i + 1, count));
         let x = PAGE_WIDTH - MARGIN - MARGINAL.width(&footer);
         page.runs.push(TextRun { x, y: FOOTER_BASELINE, style: MARGINAL, text: footer });
     }
@@ -134,6 +156,10 @@ impl Flow {
             Block::Fields(pairs) => self.fields(index, pairs)?,
             Block::Table { headers, rows, numeric } => self.table(index, headers, rows, numeric)?,
             Block::Spacer => self.gap(BODY.leading()),
+            Block::Rich(spans) => self.rich(spans),
+            Block::Sums { lines, total } => self.sums(index, lines, total)?,
+            Block::CutLine => self.cut_line(),
+            Block::Checkboxes(items) => self.checkboxes(index, items)?,
         }
         Ok(())
     }
@@ -227,6 +253,72 @@ impl Flow {
         Ok(())
     }
 
+    fn rich(&mut self, spans: &[Span]) {
+        let styled: Vec<(Style, &str)> = spans.iter().map(|s| (if s.strong { STRONG } else { BODY }, s.text.as_str())).collect();
+        for pieces in wrap_spans(&styled, BODY_WIDTH) {
+            self.make_room(BODY.leading());
+            let y = self.y - BODY.size;
+            let mut x = MARGIN;
+            for (style, text) in pieces {
+                let width = style.width(&text);
+                self.page().runs.push(TextRun { x, y, style, text });
+                x += width;
+            }
+            self.y -= BODY.leading();
+        }
+        self.gap(BLOCK_GAP);
+    }
+
+    fn sums(&mut self, index: usize, lines: &[(String, String)], total: &(String, String)) -> Result<(), PdfError> {
+        let widest = lines.iter().chain([total]).map(|(_, amount)| natural_width(amount, STRONG)).fold(0.0, f32::max);
+        let amount_width = (widest + 2.0 * CELL_PAD_X).min(BODY_WIDTH * (1.0 - LABEL_SHARE));
+        let label_width = BODY_WIDTH - amount_width;
+        let cells = |label: &str, amount: &str, style: Style| {
+            [
+                Cell::new(label, MARGIN, label_width, Align::Left, style),
+                Cell::new(amount, MARGIN + label_width, amount_width, Align::Right, style),
+            ]
+        };
+        for (label, amount) in lines {
+            let row = cells(label, amount, BODY);
+            self.check_fits(index, row_height(&row))?;
+            self.make_room(row_height(&row));
+            self.row(&row);
+        }
+        let row = cells(&total.0, &total.1, STRONG);
+        self.check_fits(index, row_height(&row))?;
+        self.make_room(row_height(&row) + CELL_PAD_Y);
+        let y = self.y;
+        self.page().rules.push(Rule { x1: MARGIN, x2: MARGIN + BODY_WIDTH, y, dashed: false });
+        self.y -= CELL_PAD_Y;
+        self.row(&row);
+        self.gap(BLOCK_GAP);
+        Ok(())
+    }
+
+    fn cut_line(&mut self) {
+        let height = BODY.leading();
+        self.make_room(height + CUT_KEEP_LINES * BODY.leading());
+        let y = self.y - height / 2.0;
+        self.page().rules.push(Rule { x1: MARGIN, x2: MARGIN + BODY_WIDTH, y, dashed: true });
+        self.y -= height;
+    }
+
+    fn checkboxes(&mut self, index: usize, items: &[String]) -> Result<(), PdfError> {
+        for item in items {
+            let cell = Cell::new(item, MARGIN + CHECKBOX_INDENT - CELL_PAD_X, BODY_WIDTH - CHECKBOX_INDENT + CELL_PAD_X, Align::Left, BODY);
+            let height = row_height(std::slice::from_ref(&cell));
+            self.check_fits(index, height)?;
+            self.make_room(height);
+            // The square sits on the first line's baseline, as tall as a capital letter.
+            let baseline = self.y - CELL_PAD_Y - BODY.size;
+            self.page().squares.push(Square { x: MARGIN, y: baseline - 0.5, size: CHECKBOX });
+            self.row(std::slice::from_ref(&cell));
+        }
+        self.gap(BLOCK_GAP);
+        Ok(())
+    }
+
     fn check_fits(&self, block: usize, height: f32) -> Result<(), PdfError> {
         if height > BODY_TOP - BODY_BOTTOM {
             return Err(PdfError::RowTooTall { block });
@@ -238,7 +330,7 @@ impl Flow {
         self.row(cells);
         let (x1, x2) = (MARGIN, MARGIN + BODY_WIDTH);
         let y = self.y + CELL_PAD_Y / 2.0;
-        self.page().rules.push(Rule { x1, x2, y });
+        self.page().rules.push(Rule { x1, x2, y, dashed: false });
     }
 
     fn row(&mut self, cells: &[Cell]) {

@@ -36,10 +36,43 @@ pub enum Block {
     Table { headers: Vec<String>, rows: Vec<Vec<String>>, numeric: Vec<bool> },
     /// A blank line's worth of vertical space.
     Spacer,
+    /// Running text in which some spans are bold, wrapped like a paragraph. Spans join without
+    /// an added space, so a bold date can be followed directly by a comma.
+    Rich(Vec<Span>),
+    /// Label and amount lines with the amounts right-aligned, then a total in bold under a rule.
+    Sums { lines: Vec<(String, String)>, total: (String, String) },
+    /// A dashed line across the page for a tear-off form, kept on the page with what follows.
+    CutLine,
+    /// Items each preceded by an empty square to tick, wrapped and indented past the square.
+    Checkboxes(Vec<String>),
+}
+
+/// A piece of [`Block::Rich`] text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub strong: bool,
+}
+
+impl Span {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Span { text: text.into(), strong: false }
+    }
+
+    pub fn strong(text: impl Into<String>) -> Self {
+        Span { text: text.into(), strong: true }
+    }
 }
 
 /// Lays `doc` out and returns the PDF file's bytes.
 pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let pages = layout::layout(doc)?;
+    Ok(write::write(&doc.title, &pages))
+}
+
+/// [`render`] with the page footer worded by `footer(page, count)` instead of "Page 1 of 2", so
+/// a letter in another language says nothing in English.
+pub fn render_with_footer(doc: &Document, footer: &dyn Fn(usize, usize) -> String) -> Result<Vec<u8>, PdfError> {
+    let pages = layout::layout_with(doc, footer)?;
     Ok(write::write(&doc.title, &pages))
 }

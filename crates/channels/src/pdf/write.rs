@@ -16,6 +16,8 @@ const BOLD: Ref = Ref::new(5);
 const FIRST_PAGE: i32 = 6;
 
 const RULE_WIDTH: f32 = 0.5;
+/// On and off lengths of a dashed cut line, in points.
+const DASH: [f32; 2] = [4.0, 3.0];
 
 pub(crate) fn write(title: &str, pages: &[Page]) -> Vec<u8> {
     let mut pdf = Pdf::new();
@@ -48,12 +50,9 @@ fn write_page(pdf: &mut Pdf, id: Ref, page: &Page) {
 
 fn content(page: &Page) -> Vec<u8> {
     let mut content = Content::new();
-    if !page.rules.is_empty() {
+    if !page.rules.is_empty() || !page.squares.is_empty() {
         content.set_line_width(RULE_WIDTH);
-        for rule in &page.rules {
-            content.move_to(rule.x1, rule.y).line_to(rule.x2, rule.y);
-        }
-        content.stroke();
+        strokes(&mut content, page);
     }
     content.begin_text();
     let mut current = None;
@@ -62,6 +61,30 @@ fn content(page: &Page) -> Vec<u8> {
     }
     content.end_text();
     content.finish().into_vec()
+}
+
+/// Solid rules and squares in one path, then dashed rules in another, as the dash pattern is
+/// graphics state that applies to a whole stroke.
+fn strokes(content: &mut Content, page: &Page) {
+    let (dashed, solid): (Vec<_>, Vec<_>) = page.rules.iter().partition(|r| r.dashed);
+    for rule in &solid {
+        content.move_to(rule.x1, rule.y).line_to(rule.x2, rule.y);
+    }
+    for square in &page.squares {
+        content.rect(square.x, square.y, square.size, square.size);
+    }
+    if !solid.is_empty() || !page.squares.is_empty() {
+        content.stroke();
+    }
+    if !dashed.is_empty() {
+        content.save_state();
+        content.set_dash_pattern(DASH, 0.0);
+        for rule in &dashed {
+            content.move_to(rule.x1, rule.y).line_to(rule.x2, rule.y);
+        }
+        content.stroke();
+        content.restore_state();
+    }
 }
 
 /// Shows one run, switching font only when it changes, as most runs share the body font.
