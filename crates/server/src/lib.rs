@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod blobs;
+pub mod compose;
 pub mod documents;
 mod hardening;
 pub mod import;

@@ -55,6 +55,11 @@ impl Outbound {
         }
     }
 
+    /// Where debtors serve themselves (the portal).
+    pub fn portal_url(&self) -> String {
+        format!("{}/portal", self.public_url.trim_end_matches('/'))
+    }
+
     /// The signed one-click unsubscribe link for an e-mail address (RFC 8058).
     pub fn unsubscribe_url(&self, store: &dyn Store, tenant_id: Uuid, point_id: Uuid) -> String {
         format!("{}/u/{}", self.public_url.trim_end_matches('/'), unsubscribe_token(store, tenant_id, point_id))

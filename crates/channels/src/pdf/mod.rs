@@ -36,6 +36,8 @@ pub enum Block {
     Table { headers: Vec<String>, rows: Vec<Vec<String>>, numeric: Vec<bool> },
     /// A blank line's worth of vertical space.
     Spacer,
+    /// What follows starts on a new page (the next letter in a print batch).
+    PageBreak,
     /// Running text in which some spans are bold, wrapped like a paragraph. Spans join without
     /// an added space, so a bold date can be followed directly by a comma.
     Rich(Vec<Span>),

@@ -53,11 +53,12 @@ pub struct MessageRequest {
     pub automated: bool,
 }
 
-fn medium_of(c: TemplateChannel) -> Medium {
+fn medium_of(c: TemplateChannel) -> Result<Medium, Problem> {
     match c {
-        TemplateChannel::Email => Medium::Email,
-        TemplateChannel::Sms => Medium::Sms,
-        TemplateChannel::Letter => Medium::Letter,
+        TemplateChannel::Email => Ok(Medium::Email),
+        TemplateChannel::Sms => Ok(Medium::Sms),
+        TemplateChannel::Letter => Ok(Medium::Letter),
+        TemplateChannel::Voice => Err(StoreError::invalid("/template", "a voice template is read on a call, not sent").into()),
     }
 }
 
@@ -110,7 +111,7 @@ pub async fn send(
         .await?
         .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", req.template, language_code(lang))))?;
     let d = draft_of(&t)?;
-    let medium = medium_of(d.channel);
+    let medium = medium_of(d.channel)?;
     let (point, postal_state) = point_for(&state, &p, &account, medium, req.contact_point_id).await?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let ctx = compose::context(&file, &parties, d.purpose, lang, today(), links(&state, p.tenant_id, medium, point.id))?;

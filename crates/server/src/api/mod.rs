@@ -17,6 +17,7 @@ mod docs;
 pub mod documents;
 pub mod idempotency;
 mod json;
+mod messages;
 mod notes;
 mod paging;
 pub mod payment_files;
@@ -28,6 +29,7 @@ mod remittance;
 pub mod servicing;
 mod session;
 mod settlements;
+mod templates;
 pub mod throttle;
 mod webhooks;
 
@@ -104,6 +106,15 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calls::tasks))
         .routes(routes!(calls::contactability))
         .routes(routes!(compliance::report))
+        .routes(routes!(templates::list, templates::create))
+        .routes(routes!(templates::versions))
+        .routes(routes!(templates::preview))
+        .routes(routes!(messages::list, messages::send))
+        .routes(routes!(messages::get_one))
+        .routes(routes!(messages::cancel))
+        .routes(routes!(messages::outbox))
+        .routes(routes!(messages::batch))
+        .routes(routes!(messages::validation_notice))
         .routes(routes!(remittance::statement))
         .routes(routes!(remittance::run))
         .routes(routes!(consent::set))
