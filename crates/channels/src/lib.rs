@@ -9,4 +9,6 @@
 
 pub mod html;
 pub mod pdf;
+pub mod smtp;
 pub mod transport;
+pub mod twilio;
