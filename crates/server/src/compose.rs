@@ -8,7 +8,7 @@ use recoup_domain::client_policy::Collector;
 use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry};
 use recoup_domain::money::format_money;
 use recoup_domain::placement::PlacedParty;
-use recoup_domain::placement::PartyRole;
+use recoup_domain::party::PartyRole;
 use recoup_domain::template::{self as tpl, TemplateContext, TemplatePurpose};
 use recoup_domain::validation_notice::{self as vn, Facts, Language, Notice, long_date};
 use recoup_store::servicing::AccountFile;

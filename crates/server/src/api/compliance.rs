@@ -74,7 +74,7 @@ pub fn tally(decisions: &[ContactDecision], from: Date, to: Date) -> ComplianceR
         totals[slot] += 1;
         let base = (day, d.portfolio_id, medium, d.decision.clone());
         if d.reasons.is_empty() {
-            *rows.entry((base.0, base.1, base.2, base.3, String::new(), String::new())).or_default() += 1;
+            *rows.entry((base.0, base.1, base.2.clone(), base.3.clone(), String::new(), String::new())).or_default() += 1;
         }
         for r in &d.reasons {
             *rows.entry((base.0, base.1, base.2.clone(), base.3.clone(), r.code.clone(), r.rule.clone())).or_default() += 1;

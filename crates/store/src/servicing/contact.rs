@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-pub(crate) fn utc_day(t: Timestamp) -> Date {
+pub fn utc_day(t: Timestamp) -> Date {
     t.to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
