@@ -124,7 +124,73 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         "took {} promises, set up {} plans, logged {} disputes, placed {} cease holds, offered {} settlements awaiting approval",
         n[0], n[1], n[2], n[3], n[4]
     );
+    let sent = communications(store.as_ref(), &tenant, &clients, &actor).await?;
+    println!(
+        "saved {} message templates; queued {} messages ({} blocked by the contact policy), and {} validation notices with them",
+        sent.templates, sent.queued, sent.blocked, sent.notices
+    );
     Ok(())
+}
+
+/// Who the demo's letters come from.
+fn demo_collector() -> recoup_domain::client_policy::Collector {
+    recoup_domain::client_policy::Collector {
+        name: "Demo Recovery Agency LLC".into(),
+        address: "100 Main Street, Suite 400\nSpringfield, IL 62701".into(),
+        phone: "(555) 010-0199".into(),
+        hours: "Monday to Friday, 8 a.m. to 8 p.m. Central Time".into(),
+        website: "https://pay.recoup-demo.example".into(),
+        electronic_dispute: Some("disputes@recoup-demo.example".into()),
+    }
+}
+
+#[derive(Default)]
+struct Sent {
+    templates: usize,
+    queued: u64,
+    blocked: u64,
+    notices: u64,
+}
+
+/// The starter templates, the collector's identity on every client, and a first round of
+/// messages (e-mail, text and letter reminders on every 25th account) so the outbox has
+/// something to show: each goes through the contact policy, and each account's first message
+/// brings its validation notice. `serve` sends them through the outbox transport.
+async fn communications(store: &dyn Store, tenant: &Tenant, clients: &[Client], actor: &Actor) -> Result<Sent> {
+    use recoup_server::messages::{FromTemplate, save_template, send_template};
+    let mut sent = Sent::default();
+    for c in clients {
+        let mut policy = store.client_policy(tenant.id, c.id).await?;
+        policy.collector = demo_collector();
+        store.set_client_policy(tenant.id, c.id, &policy, actor).await?;
+    }
+    for d in recoup_channels::template::starter_set() {
+        save_template(store, tenant.id, &d, actor).await?;
+        sent.templates += 1;
+    }
+    let out = recoup_server::outbound::Outbound::default();
+    let filter = recoup_store::AccountFilter { statuses: vec![recoup_domain::account::AccountStatus::Active], ..Default::default() };
+    let (mut after, mut i) = (None, 0u64);
+    loop {
+        let page = store.list_accounts(tenant.id, &filter, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for a in page {
+            i += 1;
+            if i % 25 != 0 {
+                continue;
+            }
+            let template = ["reminder-email", "reminder-sms", "final-notice-letter"][((i / 25) % 3) as usize];
+            let ask = FromTemplate { template: template.into(), language: None, contact_point_id: None, send_at: None, automated: true };
+            // An account without the contact point the template needs is skipped.
+            let Ok(m) = send_template(store, &out, &a, ask, actor).await else { continue };
+            sent.queued += 1;
+            sent.blocked += u64::from(m.status == recoup_domain::message::MessageStatus::Blocked);
+            let all = store.account_file(tenant.id, a.id).await?.map(|f| f.all::<recoup_store::servicing::message::Message>()).transpose()?;
+            sent.notices += all.unwrap_or_default().iter().filter(|m| m.notice.is_some()).count() as u64;
+        }
+    }
+    Ok(sent)
 }
 
 /// One sign-in per role; the passwords are public on purpose: this is a demo.

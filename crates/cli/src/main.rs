@@ -4,6 +4,7 @@
 mod account;
 mod apikey;
 mod bench;
+mod channels;
 mod demo;
 mod import;
 mod payment_import;
@@ -87,6 +88,8 @@ enum Command {
         secure_cookies: bool,
         #[command(flatten)]
         gateway: GatewayArgs,
+        #[command(flatten)]
+        channels: channels::ChannelArgs,
     },
     /// Create a demo tenant with three clients and ~5,000 realistic accounts, then serve it.
     Demo {
@@ -193,9 +196,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let applied = store.migrate().await?;
             println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
         }
-        Command::Serve { bind, secure_cookies, gateway } => {
+        Command::Serve { bind, secure_cookies, gateway, channels } => {
             let store = store::open(&cli.db).await?;
-            serve(recoup_server::AppState { secure_cookies, ..app_state(&cli.db, store, &gateway) }, bind).await?;
+            let (outbound, twilio_auth_token) = channels::outbound(&channels, &bind.to_string())?;
+            let state = recoup_server::AppState { secure_cookies, outbound, twilio_auth_token, ..app_state(&cli.db, store, &gateway) };
+            serve(state, bind).await?;
         }
         Command::Demo { port, demo_dir, no_serve } => {
             let db = DbArgs { data_dir: demo_dir, tenant: demo::TENANT.into(), ..cli.db };
@@ -211,7 +216,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
                 }
                 println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
-                serve(app_state(&db, store, &GatewayArgs::default()), bind).await?;
+                let (outbound, _) = channels::outbound(&channels::ChannelArgs::default(), &bind.to_string())?;
+                serve(recoup_server::AppState { outbound, ..app_state(&db, store, &GatewayArgs::default()) }, bind).await?;
             }
         }
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,

@@ -110,26 +110,32 @@ fn distinct_points(points: &[(Uuid, ContactPoint)]) -> Vec<&ContactPoint> {
     points.iter().filter(|(_, p)| seen.insert(p.id)).map(|(_, p)| p).collect()
 }
 
-async fn set_all(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, ContactPoint)], to: ConsentState) -> Result<(), StoreError> {
+/// Sets text consent on every contact point with the number; whether any changed.
+async fn set_all(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, ContactPoint)], to: ConsentState) -> Result<bool, StoreError> {
+    let mut changed = false;
     for p in distinct_points(points) {
         if p.consent.get(Channel::Sms) != to {
             state.store.set_consent(tenant, p.id, Channel::Sms, to, &inbound_actor(from)).await?;
+            changed = true;
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Revokes text consent on every contact point with this number at once (47 CFR 64.1200(a)(10);
 /// Reg F 1006.14(h)), then sends the one confirmation the rules allow, through the policy like
 /// any other message, on the first account only: one text back, not one per debt.
 async fn opt_out(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, ContactPoint)]) -> Result<(), StoreError> {
-    set_all(state, tenant, from, points, ConsentState::Revoked).await?;
+    // A repeated STOP changes nothing and is not confirmed again.
+    if !set_all(state, tenant, from, points, ConsentState::Revoked).await? {
+        return Ok(());
+    }
     let Some((account_id, point)) = points.first() else { return Ok(()) };
     let mut point = point.clone();
     point.consent.set(Channel::Sms, ConsentState::Revoked);
     let file = state.store.account_file(tenant, *account_id).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
     let name = if file.policy.collector.name.is_empty() { "us".to_string() } else { file.policy.collector.name.clone() };
-    let now = Timestamp::now();
+    let now = (state.outbound.clock)();
     let outline = Outline {
         medium: Medium::Sms,
         point,
@@ -220,7 +226,7 @@ pub async fn sms_status(
         Some(code) => format!("provider reports {status} (error {code})"),
         None => format!("provider reports {status}"),
     };
-    let op = message::provider_update(message_id, to, detail, Timestamp::now(), &outbound::system());
+    let op = message::provider_update(message_id, to, detail, (state.outbound.clock)(), &outbound::system());
     match state.store.service(tenant, account_id, op).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(StoreError::NotFound { .. }) => plain(StatusCode::NOT_FOUND, "no such message"),

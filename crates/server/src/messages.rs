@@ -3,8 +3,16 @@
 //! this module does not care where the words came from (a stored template, a fixed opt-out
 //! confirmation, the validation notice).
 
+use crate::compose::{self, Links, language_code};
+use crate::outbound::Outbound;
 use jiff::Timestamp;
-use recoup_domain::contact::ContactPoint;
+use recoup_domain::account::Account;
+use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::policy::Regime;
+use recoup_domain::template::{TemplateChannel, TemplateDraft, TemplatePurpose, threatens_legal_action};
+use recoup_domain::validation_notice::Language;
+use recoup_store::servicing::AccountFile;
+use recoup_store::{NewTemplate, StoredTemplate};
 use recoup_domain::hold::Purpose;
 use recoup_domain::message::MessageStatus;
 use recoup_domain::placement::PlacedParty;
@@ -100,7 +108,178 @@ pub fn addressee(parties: &[PlacedParty], point: &ContactPoint) -> String {
     parties.iter().find(|p| p.party.id == point.party_id).map(|p| p.party.display_name()).unwrap_or_default()
 }
 
+fn kind_for(medium: Medium) -> ContactKind {
+    match medium {
+        Medium::Call | Medium::Voicemail | Medium::Sms => ContactKind::Phone,
+        Medium::Email => ContactKind::Email,
+        Medium::Letter => ContactKind::Address,
+    }
+}
+
+/// The contact point asked for, or the first one (primary party first) fit for the medium; with
+/// the party's mailing state, a candidate for the person's time zone.
+pub fn pick_point(parties: &[PlacedParty], medium: Medium, wanted: Option<Uuid>) -> Result<(ContactPoint, Option<String>), StoreError> {
+    let mut points = parties.iter().flat_map(|pp| pp.contact_points.iter());
+    let point = match wanted {
+        Some(id) => points.find(|c| c.id == id),
+        None => points.find(|c| c.kind == kind_for(medium)),
+    };
+    let point = point.ok_or_else(|| StoreError::invalid("/contact_point_id", "no such contact point on this account for this medium"))?;
+    if point.kind != kind_for(medium) {
+        return Err(StoreError::invalid("/medium", "the contact point cannot be reached this way"));
+    }
+    Ok((point.clone(), postal_state(parties, point)))
+}
+
 /// The party's mailing state, a candidate for the person's time zone.
 pub fn postal_state(parties: &[PlacedParty], point: &ContactPoint) -> Option<String> {
     parties.iter().flat_map(|p| p.contact_points.iter()).filter(|c| c.party_id == point.party_id).find_map(|c| c.address.as_ref().map(|a| a.region.clone()))
+}
+
+fn medium_of(c: TemplateChannel) -> Result<Medium, StoreError> {
+    match c {
+        TemplateChannel::Email => Ok(Medium::Email),
+        TemplateChannel::Sms => Ok(Medium::Sms),
+        TemplateChannel::Letter => Ok(Medium::Letter),
+        TemplateChannel::Voice => Err(StoreError::invalid("/template", "a voice template is read on a call, not sent")),
+    }
+}
+
+/// What the holds judge a message by: a promise reminder may go where collection may not.
+fn hold_purpose(p: TemplatePurpose) -> Purpose {
+    match p {
+        TemplatePurpose::PromiseReminder => Purpose::PromiseReminder,
+        _ => Purpose::Collection,
+    }
+}
+
+pub fn links(store: &dyn Store, out: &Outbound, tenant_id: Uuid, medium: Medium, point_id: Uuid) -> Links {
+    let unsubscribe_url = match medium {
+        Medium::Email => out.unsubscribe_url(store, tenant_id, point_id),
+        _ => String::new(),
+    };
+    Links { unsubscribe_url, portal_url: out.portal_url() }
+}
+
+pub fn draft_of(t: &StoredTemplate) -> Result<TemplateDraft, StoreError> {
+    serde_json::from_value(t.body.clone()).map_err(|e| StoreError::Corrupt(format!("template {} v{}: {e}", t.key, t.version)))
+}
+
+/// Checks a template (renders against the sample, then the compliance rules) and saves it as the
+/// next version of its key and language. Every problem is named, the first one's field leads.
+pub async fn save_template(store: &dyn Store, tenant_id: Uuid, d: &TemplateDraft, actor: &Actor) -> Result<StoredTemplate, StoreError> {
+    if let Err(errors) = recoup_channels::template::validate(d) {
+        let first = errors.first().map(|e| e.field).unwrap_or("/text");
+        let words: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        return Err(StoreError::invalid(first, words.join("; ")));
+    }
+    let body = serde_json::to_value(d).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let t = NewTemplate {
+        tenant_id,
+        key: d.key.clone(),
+        language: language_code(d.language).into(),
+        channel: d.channel.as_str().into(),
+        purpose: d.purpose.as_str().into(),
+        body,
+    };
+    store.save_template(&t, actor).await
+}
+
+/// A message to make from a stored template.
+#[derive(Debug, Clone)]
+pub struct FromTemplate {
+    pub template: String,
+    /// Left out, the debtor's language.
+    pub language: Option<Language>,
+    pub contact_point_id: Option<Uuid>,
+    pub send_at: Option<Timestamp>,
+    pub automated: bool,
+}
+
+/// Renders the template for the account and queues it through the policy. On the account's
+/// first message the validation notice goes with it (Reg F 1006.34(a)); a notice that cannot be
+/// given stops both.
+pub async fn send_template(store: &dyn Store, out: &Outbound, account: &Account, ask: FromTemplate, actor: &Actor) -> Result<Message, StoreError> {
+    let tenant_id = account.tenant_id;
+    let parties = store.parties_of(tenant_id, account.id).await?;
+    let lang = ask.language.unwrap_or_else(|| compose::language_of(&parties));
+    let t = store
+        .template(tenant_id, &ask.template, language_code(lang), None)
+        .await?
+        .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", ask.template, language_code(lang))))?;
+    let d = draft_of(&t)?;
+    let medium = medium_of(d.channel)?;
+    let (point, postal_state) = pick_point(&parties, medium, ask.contact_point_id)?;
+    let file = store.account_file(tenant_id, account.id).await?.ok_or_else(|| StoreError::not_found("account", account.id))?;
+    let now = (out.clock)();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let ctx = compose::context(&file, &parties, d.purpose, lang, today, links(store, out, tenant_id, medium, point.id))?;
+    let rendered = recoup_channels::template::render(&d, &ctx).map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
+    let outline = Outline {
+        medium,
+        addressee: addressee(&parties, &point),
+        point,
+        postal_state,
+        subject: rendered.subject,
+        legal_threat: threatens_legal_action(&rendered.text),
+        text: rendered.text,
+        html: rendered.html,
+        template: Some(TemplateRef { key: t.key.clone(), version: t.version, language: t.language.clone(), purpose: t.purpose.clone() }),
+        notice: None,
+        purpose: hold_purpose(d.purpose),
+        automated: ask.automated,
+        opt_out_confirmation: d.purpose == TemplatePurpose::OptOutConfirmation,
+        not_before: ask.send_at.unwrap_or(now),
+    };
+    let mut items = Vec::new();
+    if d.purpose != TemplatePurpose::ValidationNotice && needs_notice(&file)? {
+        items.push(notice_item(&file, &parties, lang, now)?);
+    }
+    items.push(build(account.id, outline, now));
+    let queued = queue(store, tenant_id, account.id, items, actor).await?;
+    queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
+}
+
+/// The first communication about a debt carries the validation notice or schedules it (Reg F
+/// 1006.34(a)); UK profiles have no such notice.
+fn needs_notice(file: &AccountFile) -> Result<bool, StoreError> {
+    let profile = file.policy.contact_profile(file.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
+    Ok(profile.regime == Regime::Us && file.all::<Message>()?.is_empty())
+}
+
+/// The validation notice as a letter to the primary party's address, or why it cannot be given.
+pub fn notice_item(file: &AccountFile, parties: &[PlacedParty], lang: Language, now: Timestamp) -> Result<(Message, Check), StoreError> {
+    let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let notice = compose::notice(file, parties, &file.policy.collector, lang, day).map_err(|faults| {
+        let words: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
+        StoreError::Refused(format!("the validation notice cannot be given, so nothing was queued: {}", words.join("; ")))
+    })?;
+    let primary = compose::primary(parties).ok_or_else(|| StoreError::Refused("the account has no party to write to".into()))?;
+    let point = primary
+        .contact_points
+        .iter()
+        .find(|c| c.kind == ContactKind::Address)
+        .cloned()
+        .ok_or_else(|| StoreError::Refused("the validation notice needs a postal address for the debtor".into()))?;
+    let title = match lang {
+        Language::En => "Validation notice",
+        Language::Es => "Aviso de validación",
+    };
+    let outline = Outline {
+        medium: Medium::Letter,
+        addressee: primary.party.display_name(),
+        postal_state: point.address.as_ref().map(|a| a.region.clone()),
+        point,
+        subject: Some(title.into()),
+        text: notice.statements.join("\n\n"),
+        html: None,
+        template: None,
+        legal_threat: false,
+        notice: Some(notice),
+        purpose: Purpose::Collection,
+        automated: true,
+        opt_out_confirmation: false,
+        not_before: now,
+    };
+    Ok(build(file.account.id, outline, now))
 }

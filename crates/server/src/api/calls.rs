@@ -58,7 +58,7 @@ pub async fn create_task(
 ) -> Result<(StatusCode, Json<CallTask>), Problem> {
     let account = account_for(&state, &p, &id, Action::SendMessages).await?;
     let (point, postal_state) = point_for(&state, &p, &account, Medium::Call, req.contact_point_id).await?;
-    let now = Timestamp::now();
+    let now = (state.outbound.clock)();
     let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: req.automated, opt_out_confirmation: false };
     let task = CallTask {
         id: Uuid::now_v7(),
@@ -98,7 +98,7 @@ pub async fn tasks(State(state): State<AppState>, p: Principal, Query(q): Query<
     let mut query = RecordQuery::of(RecordKind::CallTask);
     query.statuses = vec![q.status.unwrap_or_else(|| "open".into())];
     query.limit = q.limit.unwrap_or(500).clamp(1, 5_000);
-    let now = Timestamp::now();
+    let now = (state.outbound.clock)();
     let mut items: Vec<CallTask> = state
         .store
         .records(p.tenant_id, &query)
@@ -149,7 +149,7 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
     let account = account_for(&state, &p, &id, Action::ReadMessages).await?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
-    let now = Timestamp::now();
+    let now = (state.outbound.clock)();
     let mut channels = Vec::new();
     let mut profile = String::new();
     for point in parties.iter().flat_map(|pp| pp.contact_points.iter()) {
@@ -196,7 +196,7 @@ pub async fn reply_task(
     point: recoup_domain::contact::ContactPoint,
     actor: &recoup_store::Actor,
 ) -> Result<CallTask, recoup_store::StoreError> {
-    let now = Timestamp::now();
+    let now = (state.outbound.clock)();
     let parties = state.store.parties_of(tenant_id, account_id).await?;
     let postal_state = crate::messages::postal_state(&parties, &point);
     let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };

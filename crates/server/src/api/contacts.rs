@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use recoup_domain::account::Account;
-use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::contact::ContactPoint;
 use recoup_domain::hold::{Purpose, Recipient};
 use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Intent, Medium, Outcome};
@@ -23,14 +23,6 @@ use recoup_store::servicing::contact::{self, Check, ContactAttempt, ContactDecis
 use recoup_store::servicing::first;
 use serde::Deserialize;
 use uuid::Uuid;
-
-fn kind_for(medium: Medium) -> ContactKind {
-    match medium {
-        Medium::Call | Medium::Voicemail | Medium::Sms => ContactKind::Phone,
-        Medium::Email => ContactKind::Email,
-        Medium::Letter => ContactKind::Address,
-    }
-}
 
 /// The contact point asked for, or the primary party's first one fit for the medium; and the
 /// party's mailing state, a candidate for the person's time zone.
@@ -42,17 +34,7 @@ pub(crate) async fn point_for(
     wanted: Option<Uuid>,
 ) -> Result<(ContactPoint, Option<String>), Problem> {
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
-    let points: Vec<&ContactPoint> = parties.iter().flat_map(|pp| pp.contact_points.iter()).collect();
-    let point = match wanted {
-        Some(id) => points.iter().find(|c| c.id == id).copied(),
-        None => points.iter().find(|c| c.kind == kind_for(medium)).copied(),
-    };
-    let point = point.ok_or_else(|| StoreError::invalid("/contact_point_id", "no such contact point on this account for this medium"))?;
-    if point.kind != kind_for(medium) {
-        return Err(StoreError::invalid("/medium", "the contact point cannot be reached this way").into());
-    }
-    let state_of = points.iter().filter(|c| c.party_id == point.party_id).find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
-    Ok((point.clone(), state_of))
+    Ok(crate::messages::pick_point(&parties, medium, wanted)?)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -4,15 +4,13 @@
 
 use super::access::{Action, allow};
 use super::auth::Principal;
-use super::contacts::point_for;
 use super::json::Body;
 use super::problem::{Problem, ProblemDocument};
-use super::servicing::{Items, account_for, actor, today};
-use super::templates::draft_of;
+use super::servicing::{Items, account_for, actor};
 use crate::AppState;
-use crate::compose::{self, Links, language_code, parse_language};
+use crate::compose::{self, parse_language};
 use crate::documents::{Format, respond};
-use crate::messages::{self, Outline};
+use crate::messages;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,14 +18,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use recoup_domain::account::Account;
-use recoup_domain::contact::ContactKind;
-use recoup_domain::hold::Purpose;
 use recoup_domain::message::MessageStatus;
-use recoup_domain::placement::PlacedParty;
-use recoup_domain::policy::{Medium, Regime};
-use recoup_domain::template::{TemplateChannel, TemplatePurpose, threatens_legal_action};
-use recoup_domain::validation_notice::Language;
-use recoup_store::servicing::message::{self, Message, TemplateRef};
+use recoup_domain::policy::Medium;
+use recoup_store::servicing::message::{self, Message};
 use recoup_store::servicing::{AccountFile, Kept, RecordKind, RecordQuery};
 use recoup_store::StoreError;
 use serde::Deserialize;
@@ -53,31 +46,6 @@ pub struct MessageRequest {
     pub automated: bool,
 }
 
-fn medium_of(c: TemplateChannel) -> Result<Medium, Problem> {
-    match c {
-        TemplateChannel::Email => Ok(Medium::Email),
-        TemplateChannel::Sms => Ok(Medium::Sms),
-        TemplateChannel::Letter => Ok(Medium::Letter),
-        TemplateChannel::Voice => Err(StoreError::invalid("/template", "a voice template is read on a call, not sent").into()),
-    }
-}
-
-/// What the holds judge a message by: a promise reminder may go where collection may not.
-fn hold_purpose(p: TemplatePurpose) -> Purpose {
-    match p {
-        TemplatePurpose::PromiseReminder => Purpose::PromiseReminder,
-        _ => Purpose::Collection,
-    }
-}
-
-fn links(state: &AppState, tenant_id: Uuid, medium: Medium, point_id: Uuid) -> Links {
-    let unsubscribe_url = match medium {
-        Medium::Email => state.outbound.unsubscribe_url(state.store.as_ref(), tenant_id, point_id),
-        _ => String::new(),
-    };
-    Links { unsubscribe_url, portal_url: state.outbound.portal_url() }
-}
-
 /// Queue a message from a template. The contact policy judges it now and again just before it
 /// leaves: the answer is 201 with the message queued (to leave now or when the policy allows) or
 /// blocked (with the decision's reasons in its steps). On an account's first message, the
@@ -100,91 +68,13 @@ pub async fn send(
     Body(req): Body<MessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), Problem> {
     let account = account_for(&state, &p, &id, Action::SendMessages).await?;
-    let parties = state.store.parties_of(p.tenant_id, account.id).await?;
-    let lang = match req.language.as_deref() {
-        Some(l) => parse_language(l).ok_or_else(|| StoreError::invalid("/language", "en or es"))?,
-        None => compose::language_of(&parties),
+    let language = match req.language.as_deref() {
+        Some(l) => Some(parse_language(l).ok_or_else(|| StoreError::invalid("/language", "en or es"))?),
+        None => None,
     };
-    let t = state
-        .store
-        .template(p.tenant_id, &req.template, language_code(lang), None)
-        .await?
-        .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", req.template, language_code(lang))))?;
-    let d = draft_of(&t)?;
-    let medium = medium_of(d.channel)?;
-    let (point, postal_state) = point_for(&state, &p, &account, medium, req.contact_point_id).await?;
-    let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
-    let ctx = compose::context(&file, &parties, d.purpose, lang, today(), links(&state, p.tenant_id, medium, point.id))?;
-    let rendered = recoup_channels::template::render(&d, &ctx).map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
-    let now = Timestamp::now();
-    let outline = Outline {
-        medium,
-        addressee: messages::addressee(&parties, &point),
-        point,
-        postal_state,
-        subject: rendered.subject,
-        legal_threat: threatens_legal_action(&rendered.text),
-        text: rendered.text,
-        html: rendered.html,
-        template: Some(TemplateRef { key: t.key.clone(), version: t.version, language: t.language.clone(), purpose: t.purpose.clone() }),
-        notice: None,
-        purpose: hold_purpose(d.purpose),
-        automated: req.automated,
-        opt_out_confirmation: d.purpose == TemplatePurpose::OptOutConfirmation,
-        not_before: req.send_at.unwrap_or(now),
-    };
-    let mut items = Vec::new();
-    if d.purpose != TemplatePurpose::ValidationNotice && needs_notice(&file)? {
-        items.push(notice_item(&file, &parties, lang, now)?);
-    }
-    items.push(messages::build(account.id, outline, now));
-    let queued = messages::queue(state.store.as_ref(), p.tenant_id, account.id, items, &actor(&p)).await?;
-    let m = queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))?;
+    let ask = messages::FromTemplate { template: req.template, language, contact_point_id: req.contact_point_id, send_at: req.send_at, automated: req.automated };
+    let m = messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &actor(&p)).await?;
     Ok((StatusCode::CREATED, Json(m)))
-}
-
-/// The first communication about a debt carries the validation notice or schedules it (Reg F
-/// 1006.34(a)); UK profiles have no such notice.
-fn needs_notice(file: &AccountFile) -> Result<bool, Problem> {
-    let profile = file.policy.contact_profile(file.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
-    Ok(profile.regime == Regime::Us && file.all::<Message>()?.is_empty())
-}
-
-/// The validation notice as a letter to the primary party's address, or why it cannot be given.
-fn notice_item(file: &AccountFile, parties: &[PlacedParty], lang: Language, now: Timestamp) -> Result<(Message, recoup_store::servicing::contact::Check), Problem> {
-    let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let notice = compose::notice(file, parties, &file.policy.collector, lang, day).map_err(|faults| {
-        let words: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
-        StoreError::Refused(format!("the validation notice cannot be given, so nothing was queued: {}", words.join("; ")))
-    })?;
-    let primary = compose::primary(parties).ok_or_else(|| StoreError::Refused("the account has no party to write to".into()))?;
-    let point = primary
-        .contact_points
-        .iter()
-        .find(|c| c.kind == ContactKind::Address)
-        .cloned()
-        .ok_or_else(|| StoreError::Refused("the validation notice needs a postal address for the debtor".into()))?;
-    let title = match lang {
-        Language::En => "Validation notice",
-        Language::Es => "Aviso de validación",
-    };
-    let outline = Outline {
-        medium: Medium::Letter,
-        addressee: primary.party.display_name(),
-        postal_state: point.address.as_ref().map(|a| a.region.clone()),
-        point,
-        subject: Some(title.into()),
-        text: notice.statements.join("\n\n"),
-        html: None,
-        template: None,
-        legal_threat: false,
-        notice: Some(notice),
-        purpose: Purpose::Collection,
-        automated: true,
-        opt_out_confirmation: false,
-        not_before: now,
-    };
-    Ok(messages::build(file.account.id, outline, now))
 }
 
 /// An account's messages, oldest first.
@@ -365,7 +255,7 @@ pub async fn validation_notice(
     let account = account_for(&state, &p, &id, Action::ReadMessages).await?;
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
-    let (m, _) = notice_item(&file, &parties, compose::language_of(&parties), Timestamp::now())?;
+    let (m, _) = messages::notice_item(&file, &parties, compose::language_of(&parties), Timestamp::now())?;
     let notice = m.notice.clone().ok_or_else(|| StoreError::Corrupt("a notice without its content".into()))?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(notice).into_response()),

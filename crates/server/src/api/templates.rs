@@ -12,34 +12,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use recoup_domain::template::{Rendered, TemplateDraft};
-use recoup_store::{NewTemplate, StoreError, StoredTemplate};
+use recoup_store::{StoreError, StoredTemplate};
 use serde::Deserialize;
-use uuid::Uuid;
 
-/// The first problem of a template that cannot be saved, with every problem in the detail.
+/// A template that does not render for this account.
 fn refused(errors: Vec<recoup_channels::template::TemplateError>) -> Problem {
     let first = errors.first().map(|e| e.field).unwrap_or("/text");
     let words: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
     StoreError::invalid(first, words.join("; ")).into()
-}
-
-pub fn draft_of(t: &StoredTemplate) -> Result<TemplateDraft, StoreError> {
-    serde_json::from_value(t.body.clone()).map_err(|e| StoreError::Corrupt(format!("template {} v{}: {e}", t.key, t.version)))
-}
-
-/// Checks and saves a template as the next version of its key and language.
-pub async fn save(state: &AppState, tenant_id: Uuid, d: &TemplateDraft, actor: &recoup_store::Actor) -> Result<StoredTemplate, Problem> {
-    recoup_channels::template::validate(d).map_err(refused)?;
-    let body = serde_json::to_value(d).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let t = NewTemplate {
-        tenant_id,
-        key: d.key.clone(),
-        language: language_code(d.language).into(),
-        channel: d.channel.as_str().into(),
-        purpose: d.purpose.as_str().into(),
-        body,
-    };
-    Ok(state.store.save_template(&t, actor).await?)
 }
 
 /// Save a template: it is rendered against a sample account first (strict: an unknown variable or
@@ -56,7 +36,7 @@ pub async fn save(state: &AppState, tenant_id: Uuid, d: &TemplateDraft, actor: &
     security(("api_key" = []), ("session" = [])))]
 pub async fn create(State(state): State<AppState>, p: Principal, Body(d): Body<TemplateDraft>) -> Result<(StatusCode, Json<StoredTemplate>), Problem> {
     allow(&p, Action::ManageTemplates)?;
-    let saved = save(&state, p.tenant_id, &d, &super::servicing::actor(&p)).await?;
+    let saved = crate::messages::save_template(state.store.as_ref(), p.tenant_id, &d, &super::servicing::actor(&p)).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -124,7 +104,7 @@ pub async fn preview(State(state): State<AppState>, p: Principal, Path(key): Pat
         None => compose::language_of(&parties),
     };
     let t = state.store.template(p.tenant_id, &key, language_code(lang), req.version).await?.ok_or_else(|| Problem::not_found("template"))?;
-    let d = draft_of(&t)?;
+    let d = crate::messages::draft_of(&t)?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let links = Links { unsubscribe_url: format!("{}/u/PREVIEW", state.outbound.public_url), portal_url: state.outbound.portal_url() };
     let ctx = compose::context(&file, &parties, d.purpose, lang, today(), links)?;

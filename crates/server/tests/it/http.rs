@@ -12,6 +12,16 @@ pub fn keys() -> Arc<Keyring> {
     Arc::new(Keyring::parse(include_str!("../../../../testdata/test.keys")).unwrap())
 }
 
+/// The SMS provider token the test servers check callbacks with.
+pub const TWILIO_TOKEN: &str = "test-twilio-auth-token";
+
+/// The instant messages are judged at in tests: a Wednesday when it is 15:00 in New York, 12:00
+/// in Los Angeles and 09:00 in Honolulu, inside every US calling window, so no test depends on
+/// the hour it runs at.
+pub fn weekday_afternoon() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_780_513_200).expect("a valid instant")
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
@@ -24,15 +34,20 @@ pub struct Server {
 
 impl Server {
     pub async fn sqlite() -> Server {
+        Server::sqlite_with(|_| {}).await
+    }
+
+    /// A SQLite server whose state `tune` adjusts (another SMS transport, say) before it starts.
+    pub async fn sqlite_with(tune: impl FnOnce(&mut AppState)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path().join("recoup.sqlite"), keys()).await.unwrap());
-        Server::start(store, Some(dir)).await
+        Server::start(store, Some(dir), tune).await
     }
 
     pub async fn postgres() -> Option<Server> {
         let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
         let store = Arc::new(PgStore::connect(&url, keys()).await.expect("PostgreSQL at RECOUP_TEST_DATABASE_URL"));
-        Some(Server::start(store, None).await)
+        Some(Server::start(store, None, |_| {}).await)
     }
 
     /// SQLite always, PostgreSQL when configured.
@@ -42,7 +57,7 @@ impl Server {
         v
     }
 
-    async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Server {
+    async fn start(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, tune: impl FnOnce(&mut AppState)) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -55,12 +70,21 @@ impl Server {
         };
         let blobs = tempfile::tempdir().unwrap();
         let blob_dir = blobs.path().to_path_buf();
-        let state = AppState {
+        let outbound = recoup_server::outbound::Outbound {
+            public_url: format!("http://{addr}"),
+            clock: weekday_afternoon,
+            retry: recoup_domain::webhook::RetryPolicy { first_micros: 100_000, cap_micros: 500_000, max_attempts: 3 },
+            ..Default::default()
+        };
+        let mut state = AppState {
             session_idle: std::time::Duration::from_millis(800),
             worker,
             blob_dir: blob_dir.clone(),
+            outbound,
+            twilio_auth_token: Some(TWILIO_TOKEN.into()),
             ..AppState::new(store.clone())
         };
+        tune(&mut state);
         tokio::spawn(recoup_server::serve(state, listener, async {
             let _ = stopped.await;
         }));

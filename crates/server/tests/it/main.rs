@@ -5,6 +5,7 @@ mod api;
 mod fixtures;
 mod http;
 mod matrix;
+mod messages;
 mod ops;
 mod sensitive;
 mod servicing;

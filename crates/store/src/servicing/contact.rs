@@ -131,11 +131,20 @@ pub struct Check {
     pub at: Timestamp,
 }
 
-/// The account's contact history in the policy's terms.
+/// The account's contact history in the policy's terms. A message that confirmed an opt-out is
+/// marked, so the one confirmation the rules allow is given once.
 fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
+    let confirmations: Vec<Uuid> =
+        d.all::<super::message::Message>()?.into_iter().filter(|m| m.opt_out_confirmation).map(|m| m.id).collect();
     Ok(d.all::<ContactAttempt>()?
         .into_iter()
-        .map(|a| Attempt { at: a.at, medium: a.medium, outcome: a.outcome, inbound: a.inbound, opt_out_confirmation: false })
+        .map(|a| Attempt {
+            at: a.at,
+            medium: a.medium,
+            outcome: a.outcome,
+            inbound: a.inbound,
+            opt_out_confirmation: a.message_id.is_some_and(|m| confirmations.contains(&m)),
+        })
         .collect())
 }
 

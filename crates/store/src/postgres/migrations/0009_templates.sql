@@ -5,7 +5,7 @@ CREATE TABLE templates (
     id UUID NOT NULL,
     key TEXT NOT NULL,
     language TEXT NOT NULL,
-    version INTEGER NOT NULL,
+    version BIGINT NOT NULL,
     channel TEXT NOT NULL,
     purpose TEXT NOT NULL,
     body TEXT NOT NULL,
