@@ -7,6 +7,7 @@ mod access;
 mod audit;
 mod ledger;
 mod listing;
+mod messages;
 mod org;
 mod outbox;
 mod placement;

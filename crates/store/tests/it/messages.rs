@@ -1,0 +1,164 @@
+use crate::conformance;
+use crate::support::{Harness, actor, org, place_one};
+use jiff::Timestamp;
+use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
+use recoup_domain::hold::{Purpose, Recipient};
+use recoup_domain::ledger::Amounts;
+use recoup_domain::message::MessageStatus;
+use recoup_domain::policy::{Intent, Medium};
+use recoup_store::servicing::contact::{Check, ContactAttempt};
+use recoup_store::servicing::message::{self, Message, Release};
+use recoup_store::{JobEnd, JobKind, NewTemplate};
+use uuid::Uuid;
+
+conformance!(
+    templates_are_versioned_per_key_and_language,
+    a_message_is_queued_with_its_job_judged_again_and_sent_once,
+    a_message_to_a_revoked_channel_is_blocked_and_gets_no_job,
+    contact_points_are_found_by_their_number,
+);
+
+fn new_template(tenant_id: Uuid, language: &str, text: &str) -> NewTemplate {
+    NewTemplate {
+        tenant_id,
+        key: "reminder-sms".into(),
+        language: language.into(),
+        channel: "sms".into(),
+        purpose: "collection".into(),
+        body: serde_json::json!({ "text": text }),
+    }
+}
+
+async fn templates_are_versioned_per_key_and_language(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let t = o.tenant.id;
+    assert_eq!(s.save_template(&new_template(t, "en", "one"), &actor()).await.unwrap().version, 1);
+    assert_eq!(s.save_template(&new_template(t, "en", "two"), &actor()).await.unwrap().version, 2);
+    assert_eq!(s.save_template(&new_template(t, "es", "uno"), &actor()).await.unwrap().version, 1, "versions are per language");
+    let latest = s.template(t, "reminder-sms", "en", None).await.unwrap().unwrap();
+    assert_eq!((latest.version, latest.body["text"].as_str()), (2, Some("two")));
+    assert_eq!(s.template(t, "reminder-sms", "en", Some(1)).await.unwrap().unwrap().body["text"], "one");
+    assert!(s.template(t, "reminder-sms", "en", Some(3)).await.unwrap().is_none());
+    let all = s.templates(t).await.unwrap();
+    assert_eq!(all.iter().map(|x| (x.language.as_str(), x.version)).collect::<Vec<_>>(), [("en", 2), ("es", 1)]);
+    let versions = s.template_versions(t, "reminder-sms", "en").await.unwrap();
+    assert_eq!(versions.iter().map(|x| x.version).collect::<Vec<_>>(), [2, 1]);
+    let other = org(s).await;
+    assert!(s.templates(other.tenant.id).await.unwrap().is_empty(), "another tenant sees none");
+    let audit = s.audit_entries(t, 0, 1000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "template.saved").count(), 3);
+}
+
+async fn phone_of(h: &Harness, tenant: Uuid, account: Uuid) -> ContactPoint {
+    let parties = h.store.parties_of(tenant, account).await.unwrap();
+    parties.into_iter().flat_map(|p| p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap()
+}
+
+/// 19:00 UTC on a June Wednesday: inside the calling window in every US zone.
+fn afternoon() -> Timestamp {
+    "2026-06-03T19:00:00Z".parse().unwrap()
+}
+
+fn sms(account_id: Uuid, point: &ContactPoint, at: Timestamp) -> (Message, Check) {
+    let m = Message {
+        id: Uuid::now_v7(),
+        account_id,
+        contact_point_id: point.id,
+        medium: Medium::Sms,
+        template: None,
+        to: point.value.clone(),
+        subject: None,
+        text: "This is a debt collector. Reply STOP to opt out.".into(),
+        html: None,
+        notice: None,
+        legal_threat: false,
+        automated: false,
+        purpose: Purpose::Collection,
+        opt_out_confirmation: false,
+        status: MessageStatus::Queued,
+        not_before: at,
+        decision_id: None,
+        transport: None,
+        provider_id: None,
+        attempts: 0,
+        last_error: None,
+        steps: Vec::new(),
+        created_by: String::new(),
+        created_at: at,
+        sent_at: None,
+    };
+    let intent = Intent { medium: Medium::Sms, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+    (m, Check { intent, point: point.clone(), postal_state: None, at })
+}
+
+async fn a_message_is_queued_with_its_job_judged_again_and_sent_once(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-1", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    let point = phone_of(h, o.tenant.id, id).await;
+    let at = afternoon();
+    let (m, check) = sms(id, &point, at);
+    let mid = m.id;
+    s.service(o.tenant.id, id, message::queue(vec![(m, check.clone())], &actor())).await.unwrap();
+
+    let now = Timestamp::now().as_microsecond();
+    let jobs = s.claim_jobs(Some(o.tenant.id), now, 60_000_000, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1, "the send job came with the message");
+    assert_eq!(jobs[0].kind, JobKind::MessageSend);
+    assert_eq!(message::parse_job_payload(&jobs[0].payload), Some((id, mid)));
+
+    let changes = s.service(o.tenant.id, id, message::release(mid, check.clone(), &actor())).await.unwrap();
+    let Release::Send(out) = message::released(&changes, mid, at).unwrap() else { panic!("allowed now") };
+    assert_eq!(out.attempts, 1);
+    s.service(o.tenant.id, id, message::sent(mid, "outbox".into(), "p-1".into(), false, at, &actor())).await.unwrap();
+    s.finish_job(&jobs[0], &JobEnd::Done).await.unwrap();
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 0);
+
+    // A second release after it left sends nothing: a job retried after a crash cannot send twice.
+    let again = s.service(o.tenant.id, id, message::release(mid, check, &actor())).await.unwrap();
+    assert_eq!(message::released(&again, mid, at).unwrap(), Release::Nothing);
+
+    let delivered = message::provider_update(mid, MessageStatus::Delivered, "delivered".into(), at, &actor());
+    s.service(o.tenant.id, id, delivered).await.unwrap();
+    let late = message::provider_update(mid, MessageStatus::Sent, "late".into(), at, &actor());
+    s.service(o.tenant.id, id, late).await.unwrap();
+    let file = s.account_file(o.tenant.id, id).await.unwrap().unwrap();
+    let kept = file.find::<Message>(mid).unwrap().unwrap();
+    assert_eq!(kept.status, MessageStatus::Delivered, "a late report does not move it back");
+    assert_eq!(kept.provider_id.as_deref(), Some("p-1"));
+    let attempts = file.all::<ContactAttempt>().unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].message_id, Some(mid));
+    let audit = s.audit_entries(o.tenant.id, 0, 1000).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "message.sent"));
+}
+
+async fn a_message_to_a_revoked_channel_is_blocked_and_gets_no_job(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-2", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    let point = phone_of(h, o.tenant.id, id).await;
+    let point = s.set_consent(o.tenant.id, point.id, Channel::Sms, ConsentState::Revoked, &actor()).await.unwrap();
+    let (m, check) = sms(id, &point, afternoon());
+    let mid = m.id;
+    s.service(o.tenant.id, id, message::queue(vec![(m, check)], &actor())).await.unwrap();
+    let file = s.account_file(o.tenant.id, id).await.unwrap().unwrap();
+    let kept = file.find::<Message>(mid).unwrap().unwrap();
+    assert_eq!(kept.status, MessageStatus::Blocked);
+    assert!(kept.steps.last().unwrap().detail.contains("1006.14(h)"), "{:?}", kept.steps);
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 0, "a blocked message has nothing to send");
+}
+
+async fn contact_points_are_found_by_their_number(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-3", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    let point = phone_of(h, o.tenant.id, id).await;
+    let found = s.contact_points_by_value(o.tenant.id, ContactKind::Phone, &point.value).await.unwrap();
+    assert_eq!(found.iter().map(|(a, p)| (*a, p.id)).collect::<Vec<_>>(), [(id, point.id)]);
+    let other = org(s).await;
+    assert!(s.contact_points_by_value(other.tenant.id, ContactKind::Phone, &point.value).await.unwrap().is_empty());
+    assert_eq!(s.contact_point(o.tenant.id, point.id).await.unwrap(), Some(point.clone()));
+    assert_eq!(s.contact_point(other.tenant.id, point.id).await.unwrap(), None);
+}
