@@ -2,3 +2,4 @@
 
 mod pdf;
 mod smtp;
+mod twilio;
