@@ -38,6 +38,7 @@ pub struct SmtpConfig {
     /// The sender as people see it: `Acme Recovery <notices@acme.example>`.
     pub from: String,
     pub reply_to: Option<String>,
+    /// The longest one send may take, from connecting to the relay's answer after the message.
     pub timeout: Duration,
 }
 
@@ -66,6 +67,8 @@ pub enum SmtpConfigError {
     Mailbox { field: &'static str, value: String },
     #[error("a username needs a password, and a password a username")]
     HalfCredentials,
+    #[error("the SMTP transport must be created inside a Tokio runtime")]
+    NoRuntime,
     #[error("TLS for {host}: {reason}")]
     Tls { host: String, reason: String },
 }
@@ -78,6 +81,7 @@ pub struct SmtpTransport {
     /// sender's own to spam filters.
     id_domain: String,
     host: String,
+    timeout: Duration,
 }
 
 impl fmt::Debug for SmtpTransport {
@@ -88,8 +92,13 @@ impl fmt::Debug for SmtpTransport {
 
 impl SmtpTransport {
     /// Checks the configuration and prepares a connection pool; nothing connects until the
-    /// first send.
+    /// first send. Call it inside a Tokio runtime: the pool starts its idle-connection reaper
+    /// there.
     pub fn new(cfg: SmtpConfig) -> Result<Self, SmtpConfigError> {
+        // lettre's pool would panic without a runtime; say so as an error instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SmtpConfigError::NoRuntime);
+        }
         if cfg.host.trim().is_empty() {
             return Err(SmtpConfigError::NoHost);
         }
@@ -105,7 +114,7 @@ impl SmtpTransport {
             (None, None) => {}
             _ => return Err(SmtpConfigError::HalfCredentials),
         }
-        Ok(SmtpTransport { mailer: builder.build(), from, reply_to, id_domain, host: cfg.host })
+        Ok(SmtpTransport { mailer: builder.build(), from, reply_to, id_domain, host: cfg.host, timeout: cfg.timeout })
     }
 
     /// The whole message as it goes on the wire, for a preview or an archive copy.
@@ -252,7 +261,12 @@ impl Transport for SmtpTransport {
 
     async fn send(&self, m: &Outgoing) -> Result<Sent, SendError> {
         let message = self.message(m)?;
-        let response = self.mailer.send(message).await.map_err(classify)?;
+        // lettre's async client bounds only the connect by its timeout; a relay that accepts the
+        // connection and then stalls would hold the send forever, so the whole send is bounded.
+        let response = tokio::time::timeout(self.timeout, self.mailer.send(message))
+            .await
+            .map_err(|_| SendError::Temporary("the mail server did not answer in time".into()))?
+            .map_err(classify)?;
         tracing::debug!(message_id = %m.message_id, code = %response.code(), "smtp relay accepted");
         // A relay's 250 after DATA means it took responsibility for delivery; plain SMTP never
         // reports further, so this is as far as "sent" goes.
@@ -298,7 +312,12 @@ mod tests {
     }
 
     #[test]
-    fn configuration_mistakes_are_refused() {
+    fn without_a_runtime_the_transport_is_refused_not_a_panic() {
+        assert_eq!(SmtpTransport::new(config()).err(), Some(SmtpConfigError::NoRuntime));
+    }
+
+    #[tokio::test]
+    async fn configuration_mistakes_are_refused() {
         let err = |cfg: SmtpConfig| SmtpTransport::new(cfg).err();
         assert_eq!(err(SmtpConfig { host: " ".into(), ..config() }), Some(SmtpConfigError::NoHost));
         assert!(matches!(err(SmtpConfig { from: "notices".into(), ..config() }), Some(SmtpConfigError::Mailbox { field: "from", .. })));
@@ -314,23 +333,23 @@ mod tests {
         assert!(shown.contains("[redacted]"), "{shown}");
     }
 
-    #[test]
-    fn the_message_id_is_ours_on_the_senders_domain() {
+    #[tokio::test]
+    async fn the_message_id_is_ours_on_the_senders_domain() {
         let raw = formatted(&email());
-        assert!(raw.contains("Message-Id: <01900000-0000-7000-8000-000000000001@acme.example>\r\n"), "{raw}");
+        assert!(raw.contains("Message-ID: <01900000-0000-7000-8000-000000000001@acme.example>\r\n"), "{raw}");
         assert!(raw.contains("Reply-To: help@acme.example\r\n"), "{raw}");
     }
 
-    #[test]
-    fn text_only_mail_has_no_html_part_and_no_unsubscribe_headers() {
+    #[tokio::test]
+    async fn text_only_mail_has_no_html_part_and_no_unsubscribe_headers() {
         let raw = formatted(&email());
         assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
         assert!(!raw.contains("text/html"), "{raw}");
         assert!(!raw.contains("List-Unsubscribe"), "{raw}");
     }
 
-    #[test]
-    fn a_pdf_is_attached_beside_both_alternatives() {
+    #[tokio::test]
+    async fn a_pdf_is_attached_beside_both_alternatives() {
         let m = Outgoing {
             html: Some("<p>Hello Jane</p>".into()),
             pdf: Some(b"%PDF-1.7 fake".to_vec()),
@@ -344,8 +363,8 @@ mod tests {
         assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
     }
 
-    #[test]
-    fn unsubscribe_links_must_be_plain_https() {
+    #[tokio::test]
+    async fn unsubscribe_links_must_be_plain_https() {
         for bad in ["http://acme.example/u/1", "https://acme.example/u 1", "https://a.example/u>, <mailto:x@y", "mailto:u@acme.example"] {
             let m = Outgoing { list_unsubscribe: Some(bad.into()), ..email() };
             let smtp = SmtpTransport::new(config()).expect("valid config");
@@ -356,8 +375,8 @@ mod tests {
         assert!(ListUnsubscribePost::parse("List-Unsubscribe=One-Click").is_ok());
     }
 
-    #[test]
-    fn other_media_and_bad_recipients_are_permanent() {
+    #[tokio::test]
+    async fn other_media_and_bad_recipients_are_permanent() {
         let smtp = SmtpTransport::new(config()).expect("valid config");
         let sms = Outgoing { medium: Medium::Sms, to: "+16175550134".into(), ..email() };
         assert_eq!(smtp.format(&sms), Err(SendError::Permanent("smtp sends email, not sms".into())));

@@ -1,3 +1,5 @@
 //! Integration tests, one binary for the crate so CI links once.
 
 mod pdf;
+mod smtp;
+mod twilio;
