@@ -303,6 +303,7 @@ mod tests {
             list_unsubscribe: None,
             pdf: None,
             pdf_name: None,
+            status_callback: None,
         }
     }
 

@@ -46,6 +46,9 @@ pub struct Outgoing {
     /// A letter's rendered PDF, or an e-mail's optional attachment.
     pub pdf: Option<Vec<u8>>,
     pub pdf_name: Option<String>,
+    /// Where the provider should report this message's delivery (it names the message, so the
+    /// report finds it without a lookup); the provider's configured one when `None`.
+    pub status_callback: Option<String>,
 }
 
 /// A provider took the message.
@@ -364,6 +367,7 @@ mod tests {
             list_unsubscribe: None,
             pdf: None,
             pdf_name: None,
+            status_callback: None,
         }
     }
 

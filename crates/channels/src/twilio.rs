@@ -122,7 +122,7 @@ impl TwilioSms {
             Sender::MessagingService(sid) => form.push(("MessagingServiceSid", sid.clone())),
         }
         form.push(("Body", m.text.clone()));
-        if let Some(url) = &self.cfg.status_callback {
+        if let Some(url) = m.status_callback.as_ref().or(self.cfg.status_callback.as_ref()) {
             form.push(("StatusCallback", url.clone()));
         }
         form

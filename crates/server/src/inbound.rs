@@ -51,7 +51,15 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+/// The tenant a provider's URL names, by slug or (in the callbacks recoup sets) by id.
 async fn tenant_id(state: &AppState, slug: &str) -> Result<Uuid, Response> {
+    if let Ok(id) = Uuid::parse_str(slug) {
+        return match state.store.list_tenants().await {
+            Ok(all) if all.iter().any(|t| t.id == id) => Ok(id),
+            Ok(_) => Err(plain(StatusCode::NOT_FOUND, "no such tenant")),
+            Err(e) => Err(store_failure(e)),
+        };
+    }
     match state.store.tenant_by_slug(slug).await {
         Ok(Some(t)) => Ok(t.id),
         Ok(None) => Err(plain(StatusCode::NOT_FOUND, "no such tenant")),

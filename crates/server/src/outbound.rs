@@ -59,6 +59,12 @@ impl Outbound {
         }
     }
 
+    /// Where the SMS provider reports one message's delivery: the tenant and message are in the
+    /// (signed) URL, so the report needs no lookup by the provider's id.
+    pub fn status_callback_url(&self, tenant_id: Uuid, account_id: Uuid, message_id: Uuid) -> String {
+        format!("{}/inbound/{}/twilio/status?m={account_id}.{message_id}", self.public_url.trim_end_matches('/'), tenant_id.simple())
+    }
+
     /// Where debtors serve themselves (the portal).
     pub fn portal_url(&self) -> String {
         format!("{}/portal", self.public_url.trim_end_matches('/'))
@@ -203,5 +209,6 @@ fn outgoing(out: &Outbound, store: &dyn Store, tenant_id: Uuid, m: &Message, col
         list_unsubscribe,
         pdf_name: pdf.as_ref().map(|_| format!("letter-{}.pdf", m.id)),
         pdf,
+        status_callback: (m.medium == Medium::Sms).then(|| out.status_callback_url(tenant_id, m.account_id, m.id)),
     })
 }

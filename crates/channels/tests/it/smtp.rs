@@ -114,6 +114,7 @@ fn notice() -> Outgoing {
         list_unsubscribe: Some("https://recoup.example/u/abc123".into()),
         pdf: None,
         pdf_name: None,
+        status_callback: None,
     }
 }
 

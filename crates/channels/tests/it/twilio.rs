@@ -95,6 +95,7 @@ fn sms(body: &str) -> Outgoing {
         list_unsubscribe: None,
         pdf: None,
         pdf_name: None,
+        status_callback: None,
     }
 }
 

@@ -327,3 +327,65 @@ async fn call_tasks_pass_the_policy_and_the_person_can_be_asked_about_now() {
         assert_eq!(server.get(&format!("/api/v1/reports/compliance?from={day}&to={day}"), Some(&agent)).await.status, 403);
     }
 }
+
+/// A stand-in for Twilio's Messages API: takes every text, answers like Twilio, and keeps the forms.
+async fn fake_twilio() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>) {
+    use axum::routing::post as route_post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{sid}/Messages.json",
+        route_post(move |axum::Form(form): axum::Form<Vec<(String, String)>>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(form);
+                (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"sid": "SM0001", "status": "queued"})))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it_on() {
+    let (url, seen) = fake_twilio().await;
+    let server = Server::sqlite_with(|state| {
+        let mut cfg = recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
+        cfg.base_url = url;
+        state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
+    })
+    .await;
+    let s = server.store.as_ref();
+    let (tenant, _) = ready(&server.store, 1).await;
+    let agent = key(s, &tenant, Role::Agent, None).await;
+    let id = accounts(&server, tenant.id, 1).await[0];
+    let phone = point(&server, tenant.id, id, ContactKind::Phone).await;
+    assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"reminder-sms"}"#).await.status, 201);
+    let items = settled(&server, &agent, id).await;
+    let text = items.iter().find(|m| m["medium"] == "sms").unwrap().clone();
+    assert_eq!((text["status"].as_str(), text["transport"].as_str(), text["provider_id"].as_str()), (Some("sent"), Some("twilio"), Some("SM0001")));
+    let form = seen.lock().unwrap()[0].clone();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(field("To"), phone.value);
+    assert_eq!(field("Body"), text["text"].as_str().unwrap());
+    let callback = field("StatusCallback");
+    let path = callback.strip_prefix(&format!("http://{}", server.addr)).unwrap().to_string();
+    assert!(path.contains(text["id"].as_str().unwrap()), "{path}");
+
+    let report = [("MessageSid", "SM0001"), ("MessageStatus", "delivered")];
+    assert_eq!(twilio_post(&server, &path, &report, "forged").await.status, 403);
+    let done = twilio_post(&server, &path, &report, TWILIO_TOKEN).await;
+    assert_eq!(done.status, 204, "{}", done.body);
+    let m = server.get(&format!("/api/v1/accounts/{id}/messages/{}", text["id"].as_str().unwrap()), Some(&agent)).await.json();
+    assert_eq!(m["status"], "delivered", "{m}");
+    let bounced = twilio_post(&server, &path, &[("MessageSid", "SM0001"), ("MessageStatus", "undelivered"), ("ErrorCode", "30005")], TWILIO_TOKEN).await;
+    assert_eq!(bounced.status, 204);
+    let m = server.get(&format!("/api/v1/accounts/{id}/messages/{}", text["id"].as_str().unwrap()), Some(&agent)).await.json();
+    assert_eq!(m["status"], "bounced");
+    let attempts = server.get(&format!("/api/v1/accounts/{id}/contact-attempts"), Some(&agent)).await.json();
+    let counted = attempts["items"].as_array().unwrap().iter().find(|a| a["message_id"] == text["id"]).unwrap().clone();
+    assert_eq!(counted["outcome"], "never_connected", "an undelivered text does not count toward the caps");
+}
