@@ -186,7 +186,8 @@ async fn communications(store: &dyn Store, tenant: &Tenant, clients: &[Client], 
             let Ok(m) = send_template(store, &out, &a, ask, actor).await else { continue };
             sent.queued += 1;
             sent.blocked += u64::from(m.status == recoup_domain::message::MessageStatus::Blocked);
-            let all = store.account_file(tenant.id, a.id).await?.map(|f| f.all::<recoup_store::servicing::message::Message>()).transpose()?;
+            let all =
+                store.account_file(tenant.id, a.id).await?.map(|f| f.all::<recoup_store::servicing::message::Message>()).transpose()?;
             sent.notices += all.unwrap_or_default().iter().filter(|m| m.notice.is_some()).count() as u64;
         }
     }

@@ -162,7 +162,9 @@ pub enum Inbound {
 pub fn read_inbound(body: &str) -> Inbound {
     let word: String = body.trim().trim_end_matches(['.', '!']).to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ");
     match word.as_str() {
-        "STOP" | "STOPALL" | "QUIT" | "END" | "REVOKE" | "OPT OUT" | "OPTOUT" | "CANCEL" | "UNSUBSCRIBE" | "ALTO" | "PARAR" => Inbound::OptOut,
+        "STOP" | "STOPALL" | "QUIT" | "END" | "REVOKE" | "OPT OUT" | "OPTOUT" | "CANCEL" | "UNSUBSCRIBE" | "ALTO" | "PARAR" => {
+            Inbound::OptOut
+        }
         "START" | "UNSTOP" | "YES" => Inbound::OptIn,
         "HELP" | "INFO" | "AYUDA" => Inbound::Help,
         _ => Inbound::Reply,

@@ -7,16 +7,16 @@ use recoup_domain::account::ItemizationBasis;
 use recoup_domain::client_policy::Collector;
 use recoup_domain::ledger::{Amounts, EntryKind, LedgerEntry};
 use recoup_domain::money::format_money;
-use recoup_domain::placement::PlacedParty;
 use recoup_domain::party::PartyRole;
+use recoup_domain::placement::PlacedParty;
 use recoup_domain::template::{self as tpl, TemplateContext, TemplatePurpose};
 use recoup_domain::validation_notice::{self as vn, Facts, Language, Notice, long_date};
+use recoup_store::StoreError;
 use recoup_store::servicing::AccountFile;
 use recoup_store::servicing::payment::Payment;
 use recoup_store::servicing::plan::{Plan, PlanStatus};
 use recoup_store::servicing::promise::Promise;
 use recoup_store::servicing::settlement::{Settlement, SettlementStatus};
-use recoup_store::StoreError;
 
 /// The language for a debtor: the party's, when it is one recoup writes in.
 pub fn language_of(parties: &[PlacedParty]) -> Language {
@@ -51,7 +51,14 @@ pub struct Links {
 
 /// The context for a message of `purpose` about this account, on `today`. A purpose whose
 /// subject is missing (a promise reminder with no pending promise) is refused.
-pub fn context(file: &AccountFile, parties: &[PlacedParty], purpose: TemplatePurpose, lang: Language, today: Date, links: Links) -> Result<TemplateContext, StoreError> {
+pub fn context(
+    file: &AccountFile,
+    parties: &[PlacedParty],
+    purpose: TemplatePurpose,
+    lang: Language,
+    today: Date,
+    links: Links,
+) -> Result<TemplateContext, StoreError> {
     let a = &file.account;
     let cur = a.currency.code();
     let money = |minor: i64| format_money(minor, cur);
@@ -73,7 +80,13 @@ pub fn context(file: &AccountFile, parties: &[PlacedParty], purpose: TemplatePur
             original_creditor: a.original_creditor.clone(),
             client: file.client.name.clone(),
         },
-        collector: tpl::Collector { name: c.name.clone(), phone: c.phone.clone(), address: c.address.clone(), hours: c.hours.clone(), website: c.website.clone() },
+        collector: tpl::Collector {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            address: c.address.clone(),
+            hours: c.hours.clone(),
+            website: c.website.clone(),
+        },
         disclosure: tpl::disclosure(lang).into(),
         opt_out: tpl::sms_opt_out(lang).into(),
         unsubscribe_url: links.unsubscribe_url,
@@ -96,8 +109,20 @@ pub fn context(file: &AccountFile, parties: &[PlacedParty], purpose: TemplatePur
             });
         }
         TemplatePurpose::PromiseReminder => {
-            let p = file.all::<Promise>()?.into_iter().rev().find(|p| p.status.as_str() == "pending").ok_or_else(|| missing("pending promise"))?;
-            let item = p.items.iter().zip(&p.item_status).find(|(_, s)| s.as_str() == "pending").map(|(i, _)| i).or(p.items.first()).ok_or_else(|| missing("promise"))?;
+            let p = file
+                .all::<Promise>()?
+                .into_iter()
+                .rev()
+                .find(|p| p.status.as_str() == "pending")
+                .ok_or_else(|| missing("pending promise"))?;
+            let item = p
+                .items
+                .iter()
+                .zip(&p.item_status)
+                .find(|(_, s)| s.as_str() == "pending")
+                .map(|(i, _)| i)
+                .or(p.items.first())
+                .ok_or_else(|| missing("promise"))?;
             ctx.promise = Some(tpl::Promise { amount: money(item.amount), due_on: day(item.due_on) });
         }
         TemplatePurpose::PlanConfirmation => {
@@ -111,7 +136,12 @@ pub fn context(file: &AccountFile, parties: &[PlacedParty], purpose: TemplatePur
             ctx.payment = Some(tpl::Payment { amount: money(p.amount), receipt: p.receipt_no.clone() });
         }
         TemplatePurpose::SettlementOffer => {
-            let s = file.all::<Settlement>()?.into_iter().rev().find(|s| s.status == SettlementStatus::Active).ok_or_else(|| missing("active settlement offer"))?;
+            let s = file
+                .all::<Settlement>()?
+                .into_iter()
+                .rev()
+                .find(|s| s.status == SettlementStatus::Active)
+                .ok_or_else(|| missing("active settlement offer"))?;
             ctx.settlement = Some(tpl::Settlement { amount: money(s.amount), expires_on: day(s.expires_on) });
         }
         _ => {}

@@ -29,7 +29,10 @@ pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
 
 fn twiml(reply: Option<&str>) -> Response {
     let body = match reply {
-        Some(text) => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>", recoup_channels::html::escape(text)),
+        Some(text) => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
+            recoup_channels::html::escape(text)
+        ),
         None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>".to_string(),
     };
     ([(header::CONTENT_TYPE, "text/xml")], body).into_response()
@@ -79,7 +82,12 @@ fn inbound_actor(from: &str) -> Actor {
 }
 
 /// `POST /inbound/{tenant}/twilio/sms`: a text someone sent us.
-pub async fn sms(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn sms(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     if !signed(&state, &headers, &format!("/inbound/{slug}/twilio/sms"), &form) {
         tracing::warn!(tenant = %slug, "an inbound text with a missing or bad signature was refused");
         return plain(StatusCode::FORBIDDEN, "bad signature");
@@ -119,7 +127,13 @@ fn distinct_points(points: &[(Uuid, ContactPoint)]) -> Vec<&ContactPoint> {
 }
 
 /// Sets text consent on every contact point with the number; whether any changed.
-async fn set_all(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, ContactPoint)], to: ConsentState) -> Result<bool, StoreError> {
+async fn set_all(
+    state: &AppState,
+    tenant: Uuid,
+    from: &str,
+    points: &[(Uuid, ContactPoint)],
+    to: ConsentState,
+) -> Result<bool, StoreError> {
     let mut changed = false;
     for p in distinct_points(points) {
         if p.consent.get(Channel::Sms) != to {
@@ -217,7 +231,8 @@ pub async fn sms_status(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let Some((account_id, message_id)) = q.m.split_once('.').and_then(|(a, m)| Some((a.parse::<Uuid>().ok()?, m.parse::<Uuid>().ok()?))) else {
+    let Some((account_id, message_id)) = q.m.split_once('.').and_then(|(a, m)| Some((a.parse::<Uuid>().ok()?, m.parse::<Uuid>().ok()?)))
+    else {
         return plain(StatusCode::BAD_REQUEST, "m must be <account>.<message>");
     };
     let status = field(&form, "MessageStatus").unwrap_or("");
@@ -288,5 +303,9 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
             return store_failure(e);
         }
     }
-    page("Unsubscribed", &format!("<p>You will get no more e-mail from us at {}.</p>", recoup_channels::html::escape(&masked(&point.value)))).into_response()
+    page(
+        "Unsubscribed",
+        &format!("<p>You will get no more e-mail from us at {}.</p>", recoup_channels::html::escape(&masked(&point.value))),
+    )
+    .into_response()
 }

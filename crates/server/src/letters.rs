@@ -23,7 +23,11 @@ impl Transport for PrintQueue {
         if m.to.trim().is_empty() {
             return Err(SendError::Permanent("a letter needs a postal address".into()));
         }
-        Ok(Sent { transport: "print", provider_id: format!("print-{}", m.message_id), status: recoup_channels::transport::ProviderStatus::Sent })
+        Ok(Sent {
+            transport: "print",
+            provider_id: format!("print-{}", m.message_id),
+            status: recoup_channels::transport::ProviderStatus::Sent,
+        })
     }
 }
 
@@ -32,7 +36,8 @@ pub fn document(m: &Message, c: &Collector) -> Document {
     if let Some(n) = &m.notice {
         return recoup_channels::notice::validation_notice_document(n);
     }
-    let mut blocks = vec![Block::Paragraph(format!("{}\n{}", c.name, c.address)), Block::Spacer, Block::Paragraph(m.to.clone()), Block::Spacer];
+    let mut blocks =
+        vec![Block::Paragraph(format!("{}\n{}", c.name, c.address)), Block::Spacer, Block::Paragraph(m.to.clone()), Block::Spacer];
     if let Some(s) = &m.subject {
         blocks.push(Block::Heading(s.clone()));
     }

@@ -8,20 +8,20 @@ use crate::outbound::Outbound;
 use jiff::Timestamp;
 use recoup_domain::account::Account;
 use recoup_domain::contact::{ContactKind, ContactPoint};
-use recoup_domain::policy::Regime;
-use recoup_domain::template::{TemplateChannel, TemplateDraft, TemplatePurpose, threatens_legal_action};
-use recoup_domain::validation_notice::Language;
-use recoup_store::servicing::AccountFile;
-use recoup_store::{NewTemplate, StoredTemplate};
 use recoup_domain::hold::Purpose;
 use recoup_domain::message::MessageStatus;
 use recoup_domain::placement::PlacedParty;
 use recoup_domain::policy::Medium;
+use recoup_domain::policy::Regime;
+use recoup_domain::template::{TemplateChannel, TemplateDraft, TemplatePurpose, threatens_legal_action};
+use recoup_domain::validation_notice::Language;
 use recoup_domain::validation_notice::Notice;
+use recoup_store::servicing::AccountFile;
 use recoup_store::servicing::contact::Check;
 use recoup_store::servicing::message::{self, Message, TemplateRef};
 use recoup_store::servicing::{Changes, Kept};
 use recoup_store::{Actor, Store, StoreError};
+use recoup_store::{NewTemplate, StoredTemplate};
 use uuid::Uuid;
 
 /// A message before it is a record.
@@ -92,7 +92,13 @@ pub fn build(account_id: Uuid, o: Outline, now: Timestamp) -> (Message, Check) {
 }
 
 /// Queues the messages on the account in one transaction; returns them as kept.
-pub async fn queue(store: &dyn Store, tenant_id: Uuid, account_id: Uuid, items: Vec<(Message, Check)>, actor: &Actor) -> Result<Vec<Message>, StoreError> {
+pub async fn queue(
+    store: &dyn Store,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    items: Vec<(Message, Check)>,
+    actor: &Actor,
+) -> Result<Vec<Message>, StoreError> {
     let ids: Vec<Uuid> = items.iter().map(|(m, _)| m.id).collect();
     let changes = store.service(tenant_id, account_id, message::queue(items, actor)).await?;
     ids.into_iter().map(|id| kept(&changes, id)).collect()
@@ -133,7 +139,11 @@ pub fn pick_point(parties: &[PlacedParty], medium: Medium, wanted: Option<Uuid>)
 
 /// The party's mailing state, a candidate for the person's time zone.
 pub fn postal_state(parties: &[PlacedParty], point: &ContactPoint) -> Option<String> {
-    parties.iter().flat_map(|p| p.contact_points.iter()).filter(|c| c.party_id == point.party_id).find_map(|c| c.address.as_ref().map(|a| a.region.clone()))
+    parties
+        .iter()
+        .flat_map(|p| p.contact_points.iter())
+        .filter(|c| c.party_id == point.party_id)
+        .find_map(|c| c.address.as_ref().map(|a| a.region.clone()))
 }
 
 fn medium_of(c: TemplateChannel) -> Result<Medium, StoreError> {
@@ -199,7 +209,13 @@ pub struct FromTemplate {
 /// Renders the template for the account and queues it through the policy. On the account's
 /// first message the validation notice goes with it (Reg F 1006.34(a)); a notice that cannot be
 /// given stops both.
-pub async fn send_template(store: &dyn Store, out: &Outbound, account: &Account, ask: FromTemplate, actor: &Actor) -> Result<Message, StoreError> {
+pub async fn send_template(
+    store: &dyn Store,
+    out: &Outbound,
+    account: &Account,
+    ask: FromTemplate,
+    actor: &Actor,
+) -> Result<Message, StoreError> {
     let tenant_id = account.tenant_id;
     let parties = store.parties_of(tenant_id, account.id).await?;
     let lang = ask.language.unwrap_or_else(|| compose::language_of(&parties));
@@ -214,7 +230,8 @@ pub async fn send_template(store: &dyn Store, out: &Outbound, account: &Account,
     let now = (out.clock)();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let ctx = compose::context(&file, &parties, d.purpose, lang, today, links(store, out, tenant_id, medium, point.id))?;
-    let rendered = recoup_channels::template::render(&d, &ctx).map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
+    let rendered = recoup_channels::template::render(&d, &ctx)
+        .map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
     let outline = Outline {
         medium,
         addressee: addressee(&parties, &point),
@@ -243,7 +260,8 @@ pub async fn send_template(store: &dyn Store, out: &Outbound, account: &Account,
 /// The first communication about a debt carries the validation notice or schedules it (Reg F
 /// 1006.34(a)); UK profiles have no such notice.
 fn needs_notice(file: &AccountFile) -> Result<bool, StoreError> {
-    let profile = file.policy.contact_profile(file.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
+    let profile =
+        file.policy.contact_profile(file.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
     Ok(profile.regime == Regime::Us && file.all::<Message>()?.is_empty())
 }
 

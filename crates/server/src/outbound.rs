@@ -7,6 +7,7 @@
 //! With no provider configured every medium goes to the outbox transport, which sends nothing:
 //! the demo shows each rendered message in the API and console instead.
 
+use jiff::Timestamp;
 use recoup_channels::transport::{Medium as Wire, OutboxTransport, Outgoing, SendError, Transport};
 use recoup_domain::client_policy::Collector;
 use recoup_domain::contact::ContactPoint;
@@ -14,7 +15,6 @@ use recoup_domain::policy::Medium;
 use recoup_domain::webhook::RetryPolicy;
 use recoup_store::servicing::message::{self, Message, Release};
 use recoup_store::{Actor, Job, JobEnd, Store, StoreError};
-use jiff::Timestamp;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -101,7 +101,12 @@ pub fn read_unsubscribe_token(store: &dyn Store, token: &str) -> Option<(Uuid, U
 }
 
 /// The contact point a message goes to, with the party's mailing state.
-pub async fn point_of(store: &dyn Store, tenant_id: Uuid, account_id: Uuid, point_id: Uuid) -> Result<(ContactPoint, Option<String>), StoreError> {
+pub async fn point_of(
+    store: &dyn Store,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    point_id: Uuid,
+) -> Result<(ContactPoint, Option<String>), StoreError> {
     let parties = store.parties_of(tenant_id, account_id).await?;
     let point = parties
         .iter()
@@ -138,7 +143,8 @@ async fn send(out: &Outbound, store: &dyn Store, tenant_id: Uuid, account_id: Uu
     }
     let (point, region) = point_of(store, tenant_id, account_id, m.contact_point_id).await?;
     let now = (out.clock)();
-    let changes = store.service(tenant_id, account_id, message::release(message_id, message::check_for(&m, point, region, now), &system())).await?;
+    let changes =
+        store.service(tenant_id, account_id, message::release(message_id, message::check_for(&m, point, region, now), &system())).await?;
     let m = match message::released(&changes, message_id, now)? {
         Release::Nothing => return Ok(JobEnd::Done),
         Release::Later(t) => return Ok(JobEnd::RetryAt(t.as_microsecond(), "deferred by the contact policy".into())),
@@ -161,7 +167,14 @@ async fn send(out: &Outbound, store: &dyn Store, tenant_id: Uuid, account_id: Uu
     }
 }
 
-async fn record_failure(store: &dyn Store, tenant_id: Uuid, account_id: Uuid, m: &Message, e: SendError, out: &Outbound) -> Result<JobEnd, StoreError> {
+async fn record_failure(
+    store: &dyn Store,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    m: &Message,
+    e: SendError,
+    out: &Outbound,
+) -> Result<JobEnd, StoreError> {
     let now = (out.clock)();
     let (error, retry_at, bounced) = match e {
         SendError::Temporary(why) => {

@@ -29,8 +29,8 @@ pub use notes::Notes;
 pub use outbox::{Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobEnd, JobKind, Jobs, NewJob, Webhooks};
 pub use postgres::PgStore;
 pub use seal::{KeyError, Keyring};
-pub use templates::{ContactLookup, NewTemplate, StoredTemplate, Templates};
 pub use sqlite::SqliteStore;
+pub use templates::{ContactLookup, NewTemplate, StoredTemplate, Templates};
 
 use async_trait::async_trait;
 use jiff::civil::Date;

@@ -59,7 +59,13 @@ pub async fn create_task(
     let account = account_for(&state, &p, &id, Action::SendMessages).await?;
     let (point, postal_state) = point_for(&state, &p, &account, Medium::Call, req.contact_point_id).await?;
     let now = (state.outbound.clock)();
-    let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: req.automated, opt_out_confirmation: false };
+    let intent = Intent {
+        medium: Medium::Call,
+        purpose: Purpose::Collection,
+        recipient: Recipient::Consumer,
+        automated: req.automated,
+        opt_out_confirmation: false,
+    };
     let task = CallTask {
         id: Uuid::now_v7(),
         account_id: account.id,
@@ -99,13 +105,8 @@ pub async fn tasks(State(state): State<AppState>, p: Principal, Query(q): Query<
     query.statuses = vec![q.status.unwrap_or_else(|| "open".into())];
     query.limit = q.limit.unwrap_or(500).clamp(1, 5_000);
     let now = (state.outbound.clock)();
-    let mut items: Vec<CallTask> = state
-        .store
-        .records(p.tenant_id, &query)
-        .await?
-        .iter()
-        .map(CallTask::from_record)
-        .collect::<Result<_, _>>()?;
+    let mut items: Vec<CallTask> =
+        state.store.records(p.tenant_id, &query).await?.iter().map(CallTask::from_record).collect::<Result<_, _>>()?;
     items.retain(|t| q.queue.as_ref().is_none_or(|want| &t.queue == want) && (!q.due || t.due_at <= now));
     items.sort_by_key(|t| (t.due_at, t.id));
     Ok(Json(Items { items }))
@@ -153,10 +154,19 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
     let mut channels = Vec::new();
     let mut profile = String::new();
     for point in parties.iter().flat_map(|pp| pp.contact_points.iter()) {
-        let region =
-            parties.iter().flat_map(|pp| pp.contact_points.iter()).filter(|c| c.party_id == point.party_id).find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
+        let region = parties
+            .iter()
+            .flat_map(|pp| pp.contact_points.iter())
+            .filter(|c| c.party_id == point.party_id)
+            .find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
         for medium in mediums(point.kind) {
-            let intent = Intent { medium, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+            let intent = Intent {
+                medium,
+                purpose: Purpose::Collection,
+                recipient: Recipient::Consumer,
+                automated: false,
+                opt_out_confirmation: false,
+            };
             let check = Check { intent, point: point.clone(), postal_state: region.clone(), at: now };
             let d: ContactDecision = contact::explain(&file, &check, &actor(&p))?;
             profile = d.profile.clone();
@@ -199,7 +209,13 @@ pub async fn reply_task(
     let now = (state.outbound.clock)();
     let parties = state.store.parties_of(tenant_id, account_id).await?;
     let postal_state = crate::messages::postal_state(&parties, &point);
-    let intent = Intent { medium: Medium::Call, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+    let intent = Intent {
+        medium: Medium::Call,
+        purpose: Purpose::Collection,
+        recipient: Recipient::Consumer,
+        automated: false,
+        opt_out_confirmation: false,
+    };
     let task = CallTask {
         id: Uuid::now_v7(),
         account_id,
@@ -213,7 +229,8 @@ pub async fn reply_task(
         created_by: String::new(),
     };
     let id = task.id;
-    let changes = state.store.service(tenant_id, account_id, task::create(task, Check { intent, point, postal_state, at: now }, actor)).await?;
+    let changes =
+        state.store.service(tenant_id, account_id, task::create(task, Check { intent, point, postal_state, at: now }, actor)).await?;
     recoup_store::servicing::changed::<CallTask>(&changes, id)
 }
 

@@ -89,7 +89,15 @@ pub fn tally(decisions: &[ContactDecision], from: Date, to: Date) -> ComplianceR
         blocked: totals[2],
         rows: rows
             .into_iter()
-            .map(|((day, portfolio_id, medium, decision, code, rule), count)| ComplianceRow { day, portfolio_id, medium, decision, code, rule, count })
+            .map(|((day, portfolio_id, medium, decision, code, rule), count)| ComplianceRow {
+                day,
+                portfolio_id,
+                medium,
+                decision,
+                code,
+                rule,
+                count,
+            })
             .collect(),
     }
 }
@@ -133,7 +141,15 @@ fn to_csv(r: &ComplianceReport) -> String {
     let _ = w.write_record(["day", "portfolio_id", "medium", "decision", "code", "rule", "count"]);
     for row in &r.rows {
         let portfolio = row.portfolio_id.map(|p| p.to_string()).unwrap_or_default();
-        let _ = w.write_record([row.day.to_string(), portfolio, row.medium.clone(), row.decision.clone(), row.code.clone(), row.rule.clone(), row.count.to_string()]);
+        let _ = w.write_record([
+            row.day.to_string(),
+            portfolio,
+            row.medium.clone(),
+            row.decision.clone(),
+            row.code.clone(),
+            row.rule.clone(),
+            row.count.to_string(),
+        ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -174,7 +190,10 @@ mod tests {
         let r = tally(&ds, "2026-03-01".parse().unwrap(), "2026-03-31".parse().unwrap());
         assert_eq!((r.decisions, r.allowed, r.deferred, r.blocked), (5, 1, 1, 3));
         let find = |day: &str, p: Uuid, d: &str, code: &str| {
-            r.rows.iter().find(|x| x.day.to_string() == day && x.portfolio_id == Some(p) && x.decision == d && x.code == code).map(|x| x.count)
+            r.rows
+                .iter()
+                .find(|x| x.day.to_string() == day && x.portfolio_id == Some(p) && x.decision == d && x.code == code)
+                .map(|x| x.count)
         };
         assert_eq!(find("2026-03-02", a, "block", "call_cap"), Some(2));
         assert_eq!(find("2026-03-02", b, "block", "call_cap"), Some(1));

@@ -20,9 +20,9 @@ use jiff::civil::Date;
 use recoup_domain::account::Account;
 use recoup_domain::message::MessageStatus;
 use recoup_domain::policy::Medium;
+use recoup_store::StoreError;
 use recoup_store::servicing::message::{self, Message};
 use recoup_store::servicing::{AccountFile, Kept, RecordKind, RecordQuery};
-use recoup_store::StoreError;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -72,7 +72,13 @@ pub async fn send(
         Some(l) => Some(parse_language(l).ok_or_else(|| StoreError::invalid("/language", "en or es"))?),
         None => None,
     };
-    let ask = messages::FromTemplate { template: req.template, language, contact_point_id: req.contact_point_id, send_at: req.send_at, automated: req.automated };
+    let ask = messages::FromTemplate {
+        template: req.template,
+        language,
+        contact_point_id: req.contact_point_id,
+        send_at: req.send_at,
+        automated: req.automated,
+    };
     let m = messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &actor(&p)).await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
@@ -124,7 +130,8 @@ pub async fn get_one(
             Ok(respond(&doc, f, &format!("letter-{}", m.id)))
         }
         ("html", _) => {
-            let body = format!("<pre style=\"white-space:pre-wrap;font-family:system-ui\">{}</pre>", recoup_channels::html::escape(&m.text));
+            let body =
+                format!("<pre style=\"white-space:pre-wrap;font-family:system-ui\">{}</pre>", recoup_channels::html::escape(&m.text));
             Ok(axum::response::Html(body).into_response())
         }
         _ => Err(StoreError::invalid("/format", "json, html, or pdf for a letter").into()),
@@ -181,7 +188,8 @@ pub async fn outbox(State(state): State<AppState>, p: Principal, Query(q): Query
     allow(&p, Action::ReadMessages)?;
     let mut query = RecordQuery::of(RecordKind::Message);
     if let Some(s) = q.status {
-        let s = MessageStatus::parse(&s).ok_or_else(|| StoreError::invalid("/status", "queued, sent, delivered, failed, bounced, blocked or cancelled"))?;
+        let s = MessageStatus::parse(&s)
+            .ok_or_else(|| StoreError::invalid("/status", "queued, sent, delivered, failed, bounced, blocked or cancelled"))?;
         query.statuses = vec![s.as_str().into()];
     }
     (query.on_from, query.on_to, query.after) = (q.on, q.on, q.after);
@@ -207,13 +215,17 @@ pub async fn batch(State(state): State<AppState>, p: Principal, Query(q): Query<
     allow(&p, Action::PrintLetters)?;
     let letters = day_letters(&state, p.tenant_id, q.on).await?;
     if letters.is_empty() {
-        return Err(Problem::not_found("letter sent that day"));
+        return Err(Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no letter joined the print queue on {}", q.on)));
     }
     Ok(respond(&crate::letters::batch(&letters), Format::Pdf, &format!("letters-{}", q.on)))
 }
 
 /// Letters that joined the print queue on `on`, oldest first, with their client's collector.
-pub async fn day_letters(state: &AppState, tenant_id: Uuid, on: Date) -> Result<Vec<(Message, recoup_domain::client_policy::Collector)>, StoreError> {
+pub async fn day_letters(
+    state: &AppState,
+    tenant_id: Uuid,
+    on: Date,
+) -> Result<Vec<(Message, recoup_domain::client_policy::Collector)>, StoreError> {
     let mut query = RecordQuery::of(RecordKind::Message);
     (query.on_from, query.on_to, query.limit) = (Some(on), Some(on), 5_000);
     query.statuses = vec![MessageStatus::Sent.as_str().into(), MessageStatus::Delivered.as_str().into()];
@@ -259,7 +271,11 @@ pub async fn validation_notice(
     let notice = m.notice.clone().ok_or_else(|| StoreError::Corrupt("a notice without its content".into()))?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(notice).into_response()),
-        f @ ("html" | "pdf") => Ok(respond(&recoup_channels::notice::validation_notice_document(&notice), Format::parse(Some(f)).unwrap_or(Format::Pdf), "validation-notice")),
+        f @ ("html" | "pdf") => Ok(respond(
+            &recoup_channels::notice::validation_notice_document(&notice),
+            Format::parse(Some(f)).unwrap_or(Format::Pdf),
+            "validation-notice",
+        )),
         _ => Err(StoreError::invalid("/format", "json, html or pdf").into()),
     }
 }

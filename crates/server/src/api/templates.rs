@@ -34,7 +34,11 @@ fn refused(errors: Vec<recoup_channels::template::TemplateError>) -> Problem {
         (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = [])))]
-pub async fn create(State(state): State<AppState>, p: Principal, Body(d): Body<TemplateDraft>) -> Result<(StatusCode, Json<StoredTemplate>), Problem> {
+pub async fn create(
+    State(state): State<AppState>,
+    p: Principal,
+    Body(d): Body<TemplateDraft>,
+) -> Result<(StatusCode, Json<StoredTemplate>), Problem> {
     allow(&p, Action::ManageTemplates)?;
     let saved = crate::messages::save_template(state.store.as_ref(), p.tenant_id, &d, &super::servicing::actor(&p)).await?;
     Ok((StatusCode::CREATED, Json(saved)))
@@ -65,7 +69,12 @@ fn language_param(s: Option<&str>) -> Result<recoup_domain::validation_notice::L
 #[utoipa::path(get, path = "/api/v1/templates/{key}/versions", tag = "communications", params(("key" = String, Path), VersionsQuery),
     responses((status = 200, body = Items<StoredTemplate>), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
     security(("api_key" = []), ("session" = [])))]
-pub async fn versions(State(state): State<AppState>, p: Principal, Path(key): Path<String>, Query(q): Query<VersionsQuery>) -> Result<Json<Items<StoredTemplate>>, Problem> {
+pub async fn versions(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(key): Path<String>,
+    Query(q): Query<VersionsQuery>,
+) -> Result<Json<Items<StoredTemplate>>, Problem> {
     allow(&p, Action::ReadTemplates)?;
     let lang = language_code(language_param(q.language.as_deref())?);
     let items = state.store.template_versions(p.tenant_id, &key, lang).await?;
@@ -95,7 +104,12 @@ pub struct PreviewRequest {
         (status = 409, body = ProblemDocument, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = [])))]
-pub async fn preview(State(state): State<AppState>, p: Principal, Path(key): Path<String>, Body(req): Body<PreviewRequest>) -> Result<Json<Rendered>, Problem> {
+pub async fn preview(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(key): Path<String>,
+    Body(req): Body<PreviewRequest>,
+) -> Result<Json<Rendered>, Problem> {
     allow(&p, Action::ReadTemplates)?;
     let account = account_for(&state, &p, &req.account_id, Action::ReadMessages).await?;
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
@@ -103,7 +117,8 @@ pub async fn preview(State(state): State<AppState>, p: Principal, Path(key): Pat
         Some(l) => language_param(Some(l))?,
         None => compose::language_of(&parties),
     };
-    let t = state.store.template(p.tenant_id, &key, language_code(lang), req.version).await?.ok_or_else(|| Problem::not_found("template"))?;
+    let t =
+        state.store.template(p.tenant_id, &key, language_code(lang), req.version).await?.ok_or_else(|| Problem::not_found("template"))?;
     let d = crate::messages::draft_of(&t)?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let links = Links { unsubscribe_url: format!("{}/u/PREVIEW", state.outbound.public_url), portal_url: state.outbound.portal_url() };

@@ -14,6 +14,8 @@ use uuid::Uuid;
 const ALL: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Client, Role::Auditor, Role::Integrator];
 const STAFF_WRITE: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator];
 const INTEGRATIONS: &[Role] = &[Role::Admin, Role::Integrator];
+const READ_MESSAGES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator];
+const READ_TEMPLATES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor];
 
 /// (method, path, roles allowed). `None` marks routes outside role checks (signing in and out).
 pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
@@ -22,6 +24,10 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/accounts/{id}", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/contact-attempts", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/contact-checks", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/contactability", Some(READ_MESSAGES)),
+    ("GET", "/api/v1/accounts/{id}/messages", Some(READ_MESSAGES)),
+    ("GET", "/api/v1/accounts/{id}/messages/{message_id}", Some(READ_MESSAGES)),
+    ("GET", "/api/v1/accounts/{id}/validation-notice", Some(READ_MESSAGES)),
     ("GET", "/api/v1/accounts/{id}/disputes", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/documents", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/documents/{document}", Some(ALL)),
@@ -36,6 +42,12 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/accounts/{id}/settlements", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/settlements/{settlement}/letter", Some(ALL)),
     ("GET", "/api/v1/audit", Some(&[Role::Admin, Role::Supervisor, Role::Auditor])),
+    ("GET", "/api/v1/call-tasks", Some(READ_MESSAGES)),
+    ("GET", "/api/v1/letters/batch", Some(&[Role::Admin, Role::Supervisor])),
+    ("GET", "/api/v1/outbox", Some(READ_MESSAGES)),
+    ("GET", "/api/v1/reports/compliance", Some(&[Role::Admin, Role::Supervisor, Role::Auditor])),
+    ("GET", "/api/v1/templates", Some(READ_TEMPLATES)),
+    ("GET", "/api/v1/templates/{key}/versions", Some(READ_TEMPLATES)),
     ("GET", "/api/v1/audit/verify", Some(&[Role::Admin, Role::Auditor])),
     ("GET", "/api/v1/clients", Some(ALL)),
     ("GET", "/api/v1/clients/{id}/portfolios", Some(ALL)),
@@ -53,12 +65,15 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("PATCH", "/api/v1/accounts/{id}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/accounts/{id}/disputes/{dispute}", Some(STAFF_WRITE)),
     ("PATCH", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
+    ("POST", "/api/v1/accounts/{id}/call-tasks", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/contact-attempts", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/contact-checks", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/disputes", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/documents", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/holds", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/holds/{hold}/release", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/messages", Some(STAFF_WRITE)),
+    ("POST", "/api/v1/accounts/{id}/messages/{message_id}/cancel", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/notes", Some(STAFF_WRITE)),
     ("POST", "/api/v1/accounts/{id}/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/accounts/{id}/payments/{payment}/reversal", Some(&[Role::Admin, Role::Supervisor, Role::Integrator])),
@@ -74,6 +89,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
+    ("POST", "/api/v1/templates", Some(&[Role::Admin])),
+    ("POST", "/api/v1/templates/{key}/preview", Some(READ_TEMPLATES)),
     ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/ping", Some(INTEGRATIONS)),
@@ -95,6 +112,8 @@ struct Ids {
     dispute: Uuid,
     hold: Uuid,
     document: Uuid,
+    template: String,
+    message: Uuid,
 }
 
 async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, client: Uuid) -> Ids {
@@ -116,6 +135,8 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
     store.create_subscription(&sub, "whsec_matrix", &Actor::new("test")).await.unwrap();
     let delivery = store.ping(tenant_id, sub.id, &Actor::new("test")).await.unwrap().id;
     let client_code = store.list_clients(tenant_id).await.unwrap().into_iter().find(|c| c.id == client).unwrap().code;
+    // Before the dispute below, whose hold would block the first message.
+    let (template, message) = communications(store, tenant_id, client, &account).await;
     let (payment, settlement, dispute, hold) = servicing_records(store, tenant_id, account.id).await;
     let document = stored_document(store, blob_dir, tenant_id, account.id, dispute).await;
     Ids {
@@ -131,7 +152,42 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
         dispute,
         hold,
         document,
+        template,
+        message,
     }
+}
+
+/// A template of this tenant's own (its key unlike any other tenant's), the collector's identity,
+/// and a first message on the account, sent before the matrix runs.
+async fn communications(store: &dyn Store, tenant_id: Uuid, client: Uuid, account: &recoup_domain::account::Account) -> (String, Uuid) {
+    let a = Actor::new("test");
+    let mut policy = store.client_policy(tenant_id, client).await.unwrap();
+    policy.collector.name = "Matrix Recovery".into();
+    policy.collector.address = "1 Matrix Way\nSpringfield, IL 62701".into();
+    store.set_client_policy(tenant_id, client, &policy, &a).await.unwrap();
+    let mut d = recoup_channels::template::starter_set().into_iter().find(|d| d.key == "reminder-email").unwrap();
+    d.key = format!("matrix-{}", &tenant_id.simple().to_string()[..12]);
+    recoup_server::messages::save_template(store, tenant_id, &d, &a).await.unwrap();
+    let ask = recoup_server::messages::FromTemplate {
+        template: d.key.clone(),
+        language: None,
+        contact_point_id: None,
+        send_at: None,
+        automated: false,
+    };
+    let out = recoup_server::outbound::Outbound { clock: crate::http::weekday_afternoon, ..Default::default() };
+    let m = recoup_server::messages::send_template(store, &out, account, ask, &a).await.unwrap();
+    // The server's worker sends it (and the validation notice with it): wait, so the day's print
+    // batch has a letter.
+    for _ in 0..200 {
+        let file = store.account_file(tenant_id, account.id).await.unwrap().unwrap();
+        let msgs = file.all::<recoup_store::servicing::message::Message>().unwrap();
+        if msgs.iter().all(|m| m.status != recoup_domain::message::MessageStatus::Queued) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    (d.key, m.id)
 }
 
 /// A document in the blob store, recorded on the account and its dispute.
@@ -215,17 +271,21 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{settlement}", &ids.settlement.to_string())
         .replace("{dispute}", &ids.dispute.to_string())
         .replace("{hold}", &ids.hold.to_string())
-        .replace("{document}", &ids.document.to_string());
+        .replace("{document}", &ids.document.to_string())
+        .replace("{key}", &ids.template)
+        .replace("{message_id}", &ids.message.to_string());
     match template {
         "/api/v1/placements" | "/api/v1/payment-files" => format!("{path}?client={}", ids.client_code),
         "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
         "/api/v1/remittance-statements" => format!("{path}?client={}&from=2026-01-01&to=2026-12-31", ids.client_code),
+        "/api/v1/reports/compliance" => format!("{path}?from=2026-01-01&to=2026-12-31"),
+        "/api/v1/letters/batch" => format!("{path}?on={}", crate::http::weekday_afternoon().to_zoned(jiff::tz::TimeZone::UTC).date()),
         _ => path,
     }
 }
 
 /// A body that is valid for the route, so an allowed role gets past validation.
-fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
+fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str, String) {
     let json = "application/json";
     match (method, template) {
         ("PATCH", "/api/v1/accounts/{id}") => (json, r#"{"status":"recalled","reason":"matrix"}"#.into()),
@@ -256,6 +316,16 @@ fn body_for(method: &str, template: &str, n: usize) -> (&'static str, String) {
         ("POST", "/api/v1/accounts/{id}/settlements") => (json, format!(r#"{{"percent":"0.8","expires_on":"{}"}}"#, soon(10))),
         ("POST", "/api/v1/accounts/{id}/settlements/{settlement}/decision") => (json, r#"{"approve":true}"#.into()),
         ("PUT", "/api/v1/clients/{id}/servicing-policy") => (json, r#"{"promise_grace_days":3}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/call-tasks") => (json, r#"{"queue":"matrix","reason":"matrix"}"#.into()),
+        ("POST", "/api/v1/accounts/{id}/messages") => (json, format!(r#"{{"template":"{}"}}"#, ids.template)),
+        ("POST", "/api/v1/accounts/{id}/messages/{message_id}/cancel") => (json, r#"{"reason":"matrix"}"#.into()),
+        ("POST", "/api/v1/templates/{key}/preview") => (json, format!(r#"{{"account_id":"{}"}}"#, ids.account)),
+        ("POST", "/api/v1/templates") => (
+            json,
+            format!(
+                r#"{{"key":"matrix-new-{n}","channel":"sms","language":"en","purpose":"collection","text":"{{{{ disclosure }}}} {{{{ opt_out }}}}","for_time_barred":false}}"#
+            ),
+        ),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),
     }
@@ -290,7 +360,7 @@ async fn every_route_with_every_role_and_another_tenants_ids() {
             let Some(allowed) = allowed else { continue };
             for (role, k) in &keys {
                 n += 1;
-                let res = call(&server, method, &path_for(template, &my_ids), k, &body_for(method, template, n)).await;
+                let res = call(&server, method, &path_for(template, &my_ids), k, &body_for(method, template, n, &my_ids)).await;
                 let ok = if allowed.contains(role) { ![401, 403, 404].contains(&res.status) } else { res.status == 403 };
                 if !ok {
                     failures.push(format!("{method} {template} as {}: {} {}", role.as_str(), res.status, short(&res.body)));
@@ -302,7 +372,7 @@ async fn every_route_with_every_role_and_another_tenants_ids() {
             // Another tenant's ids, with a credential that may use the route: not found.
             let (_, k) = keys.iter().find(|(r, _)| allowed.contains(r)).unwrap();
             n += 1;
-            let res = call(&server, method, &path_for(template, &their_ids), k, &body_for(method, template, n)).await;
+            let res = call(&server, method, &path_for(template, &their_ids), k, &body_for(method, template, n, &their_ids)).await;
             if res.status != 404 {
                 failures.push(format!("{method} {template} with another tenant's ids: {} {}", res.status, short(&res.body)));
             }

@@ -126,7 +126,10 @@ async fn a_first_message_brings_the_validation_notice_and_both_leave_through_the
         let n = notice.json();
         let it = &n["itemization"];
         let sum = |k: &str| it[k].as_i64().unwrap();
-        assert_eq!(sum("amount_then") + sum("interest") + sum("fees") - sum("payments") - sum("credits"), n["current_amount"].as_i64().unwrap());
+        assert_eq!(
+            sum("amount_then") + sum("interest") + sum("fees") - sum("payments") - sum("credits"),
+            n["current_amount"].as_i64().unwrap()
+        );
         assert_eq!(n["current_amount"].as_i64().unwrap(), server.store.balance(tenant.id, id).await.unwrap().owed());
 
         let queued = post(&server, &agent, &path, r#"{"template":"reminder-email"}"#).await;
@@ -231,12 +234,18 @@ async fn a_stop_text_revokes_consent_at_once_and_the_next_text_is_blocked_with_t
         let why = m["steps"].as_array().unwrap().last().unwrap()["detail"].as_str().unwrap().to_string();
         assert!(why.contains("opted out") && why.contains("1006.14(h)"), "{why}");
         let decisions = server.get(&format!("/api/v1/accounts/{id}/contact-checks"), Some(&agent)).await.json();
-        assert!(decisions["items"].as_array().unwrap().iter().any(|d| d["decision"] == "block"
-            && d["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "channel_opt_out")));
+        assert!(
+            decisions["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["decision"] == "block" && d["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "channel_opt_out"))
+        );
 
         let help = twilio_post(&server, &inbound, &[("From", phone.value.as_str()), ("Body", "HELP")], TWILIO_TOKEN).await;
         assert!(help.body.contains("(555) 010-0100"), "{}", help.body);
-        let reply = twilio_post(&server, &inbound, &[("From", phone.value.as_str()), ("Body", "I can pay $50 on Friday")], TWILIO_TOKEN).await;
+        let reply =
+            twilio_post(&server, &inbound, &[("From", phone.value.as_str()), ("Body", "I can pay $50 on Friday")], TWILIO_TOKEN).await;
         assert_eq!(reply.status, 200);
         let notes = server.get(&format!("/api/v1/accounts/{id}/notes"), Some(&agent)).await.json();
         assert!(notes.to_string().contains("I can pay $50 on Friday"), "{notes}");
@@ -264,7 +273,9 @@ async fn one_click_unsubscribe_revokes_that_address_and_forged_links_do_nothing(
     let mut forged = token.clone();
     forged.replace_range(forged.len() - 2.., if token.ends_with("00") { "11" } else { "00" });
     assert_eq!(server.send("POST", &format!("/u/{forged}"), &[], "List-Unsubscribe=One-Click").await.status, 404);
-    let done = server.send("POST", &format!("/u/{token}"), &["Content-Type: application/x-www-form-urlencoded".into()], "List-Unsubscribe=One-Click").await;
+    let done = server
+        .send("POST", &format!("/u/{token}"), &["Content-Type: application/x-www-form-urlencoded".into()], "List-Unsubscribe=One-Click")
+        .await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(s.contact_point(tenant.id, email.id).await.unwrap().unwrap().consent.get(Channel::Email), ConsentState::Revoked);
     let audit = s.search_audit(tenant.id, &Default::default(), 0, 1000).await.unwrap();
@@ -297,7 +308,10 @@ async fn call_tasks_pass_the_policy_and_the_person_can_be_asked_about_now() {
         assert_eq!(logged.status, 201, "{}", logged.body);
         assert_eq!(logged.json()["outcome"], "conversation");
         assert_eq!(server.get("/api/v1/call-tasks?queue=early", Some(&agent)).await.json()["items"].as_array().unwrap().len(), 0);
-        assert_eq!(server.get("/api/v1/call-tasks?queue=early&status=done", Some(&agent)).await.json()["items"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            server.get("/api/v1/call-tasks?queue=early&status=done", Some(&agent)).await.json()["items"].as_array().unwrap().len(),
+            1
+        );
 
         let why = server.get(&format!("/api/v1/accounts/{id}/contactability"), Some(&agent)).await;
         assert_eq!(why.status, 200, "{}", why.body);
@@ -353,7 +367,8 @@ async fn fake_twilio() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<(Stri
 async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it_on() {
     let (url, seen) = fake_twilio().await;
     let server = Server::sqlite_with(|state| {
-        let mut cfg = recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
+        let mut cfg =
+            recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
         cfg.base_url = url;
         state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
     })
@@ -366,7 +381,10 @@ async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it
     assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"reminder-sms"}"#).await.status, 201);
     let items = settled(&server, &agent, id).await;
     let text = items.iter().find(|m| m["medium"] == "sms").unwrap().clone();
-    assert_eq!((text["status"].as_str(), text["transport"].as_str(), text["provider_id"].as_str()), (Some("sent"), Some("twilio"), Some("SM0001")));
+    assert_eq!(
+        (text["status"].as_str(), text["transport"].as_str(), text["provider_id"].as_str()),
+        (Some("sent"), Some("twilio"), Some("SM0001"))
+    );
     let form = seen.lock().unwrap()[0].clone();
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(field("To"), phone.value);
@@ -381,7 +399,9 @@ async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it
     assert_eq!(done.status, 204, "{}", done.body);
     let m = server.get(&format!("/api/v1/accounts/{id}/messages/{}", text["id"].as_str().unwrap()), Some(&agent)).await.json();
     assert_eq!(m["status"], "delivered", "{m}");
-    let bounced = twilio_post(&server, &path, &[("MessageSid", "SM0001"), ("MessageStatus", "undelivered"), ("ErrorCode", "30005")], TWILIO_TOKEN).await;
+    let bounced =
+        twilio_post(&server, &path, &[("MessageSid", "SM0001"), ("MessageStatus", "undelivered"), ("ErrorCode", "30005")], TWILIO_TOKEN)
+            .await;
     assert_eq!(bounced.status, 204);
     let m = server.get(&format!("/api/v1/accounts/{id}/messages/{}", text["id"].as_str().unwrap()), Some(&agent)).await.json();
     assert_eq!(m["status"], "bounced");

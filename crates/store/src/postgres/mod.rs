@@ -29,9 +29,9 @@ use uuid::Uuid;
 mod copy;
 mod idempotency;
 mod notes;
-mod templates;
 pub(crate) mod outbox;
 mod servicing;
+mod templates;
 
 pub use copy::bare_copy;
 

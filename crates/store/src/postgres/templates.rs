@@ -17,12 +17,14 @@ impl Templates for PgStore {
             .bind(format!("template:{}:{}:{}", t.tenant_id, t.key, t.language))
             .execute(&mut *tx)
             .await?;
-        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM templates WHERE tenant_id = $1 AND key = $2 AND language = $3")
-            .bind(t.tenant_id)
-            .bind(&t.key)
-            .bind(&t.language)
-            .fetch_one(&mut *tx)
-            .await?;
+        let last: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM templates WHERE tenant_id = $1 AND key = $2 AND language = $3",
+        )
+        .bind(t.tenant_id)
+        .bind(&t.key)
+        .bind(&t.language)
+        .fetch_one(&mut *tx)
+        .await?;
         let saved = StoredTemplate {
             id: Uuid::now_v7(),
             key: t.key.clone(),
@@ -92,10 +94,15 @@ impl ContactLookup for PgStore {
             prefixed("cp", rows::CONTACT_COLS)
         );
         let value = value.to_string();
-        all(&mut c, q, |q| q.bind(tenant_id).bind(kind.as_str()).bind(value), |r| {
-            use crate::rows::Get;
-            Ok((r.uuid("account_id")?, rows::contact_point(r)?))
-        })
+        all(
+            &mut c,
+            q,
+            |q| q.bind(tenant_id).bind(kind.as_str()).bind(value),
+            |r| {
+                use crate::rows::Get;
+                Ok((r.uuid("account_id")?, rows::contact_point(r)?))
+            },
+        )
         .await
     }
 

@@ -151,7 +151,8 @@ fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
 /// Asks the policy about a contact at `c.at`, under the profile the client's policy names for
 /// the account's portfolio, and keeps its answer with the reasons. Returns the decision kept.
 pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
-    let profile = d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
+    let profile =
+        d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
     let holds = super::hold::in_force(d)?;
     let history = history(d)?;
     let req = policy::Request {
@@ -182,7 +183,11 @@ pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
         at: c.at,
         decision: decision.into(),
         until,
-        reasons: verdict.reasons.iter().map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() }).collect(),
+        reasons: verdict
+            .reasons
+            .iter()
+            .map(|r| KeptReason { code: r.code.into(), rule: r.rule.into(), detail: r.detail.clone() })
+            .collect(),
         profile: profile.name.clone(),
         asked_by: d.actor.0.clone(),
     };

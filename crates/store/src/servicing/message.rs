@@ -304,7 +304,11 @@ pub fn not_sent(message_id: Uuid, error: String, retry_at: Option<Timestamp>, bo
         match retry_at {
             Some(t) => {
                 m.not_before = t;
-                m.steps.push(MessageStep { at, status: MessageStatus::Queued, detail: format!("try {} failed, retry at {t}: {error}", m.attempts) });
+                m.steps.push(MessageStep {
+                    at,
+                    status: MessageStatus::Queued,
+                    detail: format!("try {} failed, retry at {t}: {error}", m.attempts),
+                });
             }
             None => {
                 let to = if bounced { MessageStatus::Bounced } else { MessageStatus::Failed };

@@ -78,7 +78,8 @@ pub fn create(task: CallTask, check: Check, actor: &Actor) -> Op {
             ("defer", Some(u)) => (TaskStatus::Open, u.max(task.due_at)),
             _ => (TaskStatus::Blocked, task.due_at),
         };
-        let t = CallTask { account_id: d.account.id, status, due_at, decision_id: Some(decision.id), created_by: d.actor.0.clone(), ..task };
+        let t =
+            CallTask { account_id: d.account.id, status, due_at, decision_id: Some(decision.id), created_by: d.actor.0.clone(), ..task };
         d.audit("task.created", "call_task", t.id, json!({"queue": t.queue, "status": t.status, "due_at": t.due_at.to_string()}));
         d.put(&t);
         Ok(())

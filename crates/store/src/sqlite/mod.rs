@@ -27,9 +27,9 @@ use uuid::Uuid;
 
 mod idempotency;
 mod notes;
-mod templates;
 pub(crate) mod outbox;
 mod servicing;
+mod templates;
 
 /// Read connections kept open. Reads beyond this many wait for one to come free: opening a
 /// connection per read (and parsing the schema again) cost more than the reads themselves.

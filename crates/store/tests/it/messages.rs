@@ -88,7 +88,13 @@ fn sms(account_id: Uuid, point: &ContactPoint, at: Timestamp) -> (Message, Check
         created_at: at,
         sent_at: None,
     };
-    let intent = Intent { medium: Medium::Sms, purpose: Purpose::Collection, recipient: Recipient::Consumer, automated: false, opt_out_confirmation: false };
+    let intent = Intent {
+        medium: Medium::Sms,
+        purpose: Purpose::Collection,
+        recipient: Recipient::Consumer,
+        automated: false,
+        opt_out_confirmation: false,
+    };
     (m, Check { intent, point: point.clone(), postal_state: None, at })
 }
 
