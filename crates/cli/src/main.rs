@@ -7,6 +7,7 @@ mod bench;
 mod channels;
 mod demo;
 mod import;
+mod letters;
 mod payment_import;
 mod servicing;
 mod setup;
@@ -105,6 +106,9 @@ enum Command {
     /// Import files.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Letters: the day's print batch.
+    #[command(subcommand)]
+    Letters(letters::LettersCommand),
     /// Set up tenants, clients and portfolios.
     #[command(subcommand)]
     Tenant(setup::TenantCommand),
@@ -221,6 +225,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,
+        Command::Letters(cmd) => letters::run(&cli.db, cmd).await?,
         Command::Tenant(cmd) => setup::tenant(&cli.db, cmd).await?,
         Command::Client(cmd) => setup::client(&cli.db, cmd).await?,
         Command::Portfolio(cmd) => setup::portfolio(&cli.db, cmd).await?,

@@ -153,9 +153,34 @@ async fn opt_out(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, Co
         return Ok(());
     }
     let Some((account_id, point)) = points.first() else { return Ok(()) };
+    let account = state.store.account(tenant, *account_id).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+    let ask = messages::FromTemplate {
+        template: OPT_OUT_TEMPLATE.into(),
+        language: None,
+        contact_point_id: Some(point.id),
+        send_at: None,
+        automated: true,
+    };
+    match messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &inbound_actor(from)).await {
+        Err(StoreError::Invalid { field, .. }) if field == "/template" => fixed_confirmation(state, tenant, &account, point, from).await,
+        other => other.map(|_| ()),
+    }
+}
+
+/// The tenant's template for the confirmation, in the person's language.
+const OPT_OUT_TEMPLATE: &str = "opt-out-confirmation-sms";
+
+/// The confirmation in recoup's own words, for a tenant without the template.
+async fn fixed_confirmation(
+    state: &AppState,
+    tenant: Uuid,
+    account: &recoup_domain::account::Account,
+    point: &ContactPoint,
+    from: &str,
+) -> Result<(), StoreError> {
     let mut point = point.clone();
     point.consent.set(Channel::Sms, ConsentState::Revoked);
-    let file = state.store.account_file(tenant, *account_id).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
+    let file = state.store.account_file(tenant, account.id).await?.ok_or_else(|| StoreError::not_found("account", account.id))?;
     let name = if file.policy.collector.name.is_empty() { "us".to_string() } else { file.policy.collector.name.clone() };
     let now = (state.outbound.clock)();
     let outline = Outline {
@@ -174,8 +199,8 @@ async fn opt_out(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, Co
         legal_threat: false,
         not_before: now,
     };
-    let item = messages::build(*account_id, outline, now);
-    messages::queue(state.store.as_ref(), tenant, *account_id, vec![item], &inbound_actor(from)).await?;
+    let item = messages::build(account.id, outline, now);
+    messages::queue(state.store.as_ref(), tenant, account.id, vec![item], &inbound_actor(from)).await?;
     Ok(())
 }
 

@@ -60,3 +60,33 @@ pub fn batch(letters: &[(Message, Collector)]) -> Document {
     }
     Document { title: "Print batch".into(), blocks }
 }
+
+/// Letters that joined the print queue on `on`, oldest first, with their client's collector.
+pub async fn day_letters(
+    store: &dyn recoup_store::Store,
+    tenant_id: uuid::Uuid,
+    on: jiff::civil::Date,
+) -> Result<Vec<(Message, Collector)>, recoup_store::StoreError> {
+    let mut query = recoup_store::servicing::RecordQuery::of(recoup_store::servicing::RecordKind::Message);
+    (query.on_from, query.on_to, query.limit) = (Some(on), Some(on), 5_000);
+    query.statuses =
+        vec![recoup_domain::message::MessageStatus::Sent.as_str().into(), recoup_domain::message::MessageStatus::Delivered.as_str().into()];
+    let mut out = Vec::new();
+    let mut collectors = std::collections::HashMap::new();
+    loop {
+        let page = store.records(tenant_id, &query).await?;
+        let Some(last) = page.last() else { break };
+        query.after = Some(last.id);
+        for r in &page {
+            let m = <Message as recoup_store::servicing::Kept>::from_record(r)?;
+            if m.medium != recoup_domain::policy::Medium::Letter {
+                continue;
+            }
+            if !collectors.contains_key(&r.client_id) {
+                collectors.insert(r.client_id, store.client_policy(tenant_id, r.client_id).await?.collector);
+            }
+            out.push((m, collectors[&r.client_id].clone()));
+        }
+    }
+    Ok(out)
+}

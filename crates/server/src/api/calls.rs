@@ -138,6 +138,9 @@ pub struct Contactability {
     /// Placed calls counted in the last seven days (Reg F 1006.14(b)(2)(i) allows 7).
     pub calls_last_7_days: usize,
     pub channels: Vec<Reachability>,
+    /// What to say if the call reaches voicemail: the tenant's limited-content message (Reg F
+    /// 1006.2(j)), which may be left without disclosing the debt to whoever hears it.
+    pub voicemail: Option<String>,
 }
 
 /// Why can't I contact this person now? For every contact point and way to use it, the policy's
@@ -187,7 +190,25 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
         .iter()
         .filter(|a| a.medium.is_call() && !a.inbound && a.outcome != Outcome::NeverConnected && a.at > week_ago)
         .count();
-    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels }))
+    let voicemail = voicemail_text(&state, &file, &parties).await?;
+    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels, voicemail }))
+}
+
+/// The `voicemail` template rendered for this debtor, when the tenant has one.
+async fn voicemail_text(
+    state: &AppState,
+    file: &recoup_store::servicing::AccountFile,
+    parties: &[recoup_domain::placement::PlacedParty],
+) -> Result<Option<String>, Problem> {
+    let lang = crate::compose::language_of(parties);
+    let Some(t) = state.store.template(file.account.tenant_id, "voicemail", crate::compose::language_code(lang), None).await? else {
+        return Ok(None);
+    };
+    let d = crate::messages::draft_of(&t)?;
+    let links = crate::compose::Links { unsubscribe_url: String::new(), portal_url: state.outbound.portal_url() };
+    let today = (state.outbound.clock)().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let ctx = crate::compose::context(file, parties, d.purpose, lang, today, links)?;
+    Ok(recoup_channels::template::render(&d, &ctx).ok().map(|r| r.text))
 }
 
 fn mediums(kind: ContactKind) -> Vec<Medium> {

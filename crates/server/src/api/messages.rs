@@ -213,40 +213,11 @@ pub struct BatchQuery {
     security(("api_key" = []), ("session" = [])))]
 pub async fn batch(State(state): State<AppState>, p: Principal, Query(q): Query<BatchQuery>) -> Result<Response, Problem> {
     allow(&p, Action::PrintLetters)?;
-    let letters = day_letters(&state, p.tenant_id, q.on).await?;
+    let letters = crate::letters::day_letters(state.store.as_ref(), p.tenant_id, q.on).await?;
     if letters.is_empty() {
         return Err(Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no letter joined the print queue on {}", q.on)));
     }
     Ok(respond(&crate::letters::batch(&letters), Format::Pdf, &format!("letters-{}", q.on)))
-}
-
-/// Letters that joined the print queue on `on`, oldest first, with their client's collector.
-pub async fn day_letters(
-    state: &AppState,
-    tenant_id: Uuid,
-    on: Date,
-) -> Result<Vec<(Message, recoup_domain::client_policy::Collector)>, StoreError> {
-    let mut query = RecordQuery::of(RecordKind::Message);
-    (query.on_from, query.on_to, query.limit) = (Some(on), Some(on), 5_000);
-    query.statuses = vec![MessageStatus::Sent.as_str().into(), MessageStatus::Delivered.as_str().into()];
-    let mut out = Vec::new();
-    let mut collectors = std::collections::HashMap::new();
-    loop {
-        let page = state.store.records(tenant_id, &query).await?;
-        let Some(last) = page.last() else { break };
-        query.after = Some(last.id);
-        for r in &page {
-            let m = Message::from_record(r)?;
-            if m.medium != Medium::Letter {
-                continue;
-            }
-            if !collectors.contains_key(&r.client_id) {
-                collectors.insert(r.client_id, state.store.client_policy(tenant_id, r.client_id).await?.collector);
-            }
-            out.push((m, collectors[&r.client_id].clone()));
-        }
-    }
-    Ok(out)
 }
 
 /// The account's validation notice as it would be sent today: json (its content), html or pdf.
