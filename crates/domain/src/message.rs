@@ -67,12 +67,10 @@ impl MessageStatus {
     /// after it first said delivered.
     pub fn transition(self, to: MessageStatus) -> Result<MessageStatus, BadTransition> {
         use MessageStatus::*;
-        let ok = match (self, to) {
-            (Queued, Sent | Failed | Bounced | Blocked | Cancelled) => true,
-            (Sent, Delivered | Failed | Bounced) => true,
-            (Delivered, Bounced | Failed) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (self, to),
+            (Queued, Sent | Failed | Bounced | Blocked | Cancelled) | (Sent, Delivered | Failed | Bounced) | (Delivered, Bounced | Failed)
+        );
         if ok { Ok(to) } else { Err(BadTransition { from: self, to }) }
     }
 }

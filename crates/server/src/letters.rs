@@ -82,10 +82,15 @@ pub async fn day_letters(
             if m.medium != recoup_domain::policy::Medium::Letter {
                 continue;
             }
-            if !collectors.contains_key(&r.client_id) {
-                collectors.insert(r.client_id, store.client_policy(tenant_id, r.client_id).await?.collector);
-            }
-            out.push((m, collectors[&r.client_id].clone()));
+            let collector = match collectors.get(&r.client_id) {
+                Some(c) => Clone::clone(c),
+                None => {
+                    let c = store.client_policy(tenant_id, r.client_id).await?.collector;
+                    collectors.insert(r.client_id, c.clone());
+                    c
+                }
+            };
+            out.push((m, collector));
         }
     }
     Ok(out)

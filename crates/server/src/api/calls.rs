@@ -16,6 +16,7 @@ use recoup_domain::contact::ContactKind;
 use recoup_domain::hold::{Purpose, Recipient};
 use recoup_domain::policy::{Intent, Medium, Outcome};
 use recoup_store::servicing::contact::{self, Check, ContactAttempt, ContactDecision};
+use recoup_store::servicing::preference::{self, ContactPreferences};
 use recoup_store::servicing::task::{self, CallTask, TaskStatus};
 use recoup_store::servicing::{Kept, RecordKind, RecordQuery, first};
 use serde::{Deserialize, Serialize};
@@ -257,3 +258,63 @@ pub async fn reply_task(
 
 /// Where answers to inbound texts wait for an agent.
 pub const INBOUND_QUEUE: &str = "inbound-replies";
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesRequest {
+    /// Local hours that are inconvenient, e.g. `[{"from":"07:00","to":"12:00"}]`; `from` after
+    /// `to` wraps past midnight.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub inconvenient: Vec<recoup_domain::policy::LocalHours>,
+    #[serde(default)]
+    pub workplace_prohibited: bool,
+    /// When the person asked us to call them.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub call_consent_at: Option<Timestamp>,
+}
+
+/// Record what the person said about contacting them: inconvenient times (Reg F 1006.6(b)(1)),
+/// no contact at work (FDCPA 805(a)(3)), or that they asked for a call (Reg F
+/// 1006.14(b)(3)(i)). Replaces what was there; the contact policy honours it from now on.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/contact-preferences", tag = "communications", request_body = PreferencesRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses(
+        (status = 200, body = ContactPreferences),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn set_preferences(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    Body(req): Body<PreferencesRequest>,
+) -> Result<Json<ContactPreferences>, Problem> {
+    let account = account_for(&state, &p, &id, Action::ChangeConsent).await?;
+    if req.call_consent_at.is_some_and(|t| t > Timestamp::now()) {
+        return Err(recoup_store::StoreError::invalid("/call_consent_at", "not in the future").into());
+    }
+    let prefs = ContactPreferences {
+        account_id: account.id,
+        inconvenient: req.inconvenient,
+        workplace_prohibited: req.workplace_prohibited,
+        call_consent_at: req.call_consent_at,
+        updated_by: String::new(),
+    };
+    let changes = act(&state, &p, &account, preference::set(prefs, &actor(&p))).await?;
+    Ok(Json(recoup_store::servicing::changed::<ContactPreferences>(&changes, account.id)?))
+}
+
+/// What the person told us about contacting them (all empty when nothing was recorded).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/contact-preferences", tag = "communications", params(("id" = String, Path)),
+    responses((status = 200, body = ContactPreferences), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn preferences(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<ContactPreferences>, Problem> {
+    let account = account_for(&state, &p, &id, Action::ReadMessages).await?;
+    let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
+    let prefs = file.find::<ContactPreferences>(account.id)?.unwrap_or(ContactPreferences { account_id: account.id, ..Default::default() });
+    Ok(Json(prefs))
+}

@@ -61,23 +61,30 @@ pub struct ComplianceReport {
 /// Counts decisions by (day, portfolio, medium, decision, reason code, rule). A decision with
 /// several reasons counts once under each, and once in the totals.
 pub fn tally(decisions: &[ContactDecision], from: Date, to: Date) -> ComplianceReport {
-    let mut rows: BTreeMap<(Date, Option<Uuid>, String, String, String, String), u64> = BTreeMap::new();
+    // Keyed by the row with its count at zero: rows sort by day, portfolio, medium, decision, rule.
+    let mut rows: BTreeMap<ComplianceRow, u64> = BTreeMap::new();
     let mut totals = [0u64; 3];
     for d in decisions {
-        let medium = serde_json::to_value(d.medium).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        let day = recoup_store::servicing::contact::utc_day(d.at);
         let slot = match d.decision.as_str() {
             "allow" => 0,
             "defer" => 1,
             _ => 2,
         };
         totals[slot] += 1;
-        let base = (day, d.portfolio_id, medium, d.decision.clone());
+        let base = ComplianceRow {
+            day: recoup_store::servicing::contact::utc_day(d.at),
+            portfolio_id: d.portfolio_id,
+            medium: serde_json::to_value(d.medium).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            decision: d.decision.clone(),
+            code: String::new(),
+            rule: String::new(),
+            count: 0,
+        };
         if d.reasons.is_empty() {
-            *rows.entry((base.0, base.1, base.2.clone(), base.3.clone(), String::new(), String::new())).or_default() += 1;
+            *rows.entry(base.clone()).or_default() += 1;
         }
         for r in &d.reasons {
-            *rows.entry((base.0, base.1, base.2.clone(), base.3.clone(), r.code.clone(), r.rule.clone())).or_default() += 1;
+            *rows.entry(ComplianceRow { code: r.code.clone(), rule: r.rule.clone(), ..base.clone() }).or_default() += 1;
         }
     }
     ComplianceReport {
@@ -87,18 +94,7 @@ pub fn tally(decisions: &[ContactDecision], from: Date, to: Date) -> ComplianceR
         allowed: totals[0],
         deferred: totals[1],
         blocked: totals[2],
-        rows: rows
-            .into_iter()
-            .map(|((day, portfolio_id, medium, decision, code, rule), count)| ComplianceRow {
-                day,
-                portfolio_id,
-                medium,
-                decision,
-                code,
-                rule,
-                count,
-            })
-            .collect(),
+        rows: rows.into_iter().map(|(row, count)| ComplianceRow { count, ..row }).collect(),
     }
 }
 

@@ -105,6 +105,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calls::create_task))
         .routes(routes!(calls::tasks))
         .routes(routes!(calls::contactability))
+        .routes(routes!(calls::preferences, calls::set_preferences))
         .routes(routes!(compliance::report))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::versions))

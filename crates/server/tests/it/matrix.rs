@@ -24,6 +24,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/accounts/{id}", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/contact-attempts", Some(ALL)),
     ("GET", "/api/v1/accounts/{id}/contact-checks", Some(ALL)),
+    ("GET", "/api/v1/accounts/{id}/contact-preferences", Some(READ_MESSAGES)),
     ("GET", "/api/v1/accounts/{id}/contactability", Some(READ_MESSAGES)),
     ("GET", "/api/v1/accounts/{id}/messages", Some(READ_MESSAGES)),
     ("GET", "/api/v1/accounts/{id}/messages/{message_id}", Some(READ_MESSAGES)),
@@ -95,6 +96,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/ping", Some(INTEGRATIONS)),
     ("PUT", "/api/v1/accounts/{id}/contact-points/{contact_point_id}/consent", Some(STAFF_WRITE)),
+    ("PUT", "/api/v1/accounts/{id}/contact-preferences", Some(STAFF_WRITE)),
     ("PUT", "/api/v1/clients/{id}/servicing-policy", Some(&[Role::Admin])),
 ];
 
@@ -326,6 +328,7 @@ fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str,
                 r#"{{"key":"matrix-new-{n}","channel":"sms","language":"en","purpose":"collection","text":"{{{{ disclosure }}}} {{{{ opt_out }}}}","for_time_barred":false}}"#
             ),
         ),
+        ("PUT", "/api/v1/accounts/{id}/contact-preferences") => (json, r#"{"inconvenient":[{"from":"07:00","to":"09:00"}]}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),
     }

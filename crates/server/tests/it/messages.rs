@@ -409,3 +409,41 @@ async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it
     let counted = attempts["items"].as_array().unwrap().iter().find(|a| a["message_id"] == text["id"]).unwrap().clone();
     assert_eq!(counted["outcome"], "never_connected", "an undelivered text does not count toward the caps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_person_said_about_contact_is_kept_and_honoured() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = ready(&server.store, 1).await;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        let id = accounts(&server, tenant.id, 1).await[0];
+        let path = format!("/api/v1/accounts/{id}/contact-preferences");
+        let put = |body: &'static str| {
+            let (server, agent, path) = (&server, agent.clone(), path.clone());
+            async move { server.send("PUT", &path, &headers(&agent, Some(&Uuid::now_v7().to_string())), body).await }
+        };
+        let empty = server.get(&path, Some(&agent)).await.json();
+        assert_eq!(empty["inconvenient"].as_array().unwrap().len(), 0);
+        assert_problem(&put(r#"{"inconvenient":[{"from":"09:00","to":"09:00"}]}"#).await, 422, "invalid");
+        let saved = put(r#"{"inconvenient":[{"from":"08:00","to":"18:00"}]}"#).await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+        assert_eq!(server.get(&path, Some(&agent)).await.json()["inconvenient"][0]["from"], "08:00:00");
+        // 19:00 UTC is inside 08:00-18:00 in every US zone: the call waits until it is over everywhere.
+        let at = crate::http::weekday_afternoon();
+        let check = post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-checks"), &format!(r#"{{"medium":"call","at":"{at}"}}"#))
+            .await
+            .json();
+        assert_eq!(check["decision"], "defer", "{check}");
+        assert!(
+            check["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "inconvenient_time" && r["rule"] == "Reg F 1006.6(b)(1)"),
+            "{check}"
+        );
+        let letter =
+            post(&server, &agent, &format!("/api/v1/accounts/{id}/contact-checks"), &format!(r#"{{"medium":"letter","at":"{at}"}}"#))
+                .await
+                .json();
+        assert_eq!(letter["decision"], "allow", "a letter is not a call at an inconvenient time: {letter}");
+        let audit = s.audit_entries(tenant.id, 0, 10_000).await.unwrap();
+        assert!(audit.iter().any(|e| e.event.action == "contact.preferences_changed"));
+    }
+}

@@ -155,6 +155,7 @@ pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
         d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
     let holds = super::hold::in_force(d)?;
     let history = history(d)?;
+    let prefs = d.find::<super::preference::ContactPreferences>(d.account.id)?.unwrap_or_default();
     let req = policy::Request {
         intent: c.intent,
         point: &c.point,
@@ -162,9 +163,9 @@ pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
         holds: &holds,
         flags: &d.account.flags,
         history: &history,
-        inconvenient: &[],
-        call_consent: None,
-        workplace_prohibited: false,
+        inconvenient: &prefs.inconvenient,
+        call_consent: prefs.call_consent_at,
+        workplace_prohibited: prefs.workplace_prohibited,
         first_party: false,
         now: c.at,
     };

@@ -14,6 +14,7 @@ pub mod hold;
 pub mod message;
 pub mod payment;
 pub mod plan;
+pub mod preference;
 pub mod promise;
 pub mod reconcile;
 pub mod remittance;
@@ -52,10 +53,11 @@ pub enum RecordKind {
     ContactDecision,
     Message,
     CallTask,
+    ContactPreferences,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 12] = [
+    pub const ALL: [RecordKind; 13] = [
         RecordKind::Promise,
         RecordKind::Plan,
         RecordKind::Payment,
@@ -68,6 +70,7 @@ impl RecordKind {
         RecordKind::ContactDecision,
         RecordKind::Message,
         RecordKind::CallTask,
+        RecordKind::ContactPreferences,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +87,7 @@ impl RecordKind {
             RecordKind::ContactDecision => "contact_decision",
             RecordKind::Message => "message",
             RecordKind::CallTask => "call_task",
+            RecordKind::ContactPreferences => "contact_preferences",
         }
     }
 
