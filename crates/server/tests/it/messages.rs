@@ -447,3 +447,45 @@ async fn what_the_person_said_about_contact_is_kept_and_honoured() {
         assert!(audit.iter().any(|e| e.event.action == "contact.preferences_changed"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_leaves() {
+    use axum::routing::post as route_post;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{sid}/Messages.json",
+        route_post(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            async move {
+                match n {
+                    0 => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"code": 20500, "message": "Internal Server Error"}))),
+                    _ => (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"sid": "SM0002", "status": "queued"}))),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = Server::sqlite_with(|state| {
+        let mut cfg = recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
+        cfg.base_url = url;
+        state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
+    })
+    .await;
+    let s = server.store.as_ref();
+    let (tenant, _) = ready(&server.store, 1).await;
+    let agent = key(s, &tenant, Role::Agent, None).await;
+    let id = accounts(&server, tenant.id, 1).await[0];
+    assert_eq!(post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"reminder-sms"}"#).await.status, 201);
+    let items = settled(&server, &agent, id).await;
+    let text = items.iter().find(|m| m["medium"] == "sms").unwrap();
+    assert_eq!(text["status"], "sent", "{text}");
+    assert_eq!(text["attempts"], 2, "{text}");
+    assert_eq!(text["provider_id"], "SM0002");
+    let steps = text["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|st| st["detail"].as_str().unwrap().contains("try 1 failed")), "{steps:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one failed try and one that went through; nothing sent twice");
+}

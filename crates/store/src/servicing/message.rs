@@ -302,8 +302,8 @@ pub fn not_sent(message_id: Uuid, error: String, retry_at: Option<Timestamp>, bo
         }
         m.last_error = Some(error.clone());
         match retry_at {
+            // The job's next run time carries the retry; `not_before` stays the policy's.
             Some(t) => {
-                m.not_before = t;
                 m.steps.push(MessageStep {
                     at,
                     status: MessageStatus::Queued,
