@@ -45,7 +45,6 @@ fn block_html(out: &mut String, block: &Block) {
         Block::Rich(spans) => rich(out, spans),
         Block::Sums { lines, total } => sums(out, lines, total),
         Block::CutLine => out.push_str("<hr class=\"cut\">"),
-        Block::PageBreak => out.push_str("<hr style=\"break-after:page\">"),
         Block::Checkboxes(items) => {
             out.push_str("<ul class=\"boxes\">");
             for item in items {

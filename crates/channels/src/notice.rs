@@ -84,11 +84,15 @@ pub fn validation_notice_document(n: &Notice) -> Document {
 
 /// The notice as PDF bytes, its page footer in the notice's language too.
 pub fn validation_notice_pdf(n: &Notice) -> Result<Vec<u8>, PdfError> {
-    let lang = n.language;
-    pdf::render_with_footer(&validation_notice_document(n), &|page, count| match lang {
-        Language::En => format!("Page {page} of {count}"),
-        Language::Es => format!("Página {page} de {count}"),
-    })
+    pdf::render_with_footer(&validation_notice_document(n), footer(n.language))
+}
+
+/// Page numbers in the letter's language.
+pub fn footer(lang: Language) -> pdf::Footer<'static> {
+    match lang {
+        Language::En => &|page, count| format!("Page {page} of {count}"),
+        Language::Es => &|page, count| format!("Página {page} de {count}"),
+    }
 }
 
 /// The collector top left, the date, then the consumer's address block where a window envelope

@@ -28,7 +28,7 @@ pub async fn run(db: &DbArgs, cmd: LettersCommand) -> Result<()> {
     if letters.is_empty() {
         bail!("no letter joined the print queue on {on}");
     }
-    let pdf = recoup_channels::pdf::render(&recoup_server::letters::batch(&letters))?;
+    let pdf = recoup_server::letters::batch_pdf(&letters)?;
     std::fs::write(&output, pdf)?;
     println!("{} letters for {on} written to {}", letters.len(), output.display());
     Ok(())

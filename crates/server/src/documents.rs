@@ -36,7 +36,12 @@ pub fn respond(doc: &Document, format: Format, name: &str) -> Response {
     if format == Format::Html {
         return Html(recoup_channels::html::render(doc)).into_response();
     }
-    match recoup_channels::pdf::render(doc) {
+    pdf_response(recoup_channels::pdf::render(doc), name)
+}
+
+/// Rendered PDF bytes as a response (`name` is the file name), or the logged failure.
+pub fn pdf_response(rendered: Result<Vec<u8>, recoup_channels::pdf::PdfError>, name: &str) -> Response {
+    match rendered {
         Ok(bytes) => {
             let disposition = format!("inline; filename=\"{name}.pdf\"");
             ([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()

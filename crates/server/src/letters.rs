@@ -2,9 +2,10 @@
 //! any other letter as the collector's letterhead, the address block and the text), "sent" by
 //! joining the day's print queue, and printed from one batch file per day.
 
-use recoup_channels::pdf::{Block, Document, PdfError};
+use recoup_channels::pdf::{Block, Document, Footer, PdfError};
 use recoup_channels::transport::{Outgoing, SendError, Sent, Transport};
 use recoup_domain::client_policy::Collector;
+use recoup_domain::validation_notice::Language;
 use recoup_store::servicing::message::Message;
 
 /// The print queue: a letter is sent when it is in the day's batch.
@@ -31,10 +32,11 @@ impl Transport for PrintQueue {
     }
 }
 
-/// A letter's pages: the validation notice in its own layout, any other letter on letterhead.
-pub fn document(m: &Message, c: &Collector) -> Document {
+/// A letter's pages: the validation notice in its own layout (and language), any other letter
+/// on letterhead.
+pub fn document(m: &Message, c: &Collector) -> (Document, Footer<'static>) {
     if let Some(n) = &m.notice {
-        return recoup_channels::notice::validation_notice_document(n);
+        return (recoup_channels::notice::validation_notice_document(n), recoup_channels::notice::footer(n.language));
     }
     let mut blocks =
         vec![Block::Paragraph(format!("{}\n{}", c.name, c.address)), Block::Spacer, Block::Paragraph(m.to.clone()), Block::Spacer];
@@ -42,23 +44,19 @@ pub fn document(m: &Message, c: &Collector) -> Document {
         blocks.push(Block::Heading(s.clone()));
     }
     blocks.extend(m.text.split("\n\n").map(|p| Block::Paragraph(p.to_string())));
-    Document { title: m.subject.clone().unwrap_or_else(|| "Letter".into()), blocks }
+    let lang = m.template.as_ref().and_then(|t| crate::compose::parse_language(&t.language)).unwrap_or(Language::En);
+    (Document { title: m.subject.clone().unwrap_or_else(|| c.name.clone()), blocks }, recoup_channels::notice::footer(lang))
 }
 
 pub fn pdf(m: &Message, c: &Collector) -> Result<Vec<u8>, PdfError> {
-    recoup_channels::pdf::render(&document(m, c))
+    let (doc, footer) = document(m, c);
+    recoup_channels::pdf::render_with_footer(&doc, footer)
 }
 
-/// One file for the printer: every letter, each starting on a new page.
-pub fn batch(letters: &[(Message, Collector)]) -> Document {
-    let mut blocks = Vec::new();
-    for (i, (m, c)) in letters.iter().enumerate() {
-        if i > 0 {
-            blocks.push(Block::PageBreak);
-        }
-        blocks.extend(document(m, c).blocks);
-    }
-    Document { title: "Print batch".into(), blocks }
+/// One file for the printer: every letter, each on its own pages with its own page numbers.
+pub fn batch_pdf(letters: &[(Message, Collector)]) -> Result<Vec<u8>, PdfError> {
+    let docs: Vec<_> = letters.iter().map(|(m, c)| document(m, c)).collect();
+    recoup_channels::pdf::render_batch("Print batch", &docs)
 }
 
 /// Letters that joined the print queue on `on`, oldest first, with their client's collector.

@@ -160,17 +160,8 @@ impl Flow {
             Block::Sums { lines, total } => self.sums(index, lines, total)?,
             Block::CutLine => self.cut_line(),
             Block::Checkboxes(items) => self.checkboxes(index, items)?,
-            Block::PageBreak => self.page_break(),
         }
         Ok(())
-    }
-
-    /// A new page, unless the current one is still empty (two breaks make one page, not a blank).
-    fn page_break(&mut self) {
-        if self.y < BODY_TOP {
-            self.pages.push(Page::default());
-            self.y = BODY_TOP;
-        }
     }
 
     fn page(&mut self) -> &mut Page {
@@ -561,19 +552,5 @@ mod tests {
         assert!((widths.iter().sum::<f32>() - 504.0).abs() < 0.01);
         let stretched = fit(&[100.0, 50.0], 300.0);
         assert_eq!(stretched, vec![200.0, 100.0]);
-    }
-
-    #[test]
-    fn a_page_break_starts_the_next_page_but_never_leaves_a_blank_one() {
-        let pages = layout(&doc(vec![
-            Block::PageBreak,
-            Block::Paragraph("one".into()),
-            Block::PageBreak,
-            Block::PageBreak,
-            Block::Paragraph("two".into()),
-        ]))
-        .unwrap();
-        assert_eq!(pages.len(), 2);
-        assert!(pages[1].runs.iter().any(|r| r.text == b"two"));
     }
 }

@@ -36,8 +36,6 @@ pub enum Block {
     Table { headers: Vec<String>, rows: Vec<Vec<String>>, numeric: Vec<bool> },
     /// A blank line's worth of vertical space.
     Spacer,
-    /// What follows starts on a new page (the next letter in a print batch).
-    PageBreak,
     /// Running text in which some spans are bold, wrapped like a paragraph. Spans join without
     /// an added space, so a bold date can be followed directly by a comma.
     Rich(Vec<Span>),
@@ -74,6 +72,19 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
 
 /// [`render`] with the page footer worded by `footer(page, count)` instead of "Page 1 of 2", so
 /// a letter in another language says nothing in English.
+/// Page footers as `footer(page, count)` words them.
+pub type Footer<'a> = &'a dyn Fn(usize, usize) -> String;
+
+/// Several documents in one file (the day's letters for the printer): each starts on a new page
+/// and keeps its own header and page numbers, so every letter reads as if printed alone.
+pub fn render_batch(title: &str, docs: &[(Document, Footer<'_>)]) -> Result<Vec<u8>, PdfError> {
+    let mut pages = Vec::new();
+    for (doc, footer) in docs {
+        pages.extend(layout::layout_with(doc, *footer)?);
+    }
+    Ok(write::write(title, &pages))
+}
+
 pub fn render_with_footer(doc: &Document, footer: &dyn Fn(usize, usize) -> String) -> Result<Vec<u8>, PdfError> {
     let pages = layout::layout_with(doc, footer)?;
     Ok(write::write(&doc.title, &pages))

@@ -9,7 +9,7 @@ use super::problem::{Problem, ProblemDocument};
 use super::servicing::{Items, account_for, actor};
 use crate::AppState;
 use crate::compose::{self, parse_language};
-use crate::documents::{Format, respond};
+use crate::documents::{Format, pdf_response, respond};
 use crate::messages;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -124,11 +124,10 @@ pub async fn get_one(
     match (format, m.medium) {
         ("json", _) => Ok(Json(m).into_response()),
         ("html", Medium::Email) if m.html.is_some() => Ok(axum::response::Html(m.html.clone().unwrap_or_default()).into_response()),
-        ("html", Medium::Letter) | ("pdf", Medium::Letter) => {
-            let doc = crate::letters::document(&m, &file.policy.collector);
-            let f = Format::parse(Some(format)).unwrap_or(Format::Pdf);
-            Ok(respond(&doc, f, &format!("letter-{}", m.id)))
+        ("html", Medium::Letter) => {
+            Ok(axum::response::Html(recoup_channels::html::render(&crate::letters::document(&m, &file.policy.collector).0)).into_response())
         }
+        ("pdf", Medium::Letter) => Ok(pdf_response(crate::letters::pdf(&m, &file.policy.collector), &format!("letter-{}", m.id))),
         ("html", _) => {
             let body =
                 format!("<pre style=\"white-space:pre-wrap;font-family:system-ui\">{}</pre>", recoup_channels::html::escape(&m.text));
@@ -217,7 +216,7 @@ pub async fn batch(State(state): State<AppState>, p: Principal, Query(q): Query<
     if letters.is_empty() {
         return Err(Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no letter joined the print queue on {}", q.on)));
     }
-    Ok(respond(&crate::letters::batch(&letters), Format::Pdf, &format!("letters-{}", q.on)))
+    Ok(pdf_response(crate::letters::batch_pdf(&letters), &format!("letters-{}", q.on)))
 }
 
 /// The account's validation notice as it would be sent today: json (its content), html or pdf.

@@ -460,7 +460,10 @@ async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_lea
             let n = seen.fetch_add(1, Ordering::SeqCst);
             async move {
                 match n {
-                    0 => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"code": 20500, "message": "Internal Server Error"}))),
+                    0 => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        axum::Json(serde_json::json!({"code": 20500, "message": "Internal Server Error"})),
+                    ),
                     _ => (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"sid": "SM0002", "status": "queued"}))),
                 }
             }
@@ -470,7 +473,8 @@ async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_lea
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let server = Server::sqlite_with(|state| {
-        let mut cfg = recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
+        let mut cfg =
+            recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
         cfg.base_url = url;
         state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
     })
