@@ -82,3 +82,21 @@ fn malformed_table_is_an_error() {
     };
     assert_eq!(render(&doc), Err(PdfError::RaggedRow { block: 0, row: 0, expected: 1, found: 0 }));
 }
+
+#[test]
+fn a_batch_keeps_each_documents_header_and_page_numbers() {
+    let letter = |title: &str| Document { title: title.into(), blocks: vec![Block::Paragraph(format!("Dear reader of {title}"))] };
+    let en: recoup_channels::pdf::Footer<'_> = &|p, n| format!("Page {p} of {n}");
+    let es: recoup_channels::pdf::Footer<'_> = &|p, n| format!("Pagina {p} de {n}");
+    let docs = vec![(statement(200), en), (letter("Carta"), es), (letter("Letter"), en)];
+    let pdf = load(&recoup_channels::pdf::render_batch("Print batch", &docs).unwrap());
+    let pages: Vec<_> = pdf.get_pages().into_values().collect();
+    let statement_pages = load(&render(&statement(200)).unwrap()).get_pages().len();
+    assert_eq!(pages.len(), statement_pages + 2, "each letter starts its own page");
+    let carta = shown(&pdf, pages[statement_pages]);
+    assert!(carta.contains(&"Carta".to_string()) && carta.contains(&"Pagina 1 de 1".to_string()), "{carta:?}");
+    let last = shown(&pdf, pages[statement_pages + 1]);
+    assert!(last.contains(&"Letter".to_string()) && last.contains(&"Page 1 of 1".to_string()), "{last:?}");
+    let first = shown(&pdf, pages[0]);
+    assert!(first.contains(&format!("Page 1 of {statement_pages}")), "{first:?}");
+}
