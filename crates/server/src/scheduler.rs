@@ -1,7 +1,7 @@
-//! The daily servicing run inside `serve`: once per (UTC) day, every tenant's promises, plans,
-//! settlements and hardship pauses with something due are judged. Judging is idempotent (an
-//! account already judged for the day changes nothing), so two nodes running it is harmless;
-//! electing one node is the strategy scheduler's job.
+//! The daily run inside `serve`: once per (UTC) day, every tenant's promises, plans, settlements
+//! and hardship pauses with something due are judged, and idempotency keys past their day are
+//! forgotten. Judging is idempotent (an account already judged for the day changes nothing), so
+//! two nodes running it is harmless; electing one node is the strategy scheduler's job.
 
 use recoup_store::{Actor, Store};
 use std::sync::Arc;
@@ -26,8 +26,18 @@ pub async fn run(store: Arc<dyn Store>, shutdown: impl Future<Output = ()>) {
     }
 }
 
-/// Judges every tenant for `today`, logging what changed and what failed.
+/// Judges every tenant for `today`, logging what changed and what failed; then forgets expired
+/// idempotency keys.
 pub async fn run_day(store: &dyn Store, today: jiff::civil::Date) {
+    judge(store, today).await;
+    let before = jiff::Timestamp::now().as_microsecond() - crate::api::idempotency::KEEP_MICROS;
+    match store.purge_idempotent(before).await {
+        Ok(n) => tracing::info!(purged = n, "expired idempotency keys forgotten"),
+        Err(e) => tracing::error!(error = %e, "purging idempotency keys failed"),
+    }
+}
+
+async fn judge(store: &dyn Store, today: jiff::civil::Date) {
     let tenants = match store.list_tenants().await {
         Ok(t) => t,
         Err(e) => return tracing::error!(error = %e, "daily servicing could not list tenants"),

@@ -42,6 +42,8 @@ pub trait Idempotency: Send + Sync {
     async fn complete_idempotent(&self, tenant_id: Uuid, subject: &str, key: &str, response: &StoredResponse) -> Result<()>;
     /// Forgets a reservation whose request failed without changing anything, so it can be retried.
     async fn release_idempotent(&self, tenant_id: Uuid, subject: &str, key: &str) -> Result<()>;
+    /// Deletes every key (of every tenant) created before `before` (UTC microseconds); how many.
+    async fn purge_idempotent(&self, before: i64) -> Result<u64>;
 }
 
 /// A stored key: its request's hash and, once done, the response.

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-const KEEP_MICROS: i64 = 24 * 3_600_000_000;
+/// How long a key is remembered; the daily run forgets older ones.
+pub const KEEP_MICROS: i64 = 24 * 3_600_000_000;
 
 /// A key is up to 255 printable ASCII characters (a UUID is the usual choice).
 fn valid_key(key: &str) -> bool {

@@ -77,4 +77,9 @@ impl Idempotency for PgStore {
             .await?;
         Ok(())
     }
+
+    async fn purge_idempotent(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -63,4 +63,8 @@ impl Idempotency for SqliteStore {
         })
         .await
     }
+
+    async fn purge_idempotent(&self, before: i64) -> Result<u64> {
+        self.tx(move |tx| Ok(tx.execute("DELETE FROM idempotency_keys WHERE created_at < ?", params![before])? as u64)).await
+    }
 }

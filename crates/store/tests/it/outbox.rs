@@ -208,6 +208,10 @@ async fn idempotency_keys_replay_refuse_and_expire(h: &Harness) {
     assert_eq!(s.begin_idempotent(t, "api_key:b", "k1", &h1, 105, 0).await.unwrap(), IdempotencyBegin::Fresh);
     // After expiry the key is new again.
     assert_eq!(s.begin_idempotent(t, "api_key:a", "k1", &h2, 10_000, 5_000).await.unwrap(), IdempotencyBegin::Fresh);
+    // The daily purge forgets keys created before its cut-off, and only those.
+    assert!(s.purge_idempotent(1_000).await.unwrap() >= 1);
+    assert_eq!(s.begin_idempotent(t, "api_key:b", "k1", &h2, 10_001, 0).await.unwrap(), IdempotencyBegin::Fresh, "purged");
+    assert_eq!(s.begin_idempotent(t, "api_key:a", "k1", &h1, 10_002, 0).await.unwrap(), IdempotencyBegin::Mismatch, "kept");
 }
 
 async fn notes_are_kept_per_account_and_audited(h: &Harness) {
