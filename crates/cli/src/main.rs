@@ -87,6 +87,11 @@ enum Command {
         /// whenever recoup is reached through TLS, such as behind a terminating proxy.
         #[arg(long, env = "RECOUP_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Let webhooks go to receivers on private, loopback or link-local addresses (a receiver
+        /// inside your own network). Off by default: a subscription cannot make recoup call into
+        /// the network it runs in.
+        #[arg(long, env = "RECOUP_ALLOW_PRIVATE_WEBHOOKS")]
+        allow_private_webhooks: bool,
         #[command(flatten)]
         gateway: GatewayArgs,
         #[command(flatten)]
@@ -200,10 +205,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let applied = store.migrate().await?;
             println!("{} database is up to date ({} migrations applied now)", store::describe(&cli.db), applied.len());
         }
-        Command::Serve { bind, secure_cookies, gateway, channels } => {
+        Command::Serve { bind, secure_cookies, allow_private_webhooks, gateway, channels } => {
             let store = store::open(&cli.db).await?;
             let (outbound, twilio_auth_token) = channels::outbound(&channels, &bind.to_string())?;
-            let state = recoup_server::AppState { secure_cookies, outbound, twilio_auth_token, ..app_state(&cli.db, store, &gateway) };
+            let mut state = recoup_server::AppState { secure_cookies, outbound, twilio_auth_token, ..app_state(&cli.db, store, &gateway) };
+            state.worker.allow_private_receivers = allow_private_webhooks;
             serve(state, bind).await?;
         }
         Command::Demo { port, demo_dir, no_serve } => {

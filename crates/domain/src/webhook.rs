@@ -45,11 +45,61 @@ pub enum UrlError {
     Credentials,
     #[error("the URL is longer than 2048 characters")]
     TooLong,
+    #[error("the receiver is on a private, loopback or link-local address; this deployment only sends to public addresses")]
+    Private,
 }
 
 /// Checks a receiver's address before it is stored, so a typo fails at subscription time rather
-/// than at every delivery.
-pub fn check_url(url: &str) -> Result<(), UrlError> {
+/// than at every delivery. Unless `allow_private`, a host that is an address (or `localhost`) in
+/// a range no public receiver has is refused: a subscription must not make recoup call into its
+/// own network (SSRF). Names are checked again when they resolve, at each delivery.
+pub fn check_receiver(url: &str, allow_private: bool) -> Result<(), UrlError> {
+    check_url(url)?;
+    if allow_private {
+        return Ok(());
+    }
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let private = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => !is_public(ip),
+        Err(_) => host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost"),
+    };
+    if private { Err(UrlError::Private) } else { Ok(()) }
+}
+
+/// Whether an address can belong to a receiver on the internet: not loopback, private (RFC 1918,
+/// RFC 4193), link-local (where cloud metadata services answer), shared (RFC 6598), unspecified,
+/// multicast or documentation space; IPv4 mapped into IPv6 is judged as IPv4.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+fn check_url(url: &str) -> Result<(), UrlError> {
     if url.len() > 2048 {
         return Err(UrlError::TooLong);
     }
@@ -145,6 +195,27 @@ mod tests {
     #[test]
     fn urls() {
         assert_eq!(check_url("https://hooks.example.com/recoup?t=1"), Ok(()));
+        assert_eq!(check_receiver("https://hooks.example.com/recoup", false), Ok(()));
+        assert_eq!(check_receiver("https://93.184.216.34:8443/x", false), Ok(()));
+        for private in [
+            "http://127.0.0.1:9/x",
+            "http://localhost/x",
+            "http://api.localhost/x",
+            "http://10.0.0.5/x",
+            "http://172.16.0.1/x",
+            "http://192.168.1.1/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://100.64.0.1/x",
+            "http://0.0.0.0/x",
+            "http://[::1]:8080/x",
+            "http://[fd00::1]/x",
+            "http://[fe80::1]/x",
+            "http://[::ffff:10.0.0.1]/x",
+        ] {
+            assert_eq!(check_receiver(private, false), Err(UrlError::Private), "{private}");
+            assert_eq!(check_receiver(private, true), Ok(()), "{private} with private receivers allowed");
+        }
+        assert!(is_public("172.32.0.1".parse().unwrap()) && is_public("100.128.0.1".parse().unwrap()), "just outside the ranges");
         assert_eq!(check_url("http://127.0.0.1:9000/in"), Ok(()));
         assert_eq!(check_url("ftp://example.com/"), Err(UrlError::Scheme));
         assert_eq!(check_url("example.com/hook"), Err(UrlError::NotAbsolute));

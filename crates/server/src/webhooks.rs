@@ -67,6 +67,10 @@ pub struct WorkerConfig {
     pub timeout: Duration,
     pub retry: RetryPolicy,
     pub batch: u32,
+    /// Send to receivers on private, loopback and link-local addresses (a receiver on the same
+    /// network, tests). Off, such addresses are refused when subscribed and when a name resolves
+    /// to them at delivery (SSRF).
+    pub allow_private_receivers: bool,
 }
 
 impl Default for WorkerConfig {
@@ -77,6 +81,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             batch: 32,
+            allow_private_receivers: false,
         }
     }
 }
@@ -95,7 +100,11 @@ impl Worker {
         // reqwest is built without a bundled crypto provider; ring is ours. Installing twice is
         // harmless (the second call reports the first is in place).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if !config.allow_private_receivers {
+            http = http.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        let http = http
             .timeout(config.timeout)
             // A receiver that moved should update its subscription; following redirects would
             // let any 3xx send our signed payloads somewhere else.
@@ -188,6 +197,10 @@ impl Worker {
 
     /// POSTs the signed event; the receiver's status, or why there was none.
     async fn send(&self, work: &DeliveryWork, unix_seconds: i64) -> (Option<u16>, Option<String>) {
+        // An address written into the URL never reaches the resolver, so it is checked here.
+        if let Err(e) = recoup_domain::webhook::check_receiver(&work.subscription.url, self.config.allow_private_receivers) {
+            return (None, Some(e.to_string()));
+        }
         let body = serde_json::to_vec(&work.event).expect("an event serializes");
         let signature = sign(&work.secret, unix_seconds, &body);
         let sent = self
@@ -205,6 +218,24 @@ impl Worker {
             Ok(resp) => (Some(resp.status().as_u16()), Some(format!("the receiver answered HTTP {}", resp.status().as_u16()))),
             Err(e) => (None, Some(describe(e))),
         }
+    }
+}
+
+/// Resolves receivers' names and keeps only public addresses: a name that points into our own
+/// network (or is made to, by DNS rebinding) gets no connection.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> = found.into_iter().filter(|a| recoup_domain::webhook::is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 

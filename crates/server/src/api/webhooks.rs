@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use recoup_domain::event::EventType;
-use recoup_domain::webhook::{Subscription, check_url};
+use recoup_domain::webhook::{Subscription, check_receiver};
 use recoup_store::{Actor, Attempt, Delivery};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -86,8 +86,8 @@ fn event_types(names: &[String], errors: &mut Vec<FieldError>) -> BTreeSet<Event
     out
 }
 
-fn check_fields(url: Option<&str>, description: Option<&str>, errors: &mut Vec<FieldError>) {
-    if let Some(Err(e)) = url.map(check_url) {
+fn check_fields(state: &AppState, url: Option<&str>, description: Option<&str>, errors: &mut Vec<FieldError>) {
+    if let Some(Err(e)) = url.map(|u| check_receiver(u, state.worker.allow_private_receivers)) {
         errors.push(FieldError { pointer: "/url".into(), detail: e.to_string() });
     }
     if description.is_some_and(|d| d.chars().count() > 500) {
@@ -116,7 +116,7 @@ pub async fn create(
     allow(&p, Action::ManageWebhooks)?;
     let mut errors = Vec::new();
     let url = new.url.trim().to_string();
-    check_fields(Some(&url), Some(&new.description), &mut errors);
+    check_fields(&state, Some(&url), Some(&new.description), &mut errors);
     let types = event_types(&new.event_types, &mut errors);
     if !errors.is_empty() {
         return Err(Problem::invalid("the subscription is not valid", errors));
@@ -180,7 +180,7 @@ pub async fn patch(
     let mut sub = visible(&state, &p, &id).await?;
     let mut errors = Vec::new();
     let url = patch.url.map(|u| u.trim().to_string());
-    check_fields(url.as_deref(), patch.description.as_deref(), &mut errors);
+    check_fields(&state, url.as_deref(), patch.description.as_deref(), &mut errors);
     let types = patch.event_types.map(|t| event_types(&t, &mut errors));
     if !errors.is_empty() {
         return Err(Problem::invalid("the change is not valid", errors));

@@ -66,6 +66,8 @@ impl Server {
             poll: std::time::Duration::from_millis(25),
             timeout: std::time::Duration::from_secs(3),
             retry: recoup_domain::webhook::RetryPolicy { first_micros: 150_000, cap_micros: 1_000_000, max_attempts: 3 },
+            // The test receivers listen on 127.0.0.1.
+            allow_private_receivers: true,
             ..Default::default()
         };
         let blobs = tempfile::tempdir().unwrap();

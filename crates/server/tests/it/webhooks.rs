@@ -194,3 +194,19 @@ async fn subscriptions_are_checked_scoped_to_the_tenant_and_to_integration_roles
         assert!(server.get("/api/v1/webhooks", Some(&theirs)).await.json()["items"].as_array().unwrap().is_empty());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receivers_inside_our_own_network_are_refused_unless_allowed() {
+    let server = Server::sqlite_with(|state| state.worker.allow_private_receivers = false).await;
+    let s = server.store.as_ref();
+    let (tenant, _) = crate::fixtures::tenant_with(&server.store, &[("A", 1)]).await;
+    let admin = crate::fixtures::key(s, &tenant, recoup_domain::access::Role::Admin, None).await;
+    for url in ["http://169.254.169.254/latest/meta-data/", "http://localhost:8080/hook", "http://10.1.2.3/hook", "http://[::1]/hook"] {
+        let body = format!(r#"{{"url":"{url}","event_types":["note.added"]}}"#);
+        let res = server.send("POST", "/api/v1/webhooks", &crate::fixtures::json_headers(&admin, None), &body).await;
+        crate::fixtures::assert_problem(&res, 422, "invalid");
+        assert!(res.body.contains("/url") && res.body.contains("private"), "{url}: {}", res.body);
+    }
+    let public = r#"{"url":"https://hooks.example.com/recoup","event_types":["note.added"]}"#;
+    assert_eq!(server.send("POST", "/api/v1/webhooks", &crate::fixtures::json_headers(&admin, None), public).await.status, 201);
+}
