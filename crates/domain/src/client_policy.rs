@@ -34,6 +34,36 @@ pub struct ClientPolicy {
     /// Who the consumer deals with: the name and address every letter and the validation notice
     /// state, and the phone and hours messages give.
     pub collector: Collector,
+    /// How long suit is possible on these debts: their kind, and rules that add to or override the
+    /// default table (Reg F 1006.26(b); COMPLIANCE 17, 28).
+    pub limitation: Limitation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limitation {
+    pub debt_type: crate::limitation::DebtType,
+    /// Checked before the defaults.
+    pub rules: Vec<crate::limitation::LimitationRule>,
+}
+
+impl Default for Limitation {
+    fn default() -> Self {
+        Limitation { debt_type: crate::limitation::DebtType::Written, rules: Vec::new() }
+    }
+}
+
+impl Limitation {
+    /// The time bar of `account`, whose debtor lives in `state`, on `today`.
+    pub fn judge(&self, account: &crate::account::Account, state: Option<&str>, today: jiff::civil::Date) -> crate::limitation::TimeBar {
+        let debt = crate::limitation::Debt {
+            state,
+            debt_type: self.debt_type,
+            defaulted_on: account.first_delinquency_on.or(account.charged_off_on),
+            last_payment_on: account.last_payment_on,
+        };
+        crate::limitation::judge(&self.rules, &crate::limitation::default_rules(), &debt, today)
+    }
 }
 
 /// The debt collector as messages name it (Reg F 1006.34(c)(1): the notice names the collector
@@ -63,6 +93,7 @@ impl Default for ClientPolicy {
             contact: ProfileConfig::default(),
             portfolio_contact: BTreeMap::new(),
             collector: Collector::default(),
+            limitation: Limitation::default(),
         }
     }
 }

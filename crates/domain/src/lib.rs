@@ -18,6 +18,7 @@ pub mod hex;
 pub mod hold;
 pub mod invoice;
 pub mod ledger;
+pub mod limitation;
 pub mod message;
 pub mod money;
 pub mod note;

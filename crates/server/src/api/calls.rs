@@ -139,6 +139,10 @@ pub struct Contactability {
     /// Placed calls counted in the last seven days (Reg F 1006.14(b)(2)(i) allows 7).
     pub calls_last_7_days: usize,
     pub channels: Vec<Reachability>,
+    /// Whether suit is still possible on the debt, by the client's limitation table: once barred,
+    /// messages that mention legal action are blocked (Reg F 1006.26(b)).
+    #[schema(value_type = Object)]
+    pub time_bar: recoup_domain::limitation::TimeBar,
     /// What to say if the call reaches voicemail: the tenant's limited-content message (Reg F
     /// 1006.2(j)), which may be left without disclosing the debt to whoever hears it.
     pub voicemail: Option<String>,
@@ -192,7 +196,10 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
         .filter(|a| a.medium.is_call() && !a.inbound && a.outcome != Outcome::NeverConnected && a.at > week_ago)
         .count();
     let voicemail = voicemail_text(&state, &file, &parties).await?;
-    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels, voicemail }))
+    let home =
+        crate::compose::primary(&parties).and_then(|p| p.contact_points.iter().find_map(|c| c.address.as_ref().map(|a| a.region.clone())));
+    let time_bar = file.policy.limitation.judge(&file.account, home.as_deref(), now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels, time_bar, voicemail }))
 }
 
 /// The `voicemail` template rendered for this debtor, when the tenant has one.

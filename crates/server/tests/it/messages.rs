@@ -493,3 +493,49 @@ async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_lea
     assert!(steps.iter().any(|st| st["detail"].as_str().unwrap().contains("try 1 failed")), "{steps:?}");
     assert_eq!(calls.load(Ordering::SeqCst), 2, "one failed try and one that went through; nothing sent twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legal_wording_never_goes_to_a_debt_past_its_limitation_period() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, client) = ready(&server.store, 30).await;
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        // An account in default for more than a year on the day the test judges at.
+        let year_before = jiff::civil::date(2025, 6, 1);
+        let mut old = None;
+        for a in s.list_accounts(tenant.id, &Default::default(), None, 30).await.unwrap() {
+            if a.first_delinquency_on.is_some_and(|d| d < year_before) && a.last_payment_on.is_none_or(|d| d < year_before) {
+                old = Some(a.id);
+                break;
+            }
+        }
+        let id = old.expect("one of 30 synthetic accounts defaulted over a year before");
+        let state = point(&server, tenant.id, id, ContactKind::Address).await.address.unwrap().region;
+        // Before: the default table does not bar it (or does not know the state), and the final
+        // notice, which mentions legal action, goes out.
+        let first = post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"final-notice-letter"}"#).await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        let why = server.get(&format!("/api/v1/accounts/{id}/contactability"), Some(&agent)).await.json();
+        let before = why["time_bar"]["status"].as_str().unwrap().to_string();
+        // The client's counsel says one year in this state: the debt is now time-barred.
+        let mut policy = s.client_policy(tenant.id, client).await.unwrap();
+        policy.limitation.rules = vec![recoup_domain::limitation::LimitationRule {
+            state: state.clone(),
+            debt_type: None,
+            years: 1,
+            payment_restarts: false,
+            source: "client counsel".into(),
+        }];
+        s.set_client_policy(tenant.id, client, &policy, &Actor::new("t")).await.unwrap();
+        let why = server.get(&format!("/api/v1/accounts/{id}/contactability"), Some(&agent)).await.json();
+        assert_eq!(why["time_bar"]["status"], "barred", "{why} (before: {before})");
+        let second =
+            post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"final-notice-letter"}"#).await.json();
+        assert_eq!(second["status"], "blocked", "{second}");
+        let reason = second["steps"].as_array().unwrap().last().unwrap()["detail"].as_str().unwrap().to_string();
+        assert!(reason.contains("limitation period") && reason.contains("client counsel") && reason.contains("1006.26(b)"), "{reason}");
+        // A reminder without legal wording still goes.
+        let reminder = post(&server, &agent, &format!("/api/v1/accounts/{id}/messages"), r#"{"template":"reminder-email"}"#).await.json();
+        assert_ne!(reminder["status"], "blocked", "{reminder}");
+    }
+}

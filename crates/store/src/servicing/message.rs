@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use recoup_domain::account::Flag;
 use recoup_domain::event::EventType;
 use recoup_domain::hold::{Purpose, Recipient};
+use recoup_domain::limitation::TimeBar;
 use recoup_domain::message::MessageStatus;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_domain::validation_notice::Notice;
@@ -129,10 +130,22 @@ pub fn parse_job_payload(s: &str) -> Option<(Uuid, Uuid)> {
     Some((a.parse().ok()?, m.parse().ok()?))
 }
 
-/// Reg F 1006.26(b): no suit or threat of suit on a time-barred debt.
-fn legal_threat_block(d: &Draft<'_>, m: &Message) -> Option<String> {
-    (m.legal_threat && d.account.flags.contains(Flag::TimeBarred))
-        .then(|| "the message threatens legal action and the debt is time-barred (Reg F 1006.26(b))".to_string())
+/// Reg F 1006.26(b): no suit or threat of suit on a time-barred debt: flagged so by the client,
+/// or past its limitation period by the table (COMPLIANCE 17, 28).
+fn legal_threat_block(d: &Draft<'_>, m: &Message, check: &Check) -> Option<String> {
+    if !m.legal_threat {
+        return None;
+    }
+    if d.account.flags.contains(Flag::TimeBarred) {
+        return Some("the message threatens legal action and the debt is flagged time-barred (Reg F 1006.26(b))".into());
+    }
+    let today = super::contact::utc_day(check.at);
+    match d.file.policy.limitation.judge(&d.account, check.postal_state.as_deref(), today) {
+        TimeBar::Barred { since, source } => {
+            Some(format!("the message threatens legal action and the limitation period ran on {since} ({source}; Reg F 1006.26(b))"))
+        }
+        _ => None,
+    }
 }
 
 /// What the policy said, applied to the message: blocked, waiting, or free to go now.
@@ -143,7 +156,7 @@ enum Gate {
 }
 
 fn gate(d: &mut Draft<'_>, m: &mut Message, check: &Check) -> Result<Gate> {
-    if let Some(why) = legal_threat_block(d, m) {
+    if let Some(why) = legal_threat_block(d, m, check) {
         m.step(check.at, MessageStatus::Blocked, why)?;
         return Ok(Gate::Blocked);
     }
