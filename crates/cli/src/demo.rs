@@ -169,27 +169,15 @@ async fn communications(store: &dyn Store, tenant: &Tenant, clients: &[Client], 
         sent.templates += 1;
     }
     let out = recoup_server::outbound::Outbound::default();
-    let filter = recoup_store::AccountFilter { statuses: vec![recoup_domain::account::AccountStatus::Active], ..Default::default() };
-    let (mut after, mut i) = (None, 0u64);
-    loop {
-        let page = store.list_accounts(tenant.id, &filter, after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        for a in page {
-            i += 1;
-            if i % 25 != 0 {
-                continue;
-            }
-            let template = ["reminder-email", "reminder-sms", "final-notice-letter"][((i / 25) % 3) as usize];
-            let ask = FromTemplate { template: template.into(), language: None, contact_point_id: None, send_at: None, automated: true };
-            // An account without the contact point the template needs is skipped.
-            let Ok(m) = send_template(store, &out, &a, ask, actor).await else { continue };
-            sent.queued += 1;
-            sent.blocked += u64::from(m.status == recoup_domain::message::MessageStatus::Blocked);
-            let all =
-                store.account_file(tenant.id, a.id).await?.map(|f| f.all::<recoup_store::servicing::message::Message>()).transpose()?;
-            sent.notices += all.unwrap_or_default().iter().filter(|m| m.notice.is_some()).count() as u64;
-        }
+    for (k, a) in every_nth_active(store, tenant, 25).await? {
+        let template = ["reminder-email", "reminder-sms", "final-notice-letter"][(k % 3) as usize];
+        let ask = FromTemplate { template: template.into(), language: None, contact_point_id: None, send_at: None, automated: true };
+        // An account without the contact point the template needs is skipped.
+        let Ok(m) = send_template(store, &out, &a, ask, actor).await else { continue };
+        sent.queued += 1;
+        sent.blocked += u64::from(m.status == recoup_domain::message::MessageStatus::Blocked);
+        let all = store.account_file(tenant.id, a.id).await?.map(|f| f.all::<recoup_store::servicing::message::Message>()).transpose()?;
+        sent.notices += all.unwrap_or_default().iter().filter(|m| m.notice.is_some()).count() as u64;
     }
     Ok(sent)
 }
@@ -314,86 +302,92 @@ async fn arrangements(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Resu
     use recoup_store::servicing::{dispute, hold, plan, promise, settlement};
     let today = recoup_server::api::servicing::today();
     let days = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap_or(today);
-    let filter = recoup_store::AccountFilter { statuses: vec![recoup_domain::account::AccountStatus::Active], ..Default::default() };
     let mut counts = [0u64; 5];
-    let (mut after, mut i) = (None, 0u64);
-    loop {
-        let page = store.list_accounts(tenant.id, &filter, after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        for a in page {
-            i += 1;
-            if i % 40 != 0 {
-                continue;
-            }
-            let owed = store.balance(tenant.id, a.id).await?.owed();
-            let kind = ((i / 40) % 5) as usize;
-            let op = match kind {
-                0 => promise::take(
-                    promise::NewPromise {
-                        id: uuid::Uuid::now_v7(),
-                        items: vec![recoup_domain::promise::PromiseItem { due_on: days(7), amount: (owed / 10).max(1) }],
-                        grace_days: None,
-                        channel: "agent".into(),
-                    },
-                    today,
-                    actor,
-                ),
-                1 => plan::create(
-                    uuid::Uuid::now_v7(),
-                    plan::PlanTerms {
-                        frequency: recoup_domain::plan::Frequency::Monthly,
-                        sizing: recoup_domain::plan::Sizing::Count(6),
-                        down_payment: 0,
-                        first_due_on: days(14),
-                        apr: Default::default(),
-                        fee_per_installment: 0,
-                    },
-                    "agent".into(),
-                    today,
-                    actor,
-                ),
-                2 => dispute::open(
-                    dispute::NewDispute {
-                        id: uuid::Uuid::now_v7(),
-                        reason: recoup_domain::dispute::Reason::WrongAmount,
-                        text: "The balance is higher than my last statement".into(),
-                        channel: "agent".into(),
-                        received_on: today,
-                        disputed_amount: None,
-                        validation_notice_sent_on: None,
-                    },
-                    today,
-                    actor,
-                ),
-                3 => hold::add(
-                    hold::NewHold {
-                        id: uuid::Uuid::now_v7(),
-                        kind: recoup_domain::hold::HoldKind::Cease,
-                        reason: "written request to stop contact".into(),
-                        details: Default::default(),
-                        until: None,
-                    },
-                    today,
-                    actor,
-                ),
-                _ => settlement::offer(
-                    settlement::NewSettlement {
-                        id: uuid::Uuid::now_v7(),
-                        offer: recoup_domain::settlement::Offer::Percent("0.6".parse().unwrap_or_default()),
-                        expires_on: days(30),
-                        installments: Vec::new(),
-                        requested_by: settlement::Requester { id: uuid::Uuid::now_v7(), role: recoup_domain::access::Role::Agent },
-                    },
-                    today,
-                    actor,
-                ),
-            };
-            // An account a rule refuses (too small a balance for a plan, say) is skipped.
-            if store.service(tenant.id, a.id, op).await.is_ok() {
-                counts[kind] += 1;
-            }
+    for (k, a) in every_nth_active(store, tenant, 40).await? {
+        let owed = store.balance(tenant.id, a.id).await?.owed();
+        let kind = (k % 5) as usize;
+        let op = match kind {
+            0 => promise::take(
+                promise::NewPromise {
+                    id: uuid::Uuid::now_v7(),
+                    items: vec![recoup_domain::promise::PromiseItem { due_on: days(7), amount: (owed / 10).max(1) }],
+                    grace_days: None,
+                    channel: "agent".into(),
+                },
+                today,
+                actor,
+            ),
+            1 => plan::create(
+                uuid::Uuid::now_v7(),
+                plan::PlanTerms {
+                    frequency: recoup_domain::plan::Frequency::Monthly,
+                    sizing: recoup_domain::plan::Sizing::Count(6),
+                    down_payment: 0,
+                    first_due_on: days(14),
+                    apr: Default::default(),
+                    fee_per_installment: 0,
+                },
+                "agent".into(),
+                today,
+                actor,
+            ),
+            2 => dispute::open(
+                dispute::NewDispute {
+                    id: uuid::Uuid::now_v7(),
+                    reason: recoup_domain::dispute::Reason::WrongAmount,
+                    text: "The balance is higher than my last statement".into(),
+                    channel: "agent".into(),
+                    received_on: today,
+                    disputed_amount: None,
+                    validation_notice_sent_on: None,
+                },
+                today,
+                actor,
+            ),
+            3 => hold::add(
+                hold::NewHold {
+                    id: uuid::Uuid::now_v7(),
+                    kind: recoup_domain::hold::HoldKind::Cease,
+                    reason: "written request to stop contact".into(),
+                    details: Default::default(),
+                    until: None,
+                },
+                today,
+                actor,
+            ),
+            _ => settlement::offer(
+                settlement::NewSettlement {
+                    id: uuid::Uuid::now_v7(),
+                    offer: recoup_domain::settlement::Offer::Percent("0.6".parse().unwrap_or_default()),
+                    expires_on: days(30),
+                    installments: Vec::new(),
+                    requested_by: settlement::Requester { id: uuid::Uuid::now_v7(), role: recoup_domain::access::Role::Agent },
+                },
+                today,
+                actor,
+            ),
+        };
+        // An account a rule refuses (too small a balance for a plan, say) is skipped.
+        if store.service(tenant.id, a.id, op).await.is_ok() {
+            counts[kind] += 1;
         }
     }
     Ok(counts)
+}
+
+/// Every `n`th active account, with its place among them (the 1st is the `n`th account).
+async fn every_nth_active(store: &dyn Store, tenant: &Tenant, n: u64) -> Result<Vec<(u64, recoup_domain::account::Account)>> {
+    let filter = recoup_store::AccountFilter { statuses: vec![recoup_domain::account::AccountStatus::Active], ..Default::default() };
+    let (mut after, mut i, mut out) = (None, 0u64, Vec::new());
+    loop {
+        let page = store.list_accounts(tenant.id, &filter, after, 500).await?;
+        let Some(last) = page.last() else { return Ok(out) };
+        after = Some(last.id);
+        for a in page {
+            i += 1;
+            if i % n == 0 {
+                out.push((i / n, a));
+            }
+        }
+    }
 }

@@ -342,18 +342,26 @@ async fn call_tasks_pass_the_policy_and_the_person_can_be_asked_about_now() {
     }
 }
 
-/// A stand-in for Twilio's Messages API: takes every text, answers like Twilio, and keeps the forms.
-async fn fake_twilio() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>) {
+type Forms = std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>;
+
+/// A stand-in for Twilio's Messages API: keeps every form it is sent and answers the n-th
+/// (from 0) as `answer(n)` says. Returns its address and the forms.
+async fn fake_twilio(answer: fn(usize) -> (u16, serde_json::Value)) -> (String, Forms) {
     use axum::routing::post as route_post;
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen: Forms = Default::default();
     let keep = seen.clone();
     let app = axum::Router::new().route(
         "/2010-04-01/Accounts/{sid}/Messages.json",
         route_post(move |axum::Form(form): axum::Form<Vec<(String, String)>>| {
             let keep = keep.clone();
             async move {
-                keep.lock().unwrap().push(form);
-                (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"sid": "SM0001", "status": "queued"})))
+                let n = {
+                    let mut forms = keep.lock().unwrap();
+                    forms.push(form);
+                    forms.len() - 1
+                };
+                let (status, body) = answer(n);
+                (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(body))
             }
         }),
     );
@@ -363,16 +371,21 @@ async fn fake_twilio() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<(Stri
     (url, seen)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it_on() {
-    let (url, seen) = fake_twilio().await;
-    let server = Server::sqlite_with(|state| {
+/// A test server whose texts go to Twilio at `url`.
+async fn with_twilio(url: String) -> Server {
+    Server::sqlite_with(|state| {
         let mut cfg =
             recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
         cfg.base_url = url;
         state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_goes_to_the_sms_provider_and_its_signed_delivery_report_moves_it_on() {
+    let (url, seen) = fake_twilio(|_| (201, serde_json::json!({"sid": "SM0001", "status": "queued"}))).await;
+    let server = with_twilio(url).await;
     let s = server.store.as_ref();
     let (tenant, _) = ready(&server.store, 1).await;
     let agent = key(s, &tenant, Role::Agent, None).await;
@@ -450,35 +463,12 @@ async fn what_the_person_said_about_contact_is_kept_and_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_leaves() {
-    use axum::routing::post as route_post;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let calls = std::sync::Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let app = axum::Router::new().route(
-        "/2010-04-01/Accounts/{sid}/Messages.json",
-        route_post(move || {
-            let n = seen.fetch_add(1, Ordering::SeqCst);
-            async move {
-                match n {
-                    0 => (
-                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        axum::Json(serde_json::json!({"code": 20500, "message": "Internal Server Error"})),
-                    ),
-                    _ => (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"sid": "SM0002", "status": "queued"}))),
-                }
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let server = Server::sqlite_with(|state| {
-        let mut cfg =
-            recoup_channels::twilio::TwilioConfig::new("AC123", TWILIO_TOKEN, recoup_channels::twilio::Sender::From("+16175550134".into()));
-        cfg.base_url = url;
-        state.outbound.sms = std::sync::Arc::new(recoup_channels::twilio::TwilioSms::new(cfg).unwrap());
+    let (url, seen) = fake_twilio(|n| match n {
+        0 => (500, serde_json::json!({"code": 20500, "message": "Internal Server Error"})),
+        _ => (201, serde_json::json!({"sid": "SM0002", "status": "queued"})),
     })
     .await;
+    let server = with_twilio(url).await;
     let s = server.store.as_ref();
     let (tenant, _) = ready(&server.store, 1).await;
     let agent = key(s, &tenant, Role::Agent, None).await;
@@ -491,7 +481,7 @@ async fn a_provider_failure_keeps_the_text_queued_and_it_is_retried_until_it_lea
     assert_eq!(text["provider_id"], "SM0002");
     let steps = text["steps"].as_array().unwrap();
     assert!(steps.iter().any(|st| st["detail"].as_str().unwrap().contains("try 1 failed")), "{steps:?}");
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "one failed try and one that went through; nothing sent twice");
+    assert_eq!(seen.lock().unwrap().len(), 2, "one failed try and one that went through; nothing sent twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
