@@ -57,11 +57,6 @@ impl MessageStatus {
         Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 
-    /// Nothing more will happen to it.
-    pub fn is_final(self) -> bool {
-        !matches!(self, MessageStatus::Queued | MessageStatus::Sent)
-    }
-
     /// Checks a move. Provider callbacks arrive out of order, so a late "sent" after "delivered"
     /// is refused here and the caller ignores it; a carrier may still report a bounce or failure
     /// after it first said delivered.
@@ -188,7 +183,6 @@ mod tests {
             assert_eq!(MessageStatus::parse(s.as_str()), Some(s));
             assert!(s.transition(s).is_err(), "{s:?} to itself is not a move");
         }
-        assert!(!Queued.is_final() && !Sent.is_final() && Delivered.is_final() && Blocked.is_final());
     }
 
     #[test]

@@ -138,7 +138,8 @@ async fn send(out: &Outbound, store: &dyn Store, tenant_id: Uuid, account_id: Uu
     let Some(m) = file.find::<Message>(message_id)? else {
         return Ok(JobEnd::Dead("the message no longer exists".into()));
     };
-    if m.status.is_final() || m.status != recoup_domain::message::MessageStatus::Queued {
+    // Sent, blocked or cancelled since the job was queued: nothing left to do.
+    if m.status != recoup_domain::message::MessageStatus::Queued {
         return Ok(JobEnd::Done);
     }
     let (point, region) = point_of(store, tenant_id, account_id, m.contact_point_id).await?;
