@@ -158,7 +158,14 @@ pub(crate) fn account(r: &impl Get) -> Result<Account> {
 
 /// Balance columns on the account row, prefixed `bal_` (current) or `rep_` (as the client reported).
 pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
-    let g = |c: &str| r.int(&format!("{prefix}{c}"));
+    // One buffer for the five names: this runs for every account read.
+    let mut name = String::with_capacity(prefix.len() + 9);
+    let mut g = |c: &str| {
+        name.clear();
+        name.push_str(prefix);
+        name.push_str(c);
+        r.int(&name)
+    };
     Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
 }
 
