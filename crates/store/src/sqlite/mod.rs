@@ -22,7 +22,7 @@ use recoup_domain::placement::{PlacedAccount, PlacedParty, RowOutcome};
 use rusqlite::{Connection, Row, Transaction, TransactionBehavior, params};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use uuid::Uuid;
 
 mod idempotency;
@@ -83,11 +83,14 @@ impl<'a> Named<'a> {
         Named { row, names: row.as_ref().column_names() }
     }
 
-    fn column<T: rusqlite::types::FromSql>(&self, col: &str) -> Result<T> {
+    fn index(&self, col: &str) -> Result<usize> {
         // Case-insensitive, as SQLite and rusqlite match column names.
         let i = self.names.iter().position(|n| n.eq_ignore_ascii_case(col));
-        let i = i.ok_or_else(|| rusqlite::Error::InvalidColumnName(col.to_string()))?;
-        Ok(self.row.get(i)?)
+        Ok(i.ok_or_else(|| rusqlite::Error::InvalidColumnName(col.to_string()))?)
+    }
+
+    fn column<T: rusqlite::types::FromSql>(&self, col: &str) -> Result<T> {
+        Ok(self.row.get(self.index(col)?)?)
     }
 }
 
@@ -116,6 +119,10 @@ impl Get for Named<'_> {
     }
     fn boolean(&self, col: &str) -> Result<bool> {
         Ok(self.column::<i64>(col)? != 0)
+    }
+    fn with_opt_text<T>(&self, col: &str, f: impl FnOnce(Option<&str>) -> Result<T>) -> Result<T> {
+        let text = self.row.get_ref(self.index(col)?)?.as_str_or_null().map_err(|e| rows::corrupt(col, e))?;
+        f(text)
     }
 }
 
@@ -889,9 +896,11 @@ impl Store for SqliteStore {
     }
 
     async fn account_with_balance(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<(Account, Amounts)>> {
-        let sql = format!("SELECT {}, {BALANCE_COLS} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS);
+        // Built once: this is the API's busiest read.
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT {}, {BALANCE_COLS} FROM accounts WHERE tenant_id = ? AND id = ?", rows::ACCOUNT_COLS));
         self.read_by_key(move |c| {
-            query_one(c, &sql, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))
+            query_one(c, &SQL, params![tenant_id, account_id], |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))
         })
         .await
     }
