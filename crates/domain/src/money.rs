@@ -188,10 +188,11 @@ impl Currency {
     pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
 
     pub fn from_code(code: &str) -> Result<Self, MoneyError> {
-        let upper = code.trim().to_ascii_uppercase();
+        // Compared in place rather than upper-cased into a new string: every account read parses its currency.
+        let wanted = code.trim();
         ISO_4217
             .iter()
-            .find(|(c, _)| *c == upper)
+            .find(|(c, _)| c.eq_ignore_ascii_case(wanted))
             .map(|(c, e)| Currency { code: c.as_bytes().try_into().expect("3 letters"), exponent: *e })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }

@@ -72,6 +72,18 @@ impl AppState {
     }
 }
 
+/// The store alone, for a busy handler that needs nothing else from the state: taking it costs
+/// one reference count, where cloning the whole state (as `State<AppState>` does for every
+/// request) copies strings too.
+#[derive(Clone)]
+pub struct StoreOnly(pub Arc<dyn Store>);
+
+impl axum::extract::FromRef<AppState> for StoreOnly {
+    fn from_ref(state: &AppState) -> Self {
+        StoreOnly(state.store.clone())
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(index))

@@ -31,8 +31,13 @@ pub(crate) trait Get {
     fn uuid(&self, col: &str) -> Result<Uuid> {
         self.opt_uuid(col)?.ok_or_else(|| corrupt(col, "NULL"))
     }
+    /// Hands `f` the column's text (None for NULL). The default copies it out; a backend that
+    /// can lend it in place does, which spares an allocation for each date and code read.
+    fn with_opt_text<T>(&self, col: &str, f: impl FnOnce(Option<&str>) -> Result<T>) -> Result<T> {
+        f(self.opt_text(col)?.as_deref())
+    }
     fn opt_date(&self, col: &str) -> Result<Option<Date>> {
-        self.opt_text(col)?.map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e))).transpose()
+        self.with_opt_text(col, |s| s.map(|s| s.parse::<Date>().map_err(|e| corrupt(col, e))).transpose())
     }
     fn date(&self, col: &str) -> Result<Date> {
         self.opt_date(col)?.ok_or_else(|| corrupt(col, "NULL"))
@@ -41,14 +46,13 @@ pub(crate) trait Get {
         self.bytes(col)?.try_into().map_err(|_| corrupt(col, "not 32 bytes"))
     }
     fn parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
-        let s = self.text(col)?;
-        parse(&s).ok_or_else(|| corrupt(col, format!("unknown value {s:?}")))
+        self.opt_parsed(col, parse)?.ok_or_else(|| corrupt(col, "NULL"))
     }
     fn opt_parsed<T>(&self, col: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
-        match self.opt_text(col)? {
+        self.with_opt_text(col, |s| match s {
             None => Ok(None),
-            Some(s) => parse(&s).map(Some).ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
-        }
+            Some(s) => parse(s).map(Some).ok_or_else(|| corrupt(col, format!("unknown value {s:?}"))),
+        })
     }
 }
 
@@ -158,7 +162,14 @@ pub(crate) fn account(r: &impl Get) -> Result<Account> {
 
 /// Balance columns on the account row, prefixed `bal_` (current) or `rep_` (as the client reported).
 pub(crate) fn amounts(r: &impl Get, prefix: &str) -> Result<Amounts> {
-    let g = |c: &str| r.int(&format!("{prefix}{c}"));
+    // One buffer for the five names: this runs for every account read.
+    let mut name = String::with_capacity(prefix.len() + 9);
+    let mut g = |c: &str| {
+        name.clear();
+        name.push_str(prefix);
+        name.push_str(c);
+        r.int(&name)
+    };
     Ok(Amounts { principal: g("principal")?, interest: g("interest")?, fees: g("fees")?, costs: g("costs")?, credit: g("credit")? })
 }
 

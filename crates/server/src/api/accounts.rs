@@ -3,7 +3,7 @@
 use super::access::{Action, allow, may};
 use super::auth::Principal;
 use super::problem::{FieldError, Problem, ProblemDocument};
-use crate::AppState;
+use crate::{AppState, StoreOnly};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use recoup_domain::access::Role;
@@ -45,11 +45,15 @@ pub struct Page {
         (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("session" = [])))]
-pub async fn get_one(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<AccountView>, Problem> {
+pub async fn get_one(
+    State(StoreOnly(store)): State<StoreOnly>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, Problem> {
     allow(&p, Action::ReadAccounts)?;
     // One read for both: this is the API's busiest route.
     let found = match Uuid::parse_str(&id) {
-        Ok(uuid) => state.store.account_with_balance(p.tenant_id, uuid).await?,
+        Ok(uuid) => store.account_with_balance(p.tenant_id, uuid).await?,
         Err(_) => None,
     };
     let (account, balance) = found.filter(|(a, _)| p.sees_client(a.client_id)).ok_or_else(|| p.not_found("account", &id))?;

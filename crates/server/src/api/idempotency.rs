@@ -83,7 +83,7 @@ pub async fn begin(state: &AppState, p: &Principal, key: &str, hash: &[u8; 32]) 
     }
 }
 
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn layer(State(state): State<std::sync::Arc<AppState>>, req: Request, next: Next) -> Response {
     // Uploads stream to disk and keep their own keys (see `placements`).
     if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) || req.uri().path() == crate::hardening::UPLOAD_PATH {
         return next.run(req).await;

@@ -138,7 +138,9 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, doc) = router_and_doc();
-    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
+    // Behind an Arc: the layer's state is cloned for every request, reads included, and the whole
+    // state is costly to clone.
+    let routes = routes.layer(axum::middleware::from_fn_with_state(Arc::new(state.clone()), idempotency::layer));
     let json = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
     let page = Arc::new(docs::render(&json));
     let json = Arc::new(json);

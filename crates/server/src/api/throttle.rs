@@ -62,11 +62,17 @@ const TRACKED: usize = 100_000;
 #[derive(Default)]
 pub struct KeyFailures {
     by_addr: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, std::collections::VecDeque<i64>>>,
+    /// When the latest failure from any address was recorded. Every keyed request asks
+    /// [`KeyFailures::blocked`]; with no failure in the window nobody can be blocked, so the
+    /// usual case answers from this without taking the lock every request would contend for.
+    latest: std::sync::atomic::AtomicI64,
 }
 
 impl KeyFailures {
     pub fn record(&self, addr: std::net::IpAddr, now: i64) {
         let mut map = self.by_addr.lock().unwrap_or_else(|p| p.into_inner());
+        // Under the lock, so a reader that sees it also finds the failure in the map.
+        self.latest.fetch_max(now, std::sync::atomic::Ordering::Release);
         if map.len() >= TRACKED && !map.contains_key(&addr) {
             map.retain(|_, times| times.back().is_some_and(|t| now - t < KEY_WINDOW_MICROS));
             if map.len() >= TRACKED {
@@ -82,6 +88,9 @@ impl KeyFailures {
 
     /// How long `addr` must wait, if it is blocked at `now`.
     pub fn blocked(&self, addr: std::net::IpAddr, now: i64) -> Option<i64> {
+        if now.saturating_sub(self.latest.load(std::sync::atomic::Ordering::Acquire)) >= KEY_WINDOW_MICROS {
+            return None;
+        }
         let map = self.by_addr.lock().unwrap_or_else(|p| p.into_inner());
         let times = map.get(&addr)?;
         let recent: Vec<i64> = times.iter().copied().filter(|t| now - t < KEY_WINDOW_MICROS).collect();

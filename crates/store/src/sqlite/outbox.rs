@@ -3,7 +3,7 @@
 
 use super::{SqliteStore, append_audit, query_all, query_one};
 use crate::outbox::{self, Attempt, AttemptOutcome, Delivery, DeliveryWork, Job, JobEnd, JobKind, Jobs, Webhooks};
-use crate::rows;
+use crate::rows::{self, Get};
 use crate::{Actor, Result, StoreError, ops};
 use async_trait::async_trait;
 use recoup_domain::event::Event;
@@ -175,10 +175,9 @@ impl Webhooks for SqliteStore {
             let event = query_one(c, &esql, params![tenant_id, delivery.event_id], |r| rows::event(r))?
                 .ok_or_else(|| StoreError::not_found("event", delivery.event_id))?;
             let ssql = format!("SELECT {}, secret FROM webhook_subscriptions WHERE tenant_id = ? AND id = ?", rows::SUBSCRIPTION_COLS);
-            let (subscription, secret) = query_one(c, &ssql, params![tenant_id, delivery.subscription_id], |r| {
-                Ok((rows::subscription(r)?, r.get::<_, String>("secret")?))
-            })?
-            .ok_or_else(|| StoreError::not_found("webhook subscription", delivery.subscription_id))?;
+            let (subscription, secret) =
+                query_one(c, &ssql, params![tenant_id, delivery.subscription_id], |r| Ok((rows::subscription(r)?, r.text("secret")?)))?
+                    .ok_or_else(|| StoreError::not_found("webhook subscription", delivery.subscription_id))?;
             let secret = outbox::open_secret(&keys, &subscription, &secret)?;
             Ok(Some(DeliveryWork { delivery, event, subscription, secret }))
         })
