@@ -225,7 +225,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 for (email, _, role) in demo::USERS {
                     println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
                 }
-                println!("messages wait in the outbox (nothing is sent): curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/outbox?limit=5'");
+                println!(
+                    "messages wait in the outbox (nothing is sent): curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/outbox?limit=5'"
+                );
                 println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
                 let (outbound, _) = channels::outbound(&channels::ChannelArgs::default(), &bind.to_string())?;
                 serve(recoup_server::AppState { outbound, ..app_state(&db, store, &GatewayArgs::default()) }, bind).await?;
