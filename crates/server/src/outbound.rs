@@ -114,11 +114,7 @@ pub async fn point_of(
         .find(|c| c.id == point_id)
         .cloned()
         .ok_or_else(|| StoreError::not_found("contact point", point_id))?;
-    let region = parties
-        .iter()
-        .flat_map(|p| p.contact_points.iter())
-        .filter(|c| c.party_id == point.party_id)
-        .find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
+    let region = crate::messages::postal_state(&parties, &point);
     Ok((point, region))
 }
 

@@ -162,11 +162,7 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
     let mut channels = Vec::new();
     let mut profile = String::new();
     for point in parties.iter().flat_map(|pp| pp.contact_points.iter()) {
-        let region = parties
-            .iter()
-            .flat_map(|pp| pp.contact_points.iter())
-            .filter(|c| c.party_id == point.party_id)
-            .find_map(|c| c.address.as_ref().map(|a| a.region.clone()));
+        let region = crate::messages::postal_state(&parties, point);
         for medium in mediums(point.kind) {
             let intent = Intent {
                 medium,
