@@ -71,9 +71,15 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
     println!("-- SQLite");
     let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("recoup.sqlite"), keys.clone()).await?);
+    let before = disk_writes();
     let Imported { elapsed, peak_mb, .. } = import_with_recoup(store, &file, today).await?;
+    let recoup_wrote = disk_writes() - before;
+    let before = disk_writes();
     let limit = bare_limit(&dir.join("limit.sqlite"), keys, &file, today).await?;
+    let limit_wrote = disk_writes() - before;
     report(rows, elapsed, peak_mb, limit, "same rows, same statements, one transaction");
+    // Most of an import's time beyond the limit is pages written again at each commit.
+    println!("written to disk: recoup {:.0} MB, limit {:.0} MB", recoup_wrote as f64 / 1e6, limit_wrote as f64 / 1e6);
     let written = database_rows(&dir.join("recoup.sqlite"))?;
     println!(
         "database rows written: {written} ({:.1} per account: account, party, link, contact points, ledger entry, audit entry), {:.0} rows/s",
@@ -277,4 +283,10 @@ fn peak_rss_mb() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// Bytes this process has caused to be written to storage so far (Linux; 0 elsewhere).
+fn disk_writes() -> u64 {
+    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+    io.lines().find_map(|l| l.strip_prefix("write_bytes:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }

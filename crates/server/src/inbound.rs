@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use jiff::Timestamp;
 use recoup_channels::transport::DeliveryUpdate;
-use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint, normalize_phone};
+use recoup_domain::contact::{Channel, ConsentState, ContactPoint, normalize_phone};
 use recoup_domain::hold::Purpose;
 use recoup_domain::message::{Inbound, MessageStatus, read_inbound};
 use recoup_domain::note::Note;
@@ -102,7 +102,7 @@ pub async fn sms(
     let Ok(phone) = normalize_phone(from) else {
         return plain(StatusCode::BAD_REQUEST, "From is not a phone number");
     };
-    let points = match state.store.contact_points_by_value(tenant, ContactKind::Phone, &phone.e164).await {
+    let points = match state.store.contact_points_by_phone(tenant, &phone.e164).await {
         Ok(p) => p,
         Err(e) => return store_failure(e),
     };

@@ -5,7 +5,7 @@
 
 use crate::{Actor, Result};
 use async_trait::async_trait;
-use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::contact::ContactPoint;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -52,9 +52,9 @@ pub trait Templates: Send + Sync {
 /// unsubscribe link only its contact point.
 #[async_trait]
 pub trait ContactLookup: Send + Sync {
-    /// The contact points of the tenant with this kind and exact (normalized) value, with the
-    /// accounts their party is on.
-    async fn contact_points_by_value(&self, tenant_id: Uuid, kind: ContactKind, value: &str) -> Result<Vec<(Uuid, ContactPoint)>>;
+    /// The tenant's phone contact points with this E.164 number, with the accounts their party
+    /// is on.
+    async fn contact_points_by_phone(&self, tenant_id: Uuid, e164: &str) -> Result<Vec<(Uuid, ContactPoint)>>;
     async fn contact_point(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<ContactPoint>>;
 }
 

@@ -4,7 +4,7 @@ use super::{PgStore, all, append_audit, one, prefixed};
 use crate::templates::{ContactLookup, NewTemplate, StoredTemplate, TEMPLATE_COLS, Templates, saved_event, template_row};
 use crate::{Actor, Result, ops, rows};
 use async_trait::async_trait;
-use recoup_domain::contact::{ContactKind, ContactPoint};
+use recoup_domain::contact::ContactPoint;
 use uuid::Uuid;
 
 #[async_trait]
@@ -85,19 +85,19 @@ impl Templates for PgStore {
 
 #[async_trait]
 impl ContactLookup for PgStore {
-    async fn contact_points_by_value(&self, tenant_id: Uuid, kind: ContactKind, value: &str) -> Result<Vec<(Uuid, ContactPoint)>> {
+    async fn contact_points_by_phone(&self, tenant_id: Uuid, e164: &str) -> Result<Vec<(Uuid, ContactPoint)>> {
         let mut c = self.pool.acquire().await?;
         let q = format!(
             "SELECT ap.account_id AS account_id, {} FROM contact_points cp JOIN account_parties ap \
              ON ap.tenant_id = cp.tenant_id AND ap.party_id = cp.party_id \
-             WHERE cp.tenant_id = $1 AND cp.kind = $2 AND cp.value = $3 ORDER BY ap.account_id",
+             WHERE cp.tenant_id = $1 AND cp.kind = 'phone' AND cp.value = $2 ORDER BY ap.account_id",
             prefixed("cp", rows::CONTACT_COLS)
         );
-        let value = value.to_string();
+        let value = e164.to_string();
         all(
             &mut c,
             q,
-            |q| q.bind(tenant_id).bind(kind.as_str()).bind(value),
+            |q| q.bind(tenant_id).bind(value),
             |r| {
                 use crate::rows::Get;
                 Ok((r.uuid("account_id")?, rows::contact_point(r)?))

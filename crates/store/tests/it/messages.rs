@@ -161,10 +161,10 @@ async fn contact_points_are_found_by_their_number(h: &Harness) {
     let o = org(s).await;
     let id = place_one(s, &o, "M-3", Amounts { principal: 50_000, ..Amounts::default() }).await;
     let point = phone_of(h, o.tenant.id, id).await;
-    let found = s.contact_points_by_value(o.tenant.id, ContactKind::Phone, &point.value).await.unwrap();
+    let found = s.contact_points_by_phone(o.tenant.id, &point.value).await.unwrap();
     assert_eq!(found.iter().map(|(a, p)| (*a, p.id)).collect::<Vec<_>>(), [(id, point.id)]);
     let other = org(s).await;
-    assert!(s.contact_points_by_value(other.tenant.id, ContactKind::Phone, &point.value).await.unwrap().is_empty());
+    assert!(s.contact_points_by_phone(other.tenant.id, &point.value).await.unwrap().is_empty());
     assert_eq!(s.contact_point(o.tenant.id, point.id).await.unwrap(), Some(point.clone()));
     assert_eq!(s.contact_point(other.tenant.id, point.id).await.unwrap(), None);
 }
