@@ -31,6 +31,7 @@ pub mod policy;
 pub mod promise;
 pub mod remittance;
 pub mod settlement;
+pub mod strategy;
 pub mod template;
 pub mod validation_notice;
 pub mod webhook;
