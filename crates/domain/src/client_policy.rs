@@ -56,11 +56,23 @@ impl Default for Limitation {
 impl Limitation {
     /// The time bar of `account`, whose debtor lives in `state`, on `today`.
     pub fn judge(&self, account: &crate::account::Account, state: Option<&str>, today: jiff::civil::Date) -> crate::limitation::TimeBar {
+        self.judge_dates(state, account.first_delinquency_on, account.charged_off_on, account.last_payment_on, today)
+    }
+
+    /// The same judgement from the dates alone, for callers that read no whole account.
+    pub fn judge_dates(
+        &self,
+        state: Option<&str>,
+        first_delinquency_on: Option<jiff::civil::Date>,
+        charged_off_on: Option<jiff::civil::Date>,
+        last_payment_on: Option<jiff::civil::Date>,
+        today: jiff::civil::Date,
+    ) -> crate::limitation::TimeBar {
         let debt = crate::limitation::Debt {
             state,
             debt_type: self.debt_type,
-            defaulted_on: account.first_delinquency_on.or(account.charged_off_on),
-            last_payment_on: account.last_payment_on,
+            defaulted_on: first_delinquency_on.or(charged_off_on),
+            last_payment_on,
         };
         crate::limitation::judge(&self.rules, &crate::limitation::default_rules(), &debt, today)
     }

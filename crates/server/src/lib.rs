@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod payment_import;
 pub mod reconciliation;
 pub mod scheduler;
+pub mod strategy;
 pub mod webhooks;
 
 use axum::Router;

@@ -19,6 +19,7 @@ mod rows;
 pub mod seal;
 pub mod servicing;
 pub mod sqlite;
+pub mod strategy;
 pub mod templates;
 
 pub use error::StoreError;
@@ -128,7 +129,9 @@ pub struct ListedAccount {
 /// conformance suite (`tests/it`) holds both to the same behaviour. Newer concerns live in their
 /// own traits (webhooks and jobs, idempotency, notes), each implemented in its own module.
 #[async_trait]
-pub trait Store: Webhooks + Jobs + Idempotency + Notes + Templates + ContactLookup + servicing::Servicing + Send + Sync + 'static {
+pub trait Store:
+    Webhooks + Jobs + Idempotency + Notes + Templates + ContactLookup + strategy::Strategies + servicing::Servicing + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// A keyed tag over `data` for links recoup signs (unsubscribe, portal): only this

@@ -31,6 +31,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 8, name: "client_policy", sql: include_str!("sqlite/migrations/0008_client_policy.sql") },
     Migration { version: 9, name: "templates", sql: include_str!("sqlite/migrations/0009_templates.sql") },
     Migration { version: 10, name: "phone_lookup", sql: include_str!("sqlite/migrations/0010_phone_lookup.sql") },
+    Migration { version: 11, name: "strategies", sql: include_str!("sqlite/migrations/0011_strategies.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -48,6 +49,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 8, name: "client_policy", sql: include_str!("postgres/migrations/0008_client_policy.sql") },
     Migration { version: 9, name: "templates", sql: include_str!("postgres/migrations/0009_templates.sql") },
     Migration { version: 10, name: "phone_lookup", sql: include_str!("postgres/migrations/0010_phone_lookup.sql") },
+    Migration { version: 11, name: "strategies", sql: include_str!("postgres/migrations/0011_strategies.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

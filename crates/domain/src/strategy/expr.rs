@@ -435,9 +435,7 @@ impl Parser {
         let at = self.at();
         let Some((_, t)) = self.next() else { return err(at, "expected a value before the end") };
         let want = field.ty();
-        let mismatch = |what: &str| {
-            err(at, format!("cannot compare `{}` ({}) with {what}", field.name(), want.name()))
-        };
+        let mismatch = |what: &str| err(at, format!("cannot compare `{}` ({}) with {what}", field.name(), want.name()));
         match (want, t) {
             (Type::Number, Tok::Num(n)) => match n.parse::<i64>() {
                 Ok(v) => Ok(Value::Number(v)),

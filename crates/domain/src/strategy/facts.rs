@@ -97,8 +97,8 @@ fields! {
     ActivePlan => "active_plan", Bool, "a payment plan is running";
     PlansBroken => "plans_broken", Number, "payment plans that defaulted";
     OpenDispute => "open_dispute", Bool, "a dispute is open";
-    CanEmail => "can_email", Bool, "the primary party has an e-mail address whose consent is not revoked";
-    CanSms => "can_sms", Bool, "the primary party has a phone with text consent granted";
+    CanEmail => "can_email", Bool, "the primary party has an e-mail address whose e-mail consent is not revoked (the contact policy still judges each message)";
+    CanSms => "can_sms", Bool, "the primary party has a phone whose text consent is not revoked";
     CanCall => "can_call", Bool, "the primary party has a phone whose call consent is not revoked";
     CanMail => "can_mail", Bool, "the primary party has a postal address";
     TimeBarred => "time_barred", Bool, "the statute of limitations has run (flagged, or judged from the client's limitation table)";
@@ -108,6 +108,7 @@ fields! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub account_id: Uuid,
+    pub client_id: Uuid,
     pub today: Date,
     /// The currency's minor-unit exponent, to read minor amounts as money.
     pub exponent: u8,
@@ -151,6 +152,7 @@ impl Facts {
     pub fn blank(account_id: Uuid, today: Date, balance_minor: i64) -> Facts {
         Facts {
             account_id,
+            client_id: Uuid::nil(),
             today,
             exponent: 2,
             balance_minor,

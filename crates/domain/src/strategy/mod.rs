@@ -332,7 +332,9 @@ fn treatments(check: &mut Check, raw: &BTreeMap<String, Spanned<RawTreatment>>) 
                 "payment" => stop_on.push(StopOn::Payment),
                 "promise" => stop_on.push(StopOn::Promise),
                 "dispute" => stop_on.push(StopOn::Dispute),
-                other => check.error(s.span().start, format!("cannot stop on \"{other}\"; a treatment stops on payment, promise or dispute")),
+                other => {
+                    check.error(s.span().start, format!("cannot stop on \"{other}\"; a treatment stops on payment, promise or dispute"))
+                }
             }
         }
         if t.get_ref().steps.is_empty() {

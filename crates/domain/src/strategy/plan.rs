@@ -48,8 +48,12 @@ pub enum Note {
     Inactive,
     /// The control group of an experiment, or a segment without a treatment.
     NoTreatment,
-    Stopped { on: String },
-    Waiting { until: Date },
+    Stopped {
+        on: String,
+    },
+    Waiting {
+        until: Date,
+    },
     Finished,
     Act,
 }

@@ -48,6 +48,11 @@ pub enum Action {
     /// The day's print batch of letters.
     PrintLetters,
     ReadComplianceReport,
+    ReadStrategies,
+    /// Save and activate strategy versions.
+    ManageStrategies,
+    /// Run a strategy day, or a dry run of one.
+    RunStrategies,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -101,6 +106,9 @@ fn roles(action: Action) -> &'static [Role] {
         Action::ReadMessages => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator],
         Action::PrintLetters => &[Role::Admin, Role::Supervisor],
         Action::ReadComplianceReport => &[Role::Admin, Role::Supervisor, Role::Auditor],
+        // Supervisors tune strategies (DESIGN: roles); auditors see what decided each contact.
+        Action::ReadStrategies => &[Role::Admin, Role::Supervisor, Role::Auditor],
+        Action::ManageStrategies | Action::RunStrategies => &[Role::Admin, Role::Supervisor],
         // The full id is needed to set up and reconcile (admin) and by the systems that sent it
         // (integrator); everyone else works with the last four digits.
         Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],

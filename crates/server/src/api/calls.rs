@@ -231,8 +231,29 @@ pub async fn reply_task(
     point: recoup_domain::contact::ContactPoint,
     actor: &recoup_store::Actor,
 ) -> Result<CallTask, recoup_store::StoreError> {
-    let now = (state.outbound.clock)();
-    let parties = state.store.parties_of(tenant_id, account_id).await?;
+    let ask = CallAsk { queue: INBOUND_QUEUE, reason: "answer the person's text" };
+    call_task(state.store.as_ref(), (state.outbound.clock)(), tenant_id, account_id, point, ask, actor).await
+}
+
+/// What a call task is for, as a reply, a strategy step or an agent asks for one.
+pub struct CallAsk<'a> {
+    pub queue: &'a str,
+    pub reason: &'a str,
+}
+
+/// A call task due `now` or when the policy allows it; a call the policy refuses is kept as a
+/// blocked task with the decision. An agent dials it, so it is never an automated call, even
+/// when the strategy asked for it.
+pub async fn call_task(
+    store: &dyn recoup_store::Store,
+    now: Timestamp,
+    tenant_id: Uuid,
+    account_id: Uuid,
+    point: recoup_domain::contact::ContactPoint,
+    ask: CallAsk<'_>,
+    actor: &recoup_store::Actor,
+) -> Result<CallTask, recoup_store::StoreError> {
+    let parties = store.parties_of(tenant_id, account_id).await?;
     let postal_state = crate::messages::postal_state(&parties, &point);
     let intent = Intent {
         medium: Medium::Call,
@@ -245,8 +266,8 @@ pub async fn reply_task(
         id: Uuid::now_v7(),
         account_id,
         contact_point_id: point.id,
-        queue: INBOUND_QUEUE.into(),
-        reason: "answer the person's text".into(),
+        queue: ask.queue.into(),
+        reason: ask.reason.into(),
         due_at: now,
         status: TaskStatus::Open,
         decision_id: None,
@@ -254,8 +275,7 @@ pub async fn reply_task(
         created_by: String::new(),
     };
     let id = task.id;
-    let changes =
-        state.store.service(tenant_id, account_id, task::create(task, Check { intent, point, postal_state, at: now }, actor)).await?;
+    let changes = store.service(tenant_id, account_id, task::create(task, Check { intent, point, postal_state, at: now }, actor)).await?;
     recoup_store::servicing::changed::<CallTask>(&changes, id)
 }
 

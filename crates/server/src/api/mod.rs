@@ -29,6 +29,7 @@ mod remittance;
 pub mod servicing;
 mod session;
 mod settlements;
+mod strategies;
 mod templates;
 pub mod throttle;
 mod webhooks;
@@ -107,6 +108,12 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calls::contactability))
         .routes(routes!(calls::preferences, calls::set_preferences))
         .routes(routes!(compliance::report))
+        .routes(routes!(strategies::list, strategies::create))
+        .routes(routes!(strategies::diff))
+        .routes(routes!(strategies::get_one))
+        .routes(routes!(strategies::activate))
+        .routes(routes!(strategies::run))
+        .routes(routes!(strategies::actions))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::versions))
         .routes(routes!(templates::preview))

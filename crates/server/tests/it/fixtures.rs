@@ -83,3 +83,27 @@ pub fn json_headers(k: &str, idem: Option<&str>) -> Vec<String> {
     h.extend(idem.map(|i| format!("Idempotency-Key: {i}")));
     h
 }
+
+pub fn collector() -> recoup_domain::client_policy::Collector {
+    recoup_domain::client_policy::Collector {
+        name: "Test Recovery LLC".into(),
+        address: "1 Test Way\nSpringfield, IL 62701".into(),
+        phone: "(555) 010-0100".into(),
+        hours: "Mon-Fri 8-8 CT".into(),
+        website: "https://pay.test.example".into(),
+        electronic_dispute: None,
+    }
+}
+
+/// A tenant with one client's accounts, its collector set and the starter templates saved.
+pub async fn ready(store: &std::sync::Arc<dyn Store>, rows: u64) -> (Tenant, Uuid) {
+    let (tenant, clients) = tenant_with(store, &[("A", rows)]).await;
+    let actor = Actor::new("test");
+    let mut policy = store.client_policy(tenant.id, clients[0]).await.unwrap();
+    policy.collector = collector();
+    store.set_client_policy(tenant.id, clients[0], &policy, &actor).await.unwrap();
+    for d in recoup_channels::template::starter_set() {
+        recoup_server::messages::save_template(store.as_ref(), tenant.id, &d, &actor).await.unwrap();
+    }
+    (tenant, clients[0])
+}

@@ -10,5 +10,6 @@ mod ops;
 mod sensitive;
 mod servicing;
 mod session;
+mod strategy;
 mod webhooks;
 mod writes;

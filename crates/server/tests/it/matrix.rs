@@ -16,6 +16,8 @@ const STAFF_WRITE: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role:
 const INTEGRATIONS: &[Role] = &[Role::Admin, Role::Integrator];
 const READ_MESSAGES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator];
 const READ_TEMPLATES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor];
+const READ_STRATEGIES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Auditor];
+const TUNE_STRATEGIES: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// (method, path, roles allowed). `None` marks routes outside role checks (signing in and out).
 pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
@@ -59,6 +61,10 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/remittance-statements", Some(&[Role::Admin, Role::Supervisor, Role::Auditor, Role::Client])),
     ("GET", "/api/v1/session", None),
     ("GET", "/api/v1/settlements/pending-approval", Some(&[Role::Admin, Role::Supervisor])),
+    ("GET", "/api/v1/strategies", Some(READ_STRATEGIES)),
+    ("GET", "/api/v1/strategies/diff", Some(TUNE_STRATEGIES)),
+    ("GET", "/api/v1/strategies/{version}", Some(READ_STRATEGIES)),
+    ("GET", "/api/v1/strategy-actions", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Some(INTEGRATIONS)),
@@ -90,6 +96,9 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
+    ("POST", "/api/v1/strategies", Some(TUNE_STRATEGIES)),
+    ("POST", "/api/v1/strategies/{version}/activate", Some(TUNE_STRATEGIES)),
+    ("POST", "/api/v1/strategy-runs", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/templates", Some(&[Role::Admin])),
     ("POST", "/api/v1/templates/{key}/preview", Some(READ_TEMPLATES)),
     ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
@@ -116,6 +125,9 @@ struct Ids {
     document: Uuid,
     template: String,
     message: Uuid,
+    /// A strategy version. Versions are numbered per tenant, so another tenant's "id" here is a
+    /// number the tenant has not reached.
+    strategy: u32,
 }
 
 async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, client: Uuid) -> Ids {
@@ -141,6 +153,7 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
     let (template, message) = communications(store, tenant_id, client, &account).await;
     let (payment, settlement, dispute, hold) = servicing_records(store, tenant_id, account.id).await;
     let document = stored_document(store, blob_dir, tenant_id, account.id, dispute).await;
+    let strategy = store.save_strategy(tenant_id, "matrix", MATRIX_STRATEGY, &Actor::new("test")).await.unwrap().version;
     Ids {
         account: account.id,
         contact_point,
@@ -156,8 +169,13 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
         document,
         template,
         message,
+        strategy,
     }
 }
+
+/// A strategy that needs no template: a call task for every account.
+const MATRIX_STRATEGY: &str = "name = \"matrix\"\n[[segments]]\nname = \"all\"\ntreatment = \"calls\"\n\
+[treatments.calls]\nsteps = [{ day = 0, action = \"call\", queue = \"matrix\" }]\n";
 
 /// A template of this tenant's own (its key unlike any other tenant's), the collector's identity,
 /// and a first message on the account, sent before the matrix runs.
@@ -275,12 +293,14 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{hold}", &ids.hold.to_string())
         .replace("{document}", &ids.document.to_string())
         .replace("{key}", &ids.template)
-        .replace("{message_id}", &ids.message.to_string());
+        .replace("{message_id}", &ids.message.to_string())
+        .replace("{version}", &ids.strategy.to_string());
     match template {
         "/api/v1/placements" | "/api/v1/payment-files" => format!("{path}?client={}", ids.client_code),
         "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
         "/api/v1/remittance-statements" => format!("{path}?client={}&from=2026-01-01&to=2026-12-31", ids.client_code),
         "/api/v1/reports/compliance" => format!("{path}?from=2026-01-01&to=2026-12-31"),
+        "/api/v1/strategies/diff" => format!("{path}?from={}&to={}", ids.strategy, ids.strategy),
         "/api/v1/letters/batch" => format!("{path}?on={}", crate::http::weekday_afternoon().to_zoned(jiff::tz::TimeZone::UTC).date()),
         _ => path,
     }
@@ -328,6 +348,8 @@ fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str,
                 r#"{{"key":"matrix-new-{n}","channel":"sms","language":"en","purpose":"collection","text":"{{{{ disclosure }}}} {{{{ opt_out }}}}","for_time_barred":false}}"#
             ),
         ),
+        ("POST", "/api/v1/strategies") => (json, serde_json::json!({ "body": MATRIX_STRATEGY }).to_string()),
+        ("POST", "/api/v1/strategy-runs") => (json, r#"{"dry_run":true}"#.into()),
         ("PUT", "/api/v1/accounts/{id}/contact-preferences") => (json, r#"{"inconvenient":[{"from":"07:00","to":"09:00"}]}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),
@@ -350,7 +372,7 @@ async fn every_route_with_every_role_and_another_tenants_ids() {
         let (mine, my_clients) = tenant_with(&server.store, &[("A", 2), ("B", 1)]).await;
         let (theirs, their_clients) = tenant_with(&server.store, &[("A", 1)]).await;
         let my_ids = ids(s, &server.blob_dir, mine.id, my_clients[0]).await;
-        let their_ids = ids(s, &server.blob_dir, theirs.id, their_clients[0]).await;
+        let their_ids = Ids { strategy: 999, ..ids(s, &server.blob_dir, theirs.id, their_clients[0]).await };
         let mut keys = Vec::new();
         for role in ALL {
             // A client credential belongs to the client whose ids the matrix uses.

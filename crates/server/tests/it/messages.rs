@@ -3,42 +3,16 @@
 //! texts (STOP revokes consent at once), delivery reports, unsubscribe links, call tasks,
 //! "why can't I contact this person now", and the compliance report.
 
-use crate::fixtures::{assert_problem, json_headers as headers, key, tenant_with};
+use crate::fixtures::{assert_problem, json_headers as headers, key, ready, tenant_with};
 use crate::http::{Response, Server, TWILIO_TOKEN};
 use recoup_domain::access::Role;
-use recoup_domain::client_policy::Collector;
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
-use recoup_domain::org::Tenant;
-use recoup_store::{Actor, Store};
+use recoup_store::Actor;
 use std::time::Duration;
 use uuid::Uuid;
 
 async fn post(server: &Server, k: &str, path: &str, body: &str) -> Response {
     server.send("POST", path, &headers(k, Some(&Uuid::now_v7().to_string())), body).await
-}
-
-fn collector() -> Collector {
-    Collector {
-        name: "Test Recovery LLC".into(),
-        address: "1 Test Way\nSpringfield, IL 62701".into(),
-        phone: "(555) 010-0100".into(),
-        hours: "Mon-Fri 8-8 CT".into(),
-        website: "https://pay.test.example".into(),
-        electronic_dispute: None,
-    }
-}
-
-/// A tenant with one client's accounts, its collector set and the starter templates saved.
-async fn ready(store: &std::sync::Arc<dyn Store>, rows: u64) -> (Tenant, Uuid) {
-    let (tenant, clients) = tenant_with(store, &[("A", rows)]).await;
-    let actor = Actor::new("test");
-    let mut policy = store.client_policy(tenant.id, clients[0]).await.unwrap();
-    policy.collector = collector();
-    store.set_client_policy(tenant.id, clients[0], &policy, &actor).await.unwrap();
-    for d in recoup_channels::template::starter_set() {
-        recoup_server::messages::save_template(store.as_ref(), tenant.id, &d, &actor).await.unwrap();
-    }
-    (tenant, clients[0])
 }
 
 async fn accounts(server: &Server, tenant: Uuid, n: u32) -> Vec<Uuid> {

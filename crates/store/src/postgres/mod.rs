@@ -31,6 +31,7 @@ mod idempotency;
 mod notes;
 pub(crate) mod outbox;
 mod servicing;
+mod strategy;
 mod templates;
 
 pub use copy::bare_copy;

@@ -29,6 +29,7 @@ mod idempotency;
 mod notes;
 pub(crate) mod outbox;
 mod servicing;
+mod strategy;
 mod templates;
 
 /// Read connections kept open. Reads beyond this many wait for one to come free: opening a
@@ -258,13 +259,21 @@ fn prefixed(table: &str, cols: &str) -> String {
 const BALANCE_COLS: &str = "bal_principal, bal_interest, bal_fees, bal_costs, bal_credit";
 
 fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Named) -> Result<T>) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    query_each(conn, sql, params, |r| {
+        out.push(map(r)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn query_each(conn: &Connection, sql: &str, params: impl rusqlite::Params, mut f: impl FnMut(&Named) -> Result<()>) -> Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
-    let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(map(&Named::new(r))?);
+        f(&Named::new(r))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn query_one<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Named) -> Result<T>) -> Result<Option<T>> {

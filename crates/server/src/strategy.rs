@@ -1,0 +1,303 @@
+//! Strategies at work: checking a file against the tenant's templates before it is saved, and
+//! the daily run.
+//!
+//! A run has two halves. **Deciding** streams the active accounts in batches, evaluates each
+//! with the strategy (a pure function), and writes each batch's positions and actions in one
+//! transaction; a dry run only counts. **Carrying out** takes the day's planned actions one by
+//! one: a message goes through the template and the contact policy (blocked ones are kept with
+//! their reasons, deferred ones wait in the queue), a call becomes a call task, an escalation
+//! moves the account to a queue. Both halves can be repeated: accounts already decided today are
+//! passed over, actions already carried out are not planned any more, so a run that was killed
+//! resumes where it stopped and a second run of the same day creates nothing.
+
+use crate::api::calls::{CallAsk, call_task};
+use crate::messages::{self, FromTemplate};
+use crate::outbound::Outbound;
+use jiff::civil::Date;
+use recoup_domain::account::AccountStatus;
+use recoup_domain::client_policy::ClientPolicy;
+use recoup_domain::limitation::TimeBar;
+use recoup_domain::policy::Medium;
+use recoup_domain::strategy::plan::Note;
+use recoup_domain::strategy::{self, Action, Strategy, StrategyError};
+use recoup_store::servicing::task::TaskStatus;
+use recoup_store::strategy::{ActionQuery, ActionStatus, Decided, RunInput, StoredStrategy, StrategyAction};
+use recoup_store::{Actor, Assignment, Store, StoreError};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Accounts read and decided per transaction.
+pub const RUN_BATCH: u32 = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StrategyRefusal {
+    #[error("the strategy has {} mistake(s); the first: {}", .0.len(), .0[0])]
+    Invalid(Vec<StrategyError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Parses the file and checks that every template it names exists for the tenant, on the
+/// step's channel.
+pub async fn check(store: &dyn Store, tenant_id: Uuid, text: &str) -> Result<Strategy, StrategyRefusal> {
+    let s = strategy::parse(text).map_err(StrategyRefusal::Invalid)?;
+    let templates = store.templates(tenant_id).await?;
+    let mut errors = Vec::new();
+    for (key, action, line) in s.template_refs() {
+        let found: Vec<_> = templates.iter().filter(|t| t.key == key).collect();
+        let message = if found.is_empty() {
+            format!("there is no template \"{key}\"")
+        } else if !found.iter().any(|t| t.channel == action.as_str()) {
+            format!("template \"{key}\" is for {}, not {}", found[0].channel, action.as_str())
+        } else {
+            continue;
+        };
+        errors.push(StrategyError { line, column: 1, message });
+    }
+    if errors.is_empty() { Ok(s) } else { Err(StrategyRefusal::Invalid(errors)) }
+}
+
+/// Checks and saves a new version; the first version of a tenant goes live.
+pub async fn save(store: &dyn Store, tenant_id: Uuid, text: &str, actor: &Actor) -> Result<StoredStrategy, StrategyRefusal> {
+    let s = check(store, tenant_id, text).await?;
+    Ok(store.save_strategy(tenant_id, &s.name, text, actor).await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub tenant_id: Uuid,
+    pub date: Date,
+    pub dry_run: bool,
+    /// The live version when None.
+    pub version: Option<u32>,
+}
+
+/// What a run decided and did, counted the ways a manager compares two versions by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RunReport {
+    #[schema(value_type = String)]
+    pub date: Date,
+    pub version: u32,
+    pub dry_run: bool,
+    /// Active accounts evaluated.
+    pub accounts: u64,
+    /// Accounts already decided on this date (a repeated or resumed run).
+    pub already_run: u64,
+    pub by_segment: BTreeMap<String, u64>,
+    /// Accounts by segment and experiment arm.
+    pub by_arm: BTreeMap<String, u64>,
+    /// Actions by `treatment#step action`.
+    pub by_step: BTreeMap<String, u64>,
+    /// Actions by channel or kind (email, sms, letter, call, escalate, ...).
+    pub by_action: BTreeMap<String, u64>,
+    /// Why accounts got no action today: waiting, stopped, no treatment, no segment, ...
+    pub idle: BTreeMap<String, u64>,
+    /// Steps passed over, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    pub actions: u64,
+    /// Carried out: done, blocked or failed (a live run only).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Why the contact policy or the data stopped actions, by reason.
+    pub block_reasons: BTreeMap<String, u64>,
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, key: impl Into<String>) {
+    *map.entry(key.into()).or_default() += 1;
+}
+
+/// Runs one day of the strategy for one tenant. `progress` hears the accounts decided so far.
+pub async fn run(store: &dyn Store, out: &Outbound, req: &RunRequest, progress: impl Fn(u64)) -> Result<RunReport, StrategyRefusal> {
+    let stored = match (store.strategy(req.tenant_id, req.version).await?, req.version) {
+        (Some(s), _) => s,
+        (None, Some(v)) => return Err(StoreError::not_found("strategy version", v).into()),
+        (None, None) => return Err(StoreError::Refused("the tenant has no live strategy; save one first".into()).into()),
+    };
+    let s = strategy::parse(&stored.body).map_err(StrategyRefusal::Invalid)?;
+    let mut report = RunReport { date: req.date, version: stored.version, dry_run: req.dry_run, ..RunReport::default() };
+    let mut bars = TimeBars::default();
+    let mut after = None;
+    loop {
+        let batch = store.run_batch(req.tenant_id, req.date, after, RUN_BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.facts.account_id);
+        let mut decided = Vec::with_capacity(batch.len());
+        for input in batch {
+            if let Some(d) = decide(store, &s, stored.version, req, &mut bars, input, &mut report).await? {
+                decided.push(d);
+            }
+        }
+        if !req.dry_run && !decided.is_empty() {
+            store.save_run_batch(req.tenant_id, stored.version, decided).await?;
+        }
+        progress(report.accounts);
+    }
+    if !req.dry_run {
+        carry_out(store, out, req, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// The client's limitation table, read once per client per run.
+#[derive(Default)]
+struct TimeBars {
+    policies: HashMap<Uuid, ClientPolicy>,
+}
+
+impl TimeBars {
+    async fn barred(&mut self, store: &dyn Store, tenant_id: Uuid, f: &strategy::Facts) -> Result<bool, StoreError> {
+        let policy = match self.policies.entry(f.client_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(store.client_policy(tenant_id, f.client_id).await?),
+        };
+        let limitation = &policy.limitation;
+        let bar = limitation.judge_dates(f.state.as_deref(), f.first_delinquency_on, f.charged_off_on, f.last_payment_on, f.today);
+        Ok(matches!(bar, TimeBar::Barred { .. }))
+    }
+}
+
+async fn decide(
+    store: &dyn Store,
+    s: &Strategy,
+    version: u32,
+    req: &RunRequest,
+    bars: &mut TimeBars,
+    input: RunInput,
+    report: &mut RunReport,
+) -> Result<Option<Decided>, StoreError> {
+    let RunInput { mut facts, position } = input;
+    facts.time_barred = bars.barred(store, req.tenant_id, &facts).await?;
+    // A position from another version still counts if its segment exists in this one.
+    let previous = position.filter(|(v, p)| *v == version || s.segment(&p.segment).is_some()).map(|(_, p)| p);
+    report.accounts += 1;
+    let d = strategy::evaluate(s, &facts, previous.as_ref());
+    if d.note == Note::AlreadyRun {
+        report.already_run += 1;
+        return Ok(None);
+    }
+    if let Some(p) = &d.position {
+        bump(&mut report.by_segment, p.segment.clone());
+        bump(&mut report.by_arm, format!("{}/{}", p.segment, p.arm));
+    }
+    for skip in &d.skipped {
+        bump(&mut report.skipped, skip.why.clone());
+    }
+    let action = match (&d.step, &d.position) {
+        (Some(step), Some(p)) => {
+            report.actions += 1;
+            bump(&mut report.by_step, format!("{}#{} {}", step.treatment, step.index + 1, step.action.as_str()));
+            bump(&mut report.by_action, step.action.as_str());
+            Some(StrategyAction {
+                id: Uuid::now_v7(),
+                account_id: facts.account_id,
+                run_on: req.date,
+                version,
+                segment: p.segment.clone(),
+                arm: p.arm.clone(),
+                treatment: step.treatment.clone(),
+                step: u32::try_from(step.index).unwrap_or(u32::MAX),
+                action: step.action.as_str().into(),
+                template: step.template.clone(),
+                queue: step.queue.clone(),
+                entered_on: p.entered_on,
+                status: ActionStatus::Planned,
+                detail: None,
+                result_id: None,
+            })
+        }
+        _ => {
+            bump(&mut report.idle, idle_reason(&d.note));
+            None
+        }
+    };
+    // Nothing to forget for an account that never had a position.
+    if d.position.is_none() && previous.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Decided { account_id: facts.account_id, position: d.position, action }))
+}
+
+fn idle_reason(note: &Note) -> String {
+    match note {
+        Note::Waiting { .. } => "waiting for the next step".into(),
+        Note::Stopped { on } => format!("stopped on {on}"),
+        Note::NoTreatment => "no treatment (control group or holding segment)".into(),
+        Note::NoSegment => "in no segment".into(),
+        Note::Inactive => "not active".into(),
+        Note::Finished => "treatment finished".into(),
+        Note::AlreadyRun | Note::Act => "already decided".into(),
+    }
+}
+
+/// Carries out the day's planned actions; each ends done, blocked or failed with why.
+async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: &mut RunReport) -> Result<(), StoreError> {
+    let actor = Actor::new(format!("strategy:v{}", report.version));
+    let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
+    loop {
+        let page = store.strategy_actions(req.tenant_id, &q).await?;
+        let Some(last) = page.last() else { return Ok(()) };
+        q.after = Some(last.id);
+        for a in page {
+            let (status, detail, result) = match execute(store, out, req.tenant_id, &a, &actor).await {
+                Ok(done) => done,
+                // A refusal belongs to this action; a store failure stops the run (it resumes).
+                Err(
+                    e @ (StoreError::Invalid { .. }
+                    | StoreError::Refused(_)
+                    | StoreError::NotFound { .. }
+                    | StoreError::NotAllowed(_)
+                    | StoreError::Transition(_)),
+                ) => (ActionStatus::Failed, Some(e.to_string()), None),
+                Err(e) => return Err(e),
+            };
+            bump(&mut report.outcomes, status.as_str());
+            if status != ActionStatus::Done {
+                bump(&mut report.block_reasons, detail.clone().unwrap_or_default());
+            }
+            store.finish_action(req.tenant_id, a.id, status, detail, result).await?;
+        }
+    }
+}
+
+type Outcome = (ActionStatus, Option<String>, Option<Uuid>);
+
+async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &StrategyAction, actor: &Actor) -> Result<Outcome, StoreError> {
+    let account = store.account(tenant_id, a.account_id).await?.ok_or_else(|| StoreError::not_found("account", a.account_id))?;
+    let why = format!("strategy step: {} #{}", a.treatment, a.step + 1);
+    let queue = a.queue.as_deref().unwrap_or("default");
+    match Action::parse(&a.action) {
+        Some(Action::Email | Action::Sms | Action::Letter) => {
+            let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
+            let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true };
+            let m = messages::send_template(store, out, &account, ask, actor).await?;
+            if m.status == recoup_domain::message::MessageStatus::Blocked {
+                let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
+                return Ok((ActionStatus::Blocked, Some(reason), Some(m.id)));
+            }
+            Ok((ActionStatus::Done, None, Some(m.id)))
+        }
+        Some(Action::Call) => {
+            let parties = store.parties_of(tenant_id, account.id).await?;
+            let (point, _) = messages::pick_point(&parties, Medium::Call, None)?;
+            let task = call_task(store, (out.clock)(), tenant_id, account.id, point, CallAsk { queue, reason: &why }, actor).await?;
+            if task.status == TaskStatus::Blocked {
+                return Ok((ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(task.id)));
+            }
+            Ok((ActionStatus::Done, None, Some(task.id)))
+        }
+        Some(Action::Escalate | Action::LegalReview) => {
+            let change = Assignment { stage: None, queue: Some(Some(queue.to_string())), agent_id: Some(None) };
+            store.assign(tenant_id, account.id, &change, actor).await?;
+            Ok((ActionStatus::Done, Some(format!("moved to queue {queue}")), None))
+        }
+        Some(Action::Close) => {
+            store.change_status(tenant_id, account.id, AccountStatus::Closed, &why, actor).await?;
+            Ok((ActionStatus::Done, Some("closed".into()), None))
+        }
+        Some(Action::Recall) => {
+            store.change_status(tenant_id, account.id, AccountStatus::Recalled, &why, actor).await?;
+            Ok((ActionStatus::Done, Some("recalled to the client".into()), None))
+        }
+        None => Err(StoreError::invalid("/action", format!("unknown action {}", a.action))),
+    }
+}

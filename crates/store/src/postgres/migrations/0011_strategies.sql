@@ -1,0 +1,57 @@
+-- Strategies: every save is a new version; one version per tenant is live.
+CREATE TABLE strategies (
+    tenant_id UUID NOT NULL,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+);
+
+CREATE TABLE strategy_live (
+    tenant_id UUID NOT NULL PRIMARY KEY,
+    version BIGINT NOT NULL,
+    since BIGINT NOT NULL
+);
+
+-- Where each account stands in the strategy, kept between daily runs.
+CREATE TABLE strategy_positions (
+    tenant_id UUID NOT NULL,
+    account_id UUID NOT NULL,
+    version BIGINT NOT NULL,
+    segment TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    entered_on TEXT NOT NULL,
+    next_step BIGINT NOT NULL,
+    last_step_on TEXT,
+    stopped TEXT,
+    last_run_on TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, account_id)
+);
+
+-- The steps runs decided. One per account, segment entry and step: a repeated or resumed run
+-- finds its action already written.
+CREATE TABLE strategy_actions (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    account_id UUID NOT NULL,
+    run_on TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    segment TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    treatment TEXT NOT NULL,
+    step BIGINT NOT NULL,
+    action TEXT NOT NULL,
+    template TEXT,
+    queue TEXT,
+    entered_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    result_id UUID,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX strategy_actions_step ON strategy_actions (tenant_id, account_id, segment, entered_on, treatment, step);
+CREATE INDEX strategy_actions_run ON strategy_actions (tenant_id, run_on, status);

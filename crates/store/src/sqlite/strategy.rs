@@ -1,0 +1,224 @@
+//! Strategies and daily runs on SQLite.
+
+use super::{SqliteStore, append_audit, query_all, query_each, query_one};
+use crate::rows::Get;
+use crate::strategy::*;
+use crate::{Actor, Result, StoreError, ops};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+fn live_version(c: &Connection, tenant_id: Uuid) -> Result<Option<u32>> {
+    let v: Option<i64> =
+        c.query_row("SELECT version FROM strategy_live WHERE tenant_id = ?", params![tenant_id], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|v| u32::try_from(v).ok()))
+}
+
+fn set_live(c: &Connection, tenant_id: Uuid, version: u32) -> Result<()> {
+    c.execute(
+        "INSERT INTO strategy_live (tenant_id, version, since) VALUES (?, ?, ?) \
+         ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, since = excluded.since",
+        params![tenant_id, version, ops::now_micros()],
+    )?;
+    Ok(())
+}
+
+fn one_version(c: &Connection, tenant_id: Uuid, version: u32) -> Result<Option<StoredStrategy>> {
+    let live = live_version(c, tenant_id)?;
+    let sql = format!("SELECT {STRATEGY_COLS} FROM strategies WHERE tenant_id = ? AND version = ?");
+    query_one(c, &sql, params![tenant_id, version], |r| strategy_row(r, live))
+}
+
+#[async_trait]
+impl Strategies for SqliteStore {
+    async fn save_strategy(&self, tenant_id: Uuid, name: &str, body: &str, actor: &Actor) -> Result<StoredStrategy> {
+        let (name, body, actor) = (name.to_string(), body.to_string(), actor.clone());
+        self.tx(move |tx| {
+            let last: i64 =
+                tx.query_row("SELECT COALESCE(MAX(version), 0) FROM strategies WHERE tenant_id = ?", params![tenant_id], |r| r.get(0))?;
+            let version = u32::try_from(last + 1).map_err(|_| StoreError::Corrupt("strategy versions".into()))?;
+            let created_at = ops::now_micros();
+            tx.execute(
+                "INSERT INTO strategies (tenant_id, version, name, body, created_by, created_at) VALUES (?,?,?,?,?,?)",
+                params![tenant_id, version, name, body, actor.0, created_at],
+            )?;
+            let first = live_version(tx, tenant_id)?.is_none();
+            if first {
+                set_live(tx, tenant_id, version)?;
+            }
+            let saved = StoredStrategy { version, name, body, created_by: actor.0.clone(), created_at, live: first };
+            let mut events = vec![saved_event(&actor, tenant_id, &saved)];
+            if first {
+                events.push(activated_event(&actor, tenant_id, version));
+            }
+            append_audit(tx, tenant_id, events)?;
+            Ok(saved)
+        })
+        .await
+    }
+
+    async fn strategy_versions(&self, tenant_id: Uuid) -> Result<Vec<StoredStrategy>> {
+        self.read(move |c| {
+            let live = live_version(c, tenant_id)?;
+            let sql = format!("SELECT {STRATEGY_COLS} FROM strategies WHERE tenant_id = ? ORDER BY version DESC");
+            query_all(c, &sql, params![tenant_id], |r| strategy_row(r, live))
+        })
+        .await
+    }
+
+    async fn strategy(&self, tenant_id: Uuid, version: Option<u32>) -> Result<Option<StoredStrategy>> {
+        self.read(move |c| match version.map_or_else(|| live_version(c, tenant_id), |v| Ok(Some(v)))? {
+            Some(v) => one_version(c, tenant_id, v),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    async fn activate_strategy(&self, tenant_id: Uuid, version: u32, actor: &Actor) -> Result<StoredStrategy> {
+        let actor = actor.clone();
+        self.tx(move |tx| {
+            if one_version(tx, tenant_id, version)?.is_none() {
+                return Err(StoreError::not_found("strategy version", version));
+            }
+            set_live(tx, tenant_id, version)?;
+            append_audit(tx, tenant_id, vec![activated_event(&actor, tenant_id, version)])?;
+            one_version(tx, tenant_id, version)?.ok_or_else(|| StoreError::not_found("strategy version", version))
+        })
+        .await
+    }
+
+    async fn run_batch(&self, tenant_id: Uuid, today: Date, after: Option<Uuid>, limit: u32) -> Result<Vec<RunInput>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {FACT_ACCOUNT_COLS} FROM accounts a \
+                 JOIN clients c ON c.tenant_id = a.tenant_id AND c.id = a.client_id \
+                 JOIN portfolios p ON p.tenant_id = a.tenant_id AND p.id = a.portfolio_id \
+                 LEFT JOIN placements pl ON pl.tenant_id = a.tenant_id AND pl.id = a.placement_id \
+                 WHERE a.tenant_id = ? AND a.id > ? AND a.status = 'active' ORDER BY a.id LIMIT ?"
+            );
+            let after = after.unwrap_or(Uuid::nil());
+            let accounts = query_all(c, &sql, params![tenant_id, after, limit], |r| account_facts(r, today))?;
+            let mut batch = BatchFacts::new(accounts);
+            let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
+            let sql = format!(
+                "SELECT {FACT_PARTY_COLS} FROM account_parties ap \
+                 JOIN parties pa ON pa.tenant_id = ap.tenant_id AND pa.id = ap.party_id \
+                 LEFT JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
+                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ? AND ap.role = 'primary'"
+            );
+            query_each(c, &sql, params![tenant_id, first, last], |r| match batch.facts(r.uuid("account_id")?) {
+                Some(f) => add_party(f, r),
+                None => Ok(()),
+            })?;
+            let sql = format!(
+                "SELECT {FACT_RECORD_COLS} FROM servicing_records \
+                 WHERE tenant_id = ? AND account_id BETWEEN ? AND ? AND kind IN {FACT_RECORD_KINDS}"
+            );
+            query_each(c, &sql, params![tenant_id, first, last], |r| match batch.facts(r.uuid("account_id")?) {
+                Some(f) => add_record(f, r),
+                None => Ok(()),
+            })?;
+            let sql = format!("SELECT {POSITION_COLS} FROM strategy_positions WHERE tenant_id = ? AND account_id BETWEEN ? AND ?");
+            query_each(c, &sql, params![tenant_id, first, last], |r| {
+                batch.set_position(position_row(r)?);
+                Ok(())
+            })?;
+            Ok(batch.finish())
+        })
+        .await
+    }
+
+    async fn save_run_batch(&self, tenant_id: Uuid, version: u32, decided: Vec<Decided>) -> Result<()> {
+        self.tx(move |tx| {
+            let mut put = tx.prepare_cached(&format!(
+                "INSERT INTO strategy_positions (tenant_id, {POSITION_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) \
+                 ON CONFLICT (tenant_id, account_id) DO UPDATE SET version = excluded.version, segment = excluded.segment, \
+                 origin = excluded.origin, arm = excluded.arm, entered_on = excluded.entered_on, next_step = excluded.next_step, \
+                 last_step_on = excluded.last_step_on, stopped = excluded.stopped, last_run_on = excluded.last_run_on"
+            ))?;
+            let mut gone = tx.prepare_cached("DELETE FROM strategy_positions WHERE tenant_id = ? AND account_id = ?")?;
+            let mut act = tx.prepare_cached(&format!(
+                "INSERT INTO strategy_actions (tenant_id, {ACTION_COLS}, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
+                 ON CONFLICT DO NOTHING"
+            ))?;
+            let now = ops::now_micros();
+            for d in &decided {
+                match &d.position {
+                    Some(p) => put.execute(params![
+                        tenant_id,
+                        d.account_id,
+                        version,
+                        p.segment,
+                        p.origin,
+                        p.arm,
+                        p.entered_on.to_string(),
+                        p.next_step as i64,
+                        p.last_step_on.map(|d| d.to_string()),
+                        p.stopped,
+                        p.last_run_on.to_string()
+                    ])?,
+                    None => gone.execute(params![tenant_id, d.account_id])?,
+                };
+                if let Some(a) = &d.action {
+                    act.execute(params![
+                        tenant_id,
+                        a.id,
+                        a.account_id,
+                        a.run_on.to_string(),
+                        a.version,
+                        a.segment,
+                        a.arm,
+                        a.treatment,
+                        a.step,
+                        a.action,
+                        a.template,
+                        a.queue,
+                        a.entered_on.to_string(),
+                        a.status.as_str(),
+                        a.detail,
+                        a.result_id,
+                        now
+                    ])?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn strategy_actions(&self, tenant_id: Uuid, q: &ActionQuery) -> Result<Vec<StrategyAction>> {
+        let q = q.clone();
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {ACTION_COLS} FROM strategy_actions WHERE tenant_id = ? AND (? IS NULL OR run_on = ?) \
+                 AND (? IS NULL OR status = ?) AND (? IS NULL OR account_id = ?) AND id > ? ORDER BY id LIMIT ?"
+            );
+            let run_on = q.run_on.map(|d| d.to_string());
+            let status = q.status.map(|s| s.as_str());
+            let after = q.after.unwrap_or(Uuid::nil());
+            query_all(c, &sql, params![tenant_id, run_on, run_on, status, status, q.account_id, q.account_id, after, q.limit], |r| {
+                action_row(r)
+            })
+        })
+        .await
+    }
+
+    async fn finish_action(
+        &self,
+        tenant_id: Uuid,
+        action_id: Uuid,
+        status: ActionStatus,
+        detail: Option<String>,
+        result_id: Option<Uuid>,
+    ) -> Result<()> {
+        self.tx(move |tx| {
+            tx.execute(
+                "UPDATE strategy_actions SET status = ?, detail = ?, result_id = ? WHERE tenant_id = ? AND id = ?",
+                params![status.as_str(), detail, result_id, tenant_id, action_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,344 @@
+//! Strategies and their daily runs in the store: the saved versions of each tenant's strategy
+//! and which one is live, each account's position in it, and the actions a run decided.
+//!
+//! A run reads active accounts in batches in id order ([`Strategies::run_batch`]), with what
+//! its conditions need from the account's parties and servicing records, and writes each batch's
+//! positions and actions in one transaction ([`Strategies::save_run_batch`]). An action is keyed
+//! by the account, segment entry and step, so a run repeated or resumed after a crash never
+//! writes one twice.
+
+use crate::rows::Get;
+use crate::{Actor, Result, StoreError};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use recoup_domain::account::{AccountStatus, Flags, Stage};
+use recoup_domain::money::Currency;
+use recoup_domain::strategy::{Facts, Position};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StoredStrategy {
+    pub version: u32,
+    pub name: String,
+    /// The file as saved.
+    pub body: String,
+    pub created_by: String,
+    /// UTC microseconds.
+    pub created_at: i64,
+    pub live: bool,
+}
+
+/// What happened to an action once the run carried it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    /// Decided; not yet carried out.
+    Planned,
+    /// Became a message or task that the policy allowed now or later.
+    Done,
+    /// The contact policy refused it; the reasons are kept.
+    Blocked,
+    /// It could not be carried out (no contact point, no template...); the detail says why.
+    Failed,
+}
+
+impl ActionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Planned => "planned",
+            ActionStatus::Done => "done",
+            ActionStatus::Blocked => "blocked",
+            ActionStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [ActionStatus::Planned, ActionStatus::Done, ActionStatus::Blocked, ActionStatus::Failed].into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One step decided for one account on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StrategyAction {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    #[schema(value_type = String)]
+    pub run_on: Date,
+    pub version: u32,
+    pub segment: String,
+    pub arm: String,
+    pub treatment: String,
+    pub step: u32,
+    /// email, sms, letter, call, escalate, legal_review, close or recall.
+    pub action: String,
+    pub template: Option<String>,
+    pub queue: Option<String>,
+    #[schema(value_type = String)]
+    pub entered_on: Date,
+    pub status: ActionStatus,
+    /// Why it was blocked or failed, or what it became.
+    pub detail: Option<String>,
+    /// The message or call task it became.
+    pub result_id: Option<Uuid>,
+}
+
+/// An account's facts for a run, and where it stood after the last one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInput {
+    pub facts: Facts,
+    pub position: Option<(u32, Position)>,
+}
+
+/// What the run decided for one account: its new position (None: it left the strategy) and
+/// perhaps an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub account_id: Uuid,
+    pub position: Option<Position>,
+    pub action: Option<StrategyAction>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionQuery {
+    pub run_on: Option<Date>,
+    pub status: Option<ActionStatus>,
+    pub account_id: Option<Uuid>,
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait Strategies: Send + Sync {
+    /// Saves the next version (checked by the caller), audited. The first version saved goes
+    /// live; later ones wait for [`Strategies::activate_strategy`].
+    async fn save_strategy(&self, tenant_id: Uuid, name: &str, body: &str, actor: &Actor) -> Result<StoredStrategy>;
+    /// Every version, newest first.
+    async fn strategy_versions(&self, tenant_id: Uuid) -> Result<Vec<StoredStrategy>>;
+    /// A version, or the live one when `version` is None.
+    async fn strategy(&self, tenant_id: Uuid, version: Option<u32>) -> Result<Option<StoredStrategy>>;
+    async fn activate_strategy(&self, tenant_id: Uuid, version: u32, actor: &Actor) -> Result<StoredStrategy>;
+    /// Up to `limit` active accounts after `after` in id order, with their facts on `today` and
+    /// their positions. Time bars from the client's limitation table are the caller's to add.
+    async fn run_batch(&self, tenant_id: Uuid, today: Date, after: Option<Uuid>, limit: u32) -> Result<Vec<RunInput>>;
+    /// Writes a batch's positions and new actions in one transaction; an action already
+    /// written (same account, segment entry and step) is left as it was.
+    async fn save_run_batch(&self, tenant_id: Uuid, version: u32, decided: Vec<Decided>) -> Result<()>;
+    async fn strategy_actions(&self, tenant_id: Uuid, q: &ActionQuery) -> Result<Vec<StrategyAction>>;
+    /// Records what a planned action became.
+    async fn finish_action(
+        &self,
+        tenant_id: Uuid,
+        action_id: Uuid,
+        status: ActionStatus,
+        detail: Option<String>,
+        result_id: Option<Uuid>,
+    ) -> Result<()>;
+}
+
+pub(crate) const STRATEGY_COLS: &str = "version, name, body, created_by, created_at";
+
+pub(crate) fn strategy_row(r: &impl Get, live: Option<u32>) -> Result<StoredStrategy> {
+    let version = u32::try_from(r.int("version")?).map_err(|_| StoreError::Corrupt("strategy version".into()))?;
+    Ok(StoredStrategy {
+        version,
+        name: r.text("name")?,
+        body: r.text("body")?,
+        created_by: r.text("created_by")?,
+        created_at: r.int("created_at")?,
+        live: live == Some(version),
+    })
+}
+
+pub(crate) fn saved_event(actor: &Actor, tenant_id: Uuid, s: &StoredStrategy) -> recoup_domain::audit::AuditEvent {
+    crate::ops::event(actor, "strategy.saved", "strategy", tenant_id, serde_json::json!({"version": s.version, "name": s.name}))
+}
+
+pub(crate) fn activated_event(actor: &Actor, tenant_id: Uuid, version: u32) -> recoup_domain::audit::AuditEvent {
+    crate::ops::event(actor, "strategy.activated", "strategy", tenant_id, serde_json::json!({"version": version}))
+}
+
+pub(crate) const ACTION_COLS: &str = "id, account_id, run_on, version, segment, arm, treatment, step, action, template, queue, \
+     entered_on, status, detail, result_id";
+
+pub(crate) fn action_row(r: &impl Get) -> Result<StrategyAction> {
+    let small = |col: &str| -> Result<u32> { u32::try_from(r.int(col)?).map_err(|_| StoreError::Corrupt(format!("{col} out of range"))) };
+    Ok(StrategyAction {
+        id: r.uuid("id")?,
+        account_id: r.uuid("account_id")?,
+        run_on: r.date("run_on")?,
+        version: small("version")?,
+        segment: r.text("segment")?,
+        arm: r.text("arm")?,
+        treatment: r.text("treatment")?,
+        step: small("step")?,
+        action: r.text("action")?,
+        template: r.opt_text("template")?,
+        queue: r.opt_text("queue")?,
+        entered_on: r.date("entered_on")?,
+        status: r.parsed("status", ActionStatus::parse)?,
+        detail: r.opt_text("detail")?,
+        result_id: r.opt_uuid("result_id")?,
+    })
+}
+
+/// The accounts of a batch: `a` accounts, `c` clients, `p` portfolios, `pl` placements.
+pub(crate) const FACT_ACCOUNT_COLS: &str = "a.id AS id, a.client_id AS client_id, a.currency AS currency, a.status AS status, \
+     a.stage AS stage, a.flags AS flags, a.product AS product, a.first_delinquency_on AS first_delinquency_on, \
+     a.charged_off_on AS charged_off_on, a.last_payment_on AS last_payment_on, a.score AS score, \
+     a.rep_principal + a.rep_interest + a.rep_fees + a.rep_costs - a.rep_credit AS original_minor, \
+     a.bal_principal + a.bal_interest + a.bal_fees + a.bal_costs - a.bal_credit AS balance_minor, \
+     c.code AS client_code, p.code AS portfolio_code, pl.placed_on AS placed_on";
+
+pub(crate) fn account_facts(r: &impl Get, today: Date) -> Result<Facts> {
+    let currency = Currency::from_code(&r.text("currency")?).map_err(|e| StoreError::Corrupt(format!("currency: {e}")))?;
+    let mut f = Facts::blank(r.uuid("id")?, today, r.int("balance_minor")?);
+    f.client_id = r.uuid("client_id")?;
+    f.exponent = currency.exponent();
+    f.original_balance_minor = r.int("original_minor")?;
+    f.status = r.parsed("status", AccountStatus::parse)?;
+    f.stage = r.parsed("stage", Stage::parse)?;
+    f.flags = r.with_opt_text("flags", |s| Flags::parse(s.unwrap_or("")).map_err(|w| StoreError::Corrupt(format!("flag {w}"))))?;
+    f.product = r.opt_text("product")?;
+    f.first_delinquency_on = r.opt_date("first_delinquency_on")?;
+    f.charged_off_on = r.opt_date("charged_off_on")?;
+    f.last_payment_on = r.opt_date("last_payment_on")?;
+    f.score = r.opt_int("score")?.and_then(|s| i32::try_from(s).ok());
+    f.client = r.text("client_code")?;
+    f.portfolio = r.text("portfolio_code")?;
+    f.placed_on = r.opt_date("placed_on")?;
+    Ok(f)
+}
+
+/// The primary party's language and contact points for a batch: `ap` account_parties,
+/// `pa` parties, `cp` contact points (absent for a party without any).
+pub(crate) const FACT_PARTY_COLS: &str = "ap.account_id AS account_id, pa.language AS language, cp.kind AS kind, \
+     cp.region AS region, cp.consent_call AS consent_call, cp.consent_sms AS consent_sms, cp.consent_email AS consent_email, \
+     cp.consent_letter AS consent_letter";
+
+pub(crate) fn add_party(facts: &mut Facts, r: &impl Get) -> Result<()> {
+    if facts.language.is_none() {
+        facts.language = r.opt_text("language")?;
+    }
+    let revoked = |col: &str| -> Result<bool> { Ok(r.opt_text(col)?.as_deref() == Some("revoked")) };
+    match r.opt_text("kind")?.as_deref() {
+        Some("email") => facts.can_email |= !revoked("consent_email")?,
+        Some("phone") => {
+            facts.can_sms |= !revoked("consent_sms")?;
+            facts.can_call |= !revoked("consent_call")?;
+        }
+        Some("address") => {
+            facts.can_mail |= !revoked("consent_letter")?;
+            if facts.state.is_none() {
+                facts.state = r.opt_text("region")?.map(|s| s.trim().to_ascii_uppercase());
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The servicing records a run reads: promises, plans, disputes and contact attempts.
+pub(crate) const FACT_RECORD_COLS: &str = "account_id, kind, status, created_at, \
+     CASE WHEN kind = 'contact_attempt' THEN data END AS data";
+pub(crate) const FACT_RECORD_KINDS: &str = "('promise', 'plan', 'dispute', 'contact_attempt')";
+
+#[derive(Deserialize)]
+struct AttemptFacts {
+    at: jiff::Timestamp,
+    outcome: recoup_domain::policy::Outcome,
+}
+
+fn utc_day(micros: i64) -> Result<Date> {
+    let at = jiff::Timestamp::from_microsecond(micros).map_err(|e| StoreError::Corrupt(format!("created_at: {e}")))?;
+    Ok(at.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+pub(crate) fn add_record(facts: &mut Facts, r: &impl Get) -> Result<()> {
+    let status = r.text("status")?;
+    let created = utc_day(r.int("created_at")?)?;
+    let later = |d: &mut Option<Date>, on: Date| *d = Some(d.map_or(on, |x| x.max(on)));
+    match r.text("kind")?.as_str() {
+        "promise" => {
+            facts.promises_made += 1;
+            later(&mut facts.last_promise_on, created);
+            match status.as_str() {
+                "pending" => facts.active_promise = true,
+                "kept" => facts.promises_kept += 1,
+                "broken" => facts.promises_broken += 1,
+                _ => {}
+            }
+        }
+        "plan" => match status.as_str() {
+            "active" | "at_risk" => facts.active_plan = true,
+            "broken" => facts.plans_broken += 1,
+            _ => {}
+        },
+        "dispute" => {
+            later(&mut facts.last_dispute_on, created);
+            facts.open_dispute |= status == "open";
+        }
+        "contact_attempt" => {
+            let data = r.text("data")?;
+            let a: AttemptFacts = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("contact attempt: {e}")))?;
+            let on = a.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+            later(&mut facts.last_contact_on, on);
+            if a.outcome == recoup_domain::policy::Outcome::Conversation {
+                later(&mut facts.last_rpc_on, on);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(crate) const POSITION_COLS: &str =
+    "account_id, version, segment, origin, arm, entered_on, next_step, last_step_on, stopped, last_run_on";
+
+pub(crate) fn position_row(r: &impl Get) -> Result<(Uuid, u32, Position)> {
+    let position = Position {
+        segment: r.text("segment")?,
+        origin: r.text("origin")?,
+        arm: r.text("arm")?,
+        entered_on: r.date("entered_on")?,
+        next_step: usize::try_from(r.int("next_step")?).map_err(|_| StoreError::Corrupt("next_step".into()))?,
+        last_step_on: r.opt_date("last_step_on")?,
+        stopped: r.opt_text("stopped")?,
+        last_run_on: r.date("last_run_on")?,
+    };
+    let version = u32::try_from(r.int("version")?).map_err(|_| StoreError::Corrupt("version".into()))?;
+    Ok((r.uuid("account_id")?, version, position))
+}
+
+/// A batch being read: accounts first, then the rows that add to them, in any order.
+pub(crate) struct BatchFacts {
+    inputs: Vec<RunInput>,
+    index: HashMap<Uuid, usize>,
+}
+
+impl BatchFacts {
+    pub fn new(accounts: Vec<Facts>) -> Self {
+        let index = accounts.iter().enumerate().map(|(i, f)| (f.account_id, i)).collect();
+        BatchFacts { inputs: accounts.into_iter().map(|facts| RunInput { facts, position: None }).collect(), index }
+    }
+
+    /// The bounds of the batch's ids, for range queries; None for an empty batch.
+    pub fn range(&self) -> Option<(Uuid, Uuid)> {
+        Some((self.inputs.first()?.facts.account_id, self.inputs.last()?.facts.account_id))
+    }
+
+    pub fn facts(&mut self, account_id: Uuid) -> Option<&mut Facts> {
+        self.index.get(&account_id).map(|&i| &mut self.inputs[i].facts)
+    }
+
+    pub fn set_position(&mut self, (account_id, version, p): (Uuid, u32, Position)) {
+        if let Some(&i) = self.index.get(&account_id) {
+            self.inputs[i].position = Some((version, p));
+        }
+    }
+
+    pub fn finish(self) -> Vec<RunInput> {
+        self.inputs
+    }
+}
