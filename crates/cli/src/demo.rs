@@ -129,6 +129,29 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         "saved {} message templates; queued {} messages ({} blocked by the contact policy), and {} validation notices with them",
         sent.templates, sent.queued, sent.blocked, sent.notices
     );
+    strategy_days(store.as_ref(), &tenant, &actor).await?;
+    Ok(())
+}
+
+/// The demo strategy, saved and live, run for the last three days so the outbox, the call
+/// queues and the experiment's arms have something to show.
+async fn strategy_days(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<()> {
+    use recoup_server::strategy::{RunRequest, save};
+    let saved =
+        save(store, tenant.id, recoup_domain::strategy::DEMO, actor).await.map_err(|e| anyhow::anyhow!("the demo strategy: {e}"))?;
+    let out = recoup_server::outbound::Outbound::default();
+    let today = recoup_server::api::servicing::today();
+    for back in (0..3).rev() {
+        let date = today.checked_sub(jiff::Span::new().days(back))?;
+        let req = RunRequest { tenant_id: tenant.id, date, dry_run: false, version: None, node: None };
+        let r =
+            recoup_server::strategy::run(store, &out, &req, |_| {}).await.map_err(|e| anyhow::anyhow!("the demo's run for {date}: {e}"))?;
+        let done = r.outcomes.get("done").copied().unwrap_or(0);
+        println!(
+            "strategy \"{}\" ran for {date}: {} accounts, {} actions ({done} carried out, the rest blocked or failed with reasons)",
+            saved.name, r.accounts, r.actions
+        );
+    }
     Ok(())
 }
 

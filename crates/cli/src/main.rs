@@ -12,6 +12,7 @@ mod payment_import;
 mod servicing;
 mod setup;
 mod store;
+mod strategy;
 mod user;
 
 use anyhow::Result;
@@ -111,6 +112,22 @@ enum Command {
     /// Import files.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Strategies: check, save, list, show, activate, and compare two versions on a day.
+    #[command(subcommand)]
+    Strategy(strategy::StrategyCommand),
+    /// Run one strategy day for the tenant: every active account is evaluated and its due step
+    /// goes through the contact policy. Running the same day again creates nothing new.
+    Run {
+        /// The day to run; today (UTC) when left out.
+        #[arg(long)]
+        date: Option<jiff::civil::Date>,
+        /// Print what would happen, by segment, arm, step, action and reason; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Dry-run this version instead of the live one.
+        #[arg(long, requires = "dry_run")]
+        version: Option<u32>,
+    },
     /// Letters: the day's print batch.
     #[command(subcommand)]
     Letters(letters::LettersCommand),
@@ -235,6 +252,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,
         Command::Letters(cmd) => letters::run(&cli.db, cmd).await?,
+        Command::Strategy(cmd) => strategy::strategy(&cli.db, cmd).await?,
+        Command::Run { date, dry_run, version } => strategy::run(&cli.db, date, dry_run, version).await?,
         Command::Tenant(cmd) => setup::tenant(&cli.db, cmd).await?,
         Command::Client(cmd) => setup::client(&cli.db, cmd).await?,
         Command::Portfolio(cmd) => setup::portfolio(&cli.db, cmd).await?,

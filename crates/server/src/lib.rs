@@ -53,6 +53,10 @@ pub struct AppState {
     /// The SMS provider's auth token, which signs its callbacks; without it inbound texts and
     /// delivery reports are refused.
     pub twilio_auth_token: Option<String>,
+    /// How often the strategy scheduler looks for tenants whose run time has come.
+    pub strategy_tick: std::time::Duration,
+    /// This node's name in run claims (host and process).
+    pub node: String,
 }
 
 impl AppState {
@@ -69,8 +73,16 @@ impl AppState {
             blob_dir: std::env::temp_dir().join("recoup-blobs"),
             outbound: outbound::Outbound::default(),
             twilio_auth_token: None,
+            strategy_tick: std::time::Duration::from_secs(60),
+            node: node_name(),
         }
     }
+}
+
+/// The host and process, so a claim says which node holds it.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "node".into());
+    format!("{host}:{}", std::process::id())
 }
 
 /// The store alone, for a busy handler that needs nothing else from the state: taking it costs
@@ -170,10 +182,18 @@ pub async fn serve(
     let worker = webhooks::Worker::new(state.store.clone(), state.worker.clone()).with_outbound(state.outbound.clone());
     let worker = tokio::spawn(worker.run(until_true(stopped.clone())));
     let daily = tokio::spawn(scheduler::run(state.store.clone(), until_true(stopped.clone())));
+    let strategy = tokio::spawn(strategy::schedule(
+        state.store.clone(),
+        state.outbound.clone(),
+        state.node.clone(),
+        state.strategy_tick,
+        until_true(stopped.clone()),
+    ));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(until_true(stopped)).await;
     let _ = worker.await;
     let _ = daily.await;
+    let _ = strategy.await;
     served
 }
 

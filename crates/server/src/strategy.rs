@@ -71,6 +71,23 @@ pub struct RunRequest {
     pub dry_run: bool,
     /// The live version when None.
     pub version: Option<u32>,
+    /// The node holding the day's run (the scheduler's claim), whose lease the run renews as
+    /// it goes; None for a run started by hand.
+    pub node: Option<String>,
+}
+
+/// How long a node holds a day's run without renewing its lease; a node that dies is taken
+/// over this long after its last renewal.
+pub const LEASE_MICROS: i64 = 5 * 60 * 1_000_000;
+
+/// Renews the lease of a scheduled run, or stops the run when another node has taken it over.
+async fn keep_lease(store: &dyn Store, req: &RunRequest) -> Result<(), StoreError> {
+    let Some(node) = &req.node else { return Ok(()) };
+    let until = jiff::Timestamp::now().as_microsecond() + LEASE_MICROS;
+    if store.renew_run(req.tenant_id, req.date, node, until).await? {
+        return Ok(());
+    }
+    Err(StoreError::Refused(format!("the {} run of tenant {} was taken over by another node", req.date, req.tenant_id)))
 }
 
 /// What a run decided and did, counted the ways a manager compares two versions by.
@@ -128,6 +145,7 @@ pub async fn run(store: &dyn Store, out: &Outbound, req: &RunRequest, progress: 
             }
         }
         if !req.dry_run && !decided.is_empty() {
+            keep_lease(store, req).await?;
             store.save_run_batch(req.tenant_id, stored.version, decided).await?;
         }
         progress(report.accounts);
@@ -234,6 +252,7 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
     let actor = Actor::new(format!("strategy:v{}", report.version));
     let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
     loop {
+        keep_lease(store, req).await?;
         let page = store.strategy_actions(req.tenant_id, &q).await?;
         let Some(last) = page.last() else { return Ok(()) };
         q.after = Some(last.id);
@@ -300,4 +319,78 @@ async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &Strateg
         }
         None => Err(StoreError::invalid("/action", format!("unknown action {}", a.action))),
     }
+}
+
+/// The scheduler inside `serve`: every `tick`, each tenant with a schedule whose local run time
+/// has come gets its day run, by whichever node claims it first. The claim is a row per tenant
+/// and day with a lease, so on PostgreSQL any number of nodes share the work and exactly one runs
+/// each tenant's day; a node that dies mid-run is taken over when its lease ends, and the run
+/// resumes without repeating what was done.
+pub async fn schedule(
+    store: std::sync::Arc<dyn Store>,
+    out: Outbound,
+    node: String,
+    tick: std::time::Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut finished: HashMap<Uuid, Date> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(tick) => {}
+        }
+        let tenants = match store.list_tenants().await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "the strategy scheduler could not list tenants");
+                continue;
+            }
+        };
+        for t in tenants {
+            if let Err(e) = scheduled_day(store.as_ref(), &out, &node, t.id, &mut finished).await {
+                tracing::error!(tenant = %t.slug, error = %e, "the scheduled strategy run failed");
+            }
+        }
+    }
+}
+
+/// The tenant's run for its local today, if it is due and this node can claim it.
+async fn scheduled_day(
+    store: &dyn Store,
+    out: &Outbound,
+    node: &str,
+    tenant_id: Uuid,
+    finished: &mut HashMap<Uuid, Date>,
+) -> Result<(), StoreError> {
+    let Some(schedule) = store.run_schedule(tenant_id).await? else { return Ok(()) };
+    let zone = jiff::tz::TimeZone::get(&schedule.time_zone).map_err(|e| StoreError::invalid("/time_zone", e.to_string()))?;
+    let now = jiff::Timestamp::now();
+    let local = now.to_zoned(zone);
+    let day = local.date();
+    if local.time() < schedule.run_at || finished.get(&tenant_id) == Some(&day) || store.strategy(tenant_id, None).await?.is_none() {
+        return Ok(());
+    }
+    let lease = now.as_microsecond() + LEASE_MICROS;
+    match store.claim_run(tenant_id, day, node, lease, now.as_microsecond()).await? {
+        recoup_store::strategy::Claim::Finished => {
+            finished.insert(tenant_id, day);
+            return Ok(());
+        }
+        recoup_store::strategy::Claim::Held { .. } => return Ok(()),
+        recoup_store::strategy::Claim::Claimed => {}
+    }
+    let req = RunRequest { tenant_id, date: day, dry_run: false, version: None, node: Some(node.to_string()) };
+    let end = match run(store, out, &req, |_| {}).await {
+        Ok(report) => {
+            tracing::info!(tenant = %tenant_id, %day, accounts = report.accounts, actions = report.actions, "scheduled strategy run finished");
+            finished.insert(tenant_id, day);
+            recoup_store::strategy::RunEnd::Finished { report: serde_json::to_string(&report).unwrap_or_default() }
+        }
+        Err(e) => {
+            tracing::error!(tenant = %tenant_id, %day, error = %e, "scheduled strategy run failed; it is tried again in ten minutes");
+            recoup_store::strategy::RunEnd::Failed { error: e.to_string(), retry_at: now.as_microsecond() + 10 * 60 * 1_000_000 }
+        }
+    };
+    store.finish_run(tenant_id, day, node, end).await
 }

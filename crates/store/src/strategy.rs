@@ -109,6 +109,29 @@ pub struct ActionQuery {
     pub limit: u32,
 }
 
+/// When a tenant's daily run starts: a local time in the tenant's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunSchedule {
+    /// "06:30"
+    #[schema(value_type = String, example = "06:30")]
+    pub run_at: jiff::civil::Time,
+    /// An IANA zone, e.g. America/Chicago.
+    pub time_zone: String,
+}
+
+/// Who holds a day's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This node holds it until its lease ends.
+    Claimed,
+    /// Another node holds it.
+    Held {
+        node: String,
+    },
+    Finished,
+}
+
 #[async_trait]
 pub trait Strategies: Send + Sync {
     /// Saves the next version (checked by the caller), audited. The first version saved goes
@@ -135,6 +158,33 @@ pub trait Strategies: Send + Sync {
         detail: Option<String>,
         result_id: Option<Uuid>,
     ) -> Result<()>;
+    async fn run_schedule(&self, tenant_id: Uuid) -> Result<Option<RunSchedule>>;
+    /// Sets (Some) or removes (None) the tenant's schedule, audited.
+    async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()>;
+    /// Claims the tenant's run of `run_on` for `node` until `lease_until` (UTC microseconds): a
+    /// day nobody holds, or whose holder's lease ran out before `now`.
+    async fn claim_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64, now: i64) -> Result<Claim>;
+    /// Extends the lease; false when another node has taken the run over.
+    async fn renew_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64) -> Result<bool>;
+    /// Ends the run: finished with its report, or failed (retried once `retry_at` passes).
+    async fn finish_run(&self, tenant_id: Uuid, run_on: Date, node: &str, outcome: RunEnd) -> Result<()>;
+    /// The scheduled run of a day: who holds or held it, and how it ended.
+    async fn strategy_run(&self, tenant_id: Uuid, run_on: Date) -> Result<Option<ScheduledRun>>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ScheduledRun {
+    pub node: String,
+    /// running, finished or failed.
+    pub status: String,
+    /// The run's report (JSON) once finished, or its error once failed.
+    pub report: Option<String>,
+}
+
+pub(crate) const RUN_READ: &str = "SELECT node, status, report FROM strategy_runs WHERE tenant_id = $1 AND run_on = $2";
+
+pub(crate) fn run_row(r: &impl Get) -> Result<ScheduledRun> {
+    Ok(ScheduledRun { node: r.text("node")?, status: r.text("status")?, report: r.opt_text("report")? })
 }
 
 pub(crate) const STRATEGY_COLS: &str = "version, name, body, created_by, created_at";
@@ -342,3 +392,40 @@ impl BatchFacts {
         self.inputs
     }
 }
+
+/// How a claimed run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    Finished { report: String },
+    Failed { error: String, retry_at: i64 },
+}
+
+pub(crate) fn schedule_row(r: &impl Get) -> Result<RunSchedule> {
+    let run_at = r.with_opt_text("run_at", |s| {
+        s.unwrap_or_default().parse::<jiff::civil::Time>().map_err(|e| StoreError::Corrupt(format!("run_at: {e}")))
+    })?;
+    Ok(RunSchedule { run_at, time_zone: r.text("time_zone")? })
+}
+
+pub(crate) fn schedule_event(actor: &Actor, tenant_id: Uuid, s: Option<&RunSchedule>) -> recoup_domain::audit::AuditEvent {
+    crate::ops::event(actor, "strategy.scheduled", "strategy", tenant_id, serde_json::json!({ "schedule": s }))
+}
+
+/// A claim that neither inserted nor took over: the row as it stands says why.
+pub(crate) fn claim_of(status: Option<(String, String)>) -> Claim {
+    match status {
+        Some((s, _)) if s == "finished" => Claim::Finished,
+        Some((_, holder)) => Claim::Held { node: holder },
+        None => Claim::Held { node: String::new() },
+    }
+}
+
+pub(crate) const CLAIM_INSERT: &str = "INSERT INTO strategy_runs (tenant_id, run_on, node, status, lease_until, started_at) \
+     VALUES ($1, $2, $3, 'running', $4, $5) ON CONFLICT (tenant_id, run_on) DO NOTHING";
+/// Takes over a day whose holder's lease (or a failed run's wait) is over.
+pub(crate) const CLAIM_TAKEOVER: &str = "UPDATE strategy_runs SET node = $3, status = 'running', lease_until = $4, started_at = $5 \
+     WHERE tenant_id = $1 AND run_on = $2 AND status <> 'finished' AND lease_until < $5";
+pub(crate) const RUN_RENEW: &str =
+    "UPDATE strategy_runs SET lease_until = $4 WHERE tenant_id = $1 AND run_on = $2 AND node = $3 AND status = 'running'";
+pub(crate) const RUN_FINISH: &str = "UPDATE strategy_runs SET status = $4, lease_until = $5, finished_at = $6, report = $7 \
+     WHERE tenant_id = $1 AND run_on = $2 AND node = $3";

@@ -114,6 +114,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(strategies::activate))
         .routes(routes!(strategies::run))
         .routes(routes!(strategies::actions))
+        .routes(routes!(strategies::schedule, strategies::set_schedule))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::versions))
         .routes(routes!(templates::preview))

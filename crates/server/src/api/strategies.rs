@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jiff::civil::Date;
 use recoup_store::StoreError;
-use recoup_store::strategy::{ActionQuery, ActionStatus, StoredStrategy, StrategyAction};
+use recoup_store::strategy::{ActionQuery, ActionStatus, RunSchedule, StoredStrategy, StrategyAction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -119,7 +119,7 @@ pub async fn run(State(state): State<AppState>, p: Principal, Body(b): Body<RunB
     if !b.dry_run && b.version.is_some() {
         return Err(StoreError::invalid("/version", "a live run uses the live version; activate the one to run").into());
     }
-    let req = RunRequest { tenant_id: p.tenant_id, date: b.date.unwrap_or_else(today), dry_run: b.dry_run, version: b.version };
+    let req = RunRequest { tenant_id: p.tenant_id, date: b.date.unwrap_or_else(today), dry_run: b.dry_run, version: b.version, node: None };
     Ok(Json(crate::strategy::run(state.store.as_ref(), &state.outbound, &req, |_| {}).await?))
 }
 
@@ -147,7 +147,7 @@ pub struct Diff {
 pub async fn diff(State(state): State<AppState>, p: Principal, Query(q): Query<DiffQuery>) -> Result<Json<Diff>, Problem> {
     allow(&p, Action::RunStrategies)?;
     let date = q.date.unwrap_or_else(today);
-    let dry = |version| RunRequest { tenant_id: p.tenant_id, date, dry_run: true, version: Some(version) };
+    let dry = |version| RunRequest { tenant_id: p.tenant_id, date, dry_run: true, version: Some(version), node: None };
     let from = crate::strategy::run(state.store.as_ref(), &state.outbound, &dry(q.from), |_| {}).await?;
     let to = crate::strategy::run(state.store.as_ref(), &state.outbound, &dry(q.to), |_| {}).await?;
     Ok(Json(Diff { from, to }))
@@ -183,4 +183,32 @@ pub async fn actions(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let query = ActionQuery { run_on: q.run_on, status, account_id: q.account_id, after: q.after, limit };
     Ok(Json(Items { items: state.store.strategy_actions(p.tenant_id, &query).await? }))
+}
+
+/// When the daily run starts on its own, in the tenant's time; 404 when it runs only by hand.
+#[utoipa::path(get, path = "/api/v1/strategy-schedule", tag = "strategy",
+    responses((status = 200, body = RunSchedule), (status = 404, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn schedule(State(state): State<AppState>, p: Principal) -> Result<Json<RunSchedule>, Problem> {
+    allow(&p, Action::ReadStrategies)?;
+    Ok(Json(state.store.run_schedule(p.tenant_id).await?.ok_or_else(|| Problem::not_found("strategy schedule"))?))
+}
+
+/// Set the daily run's local start time and zone: every `serve` node looks each minute, and the
+/// first to claim a tenant's day runs it.
+#[utoipa::path(put, path = "/api/v1/strategy-schedule", tag = "strategy", request_body = RunSchedule,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses((status = 200, body = RunSchedule), (status = 422, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn set_schedule(State(state): State<AppState>, p: Principal, Body(s): Body<RunSchedule>) -> Result<Json<RunSchedule>, Problem> {
+    allow(&p, Action::ManageStrategies)?;
+    if jiff::tz::TimeZone::get(&s.time_zone).is_err() {
+        return Err(StoreError::invalid(
+            "/time_zone",
+            format!("{:?} is not an IANA time zone (America/Chicago, Europe/London, ...)", s.time_zone),
+        )
+        .into());
+    }
+    state.store.set_run_schedule(p.tenant_id, Some(&s), &actor(&p)).await?;
+    Ok(Json(s))
 }

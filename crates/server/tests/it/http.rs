@@ -45,9 +45,14 @@ impl Server {
     }
 
     pub async fn postgres() -> Option<Server> {
+        Server::postgres_with(|_| {}).await
+    }
+
+    /// A server on the shared test database; two of them are two nodes of one deployment.
+    pub async fn postgres_with(tune: impl FnOnce(&mut AppState)) -> Option<Server> {
         let url = std::env::var("RECOUP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
         let store = Arc::new(PgStore::connect(&url, keys()).await.expect("PostgreSQL at RECOUP_TEST_DATABASE_URL"));
-        Some(Server::start(store, None, |_| {}).await)
+        Some(Server::start(store, None, tune).await)
     }
 
     /// SQLite always, PostgreSQL when configured.
@@ -84,6 +89,8 @@ impl Server {
             blob_dir: blob_dir.clone(),
             outbound,
             twilio_auth_token: Some(TWILIO_TOKEN.into()),
+            // Servers in one test process share a pid: each its own name in run claims.
+            node: format!("node-{addr}"),
             ..AppState::new(store.clone())
         };
         tune(&mut state);

@@ -65,6 +65,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/strategies/diff", Some(TUNE_STRATEGIES)),
     ("GET", "/api/v1/strategies/{version}", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/strategy-actions", Some(READ_STRATEGIES)),
+    ("GET", "/api/v1/strategy-schedule", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Some(INTEGRATIONS)),
@@ -107,6 +108,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("PUT", "/api/v1/accounts/{id}/contact-points/{contact_point_id}/consent", Some(STAFF_WRITE)),
     ("PUT", "/api/v1/accounts/{id}/contact-preferences", Some(STAFF_WRITE)),
     ("PUT", "/api/v1/clients/{id}/servicing-policy", Some(&[Role::Admin])),
+    ("PUT", "/api/v1/strategy-schedule", Some(TUNE_STRATEGIES)),
 ];
 
 /// The ids a route's path names, from one tenant.
@@ -154,6 +156,8 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
     let (payment, settlement, dispute, hold) = servicing_records(store, tenant_id, account.id).await;
     let document = stored_document(store, blob_dir, tenant_id, account.id, dispute).await;
     let strategy = store.save_strategy(tenant_id, "matrix", MATRIX_STRATEGY, &Actor::new("test")).await.unwrap().version;
+    let late = recoup_store::strategy::RunSchedule { run_at: jiff::civil::time(23, 59, 0, 0), time_zone: "Pacific/Kiritimati".into() };
+    store.set_run_schedule(tenant_id, Some(&late), &Actor::new("test")).await.unwrap();
     Ids {
         account: account.id,
         contact_point,
@@ -350,6 +354,8 @@ fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str,
         ),
         ("POST", "/api/v1/strategies") => (json, serde_json::json!({ "body": MATRIX_STRATEGY }).to_string()),
         ("POST", "/api/v1/strategy-runs") => (json, r#"{"dry_run":true}"#.into()),
+        // Late in the day, so no server's scheduler finds the matrix tenant due while it runs.
+        ("PUT", "/api/v1/strategy-schedule") => (json, r#"{"run_at":"23:59","time_zone":"Pacific/Kiritimati"}"#.into()),
         ("PUT", "/api/v1/accounts/{id}/contact-preferences") => (json, r#"{"inconvenient":[{"from":"07:00","to":"09:00"}]}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),

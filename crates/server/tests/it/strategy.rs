@@ -71,7 +71,7 @@ fn run_on() -> Date {
 
 async fn run(server: &Server, tenant: Uuid, dry_run: bool) -> RunReport {
     let out = recoup_server::outbound::Outbound { clock: crate::http::weekday_afternoon, ..Default::default() };
-    let req = RunRequest { tenant_id: tenant, date: run_on(), dry_run, version: None };
+    let req = RunRequest { tenant_id: tenant, date: run_on(), dry_run, version: None, node: None };
     recoup_server::strategy::run(server.store.as_ref(), &out, &req, |_| {}).await.unwrap()
 }
 
@@ -130,4 +130,76 @@ async fn a_day_runs_once_through_the_policy_and_a_dry_run_writes_nothing() {
         assert_eq!((again.already_run, again.actions), (40, 0), "{again:?}");
         assert_eq!(all_actions(s, tenant.id).await.len(), actions.len(), "the same day twice creates nothing new");
     }
+}
+
+/// Two `serve` nodes on one PostgreSQL database, both watching the clock: the tenant's day is
+/// claimed by one, every action exists once, and every message's send job ran once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_on_one_postgres_run_a_tenants_day_exactly_once() {
+    let fast = |s: &mut recoup_server::AppState| s.strategy_tick = std::time::Duration::from_millis(50);
+    let (Some(a), Some(b)) = (Server::postgres_with(fast).await, Server::postgres_with(fast).await) else {
+        eprintln!("skipped: RECOUP_TEST_DATABASE_URL is not set (CI sets it)");
+        return;
+    };
+    let s = a.store.as_ref();
+    let (tenant, _) = ready(&a.store, 30).await;
+    recoup_server::strategy::save(s, tenant.id, DEMO, &Actor::new("test")).await.unwrap();
+    let due = recoup_store::strategy::RunSchedule { run_at: jiff::civil::time(0, 0, 0, 0), time_zone: "UTC".into() };
+    s.set_run_schedule(tenant.id, Some(&due), &Actor::new("test")).await.unwrap();
+    let day = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+
+    let mut run = None;
+    for _ in 0..600 {
+        run = b.store.strategy_run(tenant.id, day).await.unwrap().filter(|r| r.status == "finished");
+        if run.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let run = run.expect("one node finished the day's run");
+    let report: serde_json::Value = serde_json::from_str(run.report.as_deref().unwrap()).unwrap();
+    assert!(run.node.starts_with("node-"), "{run:?}");
+
+    let actions = all_actions(s, tenant.id).await;
+    assert_eq!(actions.len() as u64, report["actions"].as_u64().unwrap());
+    assert!(!actions.is_empty());
+    let mut steps: Vec<_> = actions.iter().map(|a| (a.account_id, a.segment.clone(), a.entered_on, a.step)).collect();
+    steps.sort();
+    steps.dedup();
+    assert_eq!(steps.len(), actions.len(), "each step of each account once");
+
+    // Both nodes' workers send; each message's job ran once: one try, one logged attempt.
+    for _ in 0..600 {
+        if s.pending_jobs(tenant.id).await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(s.pending_jobs(tenant.id).await.unwrap(), 0);
+    let mut sent = 0;
+    for a in actions.iter().filter(|a| a.status == ActionStatus::Done && a.result_id.is_some() && a.action != "call") {
+        let file = s.account_file(tenant.id, a.account_id).await.unwrap().unwrap();
+        let m = file.find::<recoup_store::servicing::message::Message>(a.result_id.unwrap()).unwrap().unwrap();
+        if m.status == recoup_domain::message::MessageStatus::Queued {
+            continue; // deferred by the policy to a later hour
+        }
+        assert_eq!(m.attempts, 1, "{m:?}");
+        let logged = file.all::<recoup_store::servicing::contact::ContactAttempt>().unwrap();
+        assert_eq!(logged.iter().filter(|c| c.message_id == Some(m.id)).count(), 1);
+        sent += 1;
+    }
+    assert!(sent > 0, "some messages left");
+    // A step carried out twice (two nodes working the same actions) would leave two messages.
+    let mut by_account: std::collections::BTreeMap<Uuid, usize> = Default::default();
+    for a in actions.iter().filter(|a| a.status != ActionStatus::Failed && ["email", "sms", "letter"].contains(&a.action.as_str())) {
+        *by_account.entry(a.account_id).or_default() += 1;
+    }
+    for (account, n) in by_account {
+        let file = s.account_file(tenant.id, account).await.unwrap().unwrap();
+        let messages = file.all::<recoup_store::servicing::message::Message>().unwrap();
+        assert_eq!(messages.iter().filter(|m| m.template.is_some() && m.notice.is_none()).count(), n, "{account}");
+    }
+    // A day already run is not run again by either node.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(all_actions(s, tenant.id).await.len(), actions.len());
 }

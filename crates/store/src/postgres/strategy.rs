@@ -242,4 +242,78 @@ impl Strategies for PgStore {
             .await?;
         Ok(())
     }
+
+    async fn run_schedule(&self, tenant_id: Uuid) -> Result<Option<RunSchedule>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, "SELECT run_at, time_zone FROM strategy_schedules WHERE tenant_id = $1".into(), |q| q.bind(tenant_id), schedule_row)
+            .await
+    }
+
+    async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        match schedule {
+            Some(s) => {
+                sqlx::query(
+                    "INSERT INTO strategy_schedules (tenant_id, run_at, time_zone) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET run_at = excluded.run_at, time_zone = excluded.time_zone",
+                )
+                .bind(tenant_id)
+                .bind(s.run_at.strftime("%H:%M").to_string())
+                .bind(&s.time_zone)
+                .execute(&mut *tx)
+                .await?
+            }
+            None => sqlx::query("DELETE FROM strategy_schedules WHERE tenant_id = $1").bind(tenant_id).execute(&mut *tx).await?,
+        };
+        append_audit(&mut tx, tenant_id, vec![schedule_event(actor, tenant_id, schedule)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64, now: i64) -> Result<Claim> {
+        let day = run_on.to_string();
+        let attempt = |q: &'static str| sqlx::query(q).bind(tenant_id).bind(day.clone()).bind(node.to_string()).bind(lease_until).bind(now);
+        // Each statement is atomic on its row: of two nodes, one inserts or takes over, the
+        // other finds the row held.
+        if attempt(CLAIM_INSERT).execute(&self.pool).await?.rows_affected() == 1
+            || attempt(CLAIM_TAKEOVER).execute(&self.pool).await?.rows_affected() == 1
+        {
+            return Ok(Claim::Claimed);
+        }
+        let row: Option<(String, String)> = sqlx::query_as("SELECT status, node FROM strategy_runs WHERE tenant_id = $1 AND run_on = $2")
+            .bind(tenant_id)
+            .bind(&day)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(claim_of(row))
+    }
+
+    async fn renew_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64) -> Result<bool> {
+        let done = sqlx::query(RUN_RENEW).bind(tenant_id).bind(run_on.to_string()).bind(node).bind(lease_until).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn finish_run(&self, tenant_id: Uuid, run_on: Date, node: &str, outcome: RunEnd) -> Result<()> {
+        let now = ops::now_micros();
+        let (status, lease, report) = match outcome {
+            RunEnd::Finished { report } => ("finished", now, report),
+            RunEnd::Failed { error, retry_at } => ("failed", retry_at, error),
+        };
+        sqlx::query(RUN_FINISH)
+            .bind(tenant_id)
+            .bind(run_on.to_string())
+            .bind(node)
+            .bind(status)
+            .bind(lease)
+            .bind(now)
+            .bind(report)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn strategy_run(&self, tenant_id: Uuid, run_on: Date) -> Result<Option<ScheduledRun>> {
+        let mut c = self.pool.acquire().await?;
+        one(&mut c, RUN_READ.into(), |q| q.bind(tenant_id).bind(run_on.to_string()), run_row).await
+    }
 }

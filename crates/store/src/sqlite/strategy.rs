@@ -221,4 +221,69 @@ impl Strategies for SqliteStore {
         })
         .await
     }
+
+    async fn run_schedule(&self, tenant_id: Uuid) -> Result<Option<RunSchedule>> {
+        self.read(move |c| {
+            query_one(c, "SELECT run_at, time_zone FROM strategy_schedules WHERE tenant_id = ?", params![tenant_id], |r| schedule_row(r))
+        })
+        .await
+    }
+
+    async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()> {
+        let (schedule, actor) = (schedule.cloned(), actor.clone());
+        self.tx(move |tx| {
+            match &schedule {
+                Some(s) => tx.execute(
+                    "INSERT INTO strategy_schedules (tenant_id, run_at, time_zone) VALUES (?, ?, ?) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET run_at = excluded.run_at, time_zone = excluded.time_zone",
+                    params![tenant_id, s.run_at.strftime("%H:%M").to_string(), s.time_zone],
+                )?,
+                None => tx.execute("DELETE FROM strategy_schedules WHERE tenant_id = ?", params![tenant_id])?,
+            };
+            append_audit(tx, tenant_id, vec![schedule_event(&actor, tenant_id, schedule.as_ref())])
+        })
+        .await
+    }
+
+    async fn claim_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64, now: i64) -> Result<Claim> {
+        let node = node.to_string();
+        self.tx(move |tx| {
+            let day = run_on.to_string();
+            let args = params![tenant_id, day, node, lease_until, now];
+            if tx.execute(&CLAIM_INSERT.replace('$', "?"), args)? == 1 || tx.execute(&CLAIM_TAKEOVER.replace('$', "?"), args)? == 1 {
+                return Ok(Claim::Claimed);
+            }
+            let row = tx
+                .query_row("SELECT status, node FROM strategy_runs WHERE tenant_id = ? AND run_on = ?", params![tenant_id, day], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?;
+            Ok(claim_of(row))
+        })
+        .await
+    }
+
+    async fn renew_run(&self, tenant_id: Uuid, run_on: Date, node: &str, lease_until: i64) -> Result<bool> {
+        let node = node.to_string();
+        self.tx(move |tx| Ok(tx.execute(&RUN_RENEW.replace('$', "?"), params![tenant_id, run_on.to_string(), node, lease_until])? == 1))
+            .await
+    }
+
+    async fn finish_run(&self, tenant_id: Uuid, run_on: Date, node: &str, outcome: RunEnd) -> Result<()> {
+        let node = node.to_string();
+        let now = ops::now_micros();
+        let (status, lease, report) = match outcome {
+            RunEnd::Finished { report } => ("finished", now, report),
+            RunEnd::Failed { error, retry_at } => ("failed", retry_at, error),
+        };
+        self.tx(move |tx| {
+            tx.execute(&RUN_FINISH.replace('$', "?"), params![tenant_id, run_on.to_string(), node, status, lease, now, report])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn strategy_run(&self, tenant_id: Uuid, run_on: Date) -> Result<Option<ScheduledRun>> {
+        self.read(move |c| query_one(c, &RUN_READ.replace('$', "?"), params![tenant_id, run_on.to_string()], |r| run_row(r))).await
+    }
 }

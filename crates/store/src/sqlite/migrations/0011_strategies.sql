@@ -55,3 +55,24 @@ CREATE TABLE strategy_actions (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX strategy_actions_step ON strategy_actions (tenant_id, account_id, segment, entered_on, treatment, step);
 CREATE INDEX strategy_actions_run ON strategy_actions (tenant_id, run_on, status);
+
+-- When each tenant's daily run starts, in its own time; a tenant without a row is run by hand.
+CREATE TABLE strategy_schedules (
+    tenant_id BLOB NOT NULL PRIMARY KEY,
+    run_at TEXT NOT NULL,
+    time_zone TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per tenant and day: the node that holds the day's run until its lease ends (a node
+-- that dies is taken over once the lease runs out), and the report once it finished.
+CREATE TABLE strategy_runs (
+    tenant_id BLOB NOT NULL,
+    run_on TEXT NOT NULL,
+    node TEXT NOT NULL,
+    status TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    report TEXT,
+    PRIMARY KEY (tenant_id, run_on)
+) WITHOUT ROWID;
