@@ -45,8 +45,18 @@ const PORTFOLIOS: &[DemoPortfolio] = &[
         rows: 1_300,
         placed_on: date(2026, 6, 1),
     },
-    DemoPortfolio { client: "NWU", code: "FINAL", name: "Final bills", product: "utility", rows: 1_200, placed_on: date(2026, 9, 7) },
+    DemoPortfolio { client: "NWU", code: "FINAL", name: "Final bills", product: "utility", rows: 1_200, placed_on: date(2026, 10, 20) },
 ];
+
+/// The day the demo's dates were written for. A demo built on another day has every date moved
+/// by the difference, so its accounts are always as old as they were on this day (a fresh
+/// placement is still fresh and in the strategy's early stage).
+const WRITTEN_FOR: Date = date(2026, 11, 24);
+
+fn shifted(d: Date) -> Date {
+    let by = recoup_server::api::servicing::today() - WRITTEN_FOR;
+    d.checked_add(by).unwrap_or(d)
+}
 
 fn clients(tenant_id: Uuid) -> Vec<Client> {
     let client = |code: &str, name: &str, rate: &str, waterfall: Waterfall| Client {
@@ -100,21 +110,21 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
             p.rows,
             1_000 + i as u64,
             &format!("{}-{}-", p.client, p.code),
-            p.placed_on,
+            shifted(p.placed_on),
         )?;
         let req = ImportRequest {
             tenant_id: tenant.id,
             client,
             portfolio,
             file_name: format!("{}-{}.csv", p.client, p.code),
-            placed_on: p.placed_on,
+            placed_on: shifted(p.placed_on),
             dry_run: false,
             actor: actor.clone(),
         };
         let ctx = req.context();
         let reader = PlacementReader::open(&file, &Mapping::standard(), ctx.clone())?;
         let s = recoup_server::import::run::<_, std::io::Sink>(store.clone(), reader, ctx, None, req, |_| {}).await?;
-        println!("placed {} accounts for {} / {} on {}", s.counts.created, p.client, p.code, p.placed_on);
+        println!("placed {} accounts for {} / {} on {}", s.counts.created, p.client, p.code, shifted(p.placed_on));
     }
     users(store.as_ref(), &tenant, &clients, &actor).await?;
     let paid = payments(store.as_ref(), &tenant, &actor).await?;
@@ -287,7 +297,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             let placed_on = match placed.get(&a.placement_id) {
                 Some(d) => *d,
                 None => {
-                    let d = store.placement(tenant.id, a.placement_id).await?.map(|p| p.placed_on).unwrap_or(date(2026, 5, 4));
+                    let d = store.placement(tenant.id, a.placement_id).await?.map(|p| p.placed_on).unwrap_or(shifted(date(2026, 5, 4)));
                     placed.insert(a.placement_id, d);
                     d
                 }
@@ -295,7 +305,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             let mut day = placed_on.max(a.charged_off_on.unwrap_or(placed_on)).checked_add(jiff::Span::new().days(20)).unwrap_or(placed_on);
             let owed = store.balance(tenant.id, a.id).await?.owed();
             if rng.u8(0..100) < 6 {
-                let when = day.min(date(2026, 11, 20));
+                let when = day.min(shifted(date(2026, 11, 20)));
                 store.service(tenant.id, a.id, payment::post(demo_payment(owed, when, Method::Card, a.currency), when, actor)).await?;
                 paid.posted += 1;
                 paid.paid_in_full += 1;
@@ -303,7 +313,7 @@ async fn payments(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<P
             }
             for _ in 0..rng.u8(1..4) {
                 let amount = (owed * i64::from(rng.u8(5..25)) / 100).max(1_000);
-                let when = day.min(date(2026, 11, 20));
+                let when = day.min(shifted(date(2026, 11, 20)));
                 let ch =
                     store.service(tenant.id, a.id, payment::post(demo_payment(amount, when, Method::Ach, a.currency), when, actor)).await?;
                 paid.posted += 1;

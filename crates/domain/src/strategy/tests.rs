@@ -162,8 +162,10 @@ fn experiment_arms_are_stable_and_near_their_shares() {
     // The control group is treated with nothing.
     let control = (0..).map(Uuid::from_u128).find(|id| arm_of(early, *id) == "control").unwrap();
     let mut f = Facts::blank(control, day(10), 10_000);
-    f.first_delinquency_on = Some(day(1));
-    assert_eq!(evaluate(&s, &f, None).note, Note::NoTreatment);
+    f.placed_on = Some(day(1));
+    let d = evaluate(&s, &f, None);
+    assert_eq!(d.position.unwrap().segment, "early");
+    assert_eq!(d.note, Note::NoTreatment);
 }
 
 #[test]

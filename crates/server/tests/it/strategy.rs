@@ -28,10 +28,10 @@ async fn a_strategy_is_refused_whole_with_its_lines_and_versions_go_live_when_ac
         let sup = key(s, &tenant, Role::Supervisor, None).await;
         let agent = key(s, &tenant, Role::Agent, None).await;
 
-        let money_vs_date = DEMO.replace("days_past_due <= 60", "balance <= 2026-01-01");
+        let money_vs_date = DEMO.replace("days_since_placement <= 60", "balance <= 2026-01-01");
         let r = post(&server, &sup, "/api/v1/strategies", serde_json::json!({ "body": money_vs_date })).await;
         assert_problem(&r, 422, "invalid");
-        let line = DEMO.lines().position(|l| l.contains("days_past_due <= 60")).unwrap() + 1;
+        let line = DEMO.lines().position(|l| l.contains("days_since_placement <= 60")).unwrap() + 1;
         assert!(details(&r)[0].starts_with(&format!("line {line}, column 20: cannot compare `balance`")), "{:?}", details(&r));
 
         let wrong_templates = DEMO.replace("\"reminder-sms\"", "\"reminder-smz\"").replacen("\"reminder-email\"", "\"reminder-sms\"", 1);
