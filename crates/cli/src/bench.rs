@@ -1,8 +1,10 @@
 //! `recoup bench import --rows N`: the placement import's speed beside the limit measured in the
 //! same run: the same rows written by bare prepared statements in one transaction (SQLite).
 //! `recoup bench api` (in [`api`]): reading accounts over HTTP beside a route that does no work.
+//! `recoup bench strategy` (in [`strategy`]): a full strategy day beside a bare scan and insert.
 
 mod api;
+mod strategy;
 
 use crate::DbArgs;
 use anyhow::{Context, Result};
@@ -40,12 +42,16 @@ pub enum BenchCommand {
     /// and drive authenticated `GET /api/v1/accounts/{id}` with random ids beside `GET /livez`,
     /// a route through the same stack that does no work.
     Api(api::ApiArgs),
+    /// Load accounts into a fresh SQLite store, save the demo strategy, and time a full daily
+    /// run beside a bare scan of the accounts plus a bare insert of as many action rows.
+    Strategy(strategy::StrategyArgs),
 }
 
 pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Import { rows, dir } => import(db, rows, dir).await,
         BenchCommand::Api(args) => api::run(db, args).await,
+        BenchCommand::Strategy(args) => strategy::run_bench(args).await,
     }
 }
 
@@ -271,11 +277,11 @@ fn database_rows(db: &Path) -> Result<u64> {
 }
 
 /// Resets the kernel's peak-RSS mark so the import's own peak is measured.
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()

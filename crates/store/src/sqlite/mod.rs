@@ -28,6 +28,7 @@ use uuid::Uuid;
 mod idempotency;
 mod notes;
 pub(crate) mod outbox;
+mod planner;
 mod servicing;
 mod strategy;
 mod templates;
@@ -756,6 +757,7 @@ impl Store for SqliteStore {
         let keys = self.keys();
         self.write(move |conn| {
             let applied = apply_migrations(conn, SQLITE)?;
+            planner::seed(conn)?;
             check_keys(conn, &keys)?;
             let sealed = seal_plain_dates(conn, &keys)?;
             if sealed > 0 {

@@ -76,9 +76,9 @@ impl Templates for SqliteStore {
     }
 }
 
-/// Without statistics (recoup never runs ANALYZE) SQLite's planner prefers the primary key's
-/// tenant prefix to a partial index, which means reading every contact point of the tenant for
-/// one text; hence the named indexes and the fixed join order.
+/// SQLite's plan depends on its statistics (see `planner`); with poor ones it preferred the
+/// primary key's tenant prefix to this partial index, reading every contact point of the tenant
+/// for one text. The named indexes and fixed join order keep this lookup right whatever they say.
 fn phone_lookup_sql() -> String {
     format!(
         "SELECT ap.account_id AS account_id, {} FROM contact_points cp INDEXED BY contact_points_phone \

@@ -1,0 +1,135 @@
+//! `recoup bench strategy`: loads accounts through the real import into a fresh SQLite store,
+//! saves the demo strategy, and times a full daily run (deciding, then carrying out every action
+//! through the templates and the contact policy). In the same run it measures the limit: a bare
+//! scan of the same accounts' columns plus a bare insert of as many action rows, in one
+//! transaction.
+
+use super::{Imported, generate, import_with_recoup, peak_rss_mb, reset_peak_rss};
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+use recoup_server::strategy::{RunRequest, run};
+use recoup_store::{Actor, Keyring, SqliteStore, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const TARGET_SECONDS_PER_MILLION: f64 = 30.0;
+const TARGET_RATIO: f64 = 3.0;
+const TARGET_RSS_MB: f64 = 500.0;
+
+#[derive(clap::Args)]
+pub struct StrategyArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    accounts: u64,
+    /// Keep the generated file and database in this directory instead of a temporary one.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn placed_on() -> Date {
+    Date::constant(2026, 11, 2)
+}
+
+pub async fn run_bench(args: StrategyArgs) -> Result<()> {
+    anyhow::ensure!(args.accounts > 0, "--accounts must be above 0");
+    let tmp = tempfile::tempdir()?;
+    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("bench-placement.csv");
+    generate(&file, args.accounts, placed_on())?;
+    let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
+    let db = dir.join("recoup.sqlite");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db, keys).await?);
+    let Imported { tenant_id, elapsed, .. } = import_with_recoup(store.clone(), &file, placed_on()).await?;
+    println!("loaded {} accounts through the import in {:.1} s", args.accounts, elapsed.as_secs_f64());
+    prepare(store.as_ref(), tenant_id).await?;
+
+    // Ten days after placement: the early stage's experiment, e-mails, texts and letters.
+    let date = placed_on().checked_add(jiff::Span::new().days(10))?;
+    let out = recoup_server::outbound::Outbound::default();
+    let dry = RunRequest { tenant_id, date, dry_run: true, version: None, node: None };
+    let t = Instant::now();
+    let counted = run(store.as_ref(), &out, &dry, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let deciding = t.elapsed();
+    reset_peak_rss();
+    let t = Instant::now();
+    let live = RunRequest { dry_run: false, ..dry };
+    let report = run(store.as_ref(), &out, &live, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let elapsed = t.elapsed();
+    let peak = peak_rss_mb();
+    anyhow::ensure!(report.actions == counted.actions, "the live run decided {} actions, the dry run {}", report.actions, counted.actions);
+    let limit = bare_limit(&db, tenant_id, report.actions).await?;
+
+    let secs = elapsed.as_secs_f64();
+    let per_million = secs * 1_000_000.0 / args.accounts as f64;
+    let ratio = secs / limit.as_secs_f64();
+    let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
+    println!("accounts {}, actions {} ({:?})", report.accounts, report.actions, report.outcomes);
+    println!("deciding alone (dry run): {:.2} s, {:.0} accounts/s", deciding.as_secs_f64(), args.accounts as f64 / deciding.as_secs_f64());
+    println!("daily run     : {secs:>8.2} s  {:>10.0} accounts/s  peak RSS {peak:.0} MB", args.accounts as f64 / secs);
+    println!("limit         : {:>8.2} s  (bare scan of the accounts + bare insert of {} action rows)", limit.as_secs_f64(), report.actions);
+    println!("ratio run/limit {ratio:.2} (target <= {TARGET_RATIO}: {})", verdict(ratio <= TARGET_RATIO));
+    println!(
+        "per million accounts {per_million:.1} s (target <= {TARGET_SECONDS_PER_MILLION}: {})",
+        verdict(per_million <= TARGET_SECONDS_PER_MILLION)
+    );
+    println!("peak RSS {peak:.0} MB (target <= {TARGET_RSS_MB}: {})", verdict(peak <= TARGET_RSS_MB));
+    Ok(())
+}
+
+/// What the demo's strategy needs: the starter templates, the collector named in letters, the
+/// strategy itself.
+async fn prepare(store: &dyn Store, tenant_id: Uuid) -> Result<()> {
+    let actor = Actor::new("bench");
+    for d in recoup_channels::template::starter_set() {
+        recoup_server::messages::save_template(store, tenant_id, &d, &actor).await?;
+    }
+    for client in store.list_clients(tenant_id).await? {
+        let mut policy = store.client_policy(tenant_id, client.id).await?;
+        policy.collector.name = "Bench Recovery LLC".into();
+        policy.collector.address = "1 Bench Way\nSpringfield, IL 62701".into();
+        store.set_client_policy(tenant_id, client.id, &policy, &actor).await?;
+    }
+    recoup_server::strategy::save(store, tenant_id, recoup_domain::strategy::DEMO, &actor).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// The same accounts' columns read by a bare scan, and `actions` rows written by one prepared
+/// insert in one transaction.
+async fn bare_limit(db: &std::path::Path, tenant_id: Uuid, actions: u64) -> Result<Duration> {
+    let db = db.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<Duration> {
+        let mut conn = recoup_store::sqlite::connect(&db)?;
+        let t = Instant::now();
+        let mut scan = conn.prepare(
+            "SELECT id, client_id, currency, status, stage, flags, product, first_delinquency_on, charged_off_on, last_payment_on, \
+             score, bal_principal, rep_principal FROM accounts WHERE tenant_id = ?",
+        )?;
+        let mut rows = scan.query([tenant_id])?;
+        let mut seen = 0u64;
+        while let Some(r) = rows.next()? {
+            seen += u64::from(r.get_ref(0)?.as_blob().is_ok());
+        }
+        drop(rows);
+        drop(scan);
+        let bench_tenant = Uuid::now_v7();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO strategy_actions (tenant_id, id, account_id, run_on, version, segment, arm, treatment, step, action, \
+                 template, queue, entered_on, status, detail, result_id, created_at) \
+                 VALUES (?, ?, ?, '2026-11-12', 1, 'early', 'champion', 'early-email', 0, 'email', 'reminder-email', NULL, \
+                 '2026-11-12', 'done', NULL, ?, 0)",
+            )?;
+            for _ in 0..actions {
+                insert.execute(rusqlite::params![bench_tenant, Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()])?;
+            }
+        }
+        tx.commit()?;
+        anyhow::ensure!(seen > 0, "the scan found no accounts");
+        Ok(t.elapsed())
+    })
+    .await
+    .context("the limit run stopped")?
+}
