@@ -204,7 +204,8 @@ async fn communications(store: &dyn Store, tenant: &Tenant, clients: &[Client], 
     let out = recoup_server::outbound::Outbound::default();
     for (k, a) in every_nth_active(store, tenant, 25).await? {
         let template = ["reminder-email", "reminder-sms", "final-notice-letter"][(k % 3) as usize];
-        let ask = FromTemplate { template: template.into(), language: None, contact_point_id: None, send_at: None, automated: true };
+        let ask =
+            FromTemplate { template: template.into(), language: None, contact_point_id: None, send_at: None, automated: true, id: None };
         // An account without the contact point the template needs is skipped.
         let Ok(m) = send_template(store, &out, &a, ask, actor).await else { continue };
         sent.queued += 1;

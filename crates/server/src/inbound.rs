@@ -160,6 +160,7 @@ async fn opt_out(state: &AppState, tenant: Uuid, from: &str, points: &[(Uuid, Co
         contact_point_id: Some(point.id),
         send_at: None,
         automated: true,
+        id: None,
     };
     match messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &inbound_actor(from)).await {
         Err(StoreError::Invalid { field, .. }) if field == "/template" => fixed_confirmation(state, tenant, &account, point, from).await,

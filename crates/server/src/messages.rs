@@ -204,6 +204,9 @@ pub struct FromTemplate {
     pub contact_point_id: Option<Uuid>,
     pub send_at: Option<Timestamp>,
     pub automated: bool,
+    /// The message's id, when the caller must recognise it later (a strategy action makes its
+    /// message under its own id, so a resumed run sees it was made); a new one when None.
+    pub id: Option<Uuid>,
 }
 
 /// Renders the template for the account and queues it through the policy. On the account's
@@ -252,7 +255,9 @@ pub async fn send_template(
     if d.purpose != TemplatePurpose::ValidationNotice && needs_notice(&file)? {
         items.push(notice_item(&file, &parties, lang, now)?);
     }
-    items.push(build(account.id, outline, now));
+    let (mut message, check) = build(account.id, outline, now);
+    message.id = ask.id.unwrap_or(message.id);
+    items.push((message, check));
     let queued = queue(store, tenant_id, account.id, items, actor).await?;
     queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
 }

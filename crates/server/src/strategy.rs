@@ -280,14 +280,40 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
 
 type Outcome = (ActionStatus, Option<String>, Option<Uuid>);
 
+/// What an action already became, when a run stopped between making its message or task (under
+/// the action's own id) and recording that it had: the resumed run must not make it again.
+fn made_before(file: &recoup_store::servicing::AccountFile, a: &StrategyAction) -> Result<Option<Outcome>, StoreError> {
+    use recoup_store::servicing::message::Message;
+    use recoup_store::servicing::task::CallTask;
+    if let Some(m) = file.find::<Message>(a.id)? {
+        let blocked = m.status == recoup_domain::message::MessageStatus::Blocked;
+        let status = if blocked { ActionStatus::Blocked } else { ActionStatus::Done };
+        return Ok(Some((status, blocked.then(|| "blocked by the contact policy".to_string()), Some(m.id))));
+    }
+    if let Some(t) = file.find::<CallTask>(a.id)? {
+        let status = if t.status == TaskStatus::Blocked { ActionStatus::Blocked } else { ActionStatus::Done };
+        return Ok(Some((status, None, Some(t.id))));
+    }
+    let closed = match Action::parse(&a.action) {
+        Some(Action::Close) => file.account.status == AccountStatus::Closed,
+        Some(Action::Recall) => file.account.status == AccountStatus::Recalled,
+        _ => false,
+    };
+    Ok(closed.then(|| (ActionStatus::Done, Some(format!("already {}", file.account.status.as_str())), None)))
+}
+
 async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &StrategyAction, actor: &Actor) -> Result<Outcome, StoreError> {
-    let account = store.account(tenant_id, a.account_id).await?.ok_or_else(|| StoreError::not_found("account", a.account_id))?;
+    let file = store.account_file(tenant_id, a.account_id).await?.ok_or_else(|| StoreError::not_found("account", a.account_id))?;
+    if let Some(outcome) = made_before(&file, a)? {
+        return Ok(outcome);
+    }
+    let account = file.account;
     let why = format!("strategy step: {} #{}", a.treatment, a.step + 1);
     let queue = a.queue.as_deref().unwrap_or("default");
     match Action::parse(&a.action) {
         Some(Action::Email | Action::Sms | Action::Letter) => {
             let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
-            let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true };
+            let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: Some(a.id) };
             let m = messages::send_template(store, out, &account, ask, actor).await?;
             if m.status == recoup_domain::message::MessageStatus::Blocked {
                 let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
@@ -298,7 +324,9 @@ async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &Strateg
         Some(Action::Call) => {
             let parties = store.parties_of(tenant_id, account.id).await?;
             let (point, _) = messages::pick_point(&parties, Medium::Call, None)?;
-            let task = call_task(store, (out.clock)(), tenant_id, account.id, point, CallAsk { queue, reason: &why }, actor).await?;
+            let task =
+                call_task(store, (out.clock)(), tenant_id, account.id, point, CallAsk { queue, reason: &why, id: Some(a.id) }, actor)
+                    .await?;
             if task.status == TaskStatus::Blocked {
                 return Ok((ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(task.id)));
             }

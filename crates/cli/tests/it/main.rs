@@ -6,5 +6,6 @@ mod bench;
 mod import;
 mod keys;
 mod servicing;
+mod strategy;
 mod support;
 mod users;

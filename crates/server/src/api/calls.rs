@@ -231,7 +231,7 @@ pub async fn reply_task(
     point: recoup_domain::contact::ContactPoint,
     actor: &recoup_store::Actor,
 ) -> Result<CallTask, recoup_store::StoreError> {
-    let ask = CallAsk { queue: INBOUND_QUEUE, reason: "answer the person's text" };
+    let ask = CallAsk { queue: INBOUND_QUEUE, reason: "answer the person's text", id: None };
     call_task(state.store.as_ref(), (state.outbound.clock)(), tenant_id, account_id, point, ask, actor).await
 }
 
@@ -239,6 +239,8 @@ pub async fn reply_task(
 pub struct CallAsk<'a> {
     pub queue: &'a str,
     pub reason: &'a str,
+    /// The task's id, when the caller must recognise it later; a new one when None.
+    pub id: Option<Uuid>,
 }
 
 /// A call task due `now` or when the policy allows it; a call the policy refuses is kept as a
@@ -263,7 +265,7 @@ pub async fn call_task(
         opt_out_confirmation: false,
     };
     let task = CallTask {
-        id: Uuid::now_v7(),
+        id: ask.id.unwrap_or_else(Uuid::now_v7),
         account_id,
         contact_point_id: point.id,
         queue: ask.queue.into(),

@@ -78,6 +78,7 @@ pub async fn send(
         contact_point_id: req.contact_point_id,
         send_at: req.send_at,
         automated: req.automated,
+        id: None,
     };
     let m = messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &actor(&p)).await?;
     Ok((StatusCode::CREATED, Json(m)))

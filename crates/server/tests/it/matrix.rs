@@ -198,6 +198,7 @@ async fn communications(store: &dyn Store, tenant_id: Uuid, client: Uuid, accoun
         contact_point_id: None,
         send_at: None,
         automated: false,
+        id: None,
     };
     let out = recoup_server::outbound::Outbound { clock: crate::http::weekday_afternoon, ..Default::default() };
     let m = recoup_server::messages::send_template(store, &out, account, ask, &a).await.unwrap();
