@@ -127,6 +127,10 @@ enum Command {
         /// Dry-run this version instead of the live one.
         #[arg(long, requires = "dry_run")]
         version: Option<u32>,
+        /// Where people reach this recoup: the unsubscribe links in the messages the run queues
+        /// (the same setting as `serve`'s).
+        #[arg(long, env = "RECOUP_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
     },
     /// Letters: the day's print batch.
     #[command(subcommand)]
@@ -253,7 +257,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Import(cmd) => return import::run(&cli.db, cmd).await,
         Command::Letters(cmd) => letters::run(&cli.db, cmd).await?,
         Command::Strategy(cmd) => strategy::strategy(&cli.db, cmd).await?,
-        Command::Run { date, dry_run, version } => strategy::run(&cli.db, date, dry_run, version).await?,
+        Command::Run { date, dry_run, version, public_url } => strategy::run(&cli.db, date, dry_run, version, public_url).await?,
         Command::Tenant(cmd) => setup::tenant(&cli.db, cmd).await?,
         Command::Client(cmd) => setup::client(&cli.db, cmd).await?,
         Command::Portfolio(cmd) => setup::portfolio(&cli.db, cmd).await?,

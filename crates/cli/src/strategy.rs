@@ -99,7 +99,7 @@ pub async fn strategy(db: &DbArgs, cmd: StrategyCommand) -> Result<()> {
 }
 
 /// `recoup run`: one strategy day.
-pub async fn run(db: &DbArgs, date: Option<Date>, dry_run: bool, version: Option<u32>) -> Result<()> {
+pub async fn run(db: &DbArgs, date: Option<Date>, dry_run: bool, version: Option<u32>, public_url: String) -> Result<()> {
     if version.is_some() && !dry_run {
         bail!("a live run uses the live version; add --dry-run, or activate the version first");
     }
@@ -113,7 +113,8 @@ pub async fn run(db: &DbArgs, date: Option<Date>, dry_run: bool, version: Option
             .progress_chars("=> "),
     );
     let req = RunRequest { tenant_id: tenant.id, date, dry_run, version, node: None };
-    let out = crate::channels::outbound(&crate::channels::ChannelArgs::default(), "127.0.0.1:8080")?.0;
+    // Messages are only queued here; `serve` sends them through its own transports.
+    let out = recoup_server::outbound::Outbound { public_url, ..Default::default() };
     let shown = bar.clone();
     let result = recoup_server::strategy::run(store.as_ref(), &out, &req, move |n| shown.set_position(n)).await;
     bar.finish_and_clear();
