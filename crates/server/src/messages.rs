@@ -104,7 +104,8 @@ pub async fn queue(
     ids.into_iter().map(|id| kept(&changes, id)).collect()
 }
 
-fn kept(changes: &Changes, id: Uuid) -> Result<Message, StoreError> {
+/// The message `id` as a write left it.
+pub fn kept(changes: &Changes, id: Uuid) -> Result<Message, StoreError> {
     let rec = changes.records.iter().find(|r| r.id == id).ok_or_else(|| StoreError::not_found("message", id))?;
     Message::from_record(rec)
 }
@@ -219,6 +220,20 @@ pub async fn send_template(
     ask: FromTemplate,
     actor: &Actor,
 ) -> Result<Message, StoreError> {
+    let items = prepare_template(store, out, account, ask).await?;
+    let queued = queue(store, account.tenant_id, account.id, items, actor).await?;
+    queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
+}
+
+/// The messages [`send_template`] would queue (the validation notice first when one is due, the
+/// message last), rendered and each with its policy check, not yet written: a caller with many
+/// accounts queues them in one transaction.
+pub async fn prepare_template(
+    store: &dyn Store,
+    out: &Outbound,
+    account: &Account,
+    ask: FromTemplate,
+) -> Result<Vec<(Message, Check)>, StoreError> {
     let tenant_id = account.tenant_id;
     let parties = store.parties_of(tenant_id, account.id).await?;
     let lang = ask.language.unwrap_or_else(|| compose::language_of(&parties));
@@ -258,8 +273,7 @@ pub async fn send_template(
     let (mut message, check) = build(account.id, outline, now);
     message.id = ask.id.unwrap_or(message.id);
     items.push((message, check));
-    let queued = queue(store, tenant_id, account.id, items, actor).await?;
-    queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
+    Ok(items)
 }
 
 /// The first communication about a debt carries the validation notice or schedules it (Reg F

@@ -10,7 +10,7 @@
 //! passed over, actions already carried out are not planned any more, so a run that was killed
 //! resumes where it stopped and a second run of the same day creates nothing.
 
-use crate::api::calls::{CallAsk, call_task};
+use crate::api::calls::{CallAsk, prepare_call};
 use crate::messages::{self, FromTemplate};
 use crate::outbound::Outbound;
 use jiff::civil::Date;
@@ -21,7 +21,7 @@ use recoup_domain::policy::Medium;
 use recoup_domain::strategy::plan::Note;
 use recoup_domain::strategy::{self, Action, Strategy, StrategyError};
 use recoup_store::servicing::task::TaskStatus;
-use recoup_store::strategy::{ActionQuery, ActionStatus, Decided, RunInput, StoredStrategy, StrategyAction};
+use recoup_store::strategy::{ActionQuery, ActionStatus, Decided, FinishedAction, RunInput, StoredStrategy, StrategyAction};
 use recoup_store::{Actor, Assignment, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -247,7 +247,8 @@ fn idle_reason(note: &Note) -> String {
     }
 }
 
-/// Carries out the day's planned actions; each ends done, blocked or failed with why.
+/// Carries out the day's planned actions; each ends done, blocked or failed with why. A page's
+/// messages and call tasks are written in one transaction (one commit instead of hundreds).
 async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: &mut RunReport) -> Result<(), StoreError> {
     let actor = Actor::new(format!("strategy:v{}", report.version));
     let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
@@ -256,26 +257,105 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
         let page = store.strategy_actions(req.tenant_id, &q).await?;
         let Some(last) = page.last() else { return Ok(()) };
         q.after = Some(last.id);
+        let mut ended = Vec::with_capacity(page.len());
+        let mut writes = Vec::new();
         for a in page {
-            let (status, detail, result) = match execute(store, out, req.tenant_id, &a, &actor).await {
-                Ok(done) => done,
-                // A refusal belongs to this action; a store failure stops the run (it resumes).
-                Err(
-                    e @ (StoreError::Invalid { .. }
-                    | StoreError::Refused(_)
-                    | StoreError::NotFound { .. }
-                    | StoreError::NotAllowed(_)
-                    | StoreError::Transition(_)),
-                ) => (ActionStatus::Failed, Some(e.to_string()), None),
-                Err(e) => return Err(e),
-            };
+            match prepare(store, out, req.tenant_id, &a, &actor).await {
+                Ok(Step::Ended(outcome)) => ended.push((a, outcome)),
+                Ok(Step::Write(w)) => writes.push((a, w)),
+                Err(e) => ended.push((a, refusal(e)?)),
+            }
+        }
+        ended.extend(write_all(store, req.tenant_id, writes, &actor).await?);
+        let mut finished = Vec::with_capacity(ended.len());
+        for (a, (status, detail, result_id)) in ended {
             bump(&mut report.outcomes, status.as_str());
             if status != ActionStatus::Done {
                 bump(&mut report.block_reasons, detail.clone().unwrap_or_default());
             }
-            store.finish_action(req.tenant_id, a.id, status, detail, result).await?;
+            finished.push(FinishedAction { id: a.id, status, detail, result_id });
+        }
+        store.finish_actions(req.tenant_id, finished).await?;
+    }
+}
+
+/// A refusal belongs to its action (it fails); a store failure stops the run, which resumes.
+fn refusal(e: StoreError) -> Result<Outcome, StoreError> {
+    if refusal_kind(&e) { Ok((ActionStatus::Failed, Some(e.to_string()), None)) } else { Err(e) }
+}
+
+/// What an action needs written: messages (the validation notice may come first), or a call task.
+enum Write {
+    Messages(Vec<(recoup_store::servicing::message::Message, recoup_store::servicing::contact::Check)>),
+    Task(Box<(recoup_store::servicing::task::CallTask, recoup_store::servicing::contact::Check)>),
+}
+
+impl Write {
+    fn op(&self, actor: &Actor) -> recoup_store::servicing::Op {
+        match self {
+            Write::Messages(items) => recoup_store::servicing::message::queue(items.clone(), actor),
+            Write::Task(t) => recoup_store::servicing::task::create(t.0.clone(), t.1.clone(), actor),
         }
     }
+
+    fn outcome(&self, changes: &recoup_store::servicing::Changes) -> Result<Outcome, StoreError> {
+        match self {
+            Write::Messages(items) => {
+                let id = items.last().map(|(m, _)| m.id).ok_or_else(|| StoreError::Corrupt("no message".into()))?;
+                let m = messages::kept(changes, id)?;
+                if m.status == recoup_domain::message::MessageStatus::Blocked {
+                    let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
+                    return Ok((ActionStatus::Blocked, Some(reason), Some(m.id)));
+                }
+                Ok((ActionStatus::Done, None, Some(m.id)))
+            }
+            Write::Task(t) => {
+                let t = recoup_store::servicing::changed::<recoup_store::servicing::task::CallTask>(changes, t.0.id)?;
+                if t.status == TaskStatus::Blocked {
+                    return Ok((ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(t.id)));
+                }
+                Ok((ActionStatus::Done, None, Some(t.id)))
+            }
+        }
+    }
+}
+
+/// Writes every action's messages and tasks in one transaction. If the store refuses the batch
+/// (one account's change refused fails them all), each is written alone, so one bad account
+/// fails only its own action.
+async fn write_all(
+    store: &dyn Store,
+    tenant_id: Uuid,
+    writes: Vec<(StrategyAction, Write)>,
+    actor: &Actor,
+) -> Result<Vec<(StrategyAction, Outcome)>, StoreError> {
+    let ops = writes.iter().map(|(a, w)| (a.account_id, w.op(actor))).collect();
+    match store.service_many(tenant_id, ops).await {
+        Ok(changes) => writes.into_iter().zip(changes).map(|((a, w), c)| Ok((a, w.outcome(&c)?))).collect(),
+        Err(e) if refusal_kind(&e) => {
+            let mut out = Vec::with_capacity(writes.len());
+            for (a, w) in writes {
+                let outcome = match store.service(tenant_id, a.account_id, w.op(actor)).await {
+                    Ok(c) => w.outcome(&c)?,
+                    Err(e) => refusal(e)?,
+                };
+                out.push((a, outcome));
+            }
+            Ok(out)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn refusal_kind(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Invalid { .. }
+            | StoreError::Refused(_)
+            | StoreError::NotFound { .. }
+            | StoreError::NotAllowed(_)
+            | StoreError::Transition(_)
+    )
 }
 
 type Outcome = (ActionStatus, Option<String>, Option<Uuid>);
@@ -302,10 +382,17 @@ fn made_before(file: &recoup_store::servicing::AccountFile, a: &StrategyAction) 
     Ok(closed.then(|| (ActionStatus::Done, Some(format!("already {}", file.account.status.as_str())), None)))
 }
 
-async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &StrategyAction, actor: &Actor) -> Result<Outcome, StoreError> {
+/// What carrying out an action takes: an outcome already (made before, a queue move, a status
+/// change), or something to write with the page.
+enum Step {
+    Ended(Outcome),
+    Write(Write),
+}
+
+async fn prepare(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &StrategyAction, actor: &Actor) -> Result<Step, StoreError> {
     let file = store.account_file(tenant_id, a.account_id).await?.ok_or_else(|| StoreError::not_found("account", a.account_id))?;
     if let Some(outcome) = made_before(&file, a)? {
-        return Ok(outcome);
+        return Ok(Step::Ended(outcome));
     }
     let account = file.account;
     let why = format!("strategy step: {} #{}", a.treatment, a.step + 1);
@@ -314,36 +401,27 @@ async fn execute(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &Strateg
         Some(Action::Email | Action::Sms | Action::Letter) => {
             let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
             let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: Some(a.id) };
-            let m = messages::send_template(store, out, &account, ask, actor).await?;
-            if m.status == recoup_domain::message::MessageStatus::Blocked {
-                let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
-                return Ok((ActionStatus::Blocked, Some(reason), Some(m.id)));
-            }
-            Ok((ActionStatus::Done, None, Some(m.id)))
+            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, &account, ask).await?)))
         }
         Some(Action::Call) => {
             let parties = store.parties_of(tenant_id, account.id).await?;
             let (point, _) = messages::pick_point(&parties, Medium::Call, None)?;
-            let task =
-                call_task(store, (out.clock)(), tenant_id, account.id, point, CallAsk { queue, reason: &why, id: Some(a.id) }, actor)
-                    .await?;
-            if task.status == TaskStatus::Blocked {
-                return Ok((ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(task.id)));
-            }
-            Ok((ActionStatus::Done, None, Some(task.id)))
+            let ask = CallAsk { queue, reason: &why, id: Some(a.id) };
+            let (task, check) = prepare_call(store, (out.clock)(), tenant_id, account.id, point, ask).await?;
+            Ok(Step::Write(Write::Task(Box::new((task, check)))))
         }
         Some(Action::Escalate | Action::LegalReview) => {
             let change = Assignment { stage: None, queue: Some(Some(queue.to_string())), agent_id: Some(None) };
             store.assign(tenant_id, account.id, &change, actor).await?;
-            Ok((ActionStatus::Done, Some(format!("moved to queue {queue}")), None))
+            Ok(Step::Ended((ActionStatus::Done, Some(format!("moved to queue {queue}")), None)))
         }
         Some(Action::Close) => {
             store.change_status(tenant_id, account.id, AccountStatus::Closed, &why, actor).await?;
-            Ok((ActionStatus::Done, Some("closed".into()), None))
+            Ok(Step::Ended((ActionStatus::Done, Some("closed".into()), None)))
         }
         Some(Action::Recall) => {
             store.change_status(tenant_id, account.id, AccountStatus::Recalled, &why, actor).await?;
-            Ok((ActionStatus::Done, Some("recalled to the client".into()), None))
+            Ok(Step::Ended((ActionStatus::Done, Some("recalled to the client".into()), None)))
         }
         None => Err(StoreError::invalid("/action", format!("unknown action {}", a.action))),
     }

@@ -84,6 +84,15 @@ pub struct StrategyAction {
     pub result_id: Option<Uuid>,
 }
 
+/// What a planned action became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedAction {
+    pub id: Uuid,
+    pub status: ActionStatus,
+    pub detail: Option<String>,
+    pub result_id: Option<Uuid>,
+}
+
 /// An account's facts for a run, and where it stood after the last one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunInput {
@@ -149,15 +158,8 @@ pub trait Strategies: Send + Sync {
     /// written (same account, segment entry and step) is left as it was.
     async fn save_run_batch(&self, tenant_id: Uuid, version: u32, decided: Vec<Decided>) -> Result<()>;
     async fn strategy_actions(&self, tenant_id: Uuid, q: &ActionQuery) -> Result<Vec<StrategyAction>>;
-    /// Records what a planned action became.
-    async fn finish_action(
-        &self,
-        tenant_id: Uuid,
-        action_id: Uuid,
-        status: ActionStatus,
-        detail: Option<String>,
-        result_id: Option<Uuid>,
-    ) -> Result<()>;
+    /// Records what planned actions became, in one transaction.
+    async fn finish_actions(&self, tenant_id: Uuid, finished: Vec<FinishedAction>) -> Result<()>;
     async fn run_schedule(&self, tenant_id: Uuid) -> Result<Option<RunSchedule>>;
     /// Sets (Some) or removes (None) the tenant's schedule, audited.
     async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()>;

@@ -224,22 +224,23 @@ impl Strategies for PgStore {
         all(&mut c, sql, |q| q.bind(tenant_id).bind(run_on).bind(status).bind(account).bind(after).bind(limit), action_row).await
     }
 
-    async fn finish_action(
-        &self,
-        tenant_id: Uuid,
-        action_id: Uuid,
-        status: ActionStatus,
-        detail: Option<String>,
-        result_id: Option<Uuid>,
-    ) -> Result<()> {
-        sqlx::query("UPDATE strategy_actions SET status = $1, detail = $2, result_id = $3 WHERE tenant_id = $4 AND id = $5")
-            .bind(status.as_str())
-            .bind(detail)
-            .bind(result_id)
-            .bind(tenant_id)
-            .bind(action_id)
-            .execute(&self.pool)
-            .await?;
+    async fn finish_actions(&self, tenant_id: Uuid, finished: Vec<FinishedAction>) -> Result<()> {
+        if finished.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<&FinishedAction> = finished.iter().collect();
+        sqlx::query(
+            "UPDATE strategy_actions a SET status = u.status, detail = u.detail, result_id = u.result_id \
+             FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::uuid[]) AS u (id, status, detail, result_id) \
+             WHERE a.tenant_id = $1 AND a.id = u.id",
+        )
+        .bind(tenant_id)
+        .bind(ids(&rows, |f| f.id))
+        .bind(strs(&rows, |f| f.status.as_str().to_string()))
+        .bind(opt_strs(&rows, |f| f.detail.clone()))
+        .bind(rows.iter().map(|f| f.result_id).collect::<Vec<_>>())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

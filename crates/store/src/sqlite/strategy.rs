@@ -204,19 +204,13 @@ impl Strategies for SqliteStore {
         .await
     }
 
-    async fn finish_action(
-        &self,
-        tenant_id: Uuid,
-        action_id: Uuid,
-        status: ActionStatus,
-        detail: Option<String>,
-        result_id: Option<Uuid>,
-    ) -> Result<()> {
+    async fn finish_actions(&self, tenant_id: Uuid, finished: Vec<FinishedAction>) -> Result<()> {
         self.tx(move |tx| {
-            tx.execute(
-                "UPDATE strategy_actions SET status = ?, detail = ?, result_id = ? WHERE tenant_id = ? AND id = ?",
-                params![status.as_str(), detail, result_id, tenant_id, action_id],
-            )?;
+            let mut update =
+                tx.prepare_cached("UPDATE strategy_actions SET status = ?, detail = ?, result_id = ? WHERE tenant_id = ? AND id = ?")?;
+            for f in &finished {
+                update.execute(params![f.status.as_str(), f.detail, f.result_id, tenant_id, f.id])?;
+            }
             Ok(())
         })
         .await
