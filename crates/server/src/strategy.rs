@@ -20,7 +20,8 @@ use recoup_domain::limitation::TimeBar;
 use recoup_domain::policy::Medium;
 use recoup_domain::strategy::plan::Note;
 use recoup_domain::strategy::{self, Action, Strategy, StrategyError};
-use recoup_store::servicing::task::TaskStatus;
+use recoup_store::servicing::message::Message;
+use recoup_store::servicing::task::{CallTask, TaskStatus};
 use recoup_store::strategy::{ActionQuery, ActionStatus, Decided, FinishedAction, RunInput, StoredStrategy, StrategyAction};
 use recoup_store::{Actor, Assignment, Store, StoreError};
 use serde::Serialize;
@@ -286,8 +287,8 @@ fn refusal(e: StoreError) -> Result<Outcome, StoreError> {
 
 /// What an action needs written: messages (the validation notice may come first), or a call task.
 enum Write {
-    Messages(Vec<(recoup_store::servicing::message::Message, recoup_store::servicing::contact::Check)>),
-    Task(Box<(recoup_store::servicing::task::CallTask, recoup_store::servicing::contact::Check)>),
+    Messages(Vec<(Message, recoup_store::servicing::contact::Check)>),
+    Task(Box<(CallTask, recoup_store::servicing::contact::Check)>),
 }
 
 impl Write {
@@ -302,22 +303,28 @@ impl Write {
         match self {
             Write::Messages(items) => {
                 let id = items.last().map(|(m, _)| m.id).ok_or_else(|| StoreError::Corrupt("no message".into()))?;
-                let m = messages::kept(changes, id)?;
-                if m.status == recoup_domain::message::MessageStatus::Blocked {
-                    let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
-                    return Ok((ActionStatus::Blocked, Some(reason), Some(m.id)));
-                }
-                Ok((ActionStatus::Done, None, Some(m.id)))
+                Ok(message_outcome(&messages::kept(changes, id)?))
             }
-            Write::Task(t) => {
-                let t = recoup_store::servicing::changed::<recoup_store::servicing::task::CallTask>(changes, t.0.id)?;
-                if t.status == TaskStatus::Blocked {
-                    return Ok((ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(t.id)));
-                }
-                Ok((ActionStatus::Done, None, Some(t.id)))
-            }
+            Write::Task(t) => Ok(task_outcome(&recoup_store::servicing::changed::<CallTask>(changes, t.0.id)?)),
         }
     }
+}
+
+/// A message made for an action: blocked with the policy's reason, or done.
+fn message_outcome(m: &Message) -> Outcome {
+    if m.status == recoup_domain::message::MessageStatus::Blocked {
+        let reason = m.steps.last().map(|s| s.detail.clone()).unwrap_or_else(|| "blocked by the contact policy".into());
+        return (ActionStatus::Blocked, Some(reason), Some(m.id));
+    }
+    (ActionStatus::Done, None, Some(m.id))
+}
+
+/// A call task made for an action: blocked when the policy refused the call, or done.
+fn task_outcome(t: &CallTask) -> Outcome {
+    if t.status == TaskStatus::Blocked {
+        return (ActionStatus::Blocked, Some("the contact policy refused the call".into()), Some(t.id));
+    }
+    (ActionStatus::Done, None, Some(t.id))
 }
 
 /// Writes every action's messages and tasks in one transaction. If the store refuses the batch
@@ -363,16 +370,11 @@ type Outcome = (ActionStatus, Option<String>, Option<Uuid>);
 /// What an action already became, when a run stopped between making its message or task (under
 /// the action's own id) and recording that it had: the resumed run must not make it again.
 fn made_before(file: &recoup_store::servicing::AccountFile, a: &StrategyAction) -> Result<Option<Outcome>, StoreError> {
-    use recoup_store::servicing::message::Message;
-    use recoup_store::servicing::task::CallTask;
     if let Some(m) = file.find::<Message>(a.id)? {
-        let blocked = m.status == recoup_domain::message::MessageStatus::Blocked;
-        let status = if blocked { ActionStatus::Blocked } else { ActionStatus::Done };
-        return Ok(Some((status, blocked.then(|| "blocked by the contact policy".to_string()), Some(m.id))));
+        return Ok(Some(message_outcome(&m)));
     }
     if let Some(t) = file.find::<CallTask>(a.id)? {
-        let status = if t.status == TaskStatus::Blocked { ActionStatus::Blocked } else { ActionStatus::Done };
-        return Ok(Some((status, None, Some(t.id))));
+        return Ok(Some(task_outcome(&t)));
     }
     let closed = match Action::parse(&a.action) {
         Some(Action::Close) => file.account.status == AccountStatus::Closed,
@@ -394,21 +396,20 @@ async fn prepare(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &Strateg
     if let Some(outcome) = made_before(&file, a)? {
         return Ok(Step::Ended(outcome));
     }
-    let account = file.account;
+    let account = &file.account;
     let why = format!("strategy step: {} #{}", a.treatment, a.step + 1);
     let queue = a.queue.as_deref().unwrap_or("default");
     match Action::parse(&a.action) {
         Some(Action::Email | Action::Sms | Action::Letter) => {
             let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
             let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: Some(a.id) };
-            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, &account, ask).await?)))
+            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, &file, ask).await?)))
         }
         Some(Action::Call) => {
             let parties = store.parties_of(tenant_id, account.id).await?;
             let (point, _) = messages::pick_point(&parties, Medium::Call, None)?;
             let ask = CallAsk { queue, reason: &why, id: Some(a.id) };
-            let (task, check) = prepare_call(store, (out.clock)(), tenant_id, account.id, point, ask).await?;
-            Ok(Step::Write(Write::Task(Box::new((task, check)))))
+            Ok(Step::Write(Write::Task(Box::new(prepare_call(&parties, (out.clock)(), account.id, point, ask)))))
         }
         Some(Action::Escalate | Action::LegalReview) => {
             let change = Assignment { stage: None, queue: Some(Some(queue.to_string())), agent_id: Some(None) };
@@ -446,16 +447,16 @@ pub async fn schedule(
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(tick) => {}
         }
-        let tenants = match store.list_tenants().await {
-            Ok(t) => t,
+        let schedules = match store.run_schedules().await {
+            Ok(s) => s,
             Err(e) => {
-                tracing::error!(error = %e, "the strategy scheduler could not list tenants");
+                tracing::error!(error = %e, "the strategy scheduler could not read the schedules");
                 continue;
             }
         };
-        for t in tenants {
-            if let Err(e) = scheduled_day(store.as_ref(), &out, &node, t.id, &mut finished).await {
-                tracing::error!(tenant = %t.slug, error = %e, "the scheduled strategy run failed");
+        for (tenant, schedule) in schedules {
+            if let Err(e) = scheduled_day(store.as_ref(), &out, &node, tenant, &schedule, &mut finished).await {
+                tracing::error!(%tenant, error = %e, "the scheduled strategy run failed");
             }
         }
     }
@@ -467,9 +468,9 @@ async fn scheduled_day(
     out: &Outbound,
     node: &str,
     tenant_id: Uuid,
+    schedule: &recoup_store::strategy::RunSchedule,
     finished: &mut HashMap<Uuid, Date>,
 ) -> Result<(), StoreError> {
-    let Some(schedule) = store.run_schedule(tenant_id).await? else { return Ok(()) };
     let zone = jiff::tz::TimeZone::get(&schedule.time_zone).map_err(|e| StoreError::invalid("/time_zone", e.to_string()))?;
     let now = jiff::Timestamp::now();
     let local = now.to_zoned(zone);

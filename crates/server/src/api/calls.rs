@@ -255,24 +255,23 @@ pub async fn call_task(
     ask: CallAsk<'_>,
     actor: &recoup_store::Actor,
 ) -> Result<CallTask, recoup_store::StoreError> {
-    let (task, check) = prepare_call(store, now, tenant_id, account_id, point, ask).await?;
+    let parties = store.parties_of(tenant_id, account_id).await?;
+    let (task, check) = prepare_call(&parties, now, account_id, point, ask);
     let id = task.id;
     let changes = store.service(tenant_id, account_id, task::create(task, check, actor)).await?;
     recoup_store::servicing::changed::<CallTask>(&changes, id)
 }
 
 /// The task [`call_task`] would create and the check the policy will judge it by, not yet
-/// written.
-pub async fn prepare_call(
-    store: &dyn recoup_store::Store,
+/// written. `parties` are the account's.
+pub fn prepare_call(
+    parties: &[recoup_domain::placement::PlacedParty],
     now: Timestamp,
-    tenant_id: Uuid,
     account_id: Uuid,
     point: recoup_domain::contact::ContactPoint,
     ask: CallAsk<'_>,
-) -> Result<(CallTask, Check), recoup_store::StoreError> {
-    let parties = store.parties_of(tenant_id, account_id).await?;
-    let postal_state = crate::messages::postal_state(&parties, &point);
+) -> (CallTask, Check) {
+    let postal_state = crate::messages::postal_state(parties, &point);
     let intent = Intent {
         medium: Medium::Call,
         purpose: Purpose::Collection,
@@ -292,7 +291,7 @@ pub async fn prepare_call(
         attempt_id: None,
         created_by: String::new(),
     };
-    Ok((task, Check { intent, point, postal_state, at: now }))
+    (task, Check { intent, point, postal_state, at: now })
 }
 
 /// Where answers to inbound texts wait for an agent.
