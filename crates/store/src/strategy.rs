@@ -161,6 +161,9 @@ pub trait Strategies: Send + Sync {
     /// Records what planned actions became, in one transaction.
     async fn finish_actions(&self, tenant_id: Uuid, finished: Vec<FinishedAction>) -> Result<()>;
     async fn run_schedule(&self, tenant_id: Uuid) -> Result<Option<RunSchedule>>;
+    /// Every tenant's schedule, for the scheduler's look at the clock (one query, however many
+    /// tenants have none).
+    async fn run_schedules(&self) -> Result<Vec<(Uuid, RunSchedule)>>;
     /// Sets (Some) or removes (None) the tenant's schedule, audited.
     async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()>;
     /// Claims the tenant's run of `run_on` for `node` until `lease_until` (UTC microseconds): a
@@ -400,6 +403,12 @@ impl BatchFacts {
 pub enum RunEnd {
     Finished { report: String },
     Failed { error: String, retry_at: i64 },
+}
+
+pub(crate) const SCHEDULES_ALL: &str = "SELECT tenant_id, run_at, time_zone FROM strategy_schedules ORDER BY tenant_id";
+
+pub(crate) fn tenant_schedule_row(r: &impl Get) -> Result<(Uuid, RunSchedule)> {
+    Ok((r.uuid("tenant_id")?, schedule_row(r)?))
 }
 
 pub(crate) fn schedule_row(r: &impl Get) -> Result<RunSchedule> {

@@ -250,6 +250,11 @@ impl Strategies for PgStore {
             .await
     }
 
+    async fn run_schedules(&self) -> Result<Vec<(Uuid, RunSchedule)>> {
+        let mut c = self.pool.acquire().await?;
+        all(&mut c, SCHEDULES_ALL.into(), |q| q, tenant_schedule_row).await
+    }
+
     async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         match schedule {

@@ -223,6 +223,10 @@ impl Strategies for SqliteStore {
         .await
     }
 
+    async fn run_schedules(&self) -> Result<Vec<(Uuid, RunSchedule)>> {
+        self.read(move |c| query_all(c, SCHEDULES_ALL, [], |r| tenant_schedule_row(r))).await
+    }
+
     async fn set_run_schedule(&self, tenant_id: Uuid, schedule: Option<&RunSchedule>, actor: &Actor) -> Result<()> {
         let (schedule, actor) = (schedule.cloned(), actor.clone());
         self.tx(move |tx| {
