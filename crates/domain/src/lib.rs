@@ -35,6 +35,7 @@ pub mod strategy;
 pub mod template;
 pub mod validation_notice;
 pub mod webhook;
+pub mod worklist;
 
 pub use account::{Account, AccountStatus, Flag, Flags, Stage};
 pub use ledger::{Amounts, Component, EntryKind, LedgerEntry, Waterfall};

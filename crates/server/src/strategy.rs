@@ -140,6 +140,7 @@ pub async fn run(store: &dyn Store, out: &Outbound, req: &RunRequest, progress: 
         let Some(last) = batch.last() else { break };
         after = Some(last.facts.account_id);
         let mut decided = Vec::with_capacity(batch.len());
+        let worth: Vec<_> = batch.iter().map(|i| worth(&i.facts)).collect();
         for input in batch {
             if let Some(d) = decide(store, &s, stored.version, req, &mut bars, input, &mut report).await? {
                 decided.push(d);
@@ -149,12 +150,21 @@ pub async fn run(store: &dyn Store, out: &Outbound, req: &RunRequest, progress: 
             keep_lease(store, req).await?;
             store.save_run_batch(req.tenant_id, stored.version, decided).await?;
         }
+        if !req.dry_run {
+            store.refresh_expected(req.tenant_id, worth).await?;
+        }
         progress(report.accounts);
     }
     if !req.dry_run {
         carry_out(store, out, req, &mut report).await?;
     }
     Ok(report)
+}
+
+/// What working the account is worth today, for the order of the worklists its open tasks are in.
+fn worth(f: &strategy::Facts) -> (Uuid, i64, Option<jiff::civil::Date>) {
+    use recoup_domain::worklist::{Signals, expected_recovery, propensity};
+    (f.account_id, expected_recovery(f.balance_minor, propensity(&Signals::of(f))), f.first_delinquency_on)
 }
 
 /// The client's limitation table, read once per client per run.

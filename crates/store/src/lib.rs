@@ -21,6 +21,7 @@ pub mod servicing;
 pub mod sqlite;
 pub mod strategy;
 pub mod templates;
+pub mod worklist;
 
 pub use error::StoreError;
 pub use idempotency::{Idempotency, IdempotencyBegin, StoredResponse};
@@ -130,7 +131,18 @@ pub struct ListedAccount {
 /// own traits (webhooks and jobs, idempotency, notes), each implemented in its own module.
 #[async_trait]
 pub trait Store:
-    Webhooks + Jobs + Idempotency + Notes + Templates + ContactLookup + strategy::Strategies + servicing::Servicing + Send + Sync + 'static
+    Webhooks
+    + Jobs
+    + Idempotency
+    + Notes
+    + Templates
+    + ContactLookup
+    + strategy::Strategies
+    + worklist::Worklists
+    + servicing::Servicing
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -32,6 +32,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 9, name: "templates", sql: include_str!("sqlite/migrations/0009_templates.sql") },
     Migration { version: 10, name: "phone_lookup", sql: include_str!("sqlite/migrations/0010_phone_lookup.sql") },
     Migration { version: 11, name: "strategies", sql: include_str!("sqlite/migrations/0011_strategies.sql") },
+    Migration { version: 12, name: "worklists", sql: include_str!("sqlite/migrations/0012_worklists.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -50,6 +51,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 9, name: "templates", sql: include_str!("postgres/migrations/0009_templates.sql") },
     Migration { version: 10, name: "phone_lookup", sql: include_str!("postgres/migrations/0010_phone_lookup.sql") },
     Migration { version: 11, name: "strategies", sql: include_str!("postgres/migrations/0011_strategies.sql") },
+    Migration { version: 12, name: "worklists", sql: include_str!("postgres/migrations/0012_worklists.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

@@ -53,6 +53,12 @@ pub enum Action {
     ManageStrategies,
     /// Run a strategy day, or a dry run of one.
     RunStrategies,
+    /// Queues' and agents' worklists, and agents' settings.
+    ReadWorklists,
+    /// Set agents' queues and capacity; work for another agent.
+    ManageAgents,
+    /// Be handed accounts from a worklist, skip or release them.
+    WorkAccounts,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -109,6 +115,10 @@ fn roles(action: Action) -> &'static [Role] {
         // Supervisors tune strategies (DESIGN: roles); auditors see what decided each contact.
         Action::ReadStrategies => &[Role::Admin, Role::Supervisor, Role::Auditor],
         Action::ManageStrategies | Action::RunStrategies => &[Role::Admin, Role::Supervisor],
+        // Auditors see how work was ordered and handed out; supervisors run the floor.
+        Action::ReadWorklists => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor],
+        Action::ManageAgents => &[Role::Admin, Role::Supervisor],
+        Action::WorkAccounts => &[Role::Admin, Role::Supervisor, Role::Agent],
         // The full id is needed to set up and reconcile (admin) and by the systems that sent it
         // (integrator); everyone else works with the last four digits.
         Action::SeeNationalId | Action::FindByNationalId => &[Role::Admin, Role::Integrator],

@@ -37,6 +37,12 @@ pub struct TaskRequest {
     /// Dialed by a dialer rather than by hand.
     #[serde(default)]
     pub automated: bool,
+    /// A callback at the time the person asked for (`due_at`): first in the worklist once due.
+    #[serde(default)]
+    pub appointment: bool,
+    /// Only this agent works it (who arranged the callback); left out, anyone on the queue.
+    #[serde(default)]
+    pub agent_id: Option<Uuid>,
 }
 
 /// Ask for a call: the policy looks first. Allowed, the task is open and due when asked; deferred,
@@ -78,6 +84,8 @@ pub async fn create_task(
         decision_id: None,
         attempt_id: None,
         created_by: String::new(),
+        appointment: req.appointment,
+        agent_id: req.agent_id,
     };
     let check = Check { intent, point, postal_state, at: req.due_at.unwrap_or(now).max(now) };
     let changes = act(&state, &p, &account, task::create(task, check, &actor(&p))).await?;
@@ -290,6 +298,8 @@ pub fn prepare_call(
         decision_id: None,
         attempt_id: None,
         created_by: String::new(),
+        appointment: false,
+        agent_id: None,
     };
     (task, Check { intent, point, postal_state, at: now })
 }

@@ -33,6 +33,7 @@ mod strategies;
 mod templates;
 pub mod throttle;
 mod webhooks;
+mod worklists;
 
 use crate::AppState;
 use axum::Router;
@@ -57,6 +58,8 @@ use utoipa_axum::routes;
         (name = "session", description = "Signing in and out"),
         (name = "communications", description = "Templates, messages (e-mail, SMS, letters) and the outbox, call tasks, contactability and the compliance report"),
         (name = "webhooks", description = "Signed event deliveries to integrators' receivers, with retries and a delivery log"),
+        (name = "strategy", description = "Strategy versions, daily runs and dry runs, experiments and the run schedule"),
+        (name = "worklists", description = "Agents' queues and capacity, ordered worklists, and handing out the next account"),
     ),
 )]
 struct ApiDoc;
@@ -115,6 +118,12 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(strategies::run))
         .routes(routes!(strategies::actions))
         .routes(routes!(strategies::schedule, strategies::set_schedule))
+        .routes(routes!(worklists::agents))
+        .routes(routes!(worklists::set_agent))
+        .routes(routes!(worklists::list))
+        .routes(routes!(worklists::next))
+        .routes(routes!(worklists::skip))
+        .routes(routes!(worklists::release))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::versions))
         .routes(routes!(templates::preview))

@@ -1,8 +1,9 @@
 //! Shared setup for the HTTP tests: tenants with placed accounts, keys per role, and the
 //! problem-document check every error answer gets.
 
+use crate::http::{Response, Server};
 use jiff::civil::date;
-use recoup_domain::access::Role;
+use recoup_domain::access::{Role, User};
 use recoup_domain::ledger::Waterfall;
 use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Portfolio, Tenant};
@@ -106,4 +107,43 @@ pub async fn ready(store: &std::sync::Arc<dyn Store>, rows: u64) -> (Tenant, Uui
         recoup_server::messages::save_template(store.as_ref(), tenant.id, &d, &actor).await.unwrap();
     }
     (tenant, clients[0])
+}
+
+/// The first `n` accounts of the tenant.
+pub async fn accounts(server: &Server, tenant: Uuid, n: u32) -> Vec<Uuid> {
+    server.store.list_accounts(tenant, &Default::default(), None, n).await.unwrap().into_iter().map(|a| a.id).collect()
+}
+
+/// A JSON POST with a bearer key and a fresh idempotency key.
+pub async fn post(server: &Server, k: &str, path: &str, body: &str) -> Response {
+    server.send("POST", path, &json_headers(k, Some(&Uuid::now_v7().to_string())), body).await
+}
+
+/// A staff user of `tenant_id` who signs in with `password`.
+pub async fn staff(store: &dyn Store, tenant_id: Uuid, role: Role, password: &str) -> User {
+    let user = User {
+        id: Uuid::now_v7(),
+        tenant_id,
+        email: format!("u{}@example.com", Uuid::now_v7().simple()),
+        name: "Sam Supervisor".into(),
+        role,
+        client_id: None,
+        disabled: false,
+        created_at: 0,
+    };
+    let hash = recoup_server::passwords::hash(password.to_string()).await.unwrap();
+    store.create_user(&user, &hash, &Actor::new("test")).await.unwrap();
+    user
+}
+
+pub async fn sign_in(server: &Server, email: &str, password: &str) -> Response {
+    let body = serde_json::json!({"email": email, "password": password}).to_string();
+    server.send("POST", "/api/v1/session", &["Content-Type: application/json".into()], &body).await
+}
+
+/// The `recoup_session=...` pair from a sign-in's Set-Cookie.
+pub fn cookie(res: &Response) -> String {
+    let set = res.header("set-cookie").unwrap_or_else(|| panic!("no cookie: {}", res.head));
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    set.split(';').next().unwrap().to_string()
 }

@@ -12,4 +12,5 @@ mod servicing;
 mod session;
 mod strategy;
 mod webhooks;
+mod worklists;
 mod writes;

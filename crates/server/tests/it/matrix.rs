@@ -18,6 +18,8 @@ const READ_MESSAGES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Rol
 const READ_TEMPLATES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor];
 const READ_STRATEGIES: &[Role] = &[Role::Admin, Role::Supervisor, Role::Auditor];
 const TUNE_STRATEGIES: &[Role] = &[Role::Admin, Role::Supervisor];
+const READ_WORKLISTS: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor];
+const WORK: &[Role] = &[Role::Admin, Role::Supervisor, Role::Agent];
 
 /// (method, path, roles allowed). `None` marks routes outside role checks (signing in and out).
 pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
@@ -66,6 +68,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/strategies/{version}", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/strategy-actions", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/strategy-schedule", Some(READ_STRATEGIES)),
+    ("GET", "/api/v1/agents", Some(READ_WORKLISTS)),
+    ("GET", "/api/v1/worklists", Some(READ_WORKLISTS)),
     ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Some(INTEGRATIONS)),
@@ -101,6 +105,9 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/strategies/{version}/activate", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/strategy-runs", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/templates", Some(&[Role::Admin])),
+    ("POST", "/api/v1/worklist/next", Some(WORK)),
+    ("POST", "/api/v1/worklist/skip", Some(WORK)),
+    ("POST", "/api/v1/worklist/release", Some(WORK)),
     ("POST", "/api/v1/templates/{key}/preview", Some(READ_TEMPLATES)),
     ("POST", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", Some(INTEGRATIONS)),
@@ -109,6 +116,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("PUT", "/api/v1/accounts/{id}/contact-preferences", Some(STAFF_WRITE)),
     ("PUT", "/api/v1/clients/{id}/servicing-policy", Some(&[Role::Admin])),
     ("PUT", "/api/v1/strategy-schedule", Some(TUNE_STRATEGIES)),
+    ("PUT", "/api/v1/agents/{user_id}", Some(TUNE_STRATEGIES)),
 ];
 
 /// The ids a route's path names, from one tenant.
@@ -130,6 +138,8 @@ struct Ids {
     /// A strategy version. Versions are numbered per tenant, so another tenant's "id" here is a
     /// number the tenant has not reached.
     strategy: u32,
+    /// A user who works lists.
+    agent: Uuid,
 }
 
 async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, client: Uuid) -> Ids {
@@ -158,6 +168,7 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
     let strategy = store.save_strategy(tenant_id, "matrix", MATRIX_STRATEGY, &Actor::new("test")).await.unwrap().version;
     let late = recoup_store::strategy::RunSchedule { run_at: jiff::civil::time(23, 59, 0, 0), time_zone: "Pacific/Kiritimati".into() };
     store.set_run_schedule(tenant_id, Some(&late), &Actor::new("test")).await.unwrap();
+    let agent = crate::fixtures::staff(store, tenant_id, Role::Agent, "matrix agent password").await.id;
     Ids {
         account: account.id,
         contact_point,
@@ -174,6 +185,7 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
         template,
         message,
         strategy,
+        agent,
     }
 }
 
@@ -299,7 +311,8 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{document}", &ids.document.to_string())
         .replace("{key}", &ids.template)
         .replace("{message_id}", &ids.message.to_string())
-        .replace("{version}", &ids.strategy.to_string());
+        .replace("{version}", &ids.strategy.to_string())
+        .replace("{user_id}", &ids.agent.to_string());
     match template {
         "/api/v1/placements" | "/api/v1/payment-files" => format!("{path}?client={}", ids.client_code),
         "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
@@ -357,6 +370,9 @@ fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str,
         ("POST", "/api/v1/strategy-runs") => (json, r#"{"dry_run":true}"#.into()),
         // Late in the day, so no server's scheduler finds the matrix tenant due while it runs.
         ("PUT", "/api/v1/strategy-schedule") => (json, r#"{"run_at":"23:59","time_zone":"Pacific/Kiritimati"}"#.into()),
+        ("PUT", "/api/v1/agents/{user_id}") => (json, r#"{"queues":["matrix"],"daily_capacity":50}"#.into()),
+        ("POST", "/api/v1/worklist/skip") => (json, format!(r#"{{"account_id":"{}","reason":"matrix"}}"#, ids.account)),
+        ("POST", "/api/v1/worklist/release") => (json, format!(r#"{{"account_id":"{}"}}"#, ids.account)),
         ("PUT", "/api/v1/accounts/{id}/contact-preferences") => (json, r#"{"inconvenient":[{"from":"07:00","to":"09:00"}]}"#.into()),
         ("PUT", _) => (json, r#"{"channel":"email","state":"granted"}"#.into()),
         _ => (json, String::new()),

@@ -3,21 +3,13 @@
 //! texts (STOP revokes consent at once), delivery reports, unsubscribe links, call tasks,
 //! "why can't I contact this person now", and the compliance report.
 
-use crate::fixtures::{assert_problem, json_headers as headers, key, ready, tenant_with};
+use crate::fixtures::{accounts, assert_problem, json_headers as headers, key, post, ready, tenant_with};
 use crate::http::{Response, Server, TWILIO_TOKEN};
 use recoup_domain::access::Role;
 use recoup_domain::contact::{Channel, ConsentState, ContactKind, ContactPoint};
 use recoup_store::Actor;
 use std::time::Duration;
 use uuid::Uuid;
-
-async fn post(server: &Server, k: &str, path: &str, body: &str) -> Response {
-    server.send("POST", path, &headers(k, Some(&Uuid::now_v7().to_string())), body).await
-}
-
-async fn accounts(server: &Server, tenant: Uuid, n: u32) -> Vec<Uuid> {
-    server.store.list_accounts(tenant, &Default::default(), None, n).await.unwrap().into_iter().map(|a| a.id).collect()
-}
 
 async fn point(server: &Server, tenant: Uuid, account: Uuid, kind: ContactKind) -> ContactPoint {
     let parties = server.store.parties_of(tenant, account).await.unwrap();

@@ -2,8 +2,8 @@
 //! concurrent idempotent payments, settlements with approval, disputes, holds, promises, plans
 //! and remittance statements, on both databases.
 
-use crate::fixtures::{assert_problem, json_headers as headers, key, tenant_with};
-use crate::http::{Response, Server};
+use crate::fixtures::{accounts, assert_problem, json_headers as headers, key, post, tenant_with};
+use crate::http::Server;
 use recoup_domain::access::Role;
 use recoup_domain::ledger::Amounts;
 use recoup_gateways::test_gateway::{VISA_APPROVED, VISA_DECLINED};
@@ -42,14 +42,6 @@ impl Write for Capture {
 
 fn today() -> jiff::civil::Date {
     recoup_server::api::servicing::today()
-}
-
-async fn accounts(server: &Server, tenant: uuid::Uuid, n: u32) -> Vec<Uuid> {
-    server.store.list_accounts(tenant, &Default::default(), None, n).await.unwrap().into_iter().map(|a| a.id).collect()
-}
-
-async fn post(server: &Server, k: &str, path: &str, body: &str) -> Response {
-    server.send("POST", path, &headers(k, Some(&Uuid::now_v7().to_string())), body).await
 }
 
 fn card_payment(amount: i64, number: &str) -> String {

@@ -1,3 +1,4 @@
+use crate::fixtures::{cookie, sign_in, staff};
 use crate::http::{Response, Server};
 use recoup_domain::access::{Role, User};
 use recoup_domain::org::Tenant;
@@ -9,31 +10,7 @@ const JSON: &str = "Content-Type: application/json";
 async fn user(store: &dyn Store, role: Role, password: &str) -> User {
     let tenant = Tenant { id: Uuid::now_v7(), slug: format!("t{}", Uuid::now_v7().simple()), name: "T".into() };
     store.create_tenant(&tenant).await.unwrap();
-    let user = User {
-        id: Uuid::now_v7(),
-        tenant_id: tenant.id,
-        email: format!("u{}@example.com", Uuid::now_v7().simple()),
-        name: "Sam Supervisor".into(),
-        role,
-        client_id: None,
-        disabled: false,
-        created_at: 0,
-    };
-    let hash = recoup_server::passwords::hash(password.to_string()).await.unwrap();
-    store.create_user(&user, &hash, &Actor::new("test")).await.unwrap();
-    user
-}
-
-async fn sign_in(server: &Server, email: &str, password: &str) -> Response {
-    let body = serde_json::json!({"email": email, "password": password}).to_string();
-    server.send("POST", "/api/v1/session", &[JSON.into()], &body).await
-}
-
-/// The `recoup_session=...` pair from a sign-in's Set-Cookie.
-fn cookie(res: &Response) -> String {
-    let set = res.header("set-cookie").unwrap_or_else(|| panic!("no cookie: {}", res.head));
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
-    set.split(';').next().unwrap().to_string()
+    staff(store, tenant.id, role, password).await
 }
 
 async fn with_cookie(server: &Server, method: &str, path: &str, cookie: &str) -> Response {

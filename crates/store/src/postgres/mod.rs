@@ -33,6 +33,7 @@ pub(crate) mod outbox;
 mod servicing;
 mod strategy;
 mod templates;
+mod worklist;
 
 pub use copy::bare_copy;
 
@@ -71,6 +72,21 @@ fn prefixed(table: &str, cols: &str) -> String {
 /// Every SQL string here is assembled from constants in this crate, never from input.
 fn sql(s: impl Into<String>) -> AssertSqlSafe<String> {
     AssertSqlSafe(s.into())
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds listing values in placeholder order.
+fn bind_all(mut query: PgQuery<'_>, binds: Vec<Bind>) -> PgQuery<'_> {
+    for b in binds {
+        query = match b {
+            Bind::Uuid(u) => query.bind(u),
+            Bind::Int(n) => query.bind(n),
+            Bind::Text(t) => query.bind(t),
+            Bind::Bytes(b) => query.bind(b),
+        };
+    }
+    query
 }
 
 fn conflict(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -905,16 +921,7 @@ impl Store for PgStore {
     async fn find_accounts(&self, tenant_id: Uuid, listing: &AccountListing) -> Result<Vec<ListedAccount>> {
         let (clauses, binds) = listing::account_query(tenant_id, listing, &self.keys, |n| format!("${n}"));
         let q = format!("SELECT {}, {} FROM accounts {clauses}", rows::ACCOUNT_COLS, rows::LISTED_COLS);
-        let mut query = sqlx::query(sql(q));
-        for b in binds {
-            query = match b {
-                Bind::Uuid(u) => query.bind(u),
-                Bind::Int(n) => query.bind(n),
-                Bind::Text(t) => query.bind(t),
-                Bind::Bytes(b) => query.bind(b),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(sql(q)), binds).fetch_all(&self.pool).await?;
         rows.iter().map(rows::listed).collect()
     }
 

@@ -3,7 +3,6 @@
 
 use super::{PgStore, all, append_audit, insert_ledger, one, outbox, set_balance, sql};
 use crate::Actor;
-use crate::listing::Bind;
 use crate::rows::Get;
 use crate::servicing::{
     AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, in_given_order, in_lock_order, parse_policy, policy_change,
@@ -91,6 +90,9 @@ async fn apply(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, ch: &Cha
     for r in &ch.records {
         upsert(c, r).await?;
     }
+    for w in &ch.work {
+        super::worklist::put(c, tenant_id, w).await?;
+    }
     append_audit(c, tenant_id, ch.audit.clone()).await?;
     for j in &ch.jobs {
         outbox::enqueue(c, tenant_id, j.kind, &j.payload, j.run_at).await?;
@@ -130,16 +132,8 @@ impl Servicing for PgStore {
 
     async fn records(&self, tenant_id: Uuid, query: &RecordQuery) -> Result<Vec<Record>> {
         let (clause, binds) = query.clause(tenant_id, |n| format!("${n}"));
-        let mut q = sqlx::query(sql(format!("SELECT {RECORD_COLS} FROM servicing_records {clause}")));
-        for b in binds {
-            q = match b {
-                Bind::Uuid(u) => q.bind(u),
-                Bind::Int(n) => q.bind(n),
-                Bind::Text(t) => q.bind(t),
-                Bind::Bytes(b) => q.bind(b),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let q = sqlx::query(sql(format!("SELECT {RECORD_COLS} FROM servicing_records {clause}")));
+        let rows = super::bind_all(q, binds).fetch_all(&self.pool).await?;
         rows.iter().map(rows::record).collect()
     }
 

@@ -186,6 +186,8 @@ pub struct Changes {
     pub events: Vec<Event>,
     /// Work for the job queue (a message to send), enqueued with the change.
     pub jobs: Vec<crate::outbox::NewJob>,
+    /// Call tasks' rows in the worklists, written with the tasks.
+    pub work: Vec<crate::worklist::WorkEntry>,
 }
 
 /// The state a decision works on while it builds its changes: the file as it will be after the
@@ -282,6 +284,14 @@ impl<'a> Draft<'a> {
     /// Queues background work to run at `run_at` (UTC microseconds), in this change's transaction.
     pub fn enqueue(&mut self, kind: crate::outbox::JobKind, payload: String, run_at: i64) {
         self.changes.jobs.push(crate::outbox::NewJob { kind, payload, run_at });
+    }
+
+    /// Writes (or replaces) a task's row in the worklists.
+    pub fn work(&mut self, entry: crate::worklist::WorkEntry) {
+        match self.changes.work.iter_mut().find(|w| w.task_id == entry.task_id) {
+            Some(slot) => *slot = entry,
+            None => self.changes.work.push(entry),
+        }
     }
 
     /// Marks the account as changed (flags, last payment) so it is written.

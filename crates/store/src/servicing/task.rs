@@ -4,6 +4,7 @@
 
 use super::contact::{self, Check};
 use super::{Kept, Op, RecordKind, op};
+use crate::worklist::WorkEntry;
 use crate::{Actor, Result, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -48,6 +49,12 @@ pub struct CallTask {
     /// The logged call that closed it.
     pub attempt_id: Option<Uuid>,
     pub created_by: String,
+    /// A call at the time the person asked for (a callback): first in the worklist once due.
+    #[serde(default)]
+    pub appointment: bool,
+    /// Only this agent works it (the one who arranged the callback); otherwise anyone on the queue.
+    #[serde(default)]
+    pub agent_id: Option<Uuid>,
 }
 
 impl Kept for CallTask {
@@ -82,6 +89,7 @@ pub fn create(task: CallTask, check: Check, actor: &Actor) -> Op {
             CallTask { account_id: d.account.id, status, due_at, decision_id: Some(decision.id), created_by: d.actor.0.clone(), ..task };
         d.audit("task.created", "call_task", t.id, json!({"queue": t.queue, "status": t.status, "due_at": t.due_at.to_string()}));
         d.put(&t);
+        put_work(d, &t);
         Ok(())
     })
 }
@@ -98,5 +106,23 @@ pub(crate) fn close_in(d: &mut super::Draft<'_>, task_id: Uuid, attempt_id: Uuid
     t.attempt_id = Some(attempt_id);
     d.audit("task.done", "call_task", t.id, json!({"attempt_id": attempt_id}));
     d.put(&t);
+    put_work(d, &t);
     Ok(())
+}
+
+/// The task's row in the worklists, valued on the account as the change leaves it.
+fn put_work(d: &mut super::Draft<'_>, t: &CallTask) {
+    let today = contact::utc_day(Timestamp::from_microsecond(d.now).unwrap_or(t.due_at));
+    d.work(WorkEntry {
+        task_id: t.id,
+        account_id: t.account_id,
+        queue: t.queue.clone(),
+        agent_id: t.agent_id,
+        due_at: t.due_at.as_microsecond(),
+        appointment: t.appointment,
+        expected_minor: crate::worklist::expected_of(d.file, d.balance.net(), today),
+        delinquent_since: d.account.first_delinquency_on,
+        status: t.status.as_str().into(),
+        reason: t.reason.clone(),
+    });
 }

@@ -32,6 +32,7 @@ mod planner;
 mod servicing;
 mod strategy;
 mod templates;
+pub(crate) mod worklist;
 
 /// Read connections kept open. Reads beyond this many wait for one to come free: opening a
 /// connection per read (and parsing the schema again) cost more than the reads themselves.

@@ -86,6 +86,9 @@ fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> R
     for r in &ch.records {
         upsert(tx, r)?;
     }
+    for w in &ch.work {
+        super::worklist::put(tx, tenant_id, w)?;
+    }
     append_audit(tx, tenant_id, ch.audit.clone())?;
     for j in &ch.jobs {
         outbox::enqueue(tx, tenant_id, j.kind, &j.payload, j.run_at)?;
