@@ -245,8 +245,28 @@ async fn users(store: &dyn Store, tenant: &Tenant, clients: &[Client], actor: &A
             created_at: jiff::Timestamp::now().as_microsecond(),
         };
         store.create_user(&user, &hash, actor).await?;
+        if let Some(queues) = demo_queues(role) {
+            let agent = recoup_domain::worklist::Agent {
+                user_id: user.id,
+                queues: queues.iter().map(|q| q.to_string()).collect(),
+                daily_capacity: 60,
+                time_zone: "America/Chicago".into(),
+            };
+            store.set_agent(tenant.id, &agent, actor).await?;
+        }
     }
     Ok(())
+}
+
+/// The demo strategy's call queues each worker takes: the agent the everyday calls, the
+/// supervisor every queue, the specialists' and legal ones included.
+fn demo_queues(role: recoup_domain::access::Role) -> Option<&'static [&'static str]> {
+    use recoup_domain::access::Role;
+    match role {
+        Role::Agent => Some(&["early", "mid", "hardship", "inbound-replies"]),
+        Role::Supervisor => Some(&["early", "mid", "late", "late-specialists", "legal", "hardship", "inbound-replies"]),
+        _ => None,
+    }
 }
 
 /// A fresh integrator key for this run of the demo (keys are shown once, so each run makes one).

@@ -14,6 +14,7 @@ mod setup;
 mod store;
 mod strategy;
 mod user;
+mod worklist;
 
 use anyhow::Result;
 use clap::parser::ValueSource;
@@ -132,6 +133,12 @@ enum Command {
         #[arg(long, env = "RECOUP_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         public_url: String,
     },
+    /// Agents: the queues they work and their accounts per day.
+    #[command(subcommand)]
+    Agent(worklist::AgentCommand),
+    /// Worklists: a queue's or an agent's list in order; hand out the next account; skip one.
+    #[command(subcommand)]
+    Worklist(worklist::WorklistCommand),
     /// Letters: the day's print batch.
     #[command(subcommand)]
     Letters(letters::LettersCommand),
@@ -258,6 +265,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Letters(cmd) => letters::run(&cli.db, cmd).await?,
         Command::Strategy(cmd) => strategy::strategy(&cli.db, cmd).await?,
         Command::Run { date, dry_run, version, public_url } => strategy::run(&cli.db, date, dry_run, version, public_url).await?,
+        Command::Agent(cmd) => worklist::agent(&cli.db, cmd).await?,
+        Command::Worklist(cmd) => worklist::worklist(&cli.db, cmd).await?,
         Command::Tenant(cmd) => setup::tenant(&cli.db, cmd).await?,
         Command::Client(cmd) => setup::client(&cli.db, cmd).await?,
         Command::Portfolio(cmd) => setup::portfolio(&cli.db, cmd).await?,

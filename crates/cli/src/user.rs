@@ -83,9 +83,14 @@ pub async fn run(db: &DbArgs, cmd: UserCommand) -> Result<()> {
 }
 
 async fn set_disabled(s: &dyn recoup_store::Store, tenant: &recoup_domain::org::Tenant, email: &str, disabled: bool) -> Result<()> {
-    let user = s.user_by_email(email).await?.map(|(u, _)| u).filter(|u| u.tenant_id == tenant.id);
-    let user = user.with_context(|| format!("tenant {} has no user {email}", tenant.slug))?;
+    let user = find(s, tenant, email).await?;
     s.set_user_disabled(tenant.id, user.id, disabled, &cli_actor()).await?;
     println!("user {email} {}", if disabled { "disabled; its sessions are ended" } else { "enabled" });
     Ok(())
+}
+
+/// The tenant's user with this e-mail address.
+pub async fn find(s: &dyn recoup_store::Store, tenant: &recoup_domain::org::Tenant, email: &str) -> Result<recoup_domain::access::User> {
+    let user = s.user_by_email(email).await?.map(|(u, _)| u).filter(|u| u.tenant_id == tenant.id);
+    user.with_context(|| format!("tenant {} has no user {email}", tenant.slug))
 }

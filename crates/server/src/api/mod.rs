@@ -33,7 +33,7 @@ mod strategies;
 mod templates;
 pub mod throttle;
 mod webhooks;
-mod worklists;
+pub mod worklists;
 
 use crate::AppState;
 use axum::Router;
