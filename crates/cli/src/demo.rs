@@ -140,7 +140,53 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         sent.templates, sent.queued, sent.blocked, sent.notices
     );
     strategy_days(store.as_ref(), &tenant, &actor).await?;
+    let (paid, called) = after_the_first_day(store.as_ref(), &tenant, &actor).await?;
+    println!("since the first strategy day: {paid} payments and {called} logged calls on the experiment's accounts");
     Ok(())
+}
+
+/// What happened to the early segment's accounts after the first strategy day, so the
+/// experiment's arms have results to compare: some pay part of the balance, some are called
+/// (about two calls in five reach the debtor). Every arm is treated alike here: any difference
+/// the results show is chance, which their intervals say.
+async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<(u64, u64)> {
+    use recoup_store::servicing::contact::{self, ContactAttempt};
+    let mut rng = fastrand::Rng::with_seed(11);
+    let today = recoup_server::api::servicing::today();
+    let yesterday = today.checked_sub(jiff::Span::new().days(1))?;
+    let (mut paid, mut called) = (0, 0);
+    for (id, _) in store.experiment_accounts(tenant.id, "early-sms-vs-email").await? {
+        if rng.u8(0..100) < 12 {
+            let owed = store.balance(tenant.id, id).await?.owed();
+            let currency = store.account(tenant.id, id).await?.map(|a| a.currency).unwrap_or(Currency::USD);
+            let amount = (owed * i64::from(rng.u8(10..40)) / 100).max(1_000);
+            store.service(tenant.id, id, payment::post(demo_payment(amount, yesterday, Method::Ach, currency), yesterday, actor)).await?;
+            paid += 1;
+        }
+        if rng.u8(0..100) < 30 {
+            let reached = rng.u8(0..100) < 40;
+            let attempt = ContactAttempt {
+                id: Uuid::now_v7(),
+                account_id: id,
+                contact_point_id: None,
+                medium: recoup_domain::policy::Medium::Call,
+                at: yesterday.at(18, rng.i8(0..60), 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp(),
+                outcome: if reached {
+                    recoup_domain::policy::Outcome::Conversation
+                } else {
+                    recoup_domain::policy::Outcome::NoConversation
+                },
+                result: None,
+                message_id: None,
+                inbound: false,
+                by: String::new(),
+                note: None,
+            };
+            store.service(tenant.id, id, contact::log(attempt, None, actor)).await?;
+            called += 1;
+        }
+    }
+    Ok((paid, called))
 }
 
 /// The demo strategy, saved and live, run for the last three days so the outbox, the call

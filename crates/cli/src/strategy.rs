@@ -22,6 +22,18 @@ pub enum StrategyCommand {
     Show { version: Option<u32> },
     /// Make a version the live one.
     Activate { version: u32 },
+    /// The live strategy's experiments, with their arms and shares.
+    Experiments,
+    /// Each arm's results: accounts, collected, right-party contact and promise-kept rates with
+    /// 95% intervals, complaints.
+    Results {
+        experiment: String,
+        /// The last day counted; today (UTC) when left out.
+        #[arg(long)]
+        through: Option<Date>,
+    },
+    /// End an experiment in favour of an arm (champion or a challenger): a new live version.
+    Promote { experiment: String, arm: String },
     /// Dry-run two versions on the same day and print their counts side by side.
     Diff {
         from: u32,
@@ -84,6 +96,23 @@ pub async fn strategy(db: &DbArgs, cmd: StrategyCommand) -> Result<()> {
         StrategyCommand::Activate { version } => {
             let v = s.activate_strategy(tenant.id, version, &crate::setup::cli_actor()).await?;
             println!("version {} (\"{}\") is live", v.version, v.name);
+        }
+        StrategyCommand::Experiments => {
+            for e in recoup_server::experiments::list(s, tenant.id).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let arms: Vec<String> = e.arms.iter().map(|a| format!("{} {}%", a.arm, a.percent)).collect();
+                println!("{} (segment {}, version {}): {}", e.name, e.segment, e.version, arms.join(", "));
+            }
+        }
+        StrategyCommand::Results { experiment, through } => {
+            let through = through.unwrap_or_else(recoup_server::api::servicing::today);
+            let r = recoup_server::experiments::results(s, tenant.id, &experiment, through).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            print_results(&r);
+        }
+        StrategyCommand::Promote { experiment, arm } => {
+            let v = recoup_server::experiments::promote(s, tenant.id, &experiment, &arm, &crate::setup::cli_actor())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{experiment} ended for {arm}: version {} (\"{}\") is live", v.version, v.name);
         }
         StrategyCommand::Diff { from, to, date } => {
             let date = date.unwrap_or_else(recoup_server::api::servicing::today);
@@ -170,4 +199,27 @@ fn print_side_by_side(a: &RunReport, b: &RunReport) {
     table("by step", &a.by_step, &b.by_step);
     table("by action", &a.by_action, &b.by_action);
     table("no action today", &a.idle, &b.idle);
+}
+
+fn print_results(r: &recoup_server::experiments::ExperimentReport) {
+    let rate = |x: &recoup_domain::experiment::Rate| match (x.value, x.low, x.high) {
+        (Some(v), Some(l), Some(h)) => format!("{:5.1}% [{:.1}-{:.1}] of {}", v * 100.0, l * 100.0, h * 100.0, x.trials),
+        _ => "-".into(),
+    };
+    println!("{} through {}{}", r.experiment, r.through, if r.running { "" } else { " (ended)" });
+    for a in &r.arms {
+        println!("  {}: {} accounts, {} complaints", a.arm, a.accounts, a.complaints);
+        for c in &a.collected {
+            let m = |v| recoup_domain::money::format_money(v, &c.currency);
+            println!(
+                "    collected {} ({} per account, 95% {} to {})",
+                m(c.total_minor),
+                m(c.per_account_minor),
+                m(c.low_minor),
+                m(c.high_minor)
+            );
+        }
+        println!("    right-party contact {}", rate(&a.rpc_rate));
+        println!("    promises kept       {}", rate(&a.promise_kept_rate));
+    }
 }

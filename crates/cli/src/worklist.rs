@@ -87,7 +87,7 @@ pub async fn worklist(db: &DbArgs, cmd: WorklistCommand) -> Result<()> {
                 query.agent_id = Some(user.id);
             }
             let items = s.worklist(tenant.id, &query).await?;
-            println!("{:>4}  {:<20} {:<12} {:<14} {:>14} {:<10} {}", "#", "due", "queue", "account", "expected", "since", "held");
+            println!("{:>4}  {:<20} {:<12} {:<14} {:>14} {:<10} held", "#", "due", "queue", "account", "expected", "since");
             for (i, it) in items.iter().enumerate() {
                 print_item(i + 1, it);
             }

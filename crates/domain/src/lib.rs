@@ -13,6 +13,7 @@ pub mod client_policy;
 pub mod contact;
 pub mod dispute;
 pub mod event;
+pub mod experiment;
 pub mod geo;
 pub mod hex;
 pub mod hold;

@@ -8,6 +8,7 @@ pub mod api;
 pub mod blobs;
 pub mod compose;
 pub mod documents;
+pub mod experiments;
 mod hardening;
 pub mod import;
 pub mod inbound;

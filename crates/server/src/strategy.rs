@@ -243,7 +243,8 @@ async fn decide(
     if d.position.is_none() && previous.is_none() {
         return Ok(None);
     }
-    Ok(Some(Decided { account_id: facts.account_id, position: d.position, action }))
+    let experiment = d.position.as_ref().and_then(|p| s.segment(&p.segment)?.experiment.as_ref()).map(|e| e.name.clone());
+    Ok(Some(Decided { account_id: facts.account_id, position: d.position, action, experiment }))
 }
 
 fn idle_reason(note: &Note) -> String {

@@ -7,6 +7,7 @@
 //! with `tenant_id` and no query crosses tenants.
 
 mod error;
+pub mod experiment;
 mod idempotency;
 mod keycache;
 pub mod listing;
@@ -138,6 +139,7 @@ pub trait Store:
     + Templates
     + ContactLookup
     + strategy::Strategies
+    + experiment::Experiments
     + worklist::Worklists
     + servicing::Servicing
     + Send

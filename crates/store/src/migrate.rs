@@ -33,6 +33,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 10, name: "phone_lookup", sql: include_str!("sqlite/migrations/0010_phone_lookup.sql") },
     Migration { version: 11, name: "strategies", sql: include_str!("sqlite/migrations/0011_strategies.sql") },
     Migration { version: 12, name: "worklists", sql: include_str!("sqlite/migrations/0012_worklists.sql") },
+    Migration { version: 13, name: "experiments", sql: include_str!("sqlite/migrations/0013_experiments.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -52,6 +53,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 10, name: "phone_lookup", sql: include_str!("postgres/migrations/0010_phone_lookup.sql") },
     Migration { version: 11, name: "strategies", sql: include_str!("postgres/migrations/0011_strategies.sql") },
     Migration { version: 12, name: "worklists", sql: include_str!("postgres/migrations/0012_worklists.sql") },
+    Migration { version: 13, name: "experiments", sql: include_str!("postgres/migrations/0013_experiments.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

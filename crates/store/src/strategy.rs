@@ -107,7 +107,17 @@ pub struct Decided {
     pub account_id: Uuid,
     pub position: Option<Position>,
     pub action: Option<StrategyAction>,
+    /// The experiment the position's segment runs, which the account joins (once) in its arm.
+    pub experiment: Option<String>,
 }
+
+/// The experiments joined in a batch: (account, experiment, position).
+pub(crate) fn joined(decided: &[Decided]) -> Vec<(Uuid, &str, &Position)> {
+    decided.iter().filter_map(|d| Some((d.account_id, d.experiment.as_deref()?, d.position.as_ref()?))).collect()
+}
+
+pub(crate) const MEMBER_INSERT: &str = "INSERT INTO experiment_members (tenant_id, experiment, account_id, arm, segment, version, joined_on) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionQuery {

@@ -8,6 +8,7 @@ use super::json::Body;
 use super::problem::{FieldError, Problem, ProblemDocument};
 use super::servicing::{Items, actor, today};
 use crate::AppState;
+use crate::experiments::{ExperimentReport, ExperimentView};
 use crate::strategy::{RunReport, RunRequest, StrategyRefusal};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -211,4 +212,72 @@ pub async fn set_schedule(State(state): State<AppState>, p: Principal, Body(s): 
     }
     state.store.set_run_schedule(p.tenant_id, Some(&s), &actor(&p)).await?;
     Ok(Json(s))
+}
+
+/// The live strategy's experiments: each segment's champion, control group and challengers with
+/// their shares.
+#[utoipa::path(get, path = "/api/v1/experiments", tag = "strategy",
+    responses((status = 200, body = Items<ExperimentView>), (status = 403, body = ProblemDocument, content_type = "application/problem+json")),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn experiments(State(state): State<AppState>, p: Principal) -> Result<Json<Items<ExperimentView>>, Problem> {
+    allow(&p, Action::ReadStrategies)?;
+    Ok(Json(Items { items: crate::experiments::list(state.store.as_ref(), p.tenant_id).await? }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsQuery {
+    /// The last day counted; today (UTC) when left out.
+    #[param(value_type = Option<String>)]
+    pub through: Option<Date>,
+}
+
+/// How each arm did since its accounts joined: accounts, collected (total and per account),
+/// right-party contact rate (conversations / call attempts), promise-kept rate (kept / came
+/// due) and complaints (disputes and cease requests), each rate with its 95% interval.
+#[utoipa::path(get, path = "/api/v1/experiments/{name}/results", tag = "strategy", params(("name" = String, Path), ResultsQuery),
+    responses(
+        (status = 200, body = ExperimentReport),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn experiment_results(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(name): Path<String>,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Json<ExperimentReport>, Problem> {
+    allow(&p, Action::ReadStrategies)?;
+    let through = q.through.unwrap_or_else(today);
+    Ok(Json(crate::experiments::results(state.store.as_ref(), p.tenant_id, &name, through).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromoteBody {
+    /// `champion` or a challenger's name.
+    pub arm: String,
+}
+
+/// End the experiment in favour of an arm: a new version of the live strategy in which the
+/// segment gives every account that arm's treatment, checked and made live. Results stay readable.
+#[utoipa::path(post, path = "/api/v1/experiments/{name}/promote", tag = "strategy", request_body = PromoteBody,
+    params(("name" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
+    responses(
+        (status = 201, body = StoredStrategy),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("session" = [])))]
+pub async fn promote(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(name): Path<String>,
+    Body(req): Body<PromoteBody>,
+) -> Result<(StatusCode, Json<StoredStrategy>), Problem> {
+    allow(&p, Action::ManageStrategies)?;
+    let live = crate::experiments::promote(state.store.as_ref(), p.tenant_id, &name, &req.arm, &actor(&p)).await?;
+    Ok((StatusCode::CREATED, Json(live)))
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod api;
+mod experiments;
 mod fixtures;
 mod http;
 mod matrix;

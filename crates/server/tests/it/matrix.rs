@@ -69,6 +69,8 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/api/v1/strategy-actions", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/strategy-schedule", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/agents", Some(READ_WORKLISTS)),
+    ("GET", "/api/v1/experiments", Some(READ_STRATEGIES)),
+    ("GET", "/api/v1/experiments/{name}/results", Some(READ_STRATEGIES)),
     ("GET", "/api/v1/worklists", Some(READ_WORKLISTS)),
     ("GET", "/api/v1/webhooks", Some(INTEGRATIONS)),
     ("GET", "/api/v1/webhooks/{id}", Some(INTEGRATIONS)),
@@ -101,6 +103,7 @@ pub const ROUTES: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/api/v1/payments", Some(&[Role::Admin, Role::Supervisor, Role::Agent, Role::Integrator])),
     ("POST", "/api/v1/servicing/run", Some(&[Role::Admin])),
     ("POST", "/api/v1/session", None),
+    ("POST", "/api/v1/experiments/{name}/promote", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/strategies", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/strategies/{version}/activate", Some(TUNE_STRATEGIES)),
     ("POST", "/api/v1/strategy-runs", Some(TUNE_STRATEGIES)),
@@ -140,6 +143,8 @@ struct Ids {
     strategy: u32,
     /// A user who works lists.
     agent: Uuid,
+    /// An experiment of the live strategy; named per tenant, like versions.
+    experiment: String,
 }
 
 async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, client: Uuid) -> Ids {
@@ -186,11 +191,14 @@ async fn ids(store: &dyn Store, blob_dir: &std::path::Path, tenant_id: Uuid, cli
         message,
         strategy,
         agent,
+        experiment: "matrix-test".into(),
     }
 }
 
 /// A strategy that needs no template: a call task for every account.
 const MATRIX_STRATEGY: &str = "name = \"matrix\"\n[[segments]]\nname = \"all\"\ntreatment = \"calls\"\n\
+[segments.experiment]\nname = \"matrix-test\"\ncontrol = 10\n\
+challengers = [{ name = \"second\", treatment = \"calls\", percent = 40 }]\n\
 [treatments.calls]\nsteps = [{ day = 0, action = \"call\", queue = \"matrix\" }]\n";
 
 /// A template of this tenant's own (its key unlike any other tenant's), the collector's identity,
@@ -312,7 +320,8 @@ fn path_for(template: &str, ids: &Ids) -> String {
         .replace("{key}", &ids.template)
         .replace("{message_id}", &ids.message.to_string())
         .replace("{version}", &ids.strategy.to_string())
-        .replace("{user_id}", &ids.agent.to_string());
+        .replace("{user_id}", &ids.agent.to_string())
+        .replace("{name}", &ids.experiment);
     match template {
         "/api/v1/placements" | "/api/v1/payment-files" => format!("{path}?client={}", ids.client_code),
         "/api/v1/accounts/{id}/documents" => format!("{path}?name=letter.txt"),
@@ -370,6 +379,8 @@ fn body_for(method: &str, template: &str, n: usize, ids: &Ids) -> (&'static str,
         ("POST", "/api/v1/strategy-runs") => (json, r#"{"dry_run":true}"#.into()),
         // Late in the day, so no server's scheduler finds the matrix tenant due while it runs.
         ("PUT", "/api/v1/strategy-schedule") => (json, r#"{"run_at":"23:59","time_zone":"Pacific/Kiritimati"}"#.into()),
+        // The control group cannot be promoted: every allowed role gets as far as that refusal.
+        ("POST", "/api/v1/experiments/{name}/promote") => (json, r#"{"arm":"control"}"#.into()),
         ("PUT", "/api/v1/agents/{user_id}") => (json, r#"{"queues":["matrix"],"daily_capacity":50}"#.into()),
         ("POST", "/api/v1/worklist/skip") => (json, format!(r#"{{"account_id":"{}","reason":"matrix"}}"#, ids.account)),
         ("POST", "/api/v1/worklist/release") => (json, format!(r#"{{"account_id":"{}"}}"#, ids.account)),
@@ -395,7 +406,8 @@ async fn every_route_with_every_role_and_another_tenants_ids() {
         let (mine, my_clients) = tenant_with(&server.store, &[("A", 2), ("B", 1)]).await;
         let (theirs, their_clients) = tenant_with(&server.store, &[("A", 1)]).await;
         let my_ids = ids(s, &server.blob_dir, mine.id, my_clients[0]).await;
-        let their_ids = Ids { strategy: 999, ..ids(s, &server.blob_dir, theirs.id, their_clients[0]).await };
+        let their_ids =
+            Ids { strategy: 999, experiment: "theirs-only".into(), ..ids(s, &server.blob_dir, theirs.id, their_clients[0]).await };
         let mut keys = Vec::new();
         for role in ALL {
             // A client credential belongs to the client whose ids the matrix uses.

@@ -181,6 +181,23 @@ impl Strategies for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        let members = joined(&decided);
+        if !members.is_empty() {
+            sqlx::query(
+                "INSERT INTO experiment_members (tenant_id, experiment, account_id, arm, segment, version, joined_on) \
+                 SELECT $1, e, a, arm, s, $5, j FROM UNNEST($2::text[], $3::uuid[], $4::text[], $6::text[], $7::text[]) AS u(e, a, arm, s, j) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant_id)
+            .bind(members.iter().map(|m| m.1.to_string()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.0).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.2.arm.clone()).collect::<Vec<_>>())
+            .bind(i64::from(version))
+            .bind(members.iter().map(|m| m.2.segment.clone()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.2.entered_on.to_string()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
         let acts: Vec<&StrategyAction> = decided.iter().filter_map(|d| d.action.as_ref()).collect();
         if !acts.is_empty() {
             sqlx::query(sql(format!(
@@ -321,5 +338,26 @@ impl Strategies for PgStore {
     async fn strategy_run(&self, tenant_id: Uuid, run_on: Date) -> Result<Option<ScheduledRun>> {
         let mut c = self.pool.acquire().await?;
         one(&mut c, RUN_READ.into(), |q| q.bind(tenant_id).bind(run_on.to_string()), run_row).await
+    }
+}
+
+#[async_trait]
+impl crate::experiment::Experiments for PgStore {
+    async fn experiment_tally(&self, tenant_id: Uuid, experiment: &str, to: Date) -> Result<Vec<recoup_domain::experiment::ArmTally>> {
+        use crate::experiment::{Gathering, MEMBER_RECORDS, MEMBERS_BY_ARM};
+        let mut g = Gathering::new(to);
+        let day = to.to_string();
+        let mut c = self.pool.acquire().await?;
+        for r in sqlx::query(MEMBERS_BY_ARM).bind(tenant_id).bind(experiment).bind(&day).fetch_all(&mut *c).await? {
+            g.add_members(&r)?;
+        }
+        for r in sqlx::query(MEMBER_RECORDS).bind(tenant_id).bind(experiment).bind(&day).fetch_all(&mut *c).await? {
+            g.add_record(&r)?;
+        }
+        Ok(g.finish())
+    }
+
+    async fn experiment_accounts(&self, tenant_id: Uuid, experiment: &str) -> Result<Vec<(Uuid, String)>> {
+        Ok(sqlx::query_as(crate::experiment::MEMBERS).bind(tenant_id).bind(experiment).fetch_all(&self.pool).await?)
     }
 }

@@ -142,6 +142,10 @@ impl Strategies for SqliteStore {
                 "INSERT INTO strategy_actions (tenant_id, {ACTION_COLS}, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
                  ON CONFLICT DO NOTHING"
             ))?;
+            let mut join = tx.prepare_cached(&MEMBER_INSERT.replace('$', "?"))?;
+            for (account_id, experiment, p) in joined(&decided) {
+                join.execute(params![tenant_id, experiment, account_id, p.arm, p.segment, version, p.entered_on.to_string()])?;
+            }
             let now = ops::now_micros();
             for d in &decided {
                 match &d.position {
@@ -283,5 +287,27 @@ impl Strategies for SqliteStore {
 
     async fn strategy_run(&self, tenant_id: Uuid, run_on: Date) -> Result<Option<ScheduledRun>> {
         self.read(move |c| query_one(c, &RUN_READ.replace('$', "?"), params![tenant_id, run_on.to_string()], |r| run_row(r))).await
+    }
+}
+
+#[async_trait]
+impl crate::experiment::Experiments for SqliteStore {
+    async fn experiment_tally(&self, tenant_id: Uuid, experiment: &str, to: Date) -> Result<Vec<recoup_domain::experiment::ArmTally>> {
+        use crate::experiment::{Gathering, MEMBER_RECORDS, MEMBERS_BY_ARM};
+        let experiment = experiment.to_string();
+        self.read(move |c| {
+            let mut g = Gathering::new(to);
+            let args = params![tenant_id, experiment, to.to_string()];
+            query_each(c, &MEMBERS_BY_ARM.replace('$', "?"), args, |r| g.add_members(r))?;
+            query_each(c, &MEMBER_RECORDS.replace('$', "?"), args, |r| g.add_record(r))?;
+            Ok(g.finish())
+        })
+        .await
+    }
+
+    async fn experiment_accounts(&self, tenant_id: Uuid, experiment: &str) -> Result<Vec<(Uuid, String)>> {
+        let experiment = experiment.to_string();
+        let sql = crate::experiment::MEMBERS.replace('$', "?");
+        self.read(move |c| query_all(c, &sql, params![tenant_id, experiment], |r| Ok((r.uuid("account_id")?, r.text("arm")?)))).await
     }
 }
