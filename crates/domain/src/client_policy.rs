@@ -37,6 +37,9 @@ pub struct ClientPolicy {
     /// How long suit is possible on these debts: their kind, and rules that add to or override the
     /// default table (Reg F 1006.26(b); COMPLIANCE 17, 28).
     pub limitation: Limitation,
+    /// Interest and a monthly fee the contract lets accrue on the balance; none by default
+    /// (FDCPA 1692f(1)).
+    pub accrual: crate::accrual::Accrual,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -106,6 +109,7 @@ impl Default for ClientPolicy {
             portfolio_contact: BTreeMap::new(),
             collector: Collector::default(),
             limitation: Limitation::default(),
+            accrual: crate::accrual::Accrual::default(),
         }
     }
 }
@@ -162,6 +166,9 @@ impl ClientPolicy {
         }
         if !(1..=365).contains(&s.max_days_to_expiry) {
             return fault("/settlements/max_days_to_expiry", "from 1 to 365 days");
+        }
+        if let Err(e) = self.accrual.check() {
+            return fault(e.field, e.reason);
         }
         if !(0..=10).contains(&self.promise_grace_days) {
             return fault("/promise_grace_days", "from 0 to 10 days");

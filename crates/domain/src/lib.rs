@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod account;
+pub mod accrual;
 pub mod audit;
 pub mod client_policy;
 pub mod contact;

@@ -34,6 +34,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 11, name: "strategies", sql: include_str!("sqlite/migrations/0011_strategies.sql") },
     Migration { version: 12, name: "worklists", sql: include_str!("sqlite/migrations/0012_worklists.sql") },
     Migration { version: 13, name: "experiments", sql: include_str!("sqlite/migrations/0013_experiments.sql") },
+    Migration { version: 14, name: "accrual", sql: include_str!("sqlite/migrations/0014_accrual.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 11, name: "strategies", sql: include_str!("postgres/migrations/0011_strategies.sql") },
     Migration { version: 12, name: "worklists", sql: include_str!("postgres/migrations/0012_worklists.sql") },
     Migration { version: 13, name: "experiments", sql: include_str!("postgres/migrations/0013_experiments.sql") },
+    Migration { version: 14, name: "accrual", sql: include_str!("postgres/migrations/0014_accrual.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

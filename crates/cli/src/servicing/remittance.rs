@@ -74,10 +74,17 @@ pub async fn run(db: &DbArgs, cmd: ServicingCommand) -> Result<ExitCode> {
         }
         failed += r.failed.len();
         if !json {
-            println!("tenant {} on {day}: {} accounts judged, {} changed, {} failed", t.slug, r.accounts, r.changed, r.failed.len());
+            println!(
+                "tenant {} on {day}: {} accounts judged, {} changed, {} given interest or fees, {} failed",
+                t.slug,
+                r.accounts,
+                r.changed,
+                r.accrued,
+                r.failed.len()
+            );
         }
         let failures: Vec<_> = r.failed.iter().map(|(a, e)| serde_json::json!({"account_id": a, "error": e})).collect();
-        out.push(serde_json::json!({"tenant": t.slug, "date": day, "accounts": r.accounts, "changed": r.changed, "failed": failures}));
+        out.push(serde_json::json!({"tenant": t.slug, "date": day, "accounts": r.accounts, "changed": r.changed, "accrued": r.accrued, "failed": failures}));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);

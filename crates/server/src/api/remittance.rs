@@ -78,10 +78,13 @@ pub struct RunReport {
     pub accounts: usize,
     pub changed: usize,
     pub failed: usize,
+    /// Accounts that got the month's interest or fee (clients whose policy accrues).
+    pub accrued: usize,
 }
 
 /// Run the daily servicing judgement now: promises kept or broken, plan installments missed,
-/// settlements completed or expired, hardship pauses ended. `serve` runs it every day on its own.
+/// settlements completed or expired, hardship pauses ended, and the month's interest and fees
+/// where a client's policy allows them. `serve` runs it every day on its own.
 #[utoipa::path(post, path = "/api/v1/servicing/run", tag = "servicing", params(RunQuery),
     responses((status = 200, body = RunReport), (status = 403, body = ProblemDocument, content_type = "application/problem+json")),
     security(("api_key" = []), ("session" = [])))]
@@ -92,5 +95,5 @@ pub async fn run(State(state): State<AppState>, p: Principal, Query(q): Query<Ru
     for (account, error) in &r.failed {
         tracing::error!(%account, %error, "daily servicing failed for an account");
     }
-    Ok(Json(RunReport { accounts: r.accounts, changed: r.changed, failed: r.failed.len() }))
+    Ok(Json(RunReport { accounts: r.accounts, changed: r.changed, failed: r.failed.len(), accrued: r.accrued }))
 }

@@ -157,4 +157,21 @@ impl Servicing for PgStore {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn accrual_done(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar(crate::servicing::ACCRUAL_DONE).bind(tenant_id).bind(client_id).bind(month).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
+    async fn finish_accrual(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<()> {
+        sqlx::query(crate::servicing::ACCRUAL_FINISH)
+            .bind(tenant_id)
+            .bind(client_id)
+            .bind(month)
+            .bind(ops::now_micros())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

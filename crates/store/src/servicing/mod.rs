@@ -7,6 +7,7 @@
 //! and flags, audit entries and business events, all or nothing. The decisions live here, once,
 //! for both backends; each backend implements only [`Servicing`].
 
+pub mod accrual;
 pub mod contact;
 pub mod dispute;
 pub mod document;
@@ -381,7 +382,14 @@ pub trait Servicing: Send + Sync {
     async fn client_policy(&self, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy>;
     /// Replaces the client's servicing policy (checked first), audited with the old and new.
     async fn set_client_policy(&self, tenant_id: Uuid, client_id: Uuid, policy: &ClientPolicy, actor: &Actor) -> Result<()>;
+    /// Whether the client's accrual postings finished for `month` ("2026-11").
+    async fn accrual_done(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<bool>;
+    async fn finish_accrual(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<()>;
 }
+
+pub(crate) const ACCRUAL_DONE: &str = "SELECT COUNT(*) FROM accrual_months WHERE tenant_id = $1 AND client_id = $2 AND month = $3";
+pub(crate) const ACCRUAL_FINISH: &str =
+    "INSERT INTO accrual_months (tenant_id, client_id, month, finished_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
 /// Reads a stored policy column: NULL is the defaults.
 pub(crate) fn parse_policy(text: Option<String>) -> Result<ClientPolicy> {

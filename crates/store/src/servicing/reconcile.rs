@@ -54,6 +54,8 @@ pub struct DailyReport {
     pub accounts: usize,
     pub changed: usize,
     pub failed: Vec<(Uuid, String)>,
+    /// Accounts that got the month's interest or fee.
+    pub accrued: usize,
 }
 
 /// Accounts with something due on or before `today`: pending promises and live plans past a
@@ -81,9 +83,10 @@ async fn due_accounts(s: &(impl Servicing + ?Sized), tenant_id: Uuid, today: Dat
     Ok(out)
 }
 
-/// Runs the daily judgement on every account of the tenant with something due. One account's
-/// failure is reported and does not stop the others.
-pub async fn daily(s: &(impl Servicing + ?Sized), tenant_id: Uuid, today: Date, actor: &Actor) -> Result<DailyReport> {
+/// Runs the daily judgement on every account of the tenant with something due, then posts the
+/// interest and fees the clients' policies make due. One account's failure is reported and does
+/// not stop the others.
+pub async fn daily(s: &(impl crate::Store + ?Sized), tenant_id: Uuid, today: Date, actor: &Actor) -> Result<DailyReport> {
     let due = due_accounts(s, tenant_id, today).await?;
     let mut report = DailyReport { accounts: due.len(), ..Default::default() };
     for account_id in due {
@@ -93,5 +96,8 @@ pub async fn daily(s: &(impl Servicing + ?Sized), tenant_id: Uuid, today: Date, 
             Err(e) => report.failed.push((account_id, e.to_string())),
         }
     }
+    let swept = super::accrual::sweep(s, tenant_id, today, actor).await?;
+    report.accrued = swept.posted;
+    report.failed.extend(swept.failed);
     Ok(report)
 }

@@ -148,4 +148,16 @@ impl Servicing for SqliteStore {
         })
         .await
     }
+
+    async fn accrual_done(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<bool> {
+        let month = month.to_string();
+        let sql = crate::servicing::ACCRUAL_DONE.replace('$', "?");
+        self.read(move |c| Ok(c.query_row(&sql, params![tenant_id, client_id, month], |r| r.get::<_, i64>(0))? > 0)).await
+    }
+
+    async fn finish_accrual(&self, tenant_id: Uuid, client_id: Uuid, month: &str) -> Result<()> {
+        let month = month.to_string();
+        let sql = crate::servicing::ACCRUAL_FINISH.replace('$', "?");
+        self.tx(move |tx| Ok(tx.execute(&sql, params![tenant_id, client_id, month, ops::now_micros()]).map(|_| ())?)).await
+    }
 }

@@ -31,7 +31,62 @@ conformance!(
     a_hardship_pause_ends_on_its_day,
     the_clients_policy_sets_plan_interest_commission_and_limits,
     several_accounts_in_one_transaction_land_together_or_not_at_all,
+    interest_and_fees_post_once_a_month_as_the_clients_policy_allows,
 );
+
+fn entries(file: &recoup_store::servicing::AccountFile, kind: EntryKind) -> Vec<(Date, i64)> {
+    file.ledger.iter().filter(|e| e.kind == kind).map(|e| (e.effective_on, e.delta.interest + e.delta.fees)).collect()
+}
+
+/// FDCPA 1692f(1): only what the contract allows, so nothing without a policy; then once a month,
+/// never twice, and never under a bankruptcy stay (11 USC 362(a)).
+async fn interest_and_fees_post_once_a_month_as_the_clients_policy_allows(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let t = o.tenant.id;
+    let a = actor();
+    let id = place_one(s, &o, "ACC-1", owed(100_000, 0, 0)).await;
+    let stayed = place_one(s, &o, "ACC-2", owed(100_000, 0, 0)).await;
+    let hold = NewHold {
+        id: Uuid::now_v7(),
+        kind: HoldKind::Bankruptcy,
+        reason: "chapter 7".into(),
+        details: HoldDetails { chapter: Some(7), case_number: Some("26-10001".into()), ..Default::default() },
+        until: None,
+    };
+    run(s, &o, stayed, hold::add(hold, date(2026, 11, 10), &a)).await.unwrap();
+
+    // No policy: nothing, whatever the day.
+    assert_eq!(daily(s, t, date(2026, 11, 30), &a).await.unwrap().accrued, 0);
+    let mut policy = s.client_policy(t, o.client.id).await.unwrap();
+    policy.accrual =
+        recoup_domain::accrual::Accrual { interest_apr: Some("0.0365".parse().unwrap()), monthly_fee_minor: Some(500), posting_day: 1 };
+    s.set_client_policy(t, o.client.id, &policy, &a).await.unwrap();
+
+    // Set on the 30th, it posts at once: 28 days since the 2 November placement, and the fee.
+    assert_eq!(daily(s, t, date(2026, 11, 30), &a).await.unwrap().accrued, 1);
+    let file = s.account_file(t, id).await.unwrap().unwrap();
+    // 1,000.00 x 3.65% x 28 / 365 = 2.80
+    assert_eq!(entries(&file, EntryKind::Interest), vec![(date(2026, 11, 30), 280)]);
+    assert_eq!(entries(&file, EntryKind::Fee), vec![(date(2026, 11, 30), 500)]);
+    assert_eq!((file.balance.interest, file.balance.fees), (280, 500));
+
+    // The same day again, through the sweep or straight on the account: nothing more.
+    assert_eq!(daily(s, t, date(2026, 11, 30), &a).await.unwrap().accrued, 0);
+    let again = run(s, &o, id, recoup_store::servicing::accrual::accrue(date(2026, 11, 30), &a)).await.unwrap();
+    assert!(again.entries.is_empty());
+    // The next month: one day's interest, a new fee.
+    assert_eq!(daily(s, t, date(2026, 12, 1), &a).await.unwrap().accrued, 1);
+    let file = s.account_file(t, id).await.unwrap().unwrap();
+    assert_eq!(entries(&file, EntryKind::Interest), vec![(date(2026, 11, 30), 280), (date(2026, 12, 1), 10)]);
+    assert_eq!(entries(&file, EntryKind::Fee).len(), 2);
+
+    let stayed = s.account_file(t, stayed).await.unwrap().unwrap();
+    assert!(entries(&stayed, EntryKind::Interest).is_empty() && entries(&stayed, EntryKind::Fee).is_empty());
+    let audit = s.audit_entries(t, 0, 1000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "ledger.interest_accrued").count(), 2);
+    assert_eq!(audit.iter().filter(|e| e.event.action == "ledger.fee_charged").count(), 2);
+}
 
 async fn run(s: &dyn Store, o: &Org, account: Uuid, op: Op) -> Result<Changes, StoreError> {
     s.service(o.tenant.id, account, op).await
