@@ -165,7 +165,10 @@ fn every_servicing_command_runs_through_to_the_remittance_statement() {
 
         // With its payment reversed, the promise breaks once its last date and grace pass.
         let run = env.ok(&["servicing", "run", "--date", "2026-12-20"]);
-        assert!(run.contains(&format!("tenant {} on 2026-12-20: 1 accounts judged, 1 changed, 0 given interest or fees, 0 failed", env.tenant)), "{run}");
+        assert!(
+            run.contains(&format!("tenant {} on 2026-12-20: 1 accounts judged, 1 changed, 0 given interest or fees, 0 failed", env.tenant)),
+            "{run}"
+        );
         assert!(
             env.ok(&["servicing", "run", "--date", "2026-12-20"]).contains("0 accounts judged"),
             "a broken promise is not judged again"
