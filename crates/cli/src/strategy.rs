@@ -141,11 +141,18 @@ pub async fn run(db: &DbArgs, date: Option<Date>, dry_run: bool, version: Option
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let req = RunRequest { tenant_id: tenant.id, date, dry_run, version, node: None };
     // Messages are only queued here; `serve` sends them through its own transports.
     let out = recoup_server::outbound::Outbound { public_url, ..Default::default() };
     let shown = bar.clone();
-    let result = recoup_server::strategy::run(store.as_ref(), &out, &req, move |n| shown.set_position(n)).await;
+    let result = if dry_run {
+        let req = RunRequest { tenant_id: tenant.id, date, dry_run, version, node: None };
+        recoup_server::strategy::run(store.as_ref(), &out, &req, move |n| shown.set_position(n)).await
+    } else {
+        // One name per host, so a run killed half way is resumed by the next one from this host
+        // at once, while a server node holding the day keeps it.
+        let node = format!("cli:{}", recoup_server::node_name().split(':').next().unwrap_or("host"));
+        recoup_server::strategy::run_by_hand(store.as_ref(), &out, tenant.id, date, &node, move |n| shown.set_position(n)).await
+    };
     bar.finish_and_clear();
     let report = result.map_err(|e| match e {
         StrategyRefusal::Invalid(errors) => anyhow::anyhow!("the stored strategy does not parse: {}", errors[0]),

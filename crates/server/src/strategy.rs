@@ -489,26 +489,87 @@ async fn scheduled_day(
     if local.time() < schedule.run_at || finished.get(&tenant_id) == Some(&day) || store.strategy(tenant_id, None).await?.is_none() {
         return Ok(());
     }
-    let lease = now.as_microsecond() + LEASE_MICROS;
-    match store.claim_run(tenant_id, day, node, lease, now.as_microsecond()).await? {
-        recoup_store::strategy::Claim::Finished => {
+    match claimed(store, out, tenant_id, day, node, |_| {}).await {
+        Ok(Ran::Done(report)) => {
+            tracing::info!(tenant = %tenant_id, %day, accounts = report.accounts, actions = report.actions, "scheduled strategy run finished");
             finished.insert(tenant_id, day);
-            return Ok(());
         }
-        recoup_store::strategy::Claim::Held { .. } => return Ok(()),
+        Ok(Ran::Finished) => {
+            finished.insert(tenant_id, day);
+        }
+        Ok(Ran::Held { .. }) => {}
+        Err(e) => tracing::error!(tenant = %tenant_id, %day, error = %e, "scheduled strategy run failed; it is tried again in ten minutes"),
+    }
+    Ok(())
+}
+
+/// What asking to run a day under a claim came to.
+#[derive(Debug)]
+pub enum Ran {
+    Done(RunReport),
+    /// Another node (or a manual run) holds the day.
+    Held {
+        node: String,
+    },
+    /// The day had already been run to the end.
+    Finished,
+}
+
+/// Runs the tenant's `day` live as `node`, holding the day's claim so no other node or manual
+/// run carries out the same actions at the same time. A run that fails leaves the day for a
+/// retry in ten minutes.
+pub async fn claimed(
+    store: &dyn Store,
+    out: &Outbound,
+    tenant_id: Uuid,
+    day: Date,
+    node: &str,
+    progress: impl Fn(u64),
+) -> Result<Ran, StrategyRefusal> {
+    let now = jiff::Timestamp::now().as_microsecond();
+    match store.claim_run(tenant_id, day, node, now + LEASE_MICROS, now).await? {
+        recoup_store::strategy::Claim::Finished => return Ok(Ran::Finished),
+        // Held under our own name: an earlier process of ours that stopped (a killed CLI run);
+        // it resumes here.
+        recoup_store::strategy::Claim::Held { node: holder } if holder == node => {
+            store.renew_run(tenant_id, day, node, now + LEASE_MICROS).await?;
+        }
+        recoup_store::strategy::Claim::Held { node } => return Ok(Ran::Held { node }),
         recoup_store::strategy::Claim::Claimed => {}
     }
     let req = RunRequest { tenant_id, date: day, dry_run: false, version: None, node: Some(node.to_string()) };
-    let end = match run(store, out, &req, |_| {}).await {
+    match run(store, out, &req, progress).await {
         Ok(report) => {
-            tracing::info!(tenant = %tenant_id, %day, accounts = report.accounts, actions = report.actions, "scheduled strategy run finished");
-            finished.insert(tenant_id, day);
-            recoup_store::strategy::RunEnd::Finished { report: serde_json::to_string(&report).unwrap_or_default() }
+            let end = recoup_store::strategy::RunEnd::Finished { report: serde_json::to_string(&report).unwrap_or_default() };
+            store.finish_run(tenant_id, day, node, end).await?;
+            Ok(Ran::Done(report))
         }
         Err(e) => {
-            tracing::error!(tenant = %tenant_id, %day, error = %e, "scheduled strategy run failed; it is tried again in ten minutes");
-            recoup_store::strategy::RunEnd::Failed { error: e.to_string(), retry_at: now.as_microsecond() + 10 * 60 * 1_000_000 }
+            let end = recoup_store::strategy::RunEnd::Failed { error: e.to_string(), retry_at: now + 10 * 60 * 1_000_000 };
+            store.finish_run(tenant_id, day, node, end).await?;
+            Err(e)
         }
-    };
-    store.finish_run(tenant_id, day, node, end).await
+    }
+}
+
+/// A live run asked for by hand (API or CLI): under the day's claim, refused while another node
+/// holds the day; a day already run is run again, which creates nothing new and reports it so.
+pub async fn run_by_hand(
+    store: &dyn Store,
+    out: &Outbound,
+    tenant_id: Uuid,
+    day: Date,
+    node: &str,
+    progress: impl Fn(u64),
+) -> Result<RunReport, StrategyRefusal> {
+    match claimed(store, out, tenant_id, day, node, &progress).await? {
+        Ran::Done(report) => Ok(report),
+        Ran::Held { node } => {
+            Err(StoreError::Refused(format!("the {day} run is being carried out by {node}; try again when it has finished")).into())
+        }
+        Ran::Finished => {
+            let req = RunRequest { tenant_id, date: day, dry_run: false, version: None, node: None };
+            run(store, out, &req, progress).await
+        }
+    }
 }

@@ -120,7 +120,12 @@ pub async fn run(State(state): State<AppState>, p: Principal, Body(b): Body<RunB
     if !b.dry_run && b.version.is_some() {
         return Err(StoreError::invalid("/version", "a live run uses the live version; activate the one to run").into());
     }
-    let req = RunRequest { tenant_id: p.tenant_id, date: b.date.unwrap_or_else(today), dry_run: b.dry_run, version: b.version, node: None };
+    let date = b.date.unwrap_or_else(today);
+    if !b.dry_run {
+        let report = crate::strategy::run_by_hand(state.store.as_ref(), &state.outbound, p.tenant_id, date, &state.node, |_| {}).await?;
+        return Ok(Json(report));
+    }
+    let req = RunRequest { tenant_id: p.tenant_id, date, dry_run: true, version: b.version, node: None };
     Ok(Json(crate::strategy::run(state.store.as_ref(), &state.outbound, &req, |_| {}).await?))
 }
 

@@ -205,3 +205,38 @@ async fn two_nodes_on_one_postgres_run_a_tenants_day_exactly_once() {
     // The shared database outlives the test: no later server should run this tenant's days.
     s.set_run_schedule(tenant.id, None, &Actor::new("test")).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_run_by_hand_holds_the_day_and_waits_for_a_node_that_holds_it() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = ready(&server.store, 5).await;
+        let sup = key(s, &tenant, Role::Supervisor, None).await;
+        recoup_server::strategy::save(s, tenant.id, DEMO, &Actor::new("test")).await.unwrap();
+        let now = jiff::Timestamp::now().as_microsecond();
+        let held = s.claim_run(tenant.id, run_on(), "other-node", now + 60_000_000, now).await.unwrap();
+        assert_eq!(held, recoup_store::strategy::Claim::Claimed);
+
+        let live = serde_json::json!({ "date": run_on() });
+        let r = post(&server, &sup, "/api/v1/strategy-runs", live.clone()).await;
+        assert_problem(&r, 409, "refused");
+        assert!(r.json()["detail"].as_str().unwrap().contains("other-node"), "{}", r.body);
+        assert!(all_actions(s, tenant.id).await.is_empty(), "nothing was carried out");
+        let dry = post(&server, &sup, "/api/v1/strategy-runs", serde_json::json!({ "date": run_on(), "dry_run": true })).await;
+        assert_eq!(dry.status, 200, "a dry run needs no claim: {}", dry.body);
+
+        // Once the other node is done, a run by hand goes through (and, the day being done,
+        // creates nothing new).
+        let end = recoup_store::strategy::RunEnd::Finished { report: "{}".into() };
+        s.finish_run(tenant.id, run_on(), "other-node", end).await.unwrap();
+        let r = post(&server, &sup, "/api/v1/strategy-runs", live).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+
+        // A day nobody held is claimed by the run by hand and marked finished by it.
+        let next = run_on().tomorrow().unwrap();
+        let r = post(&server, &sup, "/api/v1/strategy-runs", serde_json::json!({ "date": next })).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let day = s.strategy_run(tenant.id, next).await.unwrap().unwrap();
+        assert_eq!((day.status.as_str(), day.node.as_str()), ("finished", format!("node-{}", server.addr).as_str()));
+    }
+}
