@@ -506,7 +506,7 @@ async fn scheduled_day(
 /// What asking to run a day under a claim came to.
 #[derive(Debug)]
 pub enum Ran {
-    Done(RunReport),
+    Done(Box<RunReport>),
     /// Another node (or a manual run) holds the day.
     Held {
         node: String,
@@ -542,7 +542,7 @@ pub async fn claimed(
         Ok(report) => {
             let end = recoup_store::strategy::RunEnd::Finished { report: serde_json::to_string(&report).unwrap_or_default() };
             store.finish_run(tenant_id, day, node, end).await?;
-            Ok(Ran::Done(report))
+            Ok(Ran::Done(Box::new(report)))
         }
         Err(e) => {
             let end = recoup_store::strategy::RunEnd::Failed { error: e.to_string(), retry_at: now + 10 * 60 * 1_000_000 };
@@ -563,7 +563,7 @@ pub async fn run_by_hand(
     progress: impl Fn(u64),
 ) -> Result<RunReport, StrategyRefusal> {
     match claimed(store, out, tenant_id, day, node, &progress).await? {
-        Ran::Done(report) => Ok(report),
+        Ran::Done(report) => Ok(*report),
         Ran::Held { node } => {
             Err(StoreError::Refused(format!("the {day} run is being carried out by {node}; try again when it has finished")).into())
         }
