@@ -264,31 +264,71 @@ fn idle_reason(note: &Note) -> String {
 async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: &mut RunReport) -> Result<(), StoreError> {
     let actor = Actor::new(format!("strategy:v{}", report.version));
     let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
+    // A pipeline: while one page's messages and tasks are written (on the single writer), the
+    // next page is read and rendered (on the readers). Pages hold different accounts, since an
+    // account has one action a day.
+    let mut prepared: Option<Prepared> = None;
     loop {
         keep_lease(store, req).await?;
         let page = store.strategy_actions(req.tenant_id, &q).await?;
-        let Some(last) = page.last() else { return Ok(()) };
-        q.after = Some(last.id);
-        let mut ended = Vec::with_capacity(page.len());
-        let mut writes = Vec::new();
-        for a in page {
-            match prepare(store, out, req.tenant_id, &a, &actor).await {
-                Ok(Step::Ended(outcome)) => ended.push((a, outcome)),
-                Ok(Step::Write(w)) => writes.push((a, w)),
-                Err(e) => ended.push((a, refusal(e)?)),
+        if let Some(last) = page.last() {
+            q.after = Some(last.id);
+        }
+        if page.is_empty() && prepared.is_none() {
+            return Ok(());
+        }
+        let (half, rest) = page.split_at(page.len() / 2);
+        let (a, b, written) = tokio::join!(
+            prepare_page(store, out, req.tenant_id, half, &actor),
+            prepare_page(store, out, req.tenant_id, rest, &actor),
+            write_page(store, req.tenant_id, prepared.take(), &actor),
+        );
+        let (mut next, b) = (a?, b?);
+        next.ended.extend(b.ended);
+        next.writes.extend(b.writes);
+        prepared = (!next.ended.is_empty() || !next.writes.is_empty()).then_some(next);
+        for f in written? {
+            bump(&mut report.outcomes, f.status.as_str());
+            if f.status != ActionStatus::Done {
+                bump(&mut report.block_reasons, f.detail.clone().unwrap_or_default());
             }
         }
-        ended.extend(write_all(store, req.tenant_id, writes, &actor).await?);
-        let mut finished = Vec::with_capacity(ended.len());
-        for (a, (status, detail, result_id)) in ended {
-            bump(&mut report.outcomes, status.as_str());
-            if status != ActionStatus::Done {
-                bump(&mut report.block_reasons, detail.clone().unwrap_or_default());
-            }
-            finished.push(FinishedAction { id: a.id, status, detail, result_id });
-        }
-        store.finish_actions(req.tenant_id, finished).await?;
     }
+}
+
+/// A page's actions, read and rendered: those that ended already and those to write.
+#[derive(Default)]
+struct Prepared {
+    ended: Vec<(StrategyAction, Outcome)>,
+    writes: Vec<(StrategyAction, Write)>,
+}
+
+async fn prepare_page(
+    store: &dyn Store,
+    out: &Outbound,
+    tenant_id: Uuid,
+    page: &[StrategyAction],
+    actor: &Actor,
+) -> Result<Prepared, StoreError> {
+    let mut p = Prepared::default();
+    for a in page {
+        match prepare(store, out, tenant_id, a, actor).await {
+            Ok(Step::Ended(outcome)) => p.ended.push((a.clone(), outcome)),
+            Ok(Step::Write(w)) => p.writes.push((a.clone(), w)),
+            Err(e) => p.ended.push((a.clone(), refusal(e)?)),
+        }
+    }
+    Ok(p)
+}
+
+/// Writes a prepared page's messages and tasks, then records every action's outcome.
+async fn write_page(store: &dyn Store, tenant_id: Uuid, page: Option<Prepared>, actor: &Actor) -> Result<Vec<FinishedAction>, StoreError> {
+    let Some(Prepared { mut ended, writes }) = page else { return Ok(Vec::new()) };
+    ended.extend(write_all(store, tenant_id, writes, actor).await?);
+    let finished: Vec<FinishedAction> =
+        ended.into_iter().map(|(a, (status, detail, result_id))| FinishedAction { id: a.id, status, detail, result_id }).collect();
+    store.finish_actions(tenant_id, finished.clone()).await?;
+    Ok(finished)
 }
 
 /// A refusal belongs to its action (it fails); a store failure stops the run, which resumes.
