@@ -42,8 +42,9 @@ pub enum BenchCommand {
     /// and drive authenticated `GET /api/v1/accounts/{id}` with random ids beside `GET /livez`,
     /// a route through the same stack that does no work.
     Api(api::ApiArgs),
-    /// Load accounts into a fresh SQLite store, save the demo strategy, and time a full daily
-    /// run beside a bare scan of the accounts plus a bare insert of as many action rows.
+    /// Load accounts into a fresh SQLite store (and PostgreSQL with --database-url), save the
+    /// demo strategy, and time a full daily run beside a bare scan of the accounts plus a bare
+    /// insert of as many action rows.
     Strategy(strategy::StrategyArgs),
 }
 
@@ -51,7 +52,7 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Import { rows, dir } => import(db, rows, dir).await,
         BenchCommand::Api(args) => api::run(db, args).await,
-        BenchCommand::Strategy(args) => strategy::run_bench(args).await,
+        BenchCommand::Strategy(args) => strategy::run_bench(db, args).await,
     }
 }
 
