@@ -62,6 +62,29 @@ pub(crate) async fn emit(c: &mut PgConnection, tenant_id: Uuid, events: Vec<Even
     Ok(())
 }
 
+/// Several jobs in one statement.
+pub(crate) async fn enqueue_many(c: &mut PgConnection, tenant_id: Uuid, jobs: &[&crate::outbox::NewJob]) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
+    let kinds: Vec<String> = jobs.iter().map(|j| j.kind.as_str().to_string()).collect();
+    let payloads: Vec<String> = jobs.iter().map(|j| j.payload.clone()).collect();
+    let run_at: Vec<i64> = jobs.iter().map(|j| j.run_at).collect();
+    sqlx::query(
+        "INSERT INTO jobs (tenant_id, id, kind, payload, state, run_at, attempts, created_at, updated_at) \
+         SELECT $1, i, k, p, 'queued', r, 0, r, r FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::bigint[]) AS u(i, k, p, r)",
+    )
+    .bind(tenant_id)
+    .bind(ids)
+    .bind(kinds)
+    .bind(payloads)
+    .bind(run_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn enqueue(c: &mut PgConnection, tenant_id: Uuid, kind: JobKind, payload: &str, run_at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO jobs (tenant_id, id, kind, payload, state, run_at, attempts, created_at, updated_at) VALUES ($1,$2,$3,$4,'queued',$5,0,$5,$5)",
