@@ -265,7 +265,7 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
     let actor = Actor::new(format!("strategy:v{}", report.version));
     let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
     // A pipeline: while one page's messages and tasks are written (on the single writer), the
-    // next page is read and rendered (on the readers). Pages hold different accounts, since an
+    // next page is read and rendered, four parts at a time (reads wait on the database, not the CPU). Pages hold different accounts, since an
     // account has one action a day.
     let mut prepared: Option<Prepared> = None;
     loop {
@@ -277,15 +277,22 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
         if page.is_empty() && prepared.is_none() {
             return Ok(());
         }
-        let (half, rest) = page.split_at(page.len() / 2);
-        let (a, b, written) = tokio::join!(
-            prepare_page(store, out, req.tenant_id, half, &actor),
-            prepare_page(store, out, req.tenant_id, rest, &actor),
+        let quarter = page.len().div_ceil(4);
+        let mut parts = page.chunks(quarter.max(1));
+        let mut part = || parts.next().unwrap_or(&[]);
+        let (p1, p2, p3, p4) = (part(), part(), part(), part());
+        let (a, b, c, d, written) = tokio::join!(
+            prepare_page(store, out, req.tenant_id, p1, &actor),
+            prepare_page(store, out, req.tenant_id, p2, &actor),
+            prepare_page(store, out, req.tenant_id, p3, &actor),
+            prepare_page(store, out, req.tenant_id, p4, &actor),
             write_page(store, req.tenant_id, prepared.take(), &actor),
         );
-        let (mut next, b) = (a?, b?);
-        next.ended.extend(b.ended);
-        next.writes.extend(b.writes);
+        let mut next = a?;
+        for more in [b?, c?, d?] {
+            next.ended.extend(more.ended);
+            next.writes.extend(more.writes);
+        }
         prepared = (!next.ended.is_empty() || !next.writes.is_empty()).then_some(next);
         for f in written? {
             bump(&mut report.outcomes, f.status.as_str());
