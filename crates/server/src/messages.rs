@@ -221,39 +221,41 @@ pub async fn send_template(
     actor: &Actor,
 ) -> Result<Message, StoreError> {
     let file = store.account_file(account.tenant_id, account.id).await?.ok_or_else(|| StoreError::not_found("account", account.id))?;
-    let items = prepare_template(store, out, &file, ask).await?;
+    let parties = store.parties_of(account.tenant_id, account.id).await?;
+    let items = prepare_template(store, out, &file, &parties, ask).await?;
     let queued = queue(store, account.tenant_id, account.id, items, actor).await?;
     queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
 }
 
 /// The messages [`send_template`] would queue (the validation notice first when one is due, the
 /// message last), rendered and each with its policy check, not yet written: a caller with many
-/// accounts queues them in one transaction. `file` is the account's, as the caller read it.
+/// accounts queues them in one transaction. `file` and `parties` are the account's, as the
+/// caller read them.
 pub async fn prepare_template(
     store: &dyn Store,
     out: &Outbound,
     file: &AccountFile,
+    parties: &[PlacedParty],
     ask: FromTemplate,
 ) -> Result<Vec<(Message, Check)>, StoreError> {
     let account = &file.account;
     let tenant_id = account.tenant_id;
-    let parties = store.parties_of(tenant_id, account.id).await?;
-    let lang = ask.language.unwrap_or_else(|| compose::language_of(&parties));
+    let lang = ask.language.unwrap_or_else(|| compose::language_of(parties));
     let t = store
         .template(tenant_id, &ask.template, language_code(lang), None)
         .await?
         .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", ask.template, language_code(lang))))?;
     let d = draft_of(&t)?;
     let medium = medium_of(d.channel)?;
-    let (point, postal_state) = pick_point(&parties, medium, ask.contact_point_id)?;
+    let (point, postal_state) = pick_point(parties, medium, ask.contact_point_id)?;
     let now = (out.clock)();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let ctx = compose::context(file, &parties, d.purpose, lang, today, links(store, out, tenant_id, medium, point.id))?;
+    let ctx = compose::context(file, parties, d.purpose, lang, today, links(store, out, tenant_id, medium, point.id))?;
     let rendered = recoup_channels::template::render(&d, &ctx)
         .map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
     let outline = Outline {
         medium,
-        addressee: addressee(&parties, &point),
+        addressee: addressee(parties, &point),
         point,
         postal_state,
         subject: rendered.subject,
@@ -269,7 +271,7 @@ pub async fn prepare_template(
     };
     let mut items = Vec::new();
     if d.purpose != TemplatePurpose::ValidationNotice && needs_notice(file)? {
-        items.push(notice_item(file, &parties, lang, now)?);
+        items.push(notice_item(file, parties, lang, now)?);
     }
     let (mut message, check) = build(account.id, outline, now);
     message.id = ask.id.unwrap_or(message.id);

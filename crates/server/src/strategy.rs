@@ -318,8 +318,19 @@ async fn prepare_page(
     actor: &Actor,
 ) -> Result<Prepared, StoreError> {
     let mut p = Prepared::default();
+    if page.is_empty() {
+        return Ok(p);
+    }
+    let ids: Vec<Uuid> = page.iter().map(|a| a.account_id).collect();
+    let mut files = store.account_files(tenant_id, &ids).await?;
+    let mut parties = store.parties_of_many(tenant_id, &ids).await?;
     for a in page {
-        match prepare(store, out, tenant_id, a, actor).await {
+        let Some(file) = files.remove(&a.account_id) else {
+            p.ended.push((a.clone(), refusal(StoreError::not_found("account", a.account_id))?));
+            continue;
+        };
+        let people = parties.remove(&a.account_id).unwrap_or_default();
+        match prepare(store, out, a, actor, &file, &people).await {
             Ok(Step::Ended(outcome)) => p.ended.push((a.clone(), outcome)),
             Ok(Step::Write(w)) => p.writes.push((a.clone(), w)),
             Err(e) => p.ended.push((a.clone(), refusal(e)?)),
@@ -449,9 +460,16 @@ enum Step {
     Write(Write),
 }
 
-async fn prepare(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &StrategyAction, actor: &Actor) -> Result<Step, StoreError> {
-    let file = store.account_file(tenant_id, a.account_id).await?.ok_or_else(|| StoreError::not_found("account", a.account_id))?;
-    if let Some(outcome) = made_before(&file, a)? {
+async fn prepare(
+    store: &dyn Store,
+    out: &Outbound,
+    a: &StrategyAction,
+    actor: &Actor,
+    file: &recoup_store::servicing::AccountFile,
+    parties: &[recoup_domain::placement::PlacedParty],
+) -> Result<Step, StoreError> {
+    let tenant_id = file.account.tenant_id;
+    if let Some(outcome) = made_before(file, a)? {
         return Ok(Step::Ended(outcome));
     }
     let account = &file.account;
@@ -461,13 +479,12 @@ async fn prepare(store: &dyn Store, out: &Outbound, tenant_id: Uuid, a: &Strateg
         Some(Action::Email | Action::Sms | Action::Letter) => {
             let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
             let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: Some(a.id) };
-            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, &file, ask).await?)))
+            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, file, parties, ask).await?)))
         }
         Some(Action::Call) => {
-            let parties = store.parties_of(tenant_id, account.id).await?;
-            let (point, _) = messages::pick_point(&parties, Medium::Call, None)?;
+            let (point, _) = messages::pick_point(parties, Medium::Call, None)?;
             let ask = CallAsk { queue, reason: &why, id: Some(a.id) };
-            Ok(Step::Write(Write::Task(Box::new(prepare_call(&parties, (out.clock)(), account.id, point, ask)))))
+            Ok(Step::Write(Write::Task(Box::new(prepare_call(parties, (out.clock)(), account.id, point, ask)))))
         }
         Some(Action::Escalate | Action::LegalReview) => {
             let change = Assignment { stage: None, queue: Some(Some(queue.to_string())), agent_id: Some(None) };

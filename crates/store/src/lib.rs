@@ -196,6 +196,8 @@ pub trait Store:
     }
     async fn count_accounts(&self, tenant_id: Uuid) -> Result<u64>;
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>>;
+    /// `parties_of` for several accounts at once (accounts with no parties are absent).
+    async fn parties_of_many(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>>;
     /// A B2B account's invoices, by number.
     async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>>;
     async fn change_status(&self, tenant_id: Uuid, account_id: Uuid, to: AccountStatus, reason: &str, actor: &Actor) -> Result<Account>;

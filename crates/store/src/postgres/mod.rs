@@ -953,6 +953,36 @@ impl Store for PgStore {
         Ok(out)
     }
 
+    async fn parties_of_many(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>> {
+        let mut c = self.pool.acquire().await?;
+        let cols = prefixed("p", rows::PARTY_COLS);
+        let q = format!(
+            "SELECT {cols}, ap.role, ap.account_id AS linked_account FROM account_parties ap \
+             JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+             WHERE ap.tenant_id = $1 AND ap.account_id = ANY($2) ORDER BY ap.account_id, ap.role DESC, p.id"
+        );
+        let links = all(
+            &mut c,
+            q,
+            |q| q.bind(tenant_id).bind(account_ids),
+            |r| Ok((r.uuid("linked_account")?, rows::party(r, &self.keys)?, r.parsed("role", PartyRole::parse)?)),
+        )
+        .await?;
+        let party_ids: Vec<Uuid> = links.iter().map(|(_, p, _)| p.id).collect();
+        let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND party_id = ANY($2) ORDER BY id", rows::CONTACT_COLS);
+        let mut points: std::collections::HashMap<Uuid, Vec<ContactPoint>> = std::collections::HashMap::new();
+        for cp in all(&mut c, q, |q| q.bind(tenant_id).bind(&party_ids), rows::contact_point).await? {
+            points.entry(cp.party_id).or_default().push(cp);
+        }
+        let mut out: std::collections::HashMap<Uuid, Vec<PlacedParty>> = std::collections::HashMap::new();
+        for (account, party, role) in links {
+            // A party on several accounts appears once per account.
+            let contact_points = points.get(&party.id).cloned().unwrap_or_default();
+            out.entry(account).or_default().push(PlacedParty { role, party, contact_points });
+        }
+        Ok(out)
+    }
+
     async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>> {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM invoices WHERE tenant_id = $1 AND account_id = $2 ORDER BY number", rows::INVOICE_COLS);

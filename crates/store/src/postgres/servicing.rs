@@ -37,12 +37,13 @@ async fn load(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, lock: boo
     Ok(Some(AccountFile { account, balance, client, policy, ledger, records }))
 }
 
-/// Several accounts' files, each account locked, in id order.
-async fn load_many(c: &mut PgConnection, tenant_id: Uuid, ids: &[Uuid]) -> Result<HashMap<Uuid, AccountFile>> {
+/// Several accounts' files; with `lock`, each account locked, in id order.
+async fn load_many(c: &mut PgConnection, tenant_id: Uuid, ids: &[Uuid], lock: bool) -> Result<HashMap<Uuid, AccountFile>> {
     let q = format!(
         "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts \
-         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE",
-        rows::ACCOUNT_COLS
+         WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id{}",
+        rows::ACCOUNT_COLS,
+        if lock { " FOR UPDATE" } else { "" }
     );
     let accounts = all(c, q, |q| q.bind(tenant_id).bind(ids), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?))).await?;
     let mut client_ids: Vec<Uuid> = accounts.iter().map(|(a, _)| a.client_id).collect();
@@ -229,6 +230,11 @@ impl Servicing for PgStore {
         load(&mut c, tenant_id, account_id, false).await
     }
 
+    async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<HashMap<Uuid, AccountFile>> {
+        let mut c = self.pool.acquire().await?;
+        load_many(&mut c, tenant_id, account_ids, false).await
+    }
+
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes> {
         let mut tx = self.pool.begin().await?;
         let file = load(&mut tx, tenant_id, account_id, true).await?.ok_or_else(|| StoreError::not_found("account", account_id))?;
@@ -246,7 +252,7 @@ impl Servicing for PgStore {
         let ops = in_lock_order(ops)?;
         let mut tx = self.pool.begin().await?;
         let ids: Vec<Uuid> = ops.iter().map(|(_, a, _)| *a).collect();
-        let mut files = load_many(&mut tx, tenant_id, &ids).await?;
+        let mut files = load_many(&mut tx, tenant_id, &ids, true).await?;
         let mut done = Vec::with_capacity(ops.len());
         for (i, account_id, op) in ops {
             let file = files.remove(&account_id).ok_or_else(|| StoreError::not_found("account", account_id))?;

@@ -370,6 +370,8 @@ pub(crate) const RECORD_COLS: &str = "tenant_id, id, account_id, client_id, kind
 pub trait Servicing: Send + Sync {
     /// The account's file, or `None` when the tenant has no such account.
     async fn account_file(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountFile>>;
+    /// Several accounts' files, read together (unknown accounts are absent).
+    async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, AccountFile>>;
     /// Runs `op` on the account's file inside a transaction that holds the account, writes its
     /// changes, and returns them.
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes>;

@@ -253,6 +253,24 @@ impl SqliteStore {
     }
 }
 
+/// An account's parties with their contact points, primary first.
+fn parties_in(c: &Connection, keys: &Keyring, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
+    let cols = prefixed("p", rows::PARTY_COLS);
+    let sql = format!(
+        "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+         WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
+    );
+    let parties = query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r, keys)?, r.parsed("role", PartyRole::parse)?)))?;
+    let contacts_sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
+    parties
+        .into_iter()
+        .map(|(party, role)| {
+            let contact_points = query_all(c, &contacts_sql, params![tenant_id, party.id], |r| rows::contact_point(r))?;
+            Ok(PlacedParty { role, party, contact_points })
+        })
+        .collect()
+}
+
 /// "a.x, a.y" from "x, y".
 fn prefixed(table: &str, cols: &str) -> String {
     cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
@@ -938,23 +956,17 @@ impl Store for SqliteStore {
 
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
         let keys = self.keys();
+        self.read(move |c| parties_in(c, &keys, tenant_id, account_id)).await
+    }
+
+    async fn parties_of_many(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>> {
+        let (keys, ids) = (self.keys(), account_ids.to_vec());
         self.read(move |c| {
-            let cols = prefixed("p", rows::PARTY_COLS);
-            let sql = format!(
-                "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
-                 WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
-            );
-            let parties =
-                query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r, &keys)?, r.parsed("role", PartyRole::parse)?)))?;
-            let contacts_sql =
-                format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
-            parties
-                .into_iter()
-                .map(|(party, role)| {
-                    let contact_points = query_all(c, &contacts_sql, params![tenant_id, party.id], |r| rows::contact_point(r))?;
-                    Ok(PlacedParty { role, party, contact_points })
-                })
-                .collect()
+            let mut out = std::collections::HashMap::with_capacity(ids.len());
+            for id in ids {
+                out.insert(id, parties_in(c, &keys, tenant_id, id)?);
+            }
+            Ok(out)
         })
         .await
     }

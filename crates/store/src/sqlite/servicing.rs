@@ -102,6 +102,20 @@ impl Servicing for SqliteStore {
         self.read(move |c| load(c, tenant_id, account_id)).await
     }
 
+    async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, AccountFile>> {
+        let ids = account_ids.to_vec();
+        self.read(move |c| {
+            let mut out = std::collections::HashMap::with_capacity(ids.len());
+            for id in ids {
+                if let Some(f) = load(c, tenant_id, id)? {
+                    out.insert(id, f);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes> {
         self.tx(move |tx| {
             let file = load(tx, tenant_id, account_id)?.ok_or_else(|| StoreError::not_found("account", account_id))?;
