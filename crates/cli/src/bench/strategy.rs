@@ -81,6 +81,9 @@ async fn day_run(store: Arc<dyn Store>, file: &std::path::Path, accounts: u64) -
     let report = run(store.as_ref(), &out, &live, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let elapsed = t.elapsed();
     let peak = peak_rss_mb();
+    // The database file mapped by the readers counts in RSS as its pages are touched.
+    let (anon, file) = (super::status_mb("RssAnon:"), super::status_mb("RssFile:"));
+    println!("memory at the end of the run: {anon:.0} MB private, {file:.0} MB of mapped files");
     anyhow::ensure!(report.actions == counted.actions, "the live run decided {} actions, the dry run {}", report.actions, counted.actions);
     Ok(Day { tenant_id, deciding, elapsed, peak, report })
 }

@@ -148,8 +148,11 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
 
 /// Readers map the file: a page the connection's own cache lacks is then read from the
 /// operating system's cache in place, instead of copied out by a system call per 16 KiB page,
-/// which is most of a random read's cost in a database larger than the cache.
-const READER_MMAP_BYTES: i64 = 1 << 30;
+/// which is most of a random read's cost in a database larger than the cache. Mapped pages
+/// count in the process's RSS once touched, per reader, so the map is kept to the first 256 MiB
+/// (the accounts and their indexes come first in a database built by imports): at 1 GiB a
+/// strategy day over a million accounts touched a gigabyte of them.
+const READER_MMAP_BYTES: i64 = 1 << 28;
 
 fn reader(path: &Path) -> rusqlite::Result<Connection> {
     let c = connect(path)?;
