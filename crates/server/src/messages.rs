@@ -222,9 +222,26 @@ pub async fn send_template(
 ) -> Result<Message, StoreError> {
     let file = store.account_file(account.tenant_id, account.id).await?.ok_or_else(|| StoreError::not_found("account", account.id))?;
     let parties = store.parties_of(account.tenant_id, account.id).await?;
-    let items = prepare_template(store, out, &file, &parties, ask).await?;
+    let items = prepare_template(store, out, &file, &parties, &TemplateCache::default(), ask).await?;
     let queued = queue(store, account.tenant_id, account.id, items, actor).await?;
     queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
+}
+
+/// The live version of each template a caller asks for, read once: a strategy run renders the
+/// same few templates for every account, and uses the versions live when it began.
+#[derive(Default)]
+pub struct TemplateCache(std::sync::Mutex<std::collections::HashMap<(String, String), Option<StoredTemplate>>>);
+
+impl TemplateCache {
+    pub async fn get(&self, store: &dyn Store, tenant_id: Uuid, key: &str, language: &str) -> Result<Option<StoredTemplate>, StoreError> {
+        let slot = (key.to_string(), language.to_string());
+        if let Some(t) = self.0.lock().map_err(|_| StoreError::Task("template cache poisoned".into()))?.get(&slot) {
+            return Ok(t.clone());
+        }
+        let found = store.template(tenant_id, key, language, None).await?;
+        self.0.lock().map_err(|_| StoreError::Task("template cache poisoned".into()))?.insert(slot, found.clone());
+        Ok(found)
+    }
 }
 
 /// The messages [`send_template`] would queue (the validation notice first when one is due, the
@@ -236,13 +253,14 @@ pub async fn prepare_template(
     out: &Outbound,
     file: &AccountFile,
     parties: &[PlacedParty],
+    templates: &TemplateCache,
     ask: FromTemplate,
 ) -> Result<Vec<(Message, Check)>, StoreError> {
     let account = &file.account;
     let tenant_id = account.tenant_id;
     let lang = ask.language.unwrap_or_else(|| compose::language_of(parties));
-    let t = store
-        .template(tenant_id, &ask.template, language_code(lang), None)
+    let t = templates
+        .get(store, tenant_id, &ask.template, language_code(lang))
         .await?
         .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", ask.template, language_code(lang))))?;
     let d = draft_of(&t)?;

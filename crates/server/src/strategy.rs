@@ -268,6 +268,7 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
     // next page is read and rendered, four parts at a time (reads wait on the database, not the CPU). Pages hold different accounts, since an
     // account has one action a day.
     let mut prepared: Option<Prepared> = None;
+    let templates = messages::TemplateCache::default();
     loop {
         keep_lease(store, req).await?;
         let page = store.strategy_actions(req.tenant_id, &q).await?;
@@ -282,10 +283,10 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
         let mut part = || parts.next().unwrap_or(&[]);
         let (p1, p2, p3, p4) = (part(), part(), part(), part());
         let (a, b, c, d, written) = tokio::join!(
-            prepare_page(store, out, req.tenant_id, p1, &actor),
-            prepare_page(store, out, req.tenant_id, p2, &actor),
-            prepare_page(store, out, req.tenant_id, p3, &actor),
-            prepare_page(store, out, req.tenant_id, p4, &actor),
+            prepare_page(store, out, req.tenant_id, p1, &actor, &templates),
+            prepare_page(store, out, req.tenant_id, p2, &actor, &templates),
+            prepare_page(store, out, req.tenant_id, p3, &actor, &templates),
+            prepare_page(store, out, req.tenant_id, p4, &actor, &templates),
             write_page(store, req.tenant_id, prepared.take(), &actor),
         );
         let mut next = a?;
@@ -316,6 +317,7 @@ async fn prepare_page(
     tenant_id: Uuid,
     page: &[StrategyAction],
     actor: &Actor,
+    templates: &messages::TemplateCache,
 ) -> Result<Prepared, StoreError> {
     let mut p = Prepared::default();
     if page.is_empty() {
@@ -330,7 +332,7 @@ async fn prepare_page(
             continue;
         };
         let people = parties.remove(&a.account_id).unwrap_or_default();
-        match prepare(store, out, a, actor, &file, &people).await {
+        match prepare(store, out, a, actor, &file, &people, templates).await {
             Ok(Step::Ended(outcome)) => p.ended.push((a.clone(), outcome)),
             Ok(Step::Write(w)) => p.writes.push((a.clone(), w)),
             Err(e) => p.ended.push((a.clone(), refusal(e)?)),
@@ -467,6 +469,7 @@ async fn prepare(
     actor: &Actor,
     file: &recoup_store::servicing::AccountFile,
     parties: &[recoup_domain::placement::PlacedParty],
+    templates: &messages::TemplateCache,
 ) -> Result<Step, StoreError> {
     let tenant_id = file.account.tenant_id;
     if let Some(outcome) = made_before(file, a)? {
@@ -479,7 +482,7 @@ async fn prepare(
         Some(Action::Email | Action::Sms | Action::Letter) => {
             let template = a.template.clone().ok_or_else(|| StoreError::invalid("/template", "a message step names a template"))?;
             let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: Some(a.id) };
-            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, file, parties, ask).await?)))
+            Ok(Step::Write(Write::Messages(messages::prepare_template(store, out, file, parties, templates, ask).await?)))
         }
         Some(Action::Call) => {
             let (point, _) = messages::pick_point(parties, Medium::Call, None)?;
