@@ -60,6 +60,22 @@ fn upsert(tx: &Transaction, r: &Record) -> Result<()> {
 }
 
 fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> Result<()> {
+    apply_rows(tx, tenant_id, account_id, ch)?;
+    apply_trail(tx, tenant_id, [ch])
+}
+
+/// The audit entries, jobs and events of several accounts' changes, in the order given: one
+/// read and one update of the chain's head for all of them.
+fn apply_trail<'a>(tx: &Transaction, tenant_id: Uuid, changes: impl IntoIterator<Item = &'a Changes> + Clone) -> Result<()> {
+    append_audit(tx, tenant_id, changes.clone().into_iter().flat_map(|ch| ch.audit.iter().cloned()).collect())?;
+    for j in changes.clone().into_iter().flat_map(|ch| &ch.jobs) {
+        outbox::enqueue(tx, tenant_id, j.kind, &j.payload, j.run_at)?;
+    }
+    outbox::emit(tx, tenant_id, changes.into_iter().flat_map(|ch| ch.events.iter().cloned()).collect())
+}
+
+/// An account's own rows: ledger, balance, account, records and worklist rows.
+fn apply_rows(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> Result<()> {
     let now = ops::now_micros();
     for e in &ch.entries {
         insert_ledger(tx, tenant_id, e, now)?;
@@ -89,11 +105,7 @@ fn apply(tx: &Transaction, tenant_id: Uuid, account_id: Uuid, ch: &Changes) -> R
     for w in &ch.work {
         super::worklist::put(tx, tenant_id, w)?;
     }
-    append_audit(tx, tenant_id, ch.audit.clone())?;
-    for j in &ch.jobs {
-        outbox::enqueue(tx, tenant_id, j.kind, &j.payload, j.run_at)?;
-    }
-    outbox::emit(tx, tenant_id, ch.events.clone())
+    Ok(())
 }
 
 #[async_trait]
@@ -133,9 +145,10 @@ impl Servicing for SqliteStore {
             for (i, account_id, op) in ops {
                 let file = load(tx, tenant_id, account_id)?.ok_or_else(|| StoreError::not_found("account", account_id))?;
                 let changes = op(&file)?;
-                apply(tx, tenant_id, account_id, &changes)?;
+                apply_rows(tx, tenant_id, account_id, &changes)?;
                 done.push((i, changes));
             }
+            apply_trail(tx, tenant_id, done.iter().map(|(_, c)| c))?;
             Ok(in_given_order(done))
         })
         .await
