@@ -113,7 +113,8 @@ enum Command {
     /// Import files.
     #[command(subcommand)]
     Import(import::ImportCommand),
-    /// Strategies: check, save, list, show, activate, and compare two versions on a day.
+    /// Strategies: check, save, list, show, activate, compare two versions on a day; experiments,
+    /// their results by arm, and promoting a winner.
     #[command(subcommand)]
     Strategy(strategy::StrategyCommand),
     /// Run one strategy day for the tenant: every active account is evaluated and its due step

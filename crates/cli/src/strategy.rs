@@ -1,4 +1,4 @@
-//! `recoup strategy ...` (check, save, list, show, activate, diff) and `recoup run`, one
+//! `recoup strategy ...` (check, save, list, show, activate, diff, experiments, results, promote)
 //! strategy day for the tenant.
 
 use crate::DbArgs;
