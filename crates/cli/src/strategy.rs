@@ -1,5 +1,5 @@
 //! `recoup strategy ...` (check, save, list, show, activate, diff, experiments, results, promote)
-//! strategy day for the tenant.
+//! and `recoup run`, one strategy day for the tenant.
 
 use crate::DbArgs;
 use anyhow::{Result, bail};
