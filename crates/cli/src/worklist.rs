@@ -56,6 +56,9 @@ pub async fn agent(db: &DbArgs, cmd: AgentCommand) -> Result<()> {
     match cmd {
         AgentCommand::Set { email, queues, capacity, time_zone } => {
             let user = crate::user::find(s, &tenant, &email).await?;
+            if !matches!(user.role, recoup_domain::access::Role::Agent | recoup_domain::access::Role::Supervisor) {
+                bail!("{email} is a {}: only agents and supervisors work lists", user.role.as_str());
+            }
             let agent = Agent { user_id: user.id, queues, daily_capacity: capacity, time_zone };
             s.set_agent(tenant.id, &agent, &crate::setup::cli_actor()).await?;
             println!("{email} works {} ({} accounts a day, {})", agent.queues.join(", "), agent.daily_capacity, agent.time_zone);

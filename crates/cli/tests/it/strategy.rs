@@ -85,3 +85,41 @@ fn a_run_killed_half_way_resumes_without_making_anything_twice() {
     let made = count(&db, "SELECT COUNT(*) FROM strategy_actions WHERE result_id IS NOT NULL");
     assert_eq!(tasks, made);
 }
+
+#[test]
+fn agents_get_queues_and_their_worklist_from_the_command_line() {
+    let env = Env::sqlite();
+    env.add_lakeshore_client();
+    env.import_lakeshore(&[]);
+    let strategy = env.path("calls.toml");
+    std::fs::write(&strategy, CALLS).unwrap();
+    env.ok(&["strategy", "save", strategy.to_str().unwrap()]);
+    env.ok(&["run", "--date", "2026-11-12"]);
+    for (email, role) in [("alex@example.com", "agent"), ("avery@example.com", "auditor")] {
+        assert!(env.add_user(&[email, "--name", "Someone", "--role", role], "a long enough password").status.success());
+    }
+
+    let said = env.fails(&["agent", "set", "avery@example.com", "--queues", "early", "--capacity", "5"]);
+    assert!(said.contains("only agents and supervisors"), "{said}");
+    let said = env.fails(&["agent", "set", "alex@example.com", "--queues", "early", "--capacity", "0"]);
+    assert!(said.contains("daily_capacity"), "{said}");
+    env.ok(&["agent", "set", "alex@example.com", "--queues", "early,late", "--capacity", "1", "--time-zone", "America/Chicago"]);
+    let agents = env.ok(&["agent", "list"]);
+    assert!(agents.contains("alex@example.com") && agents.contains("1/day") && agents.contains("early, late"), "{agents}");
+
+    // Every call task the run made is on the agent's list, due now or later in the day.
+    let listed = env.ok(&["worklist", "show", "--agent", "alex@example.com", "--limit", "500"]);
+    let db = env.path("data").join("recoup.sqlite");
+    let open = count(&db, "SELECT COUNT(*) FROM work_items WHERE status = 'open'");
+    assert!(open > 0);
+    assert!(listed.contains(&format!("{open} task(s)")), "{listed}");
+
+    // Whether a task is due depends on the hour in the debtors' zones; either way the answer
+    // says so, and an account handed out stays the agent's.
+    let next = env.ok(&["worklist", "next", "alex@example.com"]);
+    if next.contains("handed") {
+        assert!(env.ok(&["worklist", "next", "alex@example.com"]).contains("still holds"));
+    } else {
+        assert!(next.contains("nothing due"), "{next}");
+    }
+}

@@ -99,6 +99,23 @@ impl Env {
     }
 
     /// Runs and insists on success, returning stdout and stderr together.
+    /// `recoup user add ARGS` with the password on standard input.
+    pub fn add_user(&self, args: &[&str], password: &str) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .command()
+            .args(["user", "add"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));

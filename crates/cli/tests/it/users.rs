@@ -1,12 +1,7 @@
 use crate::support::{Env, text};
-use std::io::Write;
-use std::process::Stdio;
 
 fn add_user(env: &Env, args: &[&str], password: &str) -> std::process::Output {
-    let mut child =
-        env.command().args(["user", "add"]).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    env.add_user(args, password)
 }
 
 #[test]
