@@ -57,23 +57,10 @@ async fn load_many(c: &mut PgConnection, tenant_id: Uuid, ids: &[Uuid], lock: bo
             .map(|(cl, p)| (cl.id, (cl, p)))
             .collect();
     let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY id", rows::LEDGER_COLS);
-    let mut ledgers: HashMap<Uuid, Vec<LedgerEntry>> = HashMap::new();
-    for e in all(c, q, |q| q.bind(tenant_id).bind(ids), rows::ledger_entry).await? {
-        ledgers.entry(e.account_id).or_default().push(e);
-    }
+    let ledger = all(c, q, |q| q.bind(tenant_id).bind(ids), rows::ledger_entry).await?;
     let q = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY created_at, id");
-    let mut records: HashMap<Uuid, Vec<Record>> = HashMap::new();
-    for r in all(c, q, |q| q.bind(tenant_id).bind(ids), rows::record).await? {
-        records.entry(r.account_id).or_default().push(r);
-    }
-    let mut files = HashMap::with_capacity(accounts.len());
-    for (account, balance) in accounts {
-        let (client, policy) =
-            clients.get(&account.client_id).cloned().ok_or_else(|| StoreError::not_found("client", account.client_id))?;
-        let (ledger, recs) = (ledgers.remove(&account.id).unwrap_or_default(), records.remove(&account.id).unwrap_or_default());
-        files.insert(account.id, AccountFile { account, balance, client, policy, ledger, records: recs });
-    }
-    Ok(files)
+    let records = all(c, q, |q| q.bind(tenant_id).bind(ids), rows::record).await?;
+    crate::servicing::assemble(accounts, &clients, ledger, records)
 }
 
 /// Writes several accounts' changes, each kind of row in one statement; the audit entries go

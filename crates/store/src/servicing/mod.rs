@@ -172,6 +172,35 @@ impl AccountFile {
     }
 }
 
+/// Several accounts' files from rows read together: the accounts with their balances, their
+/// clients with their policies, and every ledger entry and record of the accounts, in any order
+/// (each file's are sorted here: ledger by id, records by creation).
+pub(crate) fn assemble(
+    accounts: Vec<(Account, Amounts)>,
+    clients: &std::collections::HashMap<Uuid, (Client, ClientPolicy)>,
+    ledger: Vec<LedgerEntry>,
+    records: Vec<Record>,
+) -> Result<std::collections::HashMap<Uuid, AccountFile>> {
+    let mut ledgers: std::collections::HashMap<Uuid, Vec<LedgerEntry>> = std::collections::HashMap::new();
+    for e in ledger {
+        ledgers.entry(e.account_id).or_default().push(e);
+    }
+    let mut recs: std::collections::HashMap<Uuid, Vec<Record>> = std::collections::HashMap::new();
+    for r in records {
+        recs.entry(r.account_id).or_default().push(r);
+    }
+    let mut files = std::collections::HashMap::with_capacity(accounts.len());
+    for (account, balance) in accounts {
+        let (client, policy) =
+            clients.get(&account.client_id).cloned().ok_or_else(|| StoreError::not_found("client", account.client_id))?;
+        let (mut ledger, mut records) = (ledgers.remove(&account.id).unwrap_or_default(), recs.remove(&account.id).unwrap_or_default());
+        ledger.sort_by_key(|e| e.id);
+        records.sort_by_key(|r| (r.created_at, r.id));
+        files.insert(account.id, AccountFile { account, balance, client, policy, ledger, records });
+    }
+    Ok(files)
+}
+
 /// What one servicing action writes. Applying it is all or nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
