@@ -3,6 +3,7 @@
 //! (`experiment_members`, see [`crate::strategy::Decided::experiment`]).
 
 use crate::rows::Get;
+use crate::servicing::contact::utc_day;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -58,10 +59,6 @@ pub(crate) struct Gathering {
     /// (arm, currency) -> account -> collected.
     collected: HashMap<(String, String), HashMap<Uuid, i64>>,
     to: Option<Date>,
-}
-
-fn utc_day(t: jiff::Timestamp) -> Date {
-    t.to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 impl Gathering {

@@ -317,7 +317,7 @@ struct AttemptFacts {
 
 fn utc_day(micros: i64) -> Result<Date> {
     let at = jiff::Timestamp::from_microsecond(micros).map_err(|e| StoreError::Corrupt(format!("created_at: {e}")))?;
-    Ok(at.to_zoned(jiff::tz::TimeZone::UTC).date())
+    Ok(crate::servicing::contact::utc_day(at))
 }
 
 pub(crate) fn add_record(facts: &mut Facts, r: &impl Get) -> Result<()> {
@@ -347,7 +347,7 @@ pub(crate) fn add_record(facts: &mut Facts, r: &impl Get) -> Result<()> {
         "contact_attempt" => {
             let data = r.text("data")?;
             let a: AttemptFacts = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("contact attempt: {e}")))?;
-            let on = a.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let on = crate::servicing::contact::utc_day(a.at);
             later(&mut facts.last_contact_on, on);
             if a.outcome == recoup_domain::policy::Outcome::Conversation {
                 later(&mut facts.last_rpc_on, on);

@@ -134,7 +134,7 @@ pub fn signals_of(file: &AccountFile, today: Date) -> Signals {
         .unwrap_or_default()
         .iter()
         .filter(|c| c.outcome == recoup_domain::policy::Outcome::Conversation)
-        .map(|c| c.at.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .map(|c| crate::servicing::contact::utc_day(c.at))
         .max();
     Signals {
         score: a.score,
