@@ -17,24 +17,9 @@ use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// One account's file (locked with `lock`): the same reads as a page's.
 async fn load(c: &mut PgConnection, tenant_id: Uuid, account_id: Uuid, lock: bool) -> Result<Option<AccountFile>> {
-    let q = format!(
-        "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit FROM accounts WHERE tenant_id = $1 AND id = $2{}",
-        rows::ACCOUNT_COLS,
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    let found = one(c, q, |q| q.bind(tenant_id).bind(account_id), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?))).await?;
-    let Some((account, balance)) = found else { return Ok(None) };
-    let q = format!("SELECT {} FROM clients WHERE tenant_id = $1 AND id = $2", rows::CLIENT_COLS);
-    let client = one(c, q, |q| q.bind(tenant_id).bind(account.client_id), rows::client)
-        .await?
-        .ok_or_else(|| StoreError::not_found("client", account.client_id))?;
-    let policy = policy_of(c, tenant_id, account.client_id, false).await?;
-    let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);
-    let ledger = all(c, q, |q| q.bind(tenant_id).bind(account_id), rows::ledger_entry).await?;
-    let q = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at, id");
-    let records = all(c, q, |q| q.bind(tenant_id).bind(account_id), rows::record).await?;
-    Ok(Some(AccountFile { account, balance, client, policy, ledger, records }))
+    Ok(load_many(c, tenant_id, &[account_id], lock).await?.remove(&account_id))
 }
 
 /// Several accounts' files; with `lock`, each account locked, in id order.
