@@ -83,7 +83,11 @@ pub struct User {
 pub struct Session {
     pub token_hash: [u8; 32],
     pub tenant_id: Uuid,
+    /// The user; for a debtor's portal session, the party.
     pub user_id: Uuid,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// Set for a debtor's portal session: the account they verified their identity for. Such a
+    /// session is never a staff member's.
+    pub account_id: Option<Uuid>,
 }

@@ -54,28 +54,58 @@ pub fn propensity(s: &Signals) -> Propensity {
     if let Some(score) = s.score {
         return Propensity { per_mille: score.clamp(0, 1000) as u16, scored: true };
     }
-    let mut p: i64 = 250;
-    p += match s.days_past_due {
-        None => 0,
-        Some(d) if d <= 30 => 200,
-        Some(d) if d <= 90 => 100,
-        Some(d) if d <= 180 => 0,
-        Some(d) if d <= 365 => -80,
-        Some(_) => -150,
-    };
-    p += match s.days_since_payment {
-        Some(d) if d <= 30 => 200,
-        Some(d) if d <= 90 => 120,
-        Some(d) if d <= 365 => 40,
-        _ => 0,
-    };
-    if s.days_since_rpc.is_some_and(|d| d <= 30) {
-        p += 60;
-    }
-    p += 50 * i64::from(s.promises_kept.min(3));
-    p -= 70 * i64::from(s.promises_broken.min(3));
-    p -= 60 * i64::from(s.plans_broken.min(2));
+    let p = BASE + contributions(s).iter().map(|c| c.points).sum::<i64>();
     Propensity { per_mille: p.clamp(20, 950) as u16, scored: false }
+}
+
+/// Where the heuristic starts before any signal moves it, in thousandths.
+pub const BASE: i64 = 250;
+
+/// One signal's push on the heuristic, in thousandths, and what it is in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub points: i64,
+    pub why: String,
+}
+
+/// The signals that moved the heuristic from [`BASE`], largest push first: the "top reasons"
+/// an agent sees next to the score.
+pub fn contributions(s: &Signals) -> Vec<Contribution> {
+    let mut out = Vec::new();
+    let mut add = |points: i64, why: String| {
+        if points != 0 {
+            out.push(Contribution { points, why });
+        }
+    };
+    match s.days_past_due {
+        None => {}
+        Some(d) if d <= 30 => add(200, "delinquent 30 days or less".into()),
+        Some(d) if d <= 90 => add(100, "delinquent 31 to 90 days".into()),
+        Some(d) if d <= 180 => {}
+        Some(d) if d <= 365 => add(-80, "delinquent 181 days to a year".into()),
+        Some(_) => add(-150, "delinquent over a year".into()),
+    }
+    match s.days_since_payment {
+        Some(d) if d <= 30 => add(200, "paid in the last 30 days".into()),
+        Some(d) if d <= 90 => add(120, "paid in the last 90 days".into()),
+        Some(d) if d <= 365 => add(40, "paid in the last year".into()),
+        _ => {}
+    }
+    if s.days_since_rpc.is_some_and(|d| d <= 30) {
+        add(60, "spoke with us in the last 30 days".into());
+    }
+    let kept = s.promises_kept.min(3);
+    add(50 * i64::from(kept), format!("kept {} promise{}", s.promises_kept, plural(s.promises_kept)));
+    let broken = s.promises_broken.min(3);
+    add(-70 * i64::from(broken), format!("broke {} promise{}", s.promises_broken, plural(s.promises_broken)));
+    let plans = s.plans_broken.min(2);
+    add(-60 * i64::from(plans), format!("broke {} payment plan{}", s.plans_broken, plural(s.plans_broken)));
+    out.sort_by_key(|c| std::cmp::Reverse(c.points.abs()));
+    out
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Propensity x collectible balance, in the balance's minor units, rounded down. A credit or

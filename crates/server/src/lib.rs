@@ -1,6 +1,5 @@
-//! recoup's application layer and HTTP surface. It owns the HTTP router (`/healthz`, `/metrics`
-//! and the first routes of `/api/v1`; the console and portal come next), API keys, the metrics
-//! registry, and the
+//! recoup's application layer and HTTP surface. It owns the HTTP router (`/healthz`, `/metrics`,
+//! `/api/v1`, the staff console and the debtor portal), API keys, the metrics registry, and the
 //! use-cases that drive the store and the importers together, such as a placement import, so the
 //! CLI and the HTTP API run the same code.
 
@@ -22,6 +21,7 @@ pub mod payment_import;
 pub mod reconciliation;
 pub mod scheduler;
 pub mod strategy;
+pub mod web;
 pub mod webhooks;
 
 use axum::Router;
@@ -108,12 +108,12 @@ pub fn router(state: AppState) -> Router {
         .route("/inbound/{tenant}/twilio/status", axum::routing::post(inbound::sms_status))
         .route("/u/{token}", get(inbound::unsubscribe_page).post(inbound::unsubscribe))
         .merge(api::router(&state))
+        .merge(web::router(&state))
         .layer(axum::middleware::from_fn(metrics::track_requests));
     hardening::apply(routes).with_state(state)
 }
 
-/// A plain page for whoever opens the address in a browser, until the console arrives: what
-/// is running and what it holds.
+/// The front door: what is running, what it holds, and the ways in (console, portal, API).
 async fn index(State(state): State<AppState>) -> Response {
     let mut rows = String::new();
     let tenants = match state.store.list_tenants().await {
@@ -132,8 +132,8 @@ async fn index(State(state): State<AppState>) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>recoup</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}\
          table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}}</style></head>\
-         <body><h1>recoup {}</h1><p>The service is running. The staff console, the debtor portal and the API are not built yet; \
-         until they are, use the <code>recoup</code> command (<code>recoup --help</code>).</p>\
+         <body><h1>recoup {}</h1><p>The service is running. Staff sign in to the <a href=\"/console\">console</a>; \
+         debtors serve themselves in the <a href=\"/portal\">portal</a>; integrators use the <a href=\"/api/docs\">API</a>.</p>\
          <table><thead><tr><th>tenant</th><th>name</th><th>clients</th><th>accounts</th></tr></thead><tbody>{rows}</tbody></table>\
          <p><a href=\"/healthz\">health</a> &middot; <a href=\"/metrics\">metrics</a></p></body></html>",
         env!("CARGO_PKG_VERSION")

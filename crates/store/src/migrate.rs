@@ -35,6 +35,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 12, name: "worklists", sql: include_str!("sqlite/migrations/0012_worklists.sql") },
     Migration { version: 13, name: "experiments", sql: include_str!("sqlite/migrations/0013_experiments.sql") },
     Migration { version: 14, name: "accrual", sql: include_str!("sqlite/migrations/0014_accrual.sql") },
+    Migration { version: 15, name: "portal_sessions", sql: include_str!("sqlite/migrations/0015_portal_sessions.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -56,6 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 12, name: "worklists", sql: include_str!("postgres/migrations/0012_worklists.sql") },
     Migration { version: 13, name: "experiments", sql: include_str!("postgres/migrations/0013_experiments.sql") },
     Migration { version: 14, name: "accrual", sql: include_str!("postgres/migrations/0014_accrual.sql") },
+    Migration { version: 15, name: "portal_sessions", sql: include_str!("postgres/migrations/0015_portal_sessions.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

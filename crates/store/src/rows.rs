@@ -333,6 +333,7 @@ pub(crate) fn session(r: &impl Get) -> Result<recoup_domain::access::Session> {
         user_id: r.uuid("user_id")?,
         created_at: r.int("created_at")?,
         last_seen_at: r.int("last_seen_at")?,
+        account_id: r.opt_uuid("account_id")?,
     })
 }
 

@@ -52,6 +52,18 @@ fn the_heuristic_stays_a_guess_at_its_extremes() {
 }
 
 #[test]
+fn the_heuristics_reasons_add_up_to_it_largest_first() {
+    let s = Signals { days_past_due: Some(400), days_since_payment: Some(20), promises_broken: 1, ..Signals::default() };
+    let c = contributions(&s);
+    let words: Vec<&str> = c.iter().map(|c| c.why.as_str()).collect();
+    assert_eq!(words, ["paid in the last 30 days", "delinquent over a year", "broke 1 promise"]);
+    assert_eq!(BASE + c.iter().map(|c| c.points).sum::<i64>(), i64::from(propensity(&s).per_mille));
+    assert!(contributions(&Signals::default()).is_empty(), "no signal, no reason");
+    let many = Signals { promises_kept: 5, ..Signals::default() };
+    assert_eq!(contributions(&many), [Contribution { points: 150, why: "kept 5 promises".into() }], "counted up to three");
+}
+
+#[test]
 fn expected_recovery_rounds_down_and_ignores_credit_balances() {
     let p = Propensity { per_mille: 333, scored: false };
     assert_eq!(expected_recovery(1_000, p), 333);

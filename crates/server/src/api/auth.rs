@@ -125,11 +125,20 @@ pub const SESSION_COOKIE: &str = "recoup_session";
 /// a request comes from in `Sec-Fetch-Site`, or at least in `Origin`; a request with neither
 /// did not come from a browser page and cannot be a forgery riding on the cookie.
 fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
-    use axum::http::Method;
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if !cross_site(&parts.method, &parts.headers) {
         return Ok(());
     }
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    tracing::warn!(method = %parts.method, path = %parts.uri.path(), "cross-site request with a session cookie refused");
+    Err(Problem::forbidden("a request from another site cannot use this session"))
+}
+
+/// Whether a request that changes something came from another site's page.
+pub(crate) fn cross_site(method: &axum::http::Method, headers: &axum::http::HeaderMap) -> bool {
+    use axum::http::Method;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let same_site = match (header("sec-fetch-site"), header("origin")) {
         (Some(site), _) => site == "same-origin" || site == "none",
         (None, Some(origin)) => {
@@ -137,25 +146,27 @@ fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
         }
         (None, None) => true,
     };
-    if same_site {
-        return Ok(());
-    }
-    tracing::warn!(method = %parts.method, path = %parts.uri.path(), "cross-site request with a session cookie refused");
-    Err(Problem::forbidden("a request from another site cannot use this session"))
+    !same_site
 }
 
 pub(crate) fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub(crate) fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
 async fn from_session(state: &AppState, token: &str) -> Result<Principal, Problem> {
     let hash = keys::digest(token);
-    let Some(session) = state.store.session(&hash).await? else {
+    // A debtor's portal session never stands for staff, whichever cookie carries it.
+    let Some(session) = state.store.session(&hash).await?.filter(|s| s.account_id.is_none()) else {
         return Err(Problem::unauthorized("the session has ended; sign in again"));
     };
     let now = jiff::Timestamp::now().as_microsecond();

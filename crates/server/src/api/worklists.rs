@@ -154,23 +154,29 @@ pub struct Handed {
     ),
     security(("api_key" = []), ("session" = [])))]
 pub async fn next(State(state): State<AppState>, p: Principal, Query(q): Query<NextQuery>) -> Result<Response, Problem> {
-    let agent_id = working_agent(&p, q.agent_id)?;
-    let now = (state.outbound.clock)();
-    let lease = now.checked_add(HOLD).unwrap_or(now);
-    let out = state.store.next_work(p.tenant_id, agent_id, now.as_microsecond(), lease.as_microsecond()).await?;
-    Ok(match out {
+    Ok(match next_work(&state, &p, q.agent_id).await? {
         Next::Handed(item) => Json(Handed { status: "handed", item }).into_response(),
         Next::Holding(item) => Json(Handed { status: "holding", item }).into_response(),
         Next::Empty => StatusCode::NO_CONTENT.into_response(),
-        Next::AtCapacity { handed, capacity } => {
-            return Err(Problem::new(
-                StatusCode::CONFLICT,
-                "capacity-reached",
-                "Daily capacity reached",
-                format!("the agent has been handed {handed} accounts today, their capacity is {capacity}"),
-            ));
-        }
+        Next::AtCapacity { handed, capacity } => return Err(at_capacity(handed, capacity)),
     })
+}
+
+/// The next account for the caller (or, for a supervisor, `agent_id`), held for [`HOLD`].
+pub(crate) async fn next_work(state: &AppState, p: &Principal, agent_id: Option<Uuid>) -> Result<Next, Problem> {
+    let agent_id = working_agent(p, agent_id)?;
+    let now = (state.outbound.clock)();
+    let lease = now.checked_add(HOLD).unwrap_or(now);
+    Ok(state.store.next_work(p.tenant_id, agent_id, now.as_microsecond(), lease.as_microsecond()).await?)
+}
+
+pub(crate) fn at_capacity(handed: u32, capacity: u32) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "capacity-reached",
+        "Daily capacity reached",
+        format!("the agent has been handed {handed} accounts today, their capacity is {capacity}"),
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -2,6 +2,8 @@
 //! PostgreSQL.
 
 mod api;
+mod browser;
+mod console;
 mod experiments;
 mod fixtures;
 mod http;

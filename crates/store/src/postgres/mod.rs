@@ -1284,20 +1284,24 @@ impl Store for PgStore {
     }
 
     async fn create_session(&self, s: &Session) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at) VALUES ($1,$2,$3,$4,$5)")
-            .bind(&s.token_hash[..])
-            .bind(s.tenant_id)
-            .bind(s.user_id)
-            .bind(s.created_at)
-            .bind(s.last_seen_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at, account_id) VALUES ($1,$2,$3,$4,$5,$6)",
+        )
+        .bind(&s.token_hash[..])
+        .bind(s.tenant_id)
+        .bind(s.user_id)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.account_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
         let mut c = self.pool.acquire().await?;
-        let q = "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1".to_string();
+        let q =
+            "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at, account_id FROM sessions WHERE token_hash = $1".to_string();
         one(&mut c, q, |q| q.bind(&token_hash[..]), rows::session).await
     }
 

@@ -1227,8 +1227,8 @@ impl Store for SqliteStore {
         let s = session.clone();
         self.write(move |c| {
             c.execute(
-                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at) VALUES (?,?,?,?,?)",
-                params![&s.token_hash[..], s.tenant_id, s.user_id, s.created_at, s.last_seen_at],
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, last_seen_at, account_id) VALUES (?,?,?,?,?,?)",
+                params![&s.token_hash[..], s.tenant_id, s.user_id, s.created_at, s.last_seen_at, s.account_id],
             )?;
             Ok(())
         })
@@ -1240,7 +1240,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             query_one(
                 c,
-                "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?",
+                "SELECT token_hash, tenant_id, user_id, created_at, last_seen_at, account_id FROM sessions WHERE token_hash = ?",
                 [&hash[..]],
                 |r| rows::session(r),
             )

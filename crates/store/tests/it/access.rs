@@ -93,7 +93,7 @@ async fn users_sign_in_by_email_and_disabling_ends_their_sessions(h: &Harness) {
 
     // A token digest unique to this run, as tests share the PostgreSQL database.
     let token_hash: [u8; 32] = Sha256::digest(Uuid::now_v7().as_bytes()).into();
-    let session = Session { token_hash, tenant_id: o.tenant.id, user_id: user.id, created_at: 5, last_seen_at: 5 };
+    let session = Session { token_hash, tenant_id: o.tenant.id, user_id: user.id, created_at: 5, last_seen_at: 5, account_id: None };
     s.create_session(&session).await.unwrap();
     s.touch_session(&session.token_hash, 9).await.unwrap();
     assert_eq!(s.session(&session.token_hash).await.unwrap().map(|x| x.last_seen_at), Some(9));

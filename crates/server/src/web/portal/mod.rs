@@ -1,0 +1,8 @@
+//! The debtors' portal.
+
+use crate::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,151 @@
+//! A real browser for the console and portal tests: Debian's chromium, driven over WebDriver by
+//! its chromedriver. Where chromium is missing the tests say so and are skipped, except in CI
+//! (`CI=true`), where `.ci/run` installs it and they must run. Each test saves a screenshot of
+//! its last page under `target/test-artifacts/` (or `RECOUP_ARTIFACTS`).
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    pub base: String,
+}
+
+fn find(names: &[&str]) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([std::path::PathBuf::from("/usr/bin")])
+        .find_map(|dir| names.iter().map(|n| dir.join(n)).find(|p| p.is_file()))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    /// A headless chromium with a fresh profile, pointed at `base` (the server's address). None,
+    /// with a plain message, when chromium is not installed and this is not CI.
+    pub async fn start(base: &str) -> Option<Browser> {
+        let (Some(driver_bin), Some(chrome)) = (find(&["chromedriver"]), find(&["chromium", "chromium-browser"])) else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("chromium and chromedriver are required in CI: .ci/run installs them (apt-get install chromium chromium-driver)");
+            }
+            eprintln!(
+                "SKIPPED: chromium or chromedriver is not installed; install Debian's chromium and chromium-driver to run the browser tests"
+            );
+            return None;
+        };
+        let port = free_port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-gpu".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--window-size=1280,1000".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({"binary": chrome.to_string_lossy(), "args": args}));
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        // chromedriver takes a moment to listen.
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => {
+                    return Some(Browser { client, driver, _profile: profile, base: base.trim_end_matches('/').to_string() });
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not start a browser session: {last:?}");
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Sets a field's value directly (date inputs take typed text in the browser's locale).
+    pub async fn set(&self, css: &str, value: &str) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1];";
+        self.client.execute(script, vec![css.into(), value.into()]).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        el.click().await.unwrap();
+    }
+
+    pub async fn press(&self, key: &str) {
+        self.client.find(Locator::Css("body")).await.unwrap().send_keys(key).await.unwrap();
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap();
+        el.select_by_value(value).await.unwrap();
+    }
+
+    /// The text of the first element matching `css`, once it exists.
+    pub async fn text(&self, css: &str) -> String {
+        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        el.text().await.unwrap()
+    }
+
+    /// Waits until `css`'s text contains `want` (pages swap in after a form posts).
+    pub async fn wait_text(&self, css: &str, want: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..50 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                seen = el.text().await.unwrap_or_default();
+                if seen.contains(want) {
+                    return seen;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = self.client.source().await.unwrap_or_default();
+        panic!("{css} never said {want:?}; it said {seen:?}\npage:\n{page}");
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    /// Saves the page as `<artifacts>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        self.client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        let dir = std::env::var("RECOUP_ARTIFACTS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,149 @@
+//! The staff console in a real browser (issue 7's browser tests), and its pages over plain HTTP.
+
+use crate::browser::Browser;
+use crate::fixtures::{accounts, key, post, ready, staff};
+use crate::http::Server;
+use recoup_domain::access::Role;
+use recoup_domain::contact::ContactKind;
+use recoup_domain::worklist::Agent;
+use recoup_store::Actor;
+use uuid::Uuid;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A tenant whose agent has one account waiting in the `early` queue; returns the agent's
+/// e-mail, the tenant and the account.
+async fn agent_with_work(server: &Server) -> (String, Uuid, Uuid) {
+    let s = server.store.as_ref();
+    let (tenant, _) = ready(&server.store, 6).await;
+    let admin = key(s, &tenant, Role::Admin, None).await;
+    let agent = staff(s, tenant.id, Role::Agent, PASSWORD).await;
+    let settings = Agent { user_id: agent.id, queues: vec!["early".into()], daily_capacity: 20, time_zone: "America/Chicago".into() };
+    s.set_agent(tenant.id, &settings, &Actor::new("test")).await.unwrap();
+    let mut account = None;
+    for id in accounts(server, tenant.id, 6).await {
+        let parties = s.parties_of(tenant.id, id).await.unwrap();
+        if parties.iter().flat_map(|p| &p.contact_points).any(|c| c.kind == ContactKind::Phone) {
+            account = Some(id);
+            break;
+        }
+    }
+    let account = account.expect("an account with a phone");
+    let r = post(server, &admin, &format!("/api/v1/accounts/{account}/call-tasks"), r#"{"queue":"early","reason":"first call"}"#).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["status"], "open", "{}", r.body);
+    (agent.email, tenant.id, account)
+}
+
+async fn sign_in(b: &Browser, email: &str) {
+    b.open("/console").await;
+    assert!(b.path().await.ends_with("/console/login"), "a signed-out visitor is sent to sign in");
+    b.fill("input[name=email]", email).await;
+    b.fill("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_text("h1", "Hello").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_payment() {
+    let server = Server::sqlite().await;
+    let (email, tenant, account) = agent_with_work(&server).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+
+    sign_in(&b, &email).await;
+    b.click("#next-account").await;
+    b.wait_text("h1", "Account").await;
+    assert!(b.path().await.ends_with(&format!("/console/accounts/{account}")), "the worklist's account opens");
+    let owed_before = b.text("#owed").await;
+    let reach = b.text("#reach").await;
+    assert!(reach.contains("call"), "the policy's answer per channel is shown: {reach}");
+
+    // Log a right-party call with the keyboard shortcut.
+    b.press("c").await;
+    b.select("#call-result", "right_party").await;
+    b.click("#call-form button[type=submit]").await;
+    b.wait_text("#done", "Call logged").await;
+    b.wait_text("#timeline", "right party").await;
+
+    // A promise for next week.
+    let due = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(7)).unwrap();
+    b.click("#promise-form summary").await;
+    b.fill("#promise-amount", "50.00").await;
+    b.set("#promise-date", &due.to_string()).await;
+    b.click("#promise-form button[type=submit]").await;
+    b.wait_text("#done", "Promise taken").await;
+    b.wait_text("#promises", "$50.00").await;
+
+    // A declined card changes nothing and says why, next to the form.
+    b.click("#payment-form summary").await;
+    b.fill("#payment-amount", "25.00").await;
+    b.fill("#card-number", recoup_gateways::test_gateway::VISA_DECLINED).await;
+    b.fill("#card-exp", "12/30").await;
+    b.fill("#card-cvc", "123").await;
+    b.click("#payment-form button[type=submit]").await;
+    b.wait_text("[role=alert]", "declined").await;
+    assert_eq!(b.text("#owed").await, owed_before, "a declined card moves no money");
+
+    // The test card goes through: the balance drops by the payment and the timeline shows it.
+    b.fill("#payment-amount", "25.00").await;
+    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
+    b.fill("#card-exp", "12/30").await;
+    b.fill("#card-cvc", "123").await;
+    b.click("#payment-form button[type=submit]").await;
+    b.wait_text("#done", "Payment taken").await;
+    b.wait_text("#payments", "$25.00").await;
+    b.wait_text("#timeline", "payment").await;
+    let owed_after = b.text("#owed").await;
+    let minor = |s: &str| s.trim_start_matches('$').replace([',', '.'], "").parse::<i64>().unwrap();
+    assert_eq!(minor(&owed_before) - minor(&owed_after), 2500, "{owed_before} -> {owed_after}");
+    b.screenshot("console-agent-works-an-account").await;
+
+    // What the page showed is what the store holds.
+    let balance = server.store.balance(tenant, account).await.unwrap();
+    assert_eq!(recoup_domain::money::format_money(balance.owed(), "USD"), owed_after);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_need_a_session_and_forms_need_their_token() {
+    let server = Server::sqlite().await;
+    let (email, _, account) = agent_with_work(&server).await;
+    let r = server.get("/console", None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").as_deref(), Some("/console/login?next=%2Fconsole"));
+
+    let login = format!("email={}&password={}", email.replace('@', "%40"), PASSWORD.replace(' ', "+"));
+    let form = |extra: &[String]| {
+        let mut h = vec!["Content-Type: application/x-www-form-urlencoded".to_string()];
+        h.extend_from_slice(extra);
+        h
+    };
+    let r = server.send("POST", "/console/login", &form(&[]), "email=nobody%40x.example&password=wrong").await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("The e-mail or the password is wrong"), "{}", r.body);
+    let r = server.send("POST", "/console/login", &form(&["Sec-Fetch-Site: cross-site".into()]), &login).await;
+    assert_eq!(r.status, 403, "another site's login form is refused");
+    let r = server.send("POST", "/console/login", &form(&[]), &login).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+
+    let page = server.send("GET", &format!("/console/accounts/{account}"), &[format!("Cookie: {cookie}")], "").await;
+    assert_eq!(page.status, 200);
+    let token = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let note = |body: String| {
+        let server = &server;
+        let cookie = cookie.clone();
+        async move { server.send("POST", &format!("/console/accounts/{account}/notes"), &form(&[format!("Cookie: {cookie}")]), &body).await }
+    };
+    assert_eq!(note("body=hello".into()).await.status, 403, "a form without the token is refused");
+    assert_eq!(note("body=hello&csrf=0000".into()).await.status, 403, "a wrong token is refused");
+    let ok = note(format!("body=hello&csrf={token}")).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let r = note(format!("body=&csrf={token}")).await;
+    assert_eq!(r.status, 422, "an empty note comes back with the error next to the field");
+    assert!(r.body.contains("field-error"), "{}", r.body);
+
+    // Another tenant's or a made-up account is the same 404 page.
+    let r = server.send("GET", &format!("/console/accounts/{}", Uuid::now_v7()), &[format!("Cookie: {cookie}")], "").await;
+    assert_eq!(r.status, 404);
+}
