@@ -164,12 +164,15 @@ fn hold_purpose(p: TemplatePurpose) -> Purpose {
     }
 }
 
-pub fn links(store: &dyn Store, out: &Outbound, tenant_id: Uuid, medium: Medium, point_id: Uuid) -> Links {
+/// The links a message about `account_id` carries: its own signed way into the portal, and for
+/// an e-mail the one-click unsubscribe.
+pub fn links(store: &dyn Store, out: &Outbound, account: (Uuid, Uuid), medium: Medium, point_id: Uuid, today: jiff::civil::Date) -> Links {
+    let (tenant_id, account_id) = account;
     let unsubscribe_url = match medium {
         Medium::Email => out.unsubscribe_url(store, tenant_id, point_id),
         _ => String::new(),
     };
-    Links { unsubscribe_url, portal_url: out.portal_url() }
+    Links { unsubscribe_url, portal_url: out.portal_link(store, tenant_id, account_id, today) }
 }
 
 pub fn draft_of(t: &StoredTemplate) -> Result<TemplateDraft, StoreError> {
@@ -268,7 +271,7 @@ pub async fn prepare_template(
     let (point, postal_state) = pick_point(parties, medium, ask.contact_point_id)?;
     let now = (out.clock)();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let ctx = compose::context(file, parties, d.purpose, lang, today, links(store, out, tenant_id, medium, point.id))?;
+    let ctx = compose::context(file, parties, d.purpose, lang, today, links(store, out, (tenant_id, account.id), medium, point.id, today))?;
     let rendered = recoup_channels::template::render(&d, &ctx)
         .map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
     let outline = Outline {

@@ -183,23 +183,36 @@ pub async fn post(
     Body(req): Body<PaymentRequest>,
 ) -> Result<(StatusCode, Json<Payment>), Problem> {
     let account = super::accounts::visible_account(&state, &p, &id).await?;
-    let mut pay = new_payment(&req, &account, &p)?;
-    if let Some(card) = &req.card {
-        // Check the posting would be taken before any money moves.
-        let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| p.not_found("account", &id))?;
-        payment::post(pay.clone(), today(), &actor(&p))(&file)?;
-        let card_ref = charge(&state, card, &pay, &gateway_key(&headers, &p), &account).await?;
-        pay.card = Some(card_ref);
+    let pay = new_payment(&req, &account, &p)?;
+    let payment = take(&state, &account, pay, req.card.as_ref(), &gateway_key(&headers, &p), &actor(&p)).await?;
+    Ok((StatusCode::CREATED, Json(payment)))
+}
+
+/// Posts a payment, charging the card first when there is one: the posting is tried on the
+/// account as it stands before any money moves, and a charge whose posting then fails is
+/// refunded. The API and the portal both take payments here.
+pub(crate) async fn take(
+    state: &AppState,
+    account: &Account,
+    mut pay: NewPayment,
+    card: Option<&CardInput>,
+    key: &str,
+    actor: &recoup_store::Actor,
+) -> Result<Payment, Problem> {
+    if let Some(card) = card {
+        let file = state.store.account_file(account.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
+        payment::post(pay.clone(), today(), actor)(&file)?;
+        pay.card = Some(charge(state, card, &pay, key, account).await?);
     }
     let card = pay.card.clone();
-    let changes = match act(&state, &p, &account, payment::post(pay, today(), &actor(&p))).await {
+    let changes = match state.store.service(account.tenant_id, account.id, payment::post(pay, today(), actor)).await {
         Ok(c) => c,
-        Err(problem) => {
-            refund_after_failure(&state, card.as_ref()).await;
-            return Err(problem);
+        Err(e) => {
+            refund_after_failure(state, card.as_ref()).await;
+            return Err(e.into());
         }
     };
-    Ok((StatusCode::CREATED, Json(first::<Payment>(&changes)?)))
+    first::<Payment>(&changes).map_err(Problem::from)
 }
 
 /// A charge whose posting failed (the account changed in between) is refunded, so no money is

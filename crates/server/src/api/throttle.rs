@@ -11,10 +11,15 @@ pub const LOCKOUT_MICROS: i64 = 15 * 60 * 1_000_000;
 /// When `failures` (the window's failure times, oldest first) lock sign-in at `now`, the instant
 /// the lock ends.
 pub fn locked_until(failures: &[i64], now: i64) -> Option<i64> {
-    if failures.len() < MAX_FAILURES {
+    locked_after(failures, now, MAX_FAILURES, LOCKOUT_MICROS)
+}
+
+/// The same rule with its own numbers: `max` failures lock until `lockout` after the last.
+pub fn locked_after(failures: &[i64], now: i64, max: usize, lockout: i64) -> Option<i64> {
+    if failures.len() < max {
         return None;
     }
-    let until = failures.last()? + LOCKOUT_MICROS;
+    let until = failures.last()? + lockout;
     (until > now).then_some(until)
 }
 

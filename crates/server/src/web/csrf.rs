@@ -31,7 +31,7 @@ pub fn token(store: &dyn Store, session_token: &str) -> String {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::keys::same(a.as_bytes(), b.as_bytes())
 }
 
 /// Forms posted before there is a session to ride on: signing in, and a debtor proving who they

@@ -1,8 +1,203 @@
-//! The portal's words in English and Spanish.
+//! The portal's words in English and Spanish. Templates ask `tr.t("key")`; a test reads every
+//! portal template and checks that each key it uses has both languages.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Es,
+use axum::http::HeaderMap;
+
+/// The languages recoup writes to debtors in: the same as its letters and messages.
+pub use recoup_domain::validation_notice::Language as Lang;
+
+/// The cookie that keeps a visitor's language choice.
+pub const LANG_COOKIE: &str = "recoup_lang";
+
+pub fn code(l: Lang) -> &'static str {
+    crate::compose::language_code(l)
+}
+
+/// "es", "es-MX", "en-US,en;q=0.8": the language a tag starts with, if recoup writes it.
+pub fn parse(s: &str) -> Option<Lang> {
+    crate::compose::parse_language(&s.trim().get(..2)?.to_ascii_lowercase())
+}
+
+pub fn other(l: Lang) -> Lang {
+    match l {
+        Lang::En => Lang::Es,
+        Lang::Es => Lang::En,
+    }
+}
+
+/// The language asked for (`?lang=`), else the one chosen before (cookie), else the browser's
+/// first preference, else English.
+pub fn of(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+    asked
+        .and_then(parse)
+        .or_else(|| crate::api::auth::cookie_value(headers, LANG_COOKIE).and_then(parse))
+        .or_else(|| headers.get("accept-language").and_then(|v| v.to_str().ok()).and_then(parse))
+        .unwrap_or(Lang::En)
+}
+
+/// A page's translator.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        let table = match self.0 {
+            Lang::En => EN,
+            Lang::Es => ES,
+        };
+        table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap_or("?")
+    }
+}
+
+const EN: &[(&str, &str)] = &[
+    ("portal", "Account portal"),
+    ("find.title", "Find your account"),
+    ("find.intro", "Enter the reference number from our letter or message, then answer one question so we know it is you."),
+    ("link.intro", "To protect your account, please confirm it is you."),
+    ("link.expired", "This link has expired. You can still find your account with its reference number."),
+    ("link.invalid", "This link is not valid. You can find your account with its reference number."),
+    ("field.reference", "Reference number"),
+    ("field.dob", "Date of birth"),
+    ("field.zip", "ZIP code"),
+    ("or", "or"),
+    ("field.last4", "Last four digits of your Social Security number"),
+    ("continue", "Continue"),
+    ("wrong", "Those answers do not match our records. Please check them and try again."),
+    ("locked", "Too many answers did not match. For your security, please wait before trying again. Minutes left:"),
+    ("account.title", "Your account"),
+    ("reference", "Reference"),
+    ("owed_to", "Owed to"),
+    ("balance", "Balance"),
+    ("principal", "Principal"),
+    ("interest", "Interest"),
+    ("fees", "Fees"),
+    ("costs", "Costs"),
+    ("pay.title", "Make a payment"),
+    ("pay.intro", "Pay all or part of the balance by card."),
+    ("field.amount", "Amount"),
+    ("field.card", "Card number"),
+    ("field.exp", "Expiry (MM/YY)"),
+    ("field.cvc", "Security code (CVC)"),
+    ("field.holder", "Name on card"),
+    ("pay.button", "Pay now"),
+    ("done.payment", "Thank you. Your payment was received. Your receipt is below."),
+    ("done.plan", "Your payment plan is set up. Every payment and its date are listed below."),
+    ("receipt", "Receipt"),
+    ("plans.title", "Choose a payment plan"),
+    ("plans.intro", "Pay over time with no interest. You can see every payment before you choose."),
+    ("plans.payments", "monthly payments of"),
+    ("plans.first", "First payment on"),
+    ("plans.every", "See every payment"),
+    ("plans.choose", "Choose this plan"),
+    ("plan.yours", "Your payment plan"),
+    ("plan.pay_next", "Pay the next installment"),
+    ("col.number", "Payment"),
+    ("col.due", "Due"),
+    ("col.amount", "Amount"),
+    ("col.status", "Status"),
+    ("col.date", "Date"),
+    ("status.paid", "paid"),
+    ("status.open", "to pay"),
+    ("history", "Payment history"),
+    ("none", "None yet."),
+    ("sign_out", "Sign out"),
+    ("problem", "Please check the form:"),
+    ("error.amount", "Enter an amount such as 50.00, no more than the balance."),
+    ("error.card", "The card was not accepted:"),
+];
+
+const ES: &[(&str, &str)] = &[
+    ("portal", "Portal de cuentas"),
+    ("find.title", "Encuentre su cuenta"),
+    ("find.intro", "Escriba el número de referencia de nuestra carta o mensaje y conteste una pregunta para confirmar que es usted."),
+    ("link.intro", "Para proteger su cuenta, confirme que es usted."),
+    ("link.expired", "Este enlace ha vencido. Puede encontrar su cuenta con su número de referencia."),
+    ("link.invalid", "Este enlace no es válido. Puede encontrar su cuenta con su número de referencia."),
+    ("field.reference", "Número de referencia"),
+    ("field.dob", "Fecha de nacimiento"),
+    ("field.zip", "Código postal"),
+    ("or", "o"),
+    ("field.last4", "Últimos cuatro dígitos de su número de Seguro Social"),
+    ("continue", "Continuar"),
+    ("wrong", "Esas respuestas no coinciden con nuestros registros. Revíselas e inténtelo de nuevo."),
+    ("locked", "Demasiadas respuestas no coincidieron. Por su seguridad, espere antes de intentarlo de nuevo. Minutos restantes:"),
+    ("account.title", "Su cuenta"),
+    ("reference", "Referencia"),
+    ("owed_to", "Adeudado a"),
+    ("balance", "Saldo"),
+    ("principal", "Capital"),
+    ("interest", "Intereses"),
+    ("fees", "Cargos"),
+    ("costs", "Costos"),
+    ("pay.title", "Hacer un pago"),
+    ("pay.intro", "Pague todo o parte del saldo con tarjeta."),
+    ("field.amount", "Cantidad"),
+    ("field.card", "Número de tarjeta"),
+    ("field.exp", "Vencimiento (MM/AA)"),
+    ("field.cvc", "Código de seguridad (CVC)"),
+    ("field.holder", "Nombre en la tarjeta"),
+    ("pay.button", "Pagar ahora"),
+    ("done.payment", "Gracias. Recibimos su pago. Su recibo está abajo."),
+    ("done.plan", "Su plan de pagos está listo. Abajo aparecen todos los pagos y sus fechas."),
+    ("receipt", "Recibo"),
+    ("plans.title", "Elija un plan de pagos"),
+    ("plans.intro", "Pague a plazos sin intereses. Puede ver cada pago antes de elegir."),
+    ("plans.payments", "pagos mensuales de"),
+    ("plans.first", "Primer pago el"),
+    ("plans.every", "Ver todos los pagos"),
+    ("plans.choose", "Elegir este plan"),
+    ("plan.yours", "Su plan de pagos"),
+    ("plan.pay_next", "Pagar la próxima cuota"),
+    ("col.number", "Pago"),
+    ("col.due", "Vence"),
+    ("col.amount", "Cantidad"),
+    ("col.status", "Estado"),
+    ("col.date", "Fecha"),
+    ("status.paid", "pagado"),
+    ("status.open", "por pagar"),
+    ("history", "Historial de pagos"),
+    ("none", "Ninguno todavía."),
+    ("sign_out", "Salir"),
+    ("problem", "Revise el formulario:"),
+    ("error.amount", "Escriba una cantidad como 50.00, no mayor que el saldo."),
+    ("error.card", "La tarjeta no fue aceptada:"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_words() {
+        let keys = |t: &[(&'static str, &'static str)]| t.iter().map(|(k, _)| *k).collect::<Vec<&'static str>>();
+        assert_eq!(keys(EN), keys(ES));
+    }
+
+    #[test]
+    fn every_word_a_portal_template_asks_for_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/portal");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for piece in text.split("tr.t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap();
+                assert_ne!(Tr(Lang::En).t(key), "?", "no English for {key}");
+                assert_ne!(Tr(Lang::Es).t(key), "?", "no Spanish for {key}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "the portal templates use the table ({checked} keys)");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_question_then_the_cookie_then_the_browser() {
+        let mut h = HeaderMap::new();
+        assert_eq!(of(None, &h), Lang::En);
+        h.insert("accept-language", "es-MX,es;q=0.9".parse().unwrap());
+        assert_eq!(of(None, &h), Lang::Es);
+        h.insert("cookie", "recoup_lang=en".parse().unwrap());
+        assert_eq!(of(None, &h), Lang::En);
+        assert_eq!(of(Some("es"), &h), Lang::Es);
+        assert_eq!(of(Some("fr"), &h), Lang::En, "a language recoup does not write falls through");
+    }
 }

@@ -16,8 +16,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-pub use i18n::Lang;
-
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(console::router())

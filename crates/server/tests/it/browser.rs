@@ -7,6 +7,17 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// How long a page may take to come back: generous, because CI runs every test at once on two
+/// cores and a form's answer can wait behind password hashing elsewhere.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A SQLite server for a browser to use: sessions last as in production (the shared test
+/// servers end them after 800 ms idle, for the expiry tests), so a slow page does not sign
+/// the browser out.
+pub async fn browsing() -> crate::http::Server {
+    crate::http::Server::sqlite_with(|s| s.session_idle = recoup_server::AppState::DEFAULT_SESSION_IDLE).await
+}
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -81,7 +92,7 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
@@ -93,7 +104,7 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
         el.click().await.unwrap();
     }
 
@@ -108,14 +119,15 @@ impl Browser {
 
     /// The text of the first element matching `css`, once it exists.
     pub async fn text(&self, css: &str) -> String {
-        let el = self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await.unwrap();
+        let el = self.client.wait().at_most(PATIENCE).for_element(Locator::Css(css)).await.unwrap();
         el.text().await.unwrap()
     }
 
     /// Waits until `css`'s text contains `want` (pages swap in after a form posts).
     pub async fn wait_text(&self, css: &str, want: &str) -> String {
         let mut seen = String::new();
-        for _ in 0..50 {
+        let tries = PATIENCE.as_millis() / 100;
+        for _ in 0..tries {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 seen = el.text().await.unwrap_or_default();
                 if seen.contains(want) {

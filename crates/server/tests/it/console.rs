@@ -1,6 +1,6 @@
 //! The staff console in a real browser (issue 7's browser tests), and its pages over plain HTTP.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, browsing};
 use crate::fixtures::{accounts, key, post, ready, staff};
 use crate::http::Server;
 use recoup_domain::access::Role;
@@ -46,7 +46,7 @@ async fn sign_in(b: &Browser, email: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_payment() {
-    let server = Server::sqlite().await;
+    let server = browsing().await;
     let (email, tenant, account) = agent_with_work(&server).await;
     let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
 
@@ -81,7 +81,7 @@ async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_
     b.fill("#card-exp", "12/30").await;
     b.fill("#card-cvc", "123").await;
     b.click("#payment-form button[type=submit]").await;
-    b.wait_text("[role=alert]", "declined").await;
+    b.wait_text("#problem", "declined").await;
     assert_eq!(b.text("#owed").await, owed_before, "a declined card moves no money");
 
     // The test card goes through: the balance drops by the payment and the timeline shows it.
@@ -106,7 +106,7 @@ async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_need_a_session_and_forms_need_their_token() {
-    let server = Server::sqlite().await;
+    let server = browsing().await;
     let (email, _, account) = agent_with_work(&server).await;
     let r = server.get("/console", None).await;
     assert_eq!(r.status, 303);

@@ -10,6 +10,7 @@ mod http;
 mod matrix;
 mod messages;
 mod ops;
+mod portal;
 mod sensitive;
 mod servicing;
 mod session;

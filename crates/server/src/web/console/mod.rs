@@ -2,6 +2,8 @@
 
 mod account;
 
+pub(crate) use account::card_input;
+
 use super::{Chrome, page, see_other};
 use crate::AppState;
 use crate::api::access::{Action, may};

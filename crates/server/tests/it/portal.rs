@@ -1,0 +1,115 @@
+//! The debtors' portal in a real browser (issue 7's browser tests), and its door over plain HTTP.
+
+use crate::browser::{Browser, browsing};
+use crate::fixtures::{accounts, ready};
+use crate::http::Server;
+use recoup_domain::contact::ContactKind;
+use recoup_domain::party::PartyRole;
+use uuid::Uuid;
+
+/// An account's signed portal path and the primary debtor's true answers (date of birth, ZIP).
+async fn door(server: &Server, tenant: Uuid, account: Uuid) -> (String, String, String) {
+    let today = jiff::Zoned::now().date();
+    let expires = today.checked_add(jiff::Span::new().days(30)).unwrap();
+    let token = recoup_server::outbound::portal_token(server.store.as_ref(), tenant, account, expires);
+    let parties = server.store.parties_of(tenant, account).await.unwrap();
+    let primary = parties.iter().find(|p| p.role == PartyRole::Primary).unwrap();
+    let dob = primary.party.date_of_birth.as_ref().expect("the synthetic debtor has a birthday").expose().to_string();
+    let zip = primary
+        .contact_points
+        .iter()
+        .find(|c| c.kind == ContactKind::Address)
+        .and_then(|c| c.address.as_ref())
+        .map(|a| a.postal_code.clone())
+        .expect("an address");
+    (format!("/portal/l/{token}"), dob, zip)
+}
+
+async fn answer(b: &Browser, dob: &str, zip: &str) {
+    b.set("#dob", dob).await;
+    b.fill("#zip", zip).await;
+    b.click("#verify").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtor_opens_the_link_picks_a_six_month_plan_pays_the_first_installment_and_gets_a_receipt() {
+    let server = browsing().await;
+    let (tenant, _) = ready(&server.store, 6).await;
+    let ids = accounts(&server, tenant.id, 6).await;
+    let (link, dob, zip) = door(&server, tenant.id, ids[0]).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+
+    b.open(&link).await;
+    b.wait_text("main", "confirm it is you").await;
+    answer(&b, "1900-01-01", &zip).await;
+    b.wait_text("#wrong", "do not match").await;
+    answer(&b, &dob, &zip).await;
+    b.wait_text("#owed", "$").await;
+
+    // Six months, every installment shown before choosing.
+    b.click("#offer-6 summary").await;
+    let schedule = b.text("#offer-6 table").await;
+    assert_eq!(schedule.lines().filter(|l| l.contains('$')).count(), 6, "{schedule}");
+    b.click("#offer-6 button").await;
+    b.wait_text("#done", "payment plan is set up").await;
+    let plan = b.text("#plan").await;
+    assert_eq!(plan.matches("to pay").count(), 6, "{plan}");
+
+    // The amount is the first installment; the test card pays it.
+    let first = b.client.find(fantoccini::Locator::Css("#amount")).await.unwrap().prop("value").await.unwrap().unwrap();
+    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
+    b.fill("#card-exp", "12/30").await;
+    b.fill("#card-cvc", "123").await;
+    b.click("#pay").await;
+    b.wait_text("#done", "payment was received").await;
+    let plan = b.text("#plan").await;
+    assert_eq!((plan.matches("to pay").count(), plan.matches("paid").count()), (5, 1), "{plan}");
+    let shown = recoup_domain::money::format_money(recoup_domain::money::Currency::USD.parse_minor(&first).unwrap(), "USD");
+    let history = b.text("#history").await;
+    assert!(history.contains(&shown), "{history} shows {shown}");
+    b.screenshot("portal-plan-and-first-installment").await;
+
+    // The receipt.
+    let href = b.client.find(fantoccini::Locator::Css("#history a")).await.unwrap().attr("href").await.unwrap().unwrap();
+    b.open(&href).await;
+    b.wait_text("body", &format!("{first} USD")).await;
+
+    // Recorded as the debtor's, through the portal.
+    let file = server.store.account_file(tenant.id, ids[0]).await.unwrap().unwrap();
+    let pay: Vec<recoup_store::servicing::payment::Payment> = file.all().unwrap();
+    assert_eq!(pay.len(), 1);
+    assert!(pay[0].posted_by.starts_with("debtor:"), "{}", pay[0].posted_by);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_wrong_answers_lock_the_portal_door_and_say_for_how_long() {
+    let server = browsing().await;
+    let (tenant, _) = ready(&server.store, 3).await;
+    let ids = accounts(&server, tenant.id, 3).await;
+    let (link, dob, zip) = door(&server, tenant.id, ids[1]).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+    b.open(&format!("{link}?lang=es")).await;
+    b.wait_text("main", "confirme que es usted").await;
+    for _ in 0..3 {
+        b.fill("#last4", "0000").await;
+        b.click("#verify").await;
+        b.wait_text("#wrong", "no coinciden").await;
+    }
+    // Even the right answers wait now.
+    answer(&b, &dob, &zip).await;
+    let locked = b.wait_text("#locked", "Minutos restantes: 15").await;
+    assert!(locked.contains("espere"), "{locked}");
+    assert_eq!(b.path().await, "/portal/verify");
+    b.screenshot("portal-locked-after-three-wrong-answers").await;
+    b.close().await;
+
+    // A forged or expired link opens nothing.
+    let r = server.get("/portal/l/AAAA", None).await;
+    assert_eq!(r.status, 404);
+    let past = jiff::Zoned::now().date().checked_sub(jiff::Span::new().days(1)).unwrap();
+    let old = recoup_server::outbound::portal_token(server.store.as_ref(), tenant.id, ids[0], past);
+    assert_eq!(server.get(&format!("/portal/l/{old}"), None).await.status, 410);
+    let r = server.get("/portal/account", None).await;
+    assert_eq!((r.status, r.header("location").as_deref()), (303, Some("/portal")));
+}
