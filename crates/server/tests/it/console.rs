@@ -147,3 +147,46 @@ async fn console_pages_need_a_session_and_forms_need_their_token() {
     let r = server.send("GET", &format!("/console/accounts/{}", Uuid::now_v7()), &[format!("Cookie: {cookie}")], "").await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_approves_a_settlement_an_agent_proposed_over_its_limit_and_the_agent_cannot() {
+    let server = browsing().await;
+    let (agent_email, tenant, account) = agent_with_work(&server).await;
+    let supervisor = staff(server.store.as_ref(), tenant, Role::Supervisor, PASSWORD).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+
+    sign_in(&b, &agent_email).await;
+    b.open(&format!("/console/accounts/{account}")).await;
+    // 60 % of the balance is 40 % off: past the agent's 30 %.
+    b.press("s").await;
+    b.fill("#settle-percent", "60").await;
+    b.click("#settlement-form button[type=submit]").await;
+    b.wait_text("#done", "waits for a supervisor").await;
+    b.wait_text("#settlements", "waiting for a supervisor").await;
+    assert!(b.client.find(fantoccini::Locator::Css("#settlements button.approve")).await.is_err(), "no approve button for the agent");
+
+    // Not through the inbox, and not by posting the decision by hand.
+    b.open("/console/approvals").await;
+    b.wait_text("h1", "Not allowed").await;
+    b.open(&format!("/console/accounts/{account}")).await;
+    let sid = server.store.account_file(tenant, account).await.unwrap().unwrap().all::<recoup_store::servicing::settlement::Settlement>().unwrap()[0].id;
+    let script = "const [url, done] = [arguments[0], arguments[1]];
+        const csrf = document.querySelector('input[name=csrf]').value;
+        fetch(url, {method: 'POST', body: new URLSearchParams({csrf, decision: 'approve'})}).then(r => done(r.status));";
+    let url = format!("/console/accounts/{account}/settlements/{sid}/decision");
+    let status = b.client.execute_async(script, vec![url.into()]).await.unwrap();
+    assert_eq!(status, 403, "the agent's own approval is refused");
+
+    b.click("header form button").await;
+    b.wait_text("h1", "Sign in").await;
+    sign_in(&b, &supervisor.email).await;
+    b.click("nav a[href='/console/approvals']").await;
+    b.wait_text("#approvals", "40% off").await;
+    b.click("#approvals button.approve").await;
+    b.wait_text("#done", "Decision recorded").await;
+    b.wait_text("#empty", "Nothing waits").await;
+    b.open(&format!("/console/accounts/{account}")).await;
+    b.wait_text("#settlements", "active").await;
+    b.screenshot("console-supervisor-approves-a-settlement").await;
+    b.close().await;
+}

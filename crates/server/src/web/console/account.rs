@@ -14,6 +14,7 @@ use crate::api::notes::{self, NewNote};
 use crate::api::payments::{self, CardInput, PaymentRequest};
 use crate::api::problem::Problem;
 use crate::api::servicing::{self, PromiseRequest, account_for, today};
+use crate::api::settlements::{self, SettlementRequest};
 use crate::web::format::{day, instant, label, money, words};
 use crate::web::{Chrome, page, see_other};
 use askama::Template;
@@ -36,6 +37,7 @@ use recoup_store::servicing::hold::{HoldRecord, HoldStatus};
 use recoup_store::servicing::payment::{Method, Payment};
 use recoup_store::servicing::plan::{Plan, PlanStatus};
 use recoup_store::servicing::promise::Promise;
+use recoup_store::servicing::settlement::{Settlement, SettlementStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -46,6 +48,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/{id}/notes", post(add_note))
         .route("/console/accounts/{id}/promises", post(take_promise))
         .route("/console/accounts/{id}/payments", post(take_payment))
+        .route("/console/accounts/{id}/settlements", post(offer_settlement))
+        .route("/console/accounts/{id}/settlements/{sid}/decision", post(decide_settlement))
 }
 
 /// Which form a refusal belongs to, what was typed, and what was wrong.
@@ -119,6 +123,19 @@ struct Row {
     cells: Vec<String>,
 }
 
+/// A settlement as the page lists it, with whether this viewer may decide it.
+pub struct SettlementRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub offered_on: String,
+    pub amount: String,
+    pub discount: String,
+    pub expires_on: String,
+    pub status: String,
+    pub pending: bool,
+    pub may_decide: bool,
+}
+
 struct Score {
     value: u16,
     source: &'static str,
@@ -147,6 +164,7 @@ pub struct AccountPage {
     plans: Vec<Row>,
     payments: Vec<Row>,
     disputes: Vec<Row>,
+    settlements: Vec<SettlementRow>,
     timeline: Vec<Event>,
     score: Score,
     phones: Vec<(Uuid, String)>,
@@ -156,6 +174,11 @@ pub struct AccountPage {
     can_service: bool,
     can_note: bool,
     today: String,
+    /// The default last day to pay a settlement offered now.
+    settle_by: String,
+    can_offer: bool,
+    /// Where a settlement decision returns to (the included form reads it).
+    back: &'static str,
 }
 
 impl AccountPage {
@@ -264,6 +287,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
         plans: if servicing { plans(&file, &cur)? } else { Vec::new() },
         payments: if servicing { payment_rows(&file, &cur)? } else { Vec::new() },
         disputes: if servicing { disputes(&file)? } else { Vec::new() },
+        settlements: if servicing { settlement_rows(&file, p)? } else { Vec::new() },
         timeline,
         score: score(&file, today)?,
         phones,
@@ -273,6 +297,9 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
         can_service: may(p, Action::ServiceAccounts),
         can_note: may(p, Action::AddNotes),
         today: today.to_string(),
+        settle_by: today.checked_add(jiff::Span::new().days(14)).unwrap_or(today).to_string(),
+        can_offer: may(p, Action::OfferSettlements),
+        back: "account",
     })
 }
 
@@ -282,6 +309,10 @@ fn done_text(key: &str) -> String {
         "note" => "Note added.",
         "promise" => "Promise taken.",
         "payment" => "Payment taken.",
+        "settlement" => "Settlement offered to the debtor.",
+        "settlement-pending" => "The discount is over your limit: the settlement waits for a supervisor's approval.",
+        "approved" => "Settlement approved: it is offered to the debtor.",
+        "rejected" => "Settlement rejected.",
         _ => "Done.",
     }
     .to_string()
@@ -413,6 +444,33 @@ fn payment_rows(file: &AccountFile, cur: &str) -> Result<Vec<Row>, Problem> {
                 None => words(p.method.as_str()),
             };
             Row { cells: vec![day(p.effective_on), money(p.amount, cur), how, words(p.status.as_str()), p.receipt_no] }
+        })
+        .collect())
+}
+
+pub fn settlement_rows(file: &AccountFile, p: &Principal) -> Result<Vec<SettlementRow>, Problem> {
+    let cur = file.account.currency.code();
+    let me = match p.subject {
+        crate::api::auth::Subject::User(id) | crate::api::auth::Subject::ApiKey(id) => id,
+    };
+    Ok(file
+        .all::<Settlement>()?
+        .into_iter()
+        .rev()
+        .map(|s| {
+            let pending = s.status == SettlementStatus::PendingApproval;
+            SettlementRow {
+                id: s.id,
+                account_id: s.account_id,
+                offered_on: day(s.offered_on),
+                amount: money(s.amount, cur),
+                discount: format!("{}% off", (s.discount * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1).normalize()),
+                expires_on: day(s.expires_on),
+                status: label(&s.status),
+                pending,
+                // Nobody decides their own request; the store refuses it too.
+                may_decide: pending && may(p, Action::ApproveSettlements) && s.requested_by.id != me,
+            }
         })
         .collect())
 }
@@ -667,6 +725,62 @@ async fn payment_request(state: &AppState, p: &Principal, id: &str, f: &PaymentF
         commissionable: None,
         card: Some(card),
     })
+}
+
+#[derive(Deserialize)]
+struct SettlementForm {
+    /// The share of the balance the debtor pays, in percent.
+    percent: String,
+    expires_on: String,
+    #[serde(default)]
+    task_id: Option<String>,
+}
+
+async fn offer_settlement(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(f): Form<SettlementForm>) -> Response {
+    let task = f.task_id.clone().filter(|t| !t.is_empty());
+    let values = vec![("percent", f.percent.clone()), ("expires_on", f.expires_on.clone())];
+    let req = match settlement_request(&f) {
+        Ok(r) => r,
+        Err(p) => return refused(&state, &staff, &id, task, Attempted::from("settlement", values, &p)).await,
+    };
+    match settlements::offer(State(state.clone()), staff.p.clone(), Path(id.clone()), Body(req)).await {
+        Ok((_, axum::Json(s))) if s.status == SettlementStatus::PendingApproval => after(&id, task.as_deref(), "settlement-pending"),
+        Ok(_) => after(&id, task.as_deref(), "settlement"),
+        Err(p) => refused(&state, &staff, &id, task, Attempted::from("settlement", values, &p)).await,
+    }
+}
+
+fn settlement_request(f: &SettlementForm) -> Result<SettlementRequest, Problem> {
+    let percent: rust_decimal::Decimal =
+        f.percent.trim().trim_end_matches('%').parse().map_err(|_| recoup_store::StoreError::invalid("/percent", "a percentage such as 60"))?;
+    let expires_on: Date = f.expires_on.trim().parse().map_err(|_| recoup_store::StoreError::invalid("/expires_on", "a date, as YYYY-MM-DD"))?;
+    Ok(SettlementRequest { percent: Some(percent / rust_decimal::Decimal::ONE_HUNDRED), amount: None, expires_on, installments: Vec::new() })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    note: String,
+    /// Where to go back to: the account (default) or the approvals inbox.
+    #[serde(default)]
+    back: String,
+}
+
+async fn decide_settlement(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, sid)): Path<(String, String)>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    let approve = f.decision == "approve";
+    let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
+    let decision = settlements::Decision { approve, note };
+    match settlements::decide(State(state.clone()), staff.p.clone(), Path((id.clone(), sid)), Body(decision)).await {
+        Ok(_) if f.back == "approvals" => see_other("/console/approvals?done=decided"),
+        Ok(_) => after(&id, None, if approve { "approved" } else { "rejected" }),
+        Err(p) => super::super::message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
+    }
 }
 
 /// A card as typed in a form: the expiry as MM/YY or MM/YYYY.

@@ -1,6 +1,7 @@
 //! The staff console: signing in, each role's home, the account page and its actions.
 
 mod account;
+mod approvals;
 
 pub(crate) use account::card_input;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/logout", post(logout))
         .route("/console/next", post(next))
         .merge(account::router())
+        .merge(approvals::router())
 }
 
 /// A signed-in staff member, with the token their forms carry. A request without a live session
@@ -61,6 +63,9 @@ impl Staff {
     /// The frame of a console page: navigation by role, the search box, sign-out.
     pub fn chrome(&self, title: &str, here: &str) -> Chrome {
         let mut nav = vec![("/console".to_string(), "Work".to_string())];
+        if may(&self.p, Action::ApproveSettlements) {
+            nav.push(("/console/approvals".to_string(), "Approvals".to_string()));
+        }
         if may(&self.p, Action::ReadAudit) {
             nav.push(("/api/docs".to_string(), "API".to_string()));
         }
