@@ -104,6 +104,18 @@ const EN: &[(&str, &str)] = &[
     ("problem", "Please check the form:"),
     ("error.amount", "Enter an amount such as 50.00, no more than the balance."),
     ("error.card", "The card was not accepted:"),
+    ("prefs.title", "How we contact you"),
+    ("prefs.intro", "You can stop any way we contact you. We will still send what the law requires by another way."),
+    ("channel.call", "Phone calls"),
+    ("channel.sms", "Text messages"),
+    ("channel.email", "E-mail"),
+    ("channel.letter", "Letters"),
+    ("prefs.on", "on"),
+    ("prefs.off", "stopped"),
+    ("prefs.stop", "Stop"),
+    ("prefs.allow", "Allow again"),
+    ("done.stopped", "Done. We will not contact you that way any more."),
+    ("done.allowed", "Done. We may contact you that way again."),
 ];
 
 const ES: &[(&str, &str)] = &[
@@ -161,6 +173,18 @@ const ES: &[(&str, &str)] = &[
     ("problem", "Revise el formulario:"),
     ("error.amount", "Escriba una cantidad como 50.00, no mayor que el saldo."),
     ("error.card", "La tarjeta no fue aceptada:"),
+    ("prefs.title", "Cómo nos comunicamos con usted"),
+    ("prefs.intro", "Puede detener cualquier forma de contacto. Le enviaremos lo que exige la ley por otro medio."),
+    ("channel.call", "Llamadas"),
+    ("channel.sms", "Mensajes de texto"),
+    ("channel.email", "Correo electrónico"),
+    ("channel.letter", "Cartas"),
+    ("prefs.on", "activo"),
+    ("prefs.off", "detenido"),
+    ("prefs.stop", "Detener"),
+    ("prefs.allow", "Permitir de nuevo"),
+    ("done.stopped", "Listo. No nos comunicaremos con usted por ese medio."),
+    ("done.allowed", "Listo. Podremos comunicarnos con usted por ese medio otra vez."),
 ];
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A tenant whose agent has one account waiting in the `early` queue; returns the agent's
 /// e-mail, the tenant and the account.
-async fn agent_with_work(server: &Server) -> (String, Uuid, Uuid) {
+pub async fn agent_with_work(server: &Server) -> (String, Uuid, Uuid) {
     let s = server.store.as_ref();
     let (tenant, _) = ready(&server.store, 6).await;
     let admin = key(s, &tenant, Role::Admin, None).await;
@@ -35,7 +35,7 @@ async fn agent_with_work(server: &Server) -> (String, Uuid, Uuid) {
     (agent.email, tenant.id, account)
 }
 
-async fn sign_in(b: &Browser, email: &str) {
+pub async fn sign_in(b: &Browser, email: &str) {
     b.open("/console").await;
     assert!(b.path().await.ends_with("/console/login"), "a signed-out visitor is sent to sign in");
     b.fill("input[name=email]", email).await;
@@ -169,7 +169,15 @@ async fn a_supervisor_approves_a_settlement_an_agent_proposed_over_its_limit_and
     b.open("/console/approvals").await;
     b.wait_text("h1", "Not allowed").await;
     b.open(&format!("/console/accounts/{account}")).await;
-    let sid = server.store.account_file(tenant, account).await.unwrap().unwrap().all::<recoup_store::servicing::settlement::Settlement>().unwrap()[0].id;
+    let sid = server
+        .store
+        .account_file(tenant, account)
+        .await
+        .unwrap()
+        .unwrap()
+        .all::<recoup_store::servicing::settlement::Settlement>()
+        .unwrap()[0]
+        .id;
     let script = "const [url, done] = [arguments[0], arguments[1]];
         const csrf = document.querySelector('input[name=csrf]').value;
         fetch(url, {method: 'POST', body: new URLSearchParams({csrf, decision: 'approve'})}).then(r => done(r.status));";

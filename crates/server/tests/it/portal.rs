@@ -113,3 +113,39 @@ async fn three_wrong_answers_lock_the_portal_door_and_say_for_how_long() {
     let r = server.get("/portal/account", None).await;
     assert_eq!((r.status, r.header("location").as_deref()), (303, Some("/portal")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtor_stops_texts_and_the_console_shows_texts_blocked_with_the_reason() {
+    let server = browsing().await;
+    let (agent, tenant, account) = crate::console::agent_with_work(&server).await;
+    let (link, dob, zip) = door(&server, tenant, account).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+
+    b.open(&link).await;
+    answer(&b, &dob, &zip).await;
+    b.wait_text("#prefs", "Text messages").await;
+    b.click("#stop-sms").await;
+    b.wait_text("#done", "not contact you that way").await;
+    let prefs = b.text("#prefs").await;
+    let sms = prefs.lines().find(|l| l.contains("Text messages")).unwrap_or_default().to_string();
+    assert!(sms.contains("stopped"), "{prefs}");
+    assert!(b.client.find(fantoccini::Locator::Css("#allow-sms")).await.is_ok(), "texts can be allowed again");
+
+    // The agent sees texts blocked, with the rule that blocks them; calls still allowed.
+    crate::console::sign_in(&b, &agent).await;
+    b.open(&format!("/console/accounts/{account}")).await;
+    let reach = b.wait_text("#reach", "blocked").await;
+    let text_row = reach.lines().find(|l| l.contains("text")).unwrap_or_default().to_string();
+    assert!(text_row.contains("blocked"), "{reach}");
+    b.click("#reach details summary").await;
+    let why = b.text("#reach details").await;
+    assert!(why.contains("opted out of sms") && why.contains("1006.14(h)"), "the reason and its rule: {why}");
+    b.screenshot("console-texts-blocked-after-portal-opt-out").await;
+    b.close().await;
+
+    // Kept as the debtor's own change, in the audit trail.
+    let parties = server.store.parties_of(tenant, account).await.unwrap();
+    let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
+    assert_eq!(phone.consent.sms, recoup_domain::contact::ConsentState::Revoked);
+    assert_eq!(phone.consent.call, recoup_domain::contact::ConsentState::Unknown, "only texts stopped");
+}

@@ -751,10 +751,20 @@ async fn offer_settlement(State(state): State<AppState>, staff: Staff, Path(id):
 }
 
 fn settlement_request(f: &SettlementForm) -> Result<SettlementRequest, Problem> {
-    let percent: rust_decimal::Decimal =
-        f.percent.trim().trim_end_matches('%').parse().map_err(|_| recoup_store::StoreError::invalid("/percent", "a percentage such as 60"))?;
-    let expires_on: Date = f.expires_on.trim().parse().map_err(|_| recoup_store::StoreError::invalid("/expires_on", "a date, as YYYY-MM-DD"))?;
-    Ok(SettlementRequest { percent: Some(percent / rust_decimal::Decimal::ONE_HUNDRED), amount: None, expires_on, installments: Vec::new() })
+    let percent: rust_decimal::Decimal = f
+        .percent
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| recoup_store::StoreError::invalid("/percent", "a percentage such as 60"))?;
+    let expires_on: Date =
+        f.expires_on.trim().parse().map_err(|_| recoup_store::StoreError::invalid("/expires_on", "a date, as YYYY-MM-DD"))?;
+    Ok(SettlementRequest {
+        percent: Some(percent / rust_decimal::Decimal::ONE_HUNDRED),
+        amount: None,
+        expires_on,
+        installments: Vec::new(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -51,9 +51,7 @@ async fn inbox(State(state): State<AppState>, staff: Staff, Query(q): Query<Done
     for s in pending {
         let Ok(Some(file)) = state.store.account_file(staff.p.tenant_id, s.account_id).await else { continue };
         let Ok(rows) = settlement_rows(&file, &staff.p) else { continue };
-        items.extend(
-            rows.into_iter().filter(|r| r.id == s.id).map(|row| Waiting { reference: file.account.external_ref.clone(), row }),
-        );
+        items.extend(rows.into_iter().filter(|r| r.id == s.id).map(|row| Waiting { reference: file.account.external_ref.clone(), row }));
     }
     let inbox = Inbox { chrome: staff.chrome("Approvals", "/console/approvals"), items, done: q.done.is_some(), back: "approvals" };
     page(StatusCode::OK, &inbox)

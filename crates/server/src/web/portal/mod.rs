@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use identity::Answers;
 use jiff::civil::Date;
 use recoup_domain::account::Account;
+use recoup_domain::contact::{Channel, ConsentState, ContactKind};
 use recoup_domain::party::PartyRole;
 use recoup_domain::plan::{Frequency, Installment, Sizing};
 use recoup_domain::remittance::Route;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/pay", post(pay))
         .route("/portal/plan", post(choose_plan))
         .route("/portal/receipts/{payment}", get(receipt))
+        .route("/portal/preferences", post(preferences))
         .route("/portal/logout", post(logout))
 }
 
@@ -302,6 +304,8 @@ struct Home {
     done: Option<&'static str>,
     error: Option<String>,
     amount: String,
+    /// Per channel the debtor can be reached by: (channel, whether they have stopped it).
+    channels: Vec<(&'static str, bool)>,
     /// A fresh key per drawn form: pressing Pay twice charges once, and a retry after a
     /// decline is a new attempt.
     attempt: String,
@@ -376,12 +380,68 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
         done: match done {
             Some("payment") => Some(tr.t("done.payment")),
             Some("plan") => Some(tr.t("done.plan")),
+            Some("stopped") => Some(tr.t("done.stopped")),
+            Some("allowed") => Some(tr.t("done.allowed")),
             _ => None,
         },
         error,
         amount,
         attempt: Uuid::now_v7().simple().to_string(),
+        channels: channels(&parties, d.party_id),
     })
+}
+
+/// The channels the debtor's own contact points can be used by, and whether each is stopped
+/// (every point that carries it has its consent revoked).
+fn channels(parties: &[recoup_domain::placement::PlacedParty], party_id: Uuid) -> Vec<(&'static str, bool)> {
+    let points: Vec<_> = parties.iter().filter(|p| p.party.id == party_id).flat_map(|p| p.contact_points.iter()).collect();
+    Channel::ALL
+        .into_iter()
+        .filter_map(|ch| {
+            let carrying: Vec<_> = points.iter().filter(|c| carries(c.kind, ch)).collect();
+            (!carrying.is_empty()).then(|| (ch.as_str(), carrying.iter().all(|c| c.consent.get(ch) == ConsentState::Revoked)))
+        })
+        .collect()
+}
+
+fn carries(kind: ContactKind, ch: Channel) -> bool {
+    matches!(
+        (kind, ch),
+        (ContactKind::Phone, Channel::Call | Channel::Sms) | (ContactKind::Email, Channel::Email) | (ContactKind::Address, Channel::Letter)
+    )
+}
+
+#[derive(Deserialize)]
+struct PreferenceForm {
+    channel: String,
+    /// "stop" or "allow".
+    choice: String,
+}
+
+/// The debtor stops (or allows again) a way of reaching them, on every contact point of theirs
+/// that carries it. The contact policy reads consent before each contact, so nothing more goes
+/// out by that channel (Reg F 1006.6(e): a consumer may opt out of a medium; TCPA revocation
+/// by any reasonable means).
+async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<PreferenceForm>) -> Response {
+    let result = async {
+        let channel = Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == f.channel)
+            .ok_or_else(|| Problem::from(StoreError::invalid("/channel", "one of call, sms, email, letter")))?;
+        let consent = if f.choice == "stop" { ConsentState::Revoked } else { ConsentState::Unknown };
+        let parties = state.store.parties_of(d.tenant_id, d.account_id).await?;
+        let points = parties.iter().filter(|p| p.party.id == d.party_id).flat_map(|p| p.contact_points.iter());
+        for point in points.filter(|c| carries(c.kind, channel)) {
+            state.store.set_consent(d.tenant_id, point.id, channel, consent, &d.actor()).await?;
+        }
+        Ok::<_, Problem>(consent)
+    }
+    .await;
+    match result {
+        Ok(ConsentState::Revoked) => see_other("/portal/account?done=stopped"),
+        Ok(_) => see_other("/portal/account?done=allowed"),
+        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
+    }
 }
 
 /// An amount as a person types it: 1234.50 for 123450 cents.
