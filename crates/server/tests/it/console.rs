@@ -36,12 +36,17 @@ pub async fn agent_with_work(server: &Server) -> (String, Uuid, Uuid) {
 }
 
 pub async fn sign_in(b: &Browser, email: &str) {
+    sign_in_to(b, email, "h1", "Hello").await;
+}
+
+/// Signs in through the login form and waits for `css` on the landing page to say `want`.
+async fn sign_in_to(b: &Browser, email: &str, css: &str, want: &str) {
     b.open("/console").await;
     assert!(b.path().await.ends_with("/console/login"), "a signed-out visitor is sent to sign in");
     b.fill("input[name=email]", email).await;
     b.fill("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
-    b.wait_text("h1", "Hello").await;
+    b.wait_text(css, want).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,4 +202,48 @@ async fn a_supervisor_approves_a_settlement_an_agent_proposed_over_its_limit_and
     b.wait_text("#settlements", "active").await;
     b.screenshot("console-supervisor-approves-a-settlement").await;
     b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_user_sees_only_its_own_portfolios_and_another_clients_account_is_not_found() {
+    let server = browsing().await;
+    let (tenant, clients) = crate::fixtures::tenant_with(&server.store, &[("A", 3), ("B", 3)]).await;
+    let mut user = staff(server.store.as_ref(), tenant.id, Role::Agent, PASSWORD).await;
+    // The fixture makes staff; a client's viewer is the same user with the client's role.
+    user.id = Uuid::now_v7();
+    user.email = format!("viewer{}@client-a.example", user.id.simple());
+    user.role = Role::Client;
+    user.client_id = Some(clients[0]);
+    let hash = recoup_server::passwords::hash(PASSWORD.to_string()).await.unwrap();
+    server.store.create_user(&user, &hash, &Actor::new("test")).await.unwrap();
+    let mine = server
+        .store
+        .list_accounts(tenant.id, &recoup_store::listing::AccountFilter { client_id: Some(clients[0]), ..Default::default() }, None, 5)
+        .await
+        .unwrap();
+    let theirs = server
+        .store
+        .list_accounts(tenant.id, &recoup_store::listing::AccountFilter { client_id: Some(clients[1]), ..Default::default() }, None, 5)
+        .await
+        .unwrap();
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+
+    sign_in_to(&b, &user.email, "#client-A", "Portfolios").await;
+    assert_eq!(b.path().await, "/console/clients");
+    let page = b.text("main").await;
+    assert!(page.contains(&mine[0].external_ref), "{page}");
+    assert!(!page.contains(&theirs[0].external_ref) && !page.contains("B-0"), "another client's accounts are not listed: {page}");
+    assert!(b.client.find(fantoccini::Locator::Css("#client-B")).await.is_err());
+    assert!(b.client.find(fantoccini::Locator::Css("#next-account")).await.is_err(), "a client works no lists");
+
+    b.open(&format!("/console/accounts/{}", mine[0].id)).await;
+    b.wait_text("h1", &mine[0].external_ref).await;
+    assert!(b.client.find(fantoccini::Locator::Css("#call-form")).await.is_err(), "a client takes no servicing actions");
+    b.open(&format!("/console/accounts/{}", theirs[0].id)).await;
+    b.wait_text("h1", "No such account").await;
+    b.screenshot("console-client-user-another-clients-account").await;
+    b.close().await;
+    let cookie = crate::fixtures::cookie(&crate::fixtures::sign_in(&server, &user.email, PASSWORD).await);
+    let r = server.send("GET", &format!("/console/accounts/{}", theirs[0].id), &[format!("Cookie: {cookie}")], "").await;
+    assert_eq!(r.status, 404, "answered 404, the same as an account that does not exist");
 }

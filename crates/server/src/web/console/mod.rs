@@ -2,6 +2,7 @@
 
 mod account;
 mod approvals;
+mod clients;
 
 pub(crate) use account::card_input;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/next", post(next))
         .merge(account::router())
         .merge(approvals::router())
+        .merge(clients::router())
 }
 
 /// A signed-in staff member, with the token their forms carry. A request without a live session
@@ -62,7 +64,14 @@ impl FromRequestParts<AppState> for Staff {
 impl Staff {
     /// The frame of a console page: navigation by role, the search box, sign-out.
     pub fn chrome(&self, title: &str, here: &str) -> Chrome {
-        let mut nav = vec![("/console".to_string(), "Work".to_string())];
+        let mut nav = Vec::new();
+        if self.user.role != Role::Client {
+            nav.push(("/console".to_string(), "Work".to_string()));
+        }
+        if may(&self.p, Action::ReadClients) {
+            let label = if self.p.role == Role::Client { "Portfolios" } else { "Clients" };
+            nav.push(("/console/clients".to_string(), label.to_string()));
+        }
         if may(&self.p, Action::ApproveSettlements) {
             nav.push(("/console/approvals".to_string(), "Approvals".to_string()));
         }
@@ -197,6 +206,9 @@ struct HomeQuery {
 }
 
 async fn home(State(state): State<AppState>, staff: Staff, Query(q): Query<HomeQuery>) -> Response {
+    if staff.user.role == Role::Client {
+        return see_other("/console/clients");
+    }
     let agent = match state.store.agent(staff.p.tenant_id, staff.user.id).await {
         Ok(a) => a,
         Err(e) => return crate::api::problem::Problem::from(e).into_response(),
