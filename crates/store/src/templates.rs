@@ -56,6 +56,41 @@ pub trait ContactLookup: Send + Sync {
     /// is on.
     async fn contact_points_by_phone(&self, tenant_id: Uuid, e164: &str) -> Result<Vec<(Uuid, ContactPoint)>>;
     async fn contact_point(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<ContactPoint>>;
+    /// Up to `limit` accounts with a party whose name contains `name` (any case), or with this
+    /// e-mail address: the console's search. Names and e-mail addresses have no index (each
+    /// would slow every placement import), so this reads the tenant's parties: fine for a
+    /// person searching, not for a loop.
+    async fn accounts_by_name_or_email(&self, tenant_id: Uuid, name: &str, email: &str, limit: u32) -> Result<Vec<Uuid>>;
+}
+
+/// The search's SQL with `p(n)` as the n-th placeholder (SQLite `?n`, PostgreSQL `$n`): 1 the
+/// tenant, 2 the name pattern, 3 the e-mail, 4 the limit.
+pub(crate) fn search_sql(p: impl Fn(usize) -> String) -> String {
+    format!(
+        "SELECT account_id FROM ( \
+           SELECT ap.account_id AS account_id FROM parties pa JOIN account_parties ap ON ap.tenant_id = pa.tenant_id AND ap.party_id = pa.id \
+           WHERE pa.tenant_id = {t} AND lower(coalesce(pa.first_name, '') || ' ' || coalesce(pa.last_name, '') || ' ' || coalesce(pa.company_name, '')) \
+                 LIKE {name} ESCAPE '\\' \
+           UNION \
+           SELECT ap.account_id AS account_id FROM contact_points cp JOIN account_parties ap ON ap.tenant_id = cp.tenant_id AND ap.party_id = cp.party_id \
+           WHERE cp.tenant_id = {t} AND cp.kind = 'email' AND lower(cp.value) = {email} \
+         ) found ORDER BY account_id LIMIT {limit}",
+        t = p(1),
+        name = p(2),
+        email = p(3),
+        limit = p(4)
+    )
+}
+
+/// `text` as a LIKE pattern that matches it anywhere, lower-cased, its own % and _ taken
+/// literally. Empty text matches nothing.
+pub fn name_pattern(text: &str) -> String {
+    let t = text.trim().to_lowercase();
+    if t.is_empty() {
+        return String::new();
+    }
+    let escaped: String = t.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    format!("%{escaped}%")
 }
 
 pub(crate) const TEMPLATE_COLS: &str = "id, key, language, version, channel, purpose, body, created_by, created_at";

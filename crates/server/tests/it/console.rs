@@ -247,3 +247,36 @@ async fn a_client_user_sees_only_its_own_portfolios_and_another_clients_account_
     let r = server.send("GET", &format!("/console/accounts/{}", theirs[0].id), &[format!("Cookie: {cookie}")], "").await;
     assert_eq!(r.status, 404, "answered 404, the same as an account that does not exist");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_find_accounts_by_reference_name_phone_or_e_mail() {
+    let server = browsing().await;
+    let (email, tenant, account) = agent_with_work(&server).await;
+    let r = crate::fixtures::sign_in(&server, &email, PASSWORD).await;
+    let cookie = crate::fixtures::cookie(&r);
+    let get = |q: String| {
+        let (server, cookie) = (&server, cookie.clone());
+        async move {
+            let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            server.send("GET", &format!("/console/search?q={q}"), &[format!("Cookie: {cookie}")], "").await
+        }
+    };
+    let opens =
+        |r: &crate::http::Response| r.status == 303 && r.header("location").as_deref() == Some(&format!("/console/accounts/{account}"));
+    let a = server.store.account(tenant, account).await.unwrap().unwrap();
+    let parties = server.store.parties_of(tenant, account).await.unwrap();
+    let points: Vec<_> = parties.iter().flat_map(|p| &p.contact_points).collect();
+    let phone = points.iter().find(|c| c.kind == ContactKind::Phone).unwrap().value.clone();
+    let national = format!("({}) {}-{}", &phone[2..5], &phone[5..8], &phone[8..]);
+    assert!(opens(&get(a.external_ref.clone()).await), "one match by reference opens the account");
+    assert!(opens(&get(national).await), "by phone, as people say it");
+    if let Some(e) = points.iter().find(|c| c.kind == ContactKind::Email) {
+        assert!(opens(&get(e.value.to_uppercase()).await), "by e-mail, any case");
+    }
+    let last = parties[0].party.last_name.clone().unwrap();
+    let r = get(last.to_lowercase()).await;
+    assert!(opens(&r) || (r.status == 200 && r.body.contains(&a.external_ref)), "by name: {}", r.body);
+    let r = get("no such person zzz".into()).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("No account matches"), "{}", r.body);
+}

@@ -111,4 +111,20 @@ impl ContactLookup for PgStore {
         let q = format!("SELECT {} FROM contact_points WHERE tenant_id = $1 AND id = $2", rows::CONTACT_COLS);
         one(&mut c, q, |q| q.bind(tenant_id).bind(id), rows::contact_point).await
     }
+
+    async fn accounts_by_name_or_email(&self, tenant_id: Uuid, name: &str, email: &str, limit: u32) -> Result<Vec<Uuid>> {
+        let mut c = self.pool.acquire().await?;
+        let q = crate::templates::search_sql(|n| format!("${n}"));
+        let (name, email) = (crate::templates::name_pattern(name), email.trim().to_lowercase());
+        all(
+            &mut c,
+            q,
+            |q| q.bind(tenant_id).bind(name).bind(email).bind(i64::from(limit)),
+            |r| {
+                use crate::rows::Get;
+                r.uuid("account_id")
+            },
+        )
+        .await
+    }
 }

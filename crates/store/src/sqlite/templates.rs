@@ -107,6 +107,18 @@ impl ContactLookup for SqliteStore {
         let sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND id = ?", rows::CONTACT_COLS);
         self.read(move |c| query_one(c, &sql, params![tenant_id, id], |r| rows::contact_point(r))).await
     }
+
+    async fn accounts_by_name_or_email(&self, tenant_id: Uuid, name: &str, email: &str, limit: u32) -> Result<Vec<Uuid>> {
+        let sql = crate::templates::search_sql(|n| format!("?{n}"));
+        let (name, email) = (crate::templates::name_pattern(name), email.trim().to_lowercase());
+        self.read(move |c| {
+            query_all(c, &sql, params![tenant_id, name, email, limit], |r| {
+                use crate::rows::Get;
+                r.uuid("account_id")
+            })
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ conformance!(
     a_message_is_queued_with_its_job_judged_again_and_sent_once,
     a_message_to_a_revoked_channel_is_blocked_and_gets_no_job,
     contact_points_are_found_by_their_number,
+    accounts_are_found_by_a_part_of_a_name,
 );
 
 fn new_template(tenant_id: Uuid, language: &str, text: &str) -> NewTemplate {
@@ -167,4 +168,20 @@ async fn contact_points_are_found_by_their_number(h: &Harness) {
     assert!(s.contact_points_by_phone(other.tenant.id, &point.value).await.unwrap().is_empty());
     assert_eq!(s.contact_point(o.tenant.id, point.id).await.unwrap(), Some(point.clone()));
     assert_eq!(s.contact_point(other.tenant.id, point.id).await.unwrap(), None);
+}
+
+async fn accounts_are_found_by_a_part_of_a_name(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-4", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    // The placed debtor is Zoë Muñoz.
+    for text in ["muñoz", "Muñ", "zoë muñoz", " oz "] {
+        assert_eq!(s.accounts_by_name_or_email(o.tenant.id, text, "", 10).await.unwrap(), [id], "{text:?}");
+    }
+    for text in ["", "garcía", "%", "_", "zo_"] {
+        assert!(s.accounts_by_name_or_email(o.tenant.id, text, "", 10).await.unwrap().is_empty(), "{text:?} finds nothing");
+    }
+    let other = org(s).await;
+    assert!(s.accounts_by_name_or_email(other.tenant.id, "muñoz", "", 10).await.unwrap().is_empty(), "another tenant's debtors stay out");
+    assert!(s.accounts_by_name_or_email(o.tenant.id, "", "nobody@example.com", 10).await.unwrap().is_empty());
 }

@@ -3,6 +3,7 @@
 mod account;
 mod approvals;
 mod clients;
+mod search;
 
 pub(crate) use account::card_input;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(approvals::router())
         .merge(clients::router())
+        .merge(search::router())
 }
 
 /// A signed-in staff member, with the token their forms carry. A request without a live session
