@@ -491,3 +491,35 @@ async fn every_nth_active(store: &dyn Store, tenant: &Tenant, n: u64) -> Result<
         }
     }
 }
+
+/// A debtor to try the portal as: their signed link and the answers to the identity check.
+pub struct PortalSample {
+    pub link: String,
+    pub name: String,
+    pub reference: String,
+    pub date_of_birth: jiff::civil::Date,
+    pub zip: String,
+}
+
+/// The first demo account with a balance whose debtor has a birthday and an address on file.
+pub async fn portal_sample(store: &dyn Store, out: &recoup_server::outbound::Outbound) -> Result<Option<PortalSample>> {
+    let Some(tenant) = store.tenant_by_slug(TENANT).await? else { return Ok(None) };
+    let today = jiff::Zoned::now().date();
+    for a in store.list_accounts(tenant.id, &Default::default(), None, 200).await? {
+        if store.balance(tenant.id, a.id).await?.owed() <= 0 {
+            continue;
+        }
+        let parties = store.parties_of(tenant.id, a.id).await?;
+        let Some(p) = parties.iter().find(|p| p.role == recoup_domain::party::PartyRole::Primary) else { continue };
+        let zip = p.contact_points.iter().find_map(|c| c.address.as_ref().map(|x| x.postal_code.clone()));
+        let (Some(dob), Some(zip)) = (p.party.date_of_birth.as_ref(), zip) else { continue };
+        return Ok(Some(PortalSample {
+            link: out.portal_link(store, tenant.id, a.id, today),
+            name: p.party.display_name(),
+            reference: a.external_ref,
+            date_of_birth: *dob.expose(),
+            zip,
+        }));
+    }
+    Ok(None)
+}

@@ -248,17 +248,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             if !no_serve {
                 let bind = SocketAddr::from(([127, 0, 0, 1], port));
                 let key = demo::api_key(store.as_ref()).await?;
+                let (outbound, _) = channels::outbound(&channels::ChannelArgs::default(), &bind.to_string())?;
                 println!("recoup demo is serving on http://{bind}/  (health: http://{bind}/healthz, metrics: http://{bind}/metrics)");
-                println!("try the API with this run's key:  curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/accounts?limit=2'");
-                println!("sign-ins (POST /api/v1/session with {{\"email\", \"password\"}}):");
+                println!("staff console: http://{bind}/console  sign in as one of:");
                 for (email, _, role) in demo::USERS {
                     println!("  {:<11} {email:<32} {}", role.as_str(), demo::demo_password(role));
                 }
+                if let Some(d) = demo::portal_sample(store.as_ref(), &outbound).await? {
+                    println!("debtor portal: {}  (the signed link from {}'s messages)", d.link, d.name);
+                    println!(
+                        "  prove it is them with date of birth {} and ZIP {}; or open http://{bind}/portal and give reference {}",
+                        d.date_of_birth, d.zip, d.reference
+                    );
+                    println!("  test cards: 4242424242424242 is approved, 4000000000000002 is declined (any future expiry, any CVC)");
+                }
+                println!("try the API with this run's key:  curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/accounts?limit=2'");
                 println!(
                     "messages wait in the outbox (nothing is sent): curl -H 'Authorization: Bearer {key}' 'http://{bind}/api/v1/outbox?limit=5'"
                 );
-                println!("the console and portal arrive with the next issues; press Ctrl-C to stop");
-                let (outbound, _) = channels::outbound(&channels::ChannelArgs::default(), &bind.to_string())?;
+                println!("press Ctrl-C to stop");
                 serve(recoup_server::AppState { outbound, ..app_state(&db, store, &GatewayArgs::default()) }, bind).await?;
             }
         }
