@@ -280,3 +280,27 @@ async fn staff_find_accounts_by_reference_name_phone_or_e_mail() {
     assert_eq!(r.status, 200);
     assert!(r.body.contains("No account matches"), "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_filters_the_trail_and_verifies_the_chain() {
+    let server = browsing().await;
+    let (_, tenant, account) = agent_with_work(&server).await;
+    let auditor = staff(server.store.as_ref(), tenant, Role::Auditor, PASSWORD).await;
+    let cookie = crate::fixtures::cookie(&crate::fixtures::sign_in(&server, &auditor.email, PASSWORD).await);
+    let get = |path: String| {
+        let (server, cookie) = (&server, cookie.clone());
+        async move { server.send("GET", &path, &[format!("Cookie: {cookie}")], "").await }
+    };
+    let home = get("/console".into()).await;
+    assert_eq!(home.header("location").as_deref(), Some("/console/audit"), "an auditor lands on the trail");
+    let r = get(format!("/console/audit?account_id={account}")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("account.placed"), "the account's entries: {}", r.body);
+    assert!(!r.body.contains("id=\"chain\""), "the chain is checked on request only");
+    let r = get("/console/audit?verify=1".into()).await;
+    assert!(r.body.contains("The hash chain is unbroken"), "{}", r.body);
+    let r = get("/console/audit?from=yesterday".into()).await;
+    assert_eq!(r.status, 200, "a day that does not parse is left out");
+    let r = get(format!("/console/audit?account_id={account}&from=2000-01-01&to=2000-01-02")).await;
+    assert!(r.body.contains("No entries match"), "{}", r.body);
+}

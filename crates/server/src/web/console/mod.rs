@@ -2,6 +2,7 @@
 
 mod account;
 mod approvals;
+mod audit;
 mod clients;
 mod search;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/next", post(next))
         .merge(account::router())
         .merge(approvals::router())
+        .merge(audit::router())
         .merge(clients::router())
         .merge(search::router())
 }
@@ -78,6 +80,7 @@ impl Staff {
             nav.push(("/console/approvals".to_string(), "Approvals".to_string()));
         }
         if may(&self.p, Action::ReadAudit) {
+            nav.push(("/console/audit".to_string(), "Audit".to_string()));
             nav.push(("/api/docs".to_string(), "API".to_string()));
         }
         Chrome {
@@ -208,8 +211,10 @@ struct HomeQuery {
 }
 
 async fn home(State(state): State<AppState>, staff: Staff, Query(q): Query<HomeQuery>) -> Response {
-    if staff.user.role == Role::Client {
-        return see_other("/console/clients");
+    match staff.user.role {
+        Role::Client => return see_other("/console/clients"),
+        Role::Auditor => return see_other("/console/audit"),
+        _ => {}
     }
     let agent = match state.store.agent(staff.p.tenant_id, staff.user.id).await {
         Ok(a) => a,
