@@ -13,6 +13,15 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
+    /// The channels a point of this kind carries: a phone both calls and texts.
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            ContactKind::Phone => &[Channel::Call, Channel::Sms],
+            ContactKind::Email => &[Channel::Email],
+            ContactKind::Address => &[Channel::Letter],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ContactKind::Phone => "phone",

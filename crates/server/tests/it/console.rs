@@ -304,3 +304,85 @@ async fn an_auditor_filters_the_trail_and_verifies_the_chain() {
     let r = get(format!("/console/audit?account_id={account}&from=2000-01-01&to=2000-01-02")).await;
     assert!(r.body.contains("No entries match"), "{}", r.body);
 }
+
+/// A signed-in console over plain HTTP: the cookie and the form token.
+struct Desk<'a> {
+    server: &'a Server,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Desk<'a> {
+    async fn open(server: &'a Server, email: &str, account: Uuid) -> Desk<'a> {
+        let cookie = crate::fixtures::cookie(&crate::fixtures::sign_in(server, email, PASSWORD).await);
+        let mut desk = Desk { server, cookie, csrf: String::new() };
+        let page = desk.get(&format!("/console/accounts/{account}")).await;
+        desk.csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        desk
+    }
+
+    async fn get(&self, path: &str) -> crate::http::Response {
+        self.server.send("GET", path, &[format!("Cookie: {}", self.cookie)], "").await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> crate::http::Response {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).append_pair("csrf", &self.csrf).finish();
+        let headers = [format!("Cookie: {}", self.cookie), "Content-Type: application/x-www-form-urlencoded".to_string()];
+        self.server.send("POST", path, &headers, &body).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_previews_and_sets_up_a_plan_logs_a_dispute_holds_and_changes_consent() {
+    let server = browsing().await;
+    let (email, tenant, account) = agent_with_work(&server).await;
+    let desk = Desk::open(&server, &email, account).await;
+    let base = format!("/console/accounts/{account}");
+    let first = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(10)).unwrap().to_string();
+
+    // The schedule first, nothing kept; then the same terms set up.
+    let plan = [("frequency", "monthly"), ("count", "4"), ("first_due_on", first.as_str()), ("down_payment", "")];
+    let r = desk.post(&format!("{base}/plans"), &[&plan[..], &[("action", "preview")]].concat()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let preview = r.body.split("id=\"plan-preview\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert_eq!(preview.matches("<tr><td>").count(), 4, "four installments shown");
+    let file = || async { server.store.account_file(tenant, account).await.unwrap().unwrap() };
+    assert!(file().await.all::<recoup_store::servicing::plan::Plan>().unwrap().is_empty(), "a preview keeps nothing");
+    let r = desk
+        .post(
+            &format!("{base}/plans"),
+            &[("frequency", "monthly"), ("count", "0"), ("first_due_on", first.as_str()), ("action", "preview")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "zero installments is refused next to the form");
+    let r = desk.post(&format!("{base}/plans"), &[&plan[..], &[("action", "create")]].concat()).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(file().await.all::<recoup_store::servicing::plan::Plan>().unwrap()[0].installments.len(), 4);
+
+    // A dispute puts its own hold on; a cease hold is added and lifted with a reason.
+    let r = desk.post(&format!("{base}/disputes"), &[("reason", "wrong_amount"), ("text", "says the fees are wrong")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = desk.post(&format!("{base}/holds"), &[("kind", "cease"), ("reason", "asked in writing to stop"), ("until", "")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = desk.get(&base).await.body;
+    assert!(page.contains("asked in writing to stop") && page.contains("wrong amount"), "{page}");
+    let holds: Vec<recoup_store::servicing::hold::HoldRecord> = file().await.all().unwrap();
+    let cease = holds.iter().find(|h| h.reason == "asked in writing to stop").unwrap();
+    let r = desk.post(&format!("{base}/holds/{}/release", cease.id), &[("reason", "")]).await;
+    assert_eq!(r.status, 422, "lifting a hold needs a reason: {}", r.body);
+    let r = desk.post(&format!("{base}/holds/{}/release", cease.id), &[("reason", "withdrawn by phone")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = desk.post(&format!("{base}/holds"), &[("kind", "sideways"), ("reason", "x")]).await;
+    assert_eq!(r.status, 422);
+
+    // Consent, per channel of one contact point.
+    let parties = server.store.parties_of(tenant, account).await.unwrap();
+    let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
+    let r = desk
+        .post(&format!("{base}/consent"), &[("contact_point_id", &phone.id.to_string()), ("channel", "call"), ("state", "revoked")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let parties = server.store.parties_of(tenant, account).await.unwrap();
+    let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
+    assert_eq!(phone.consent.call, recoup_domain::contact::ConsentState::Revoked);
+}

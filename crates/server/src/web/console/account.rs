@@ -8,10 +8,13 @@ use crate::api::access::{Action, may};
 use crate::api::accounts::{self, PartyOnAccount};
 use crate::api::auth::Principal;
 use crate::api::calls::{self, Contactability};
+use crate::api::consent::{self, ConsentChange};
 use crate::api::contacts::{self, AttemptRequest};
+use crate::api::disputes::{self, DisputeRequest, HoldRequest, Release};
 use crate::api::json::Body;
 use crate::api::notes::{self, NewNote};
 use crate::api::payments::{self, CardInput, PaymentRequest};
+use crate::api::plans::{self, QuoteRequest};
 use crate::api::problem::Problem;
 use crate::api::servicing::{self, PromiseRequest, account_for, today};
 use crate::api::settlements::{self, SettlementRequest};
@@ -49,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/{id}/promises", post(take_promise))
         .route("/console/accounts/{id}/payments", post(take_payment))
         .route("/console/accounts/{id}/settlements", post(offer_settlement))
+        .route("/console/accounts/{id}/disputes", post(open_dispute))
+        .route("/console/accounts/{id}/holds", post(add_hold))
+        .route("/console/accounts/{id}/holds/{hold}/release", post(release_hold))
+        .route("/console/accounts/{id}/consent", post(change_consent))
+        .route("/console/accounts/{id}/plans", post(plan))
         .route("/console/accounts/{id}/settlements/{sid}/decision", post(decide_settlement))
 }
 
@@ -82,10 +90,20 @@ struct LedgerRow {
 }
 
 struct PointRow {
+    id: Uuid,
     kind: &'static str,
     value: String,
-    consent: String,
+    /// (channel, its consent) for the channels this point carries.
+    consent: Vec<(&'static str, &'static str)>,
     verification: String,
+}
+
+struct HoldRow {
+    id: Uuid,
+    kind: String,
+    reason: String,
+    since: String,
+    until: String,
 }
 
 struct PartyRow {
@@ -159,7 +177,7 @@ pub struct AccountPage {
     ledger: Vec<LedgerRow>,
     parties: Vec<PartyRow>,
     reach: Option<Reach>,
-    holds: Vec<Row>,
+    holds: Vec<HoldRow>,
     promises: Vec<Row>,
     plans: Vec<Row>,
     payments: Vec<Row>,
@@ -179,6 +197,17 @@ pub struct AccountPage {
     can_offer: bool,
     /// Where a settlement decision returns to (the included form reads it).
     back: &'static str,
+    can_dispute: bool,
+    can_hold: bool,
+    can_consent: bool,
+    /// The schedule a plan preview showed, before it is set up.
+    preview: Option<Preview>,
+}
+
+/// A plan's amortization, shown before it is saved.
+pub struct Preview {
+    rows: Vec<(u32, String, String, String, String, String)>,
+    total: String,
 }
 
 impl AccountPage {
@@ -300,6 +329,10 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
         settle_by: today.checked_add(jiff::Span::new().days(14)).unwrap_or(today).to_string(),
         can_offer: may(p, Action::OfferSettlements),
         back: "account",
+        can_dispute: may(p, Action::HandleDisputes),
+        can_hold: may(p, Action::ManageHolds),
+        can_consent: may(p, Action::ChangeConsent),
+        preview: None,
     })
 }
 
@@ -310,6 +343,11 @@ fn done_text(key: &str) -> String {
         "promise" => "Promise taken.",
         "payment" => "Payment taken.",
         "settlement" => "Settlement offered to the debtor.",
+        "dispute" => "Dispute logged: collection of the disputed debt is on hold.",
+        "hold" => "Hold added.",
+        "released" => "Hold lifted.",
+        "consent" => "Consent changed.",
+        "plan" => "Payment plan set up.",
         "settlement-pending" => "The discount is over your limit: the settlement waits for a supervisor's approval.",
         "approved" => "Settlement approved: it is offered to the debtor.",
         "rejected" => "Settlement rejected.",
@@ -329,15 +367,10 @@ fn party_row(pp: &PartyOnAccount) -> PartyRow {
             .contact_points
             .iter()
             .map(|c| PointRow {
+                id: c.id,
                 kind: c.kind.as_str(),
                 value: c.value.clone(),
-                consent: format!(
-                    "call {}, text {}, e-mail {}, letter {}",
-                    c.consent.call.as_str(),
-                    c.consent.sms.as_str(),
-                    c.consent.email.as_str(),
-                    c.consent.letter.as_str()
-                ),
+                consent: c.kind.channels().iter().map(|ch| (ch.as_str(), c.consent.get(*ch).as_str())).collect(),
                 verification: words(c.verification.as_str()),
             })
             .collect(),
@@ -390,13 +423,17 @@ fn medium_word(m: Medium) -> &'static str {
     }
 }
 
-fn holds(file: &AccountFile) -> Result<Vec<Row>, Problem> {
+fn holds(file: &AccountFile) -> Result<Vec<HoldRow>, Problem> {
     Ok(file
         .all::<HoldRecord>()?
         .into_iter()
         .filter(|h| h.status == HoldStatus::Active)
-        .map(|h| Row {
-            cells: vec![words(h.kind.as_str()), h.reason, day(h.placed_on), h.until.map(day).unwrap_or_else(|| "until lifted".into())],
+        .map(|h| HoldRow {
+            id: h.id,
+            kind: words(h.kind.as_str()),
+            reason: h.reason,
+            since: day(h.placed_on),
+            until: h.until.map(day).unwrap_or_else(|| "until lifted".into()),
         })
         .collect())
 }
@@ -791,6 +828,193 @@ async fn decide_settlement(
         Ok(_) => after(&id, None, if approve { "approved" } else { "rejected" }),
         Err(p) => super::super::message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
     }
+}
+
+/// An enum from its serialized name ("not_mine").
+fn named<T: serde::de::DeserializeOwned>(s: &str, field: &str, what: &str) -> Result<T, Problem> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_string()))
+        .map_err(|_| recoup_store::StoreError::invalid(field, format!("choose {what}")).into())
+}
+
+#[derive(Deserialize)]
+struct DisputeForm {
+    reason: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    task_id: Option<String>,
+}
+
+async fn open_dispute(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(f): Form<DisputeForm>) -> Response {
+    let task = f.task_id.clone().filter(|t| !t.is_empty());
+    let values = vec![("reason", f.reason.clone()), ("text", f.text.clone())];
+    let req = named(&f.reason, "/reason", "a reason").map(|reason| DisputeRequest {
+        reason,
+        text: f.text.trim().to_string(),
+        received_on: None,
+        disputed_amount: None,
+        validation_notice_sent_on: None,
+    });
+    let result = match req {
+        Ok(req) => disputes::open(State(state.clone()), staff.p.clone(), Path(id.clone()), Body(req)).await.map(|_| ()),
+        Err(p) => Err(p),
+    };
+    match result {
+        Ok(()) => after(&id, task.as_deref(), "dispute"),
+        Err(p) => refused(&state, &staff, &id, task, Attempted::from("dispute", values, &p)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct HoldForm {
+    kind: String,
+    reason: String,
+    #[serde(default)]
+    until: String,
+}
+
+async fn add_hold(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(f): Form<HoldForm>) -> Response {
+    let values = vec![("kind", f.kind.clone()), ("reason", f.reason.clone()), ("until", f.until.clone())];
+    let until = match f.until.trim() {
+        "" => Ok(None),
+        d => d.parse::<Date>().map(Some).map_err(|_| Problem::from(recoup_store::StoreError::invalid("/until", "a date, as YYYY-MM-DD"))),
+    };
+    let req = until.and_then(|until| {
+        Ok(HoldRequest {
+            kind: named(&f.kind, "/kind", "a kind of hold")?,
+            reason: f.reason.trim().to_string(),
+            details: Default::default(),
+            until,
+        })
+    });
+    let result = match req {
+        Ok(req) => disputes::add_hold(State(state.clone()), staff.p.clone(), Path(id.clone()), Body(req)).await.map(|_| ()),
+        Err(p) => Err(p),
+    };
+    match result {
+        Ok(()) => after(&id, None, "hold"),
+        Err(p) => refused(&state, &staff, &id, None, Attempted::from("hold", values, &p)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReleaseForm {
+    reason: String,
+}
+
+async fn release_hold(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, hold)): Path<(String, String)>,
+    Form(f): Form<ReleaseForm>,
+) -> Response {
+    let req = Release { reason: f.reason.trim().to_string() };
+    match disputes::release_hold(State(state.clone()), staff.p.clone(), Path((id.clone(), hold)), Body(req)).await {
+        Ok(_) => after(&id, None, "released"),
+        Err(p) => refused(&state, &staff, &id, None, Attempted::from("release", vec![("reason", f.reason)], &p)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    contact_point_id: String,
+    channel: String,
+    state: String,
+}
+
+async fn change_consent(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(f): Form<ConsentForm>) -> Response {
+    let change = ConsentChange { channel: f.channel.clone(), state: f.state.clone() };
+    match consent::set(State(state.clone()), staff.p.clone(), Path((id.clone(), f.contact_point_id.clone())), Body(change)).await {
+        Ok(_) => after(&id, None, "consent"),
+        Err(p) => {
+            refused(&state, &staff, &id, None, Attempted::from("consent", vec![("channel", f.channel), ("state", f.state)], &p)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    frequency: String,
+    count: String,
+    first_due_on: String,
+    #[serde(default)]
+    down_payment: String,
+    /// "preview" shows the schedule; "create" sets the plan up.
+    action: String,
+    #[serde(default)]
+    task_id: Option<String>,
+}
+
+/// A plan: previewed first (the amortization, nothing kept), then set up with the same terms.
+async fn plan(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(f): Form<PlanForm>) -> Response {
+    let task = f.task_id.clone().filter(|t| !t.is_empty());
+    let values = vec![
+        ("frequency", f.frequency.clone()),
+        ("count", f.count.clone()),
+        ("first_due_on", f.first_due_on.clone()),
+        ("down_payment", f.down_payment.clone()),
+    ];
+    let req = match plan_request(&state, &staff.p, &id, &f).await {
+        Ok(r) => r,
+        Err(p) => return refused(&state, &staff, &id, task, Attempted::from("plan", values, &p)).await,
+    };
+    if f.action == "create" {
+        return match servicing::create_plan(State(state.clone()), staff.p.clone(), Path(id.clone()), Body(req)).await {
+            Ok(_) => after(&id, task.as_deref(), "plan"),
+            Err(p) => refused(&state, &staff, &id, task, Attempted::from("plan", values, &p)).await,
+        };
+    }
+    let quote = match plans::quote(State(state.clone()), staff.p.clone(), Path(id.clone()), Body(req)).await {
+        Ok(axum::Json(q)) => q,
+        Err(p) => return refused(&state, &staff, &id, task, Attempted::from("plan", values, &p)).await,
+    };
+    let account = match account_for(&state, &staff.p, &id, Action::ReadAccounts).await {
+        Ok(a) => a,
+        Err(p) => return super::super::message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
+    };
+    let cur = account.currency.code();
+    let preview = Preview {
+        rows: quote
+            .installments
+            .iter()
+            .map(|i| {
+                (
+                    i.number,
+                    day(i.due_on),
+                    money(i.amount, cur),
+                    money(i.principal, cur),
+                    money(i.interest + i.fees, cur),
+                    money(i.balance_after, cur),
+                )
+            })
+            .collect(),
+        total: money(quote.total, cur),
+    };
+    // The preview keeps what was typed, so "Set up" sends the same terms.
+    let shown = Attempted { form: "plan", values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), ..Attempted::default() };
+    match load(&state, &staff, &id, Shown { task, done: None }, shown).await {
+        Ok(view) => page(StatusCode::OK, &AccountPage { preview: Some(preview), ..view }),
+        Err(p) => super::super::message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
+    }
+}
+
+async fn plan_request(state: &AppState, p: &Principal, id: &str, f: &PlanForm) -> Result<QuoteRequest, Problem> {
+    let count: u32 = f.count.trim().parse().map_err(|_| recoup_store::StoreError::invalid("/count", "a number of installments"))?;
+    let first_due_on: Date =
+        f.first_due_on.trim().parse().map_err(|_| recoup_store::StoreError::invalid("/first_due_on", "a date, as YYYY-MM-DD"))?;
+    let down_payment = match f.down_payment.trim() {
+        "" => 0,
+        text => parse_amount(state, p, id, text, "/down_payment").await?,
+    };
+    Ok(QuoteRequest {
+        frequency: f.frequency.clone(),
+        count: Some(count),
+        installment: None,
+        down_payment,
+        first_due_on,
+        apr: None,
+        fee_per_installment: 0,
+    })
 }
 
 /// A card as typed in a form: the expiry as MM/YY or MM/YYYY.

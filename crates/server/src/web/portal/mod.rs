@@ -405,10 +405,7 @@ fn channels(parties: &[recoup_domain::placement::PlacedParty], party_id: Uuid) -
 }
 
 fn carries(kind: ContactKind, ch: Channel) -> bool {
-    matches!(
-        (kind, ch),
-        (ContactKind::Phone, Channel::Call | Channel::Sms) | (ContactKind::Email, Channel::Email) | (ContactKind::Address, Channel::Letter)
-    )
+    kind.channels().contains(&ch)
 }
 
 #[derive(Deserialize)]
