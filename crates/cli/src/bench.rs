@@ -2,8 +2,11 @@
 //! same run: the same rows written by bare prepared statements in one transaction (SQLite).
 //! `recoup bench api` (in [`api`]): reading accounts over HTTP beside a route that does no work.
 //! `recoup bench strategy` (in [`strategy`]): a full strategy day beside a bare scan and insert.
+//! `recoup bench pages` (in [`pages`]): every console and portal page on the demo, against 100 ms
+//! and 200 KB.
 
 mod api;
+mod pages;
 mod strategy;
 
 use crate::DbArgs;
@@ -46,6 +49,9 @@ pub enum BenchCommand {
     /// demo strategy, and time a full daily run beside a bare scan of the accounts plus a bare
     /// insert of as many action rows.
     Strategy(strategy::StrategyArgs),
+    /// Build the demo in a fresh SQLite store, sign in as each role and as a debtor, and time
+    /// every console and portal page; prints the slowest pages and the heaviest.
+    Pages(pages::PagesArgs),
 }
 
 pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
@@ -53,6 +59,7 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Import { rows, dir } => import(db, rows, dir).await,
         BenchCommand::Api(args) => api::run(db, args).await,
         BenchCommand::Strategy(args) => strategy::run_bench(db, args).await,
+        BenchCommand::Pages(args) => pages::run(args).await,
     }
 }
 

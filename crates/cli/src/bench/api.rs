@@ -188,10 +188,10 @@ async fn send(client: &reqwest::Client, url: &str, auth: &str) -> Result<()> {
 }
 
 #[derive(Default)]
-struct Stats {
+pub(super) struct Stats {
     /// Each request's latency in microseconds, sorted.
-    micros: Vec<u32>,
-    elapsed: Duration,
+    pub(super) micros: Vec<u32>,
+    pub(super) elapsed: Duration,
 }
 
 impl Stats {
@@ -200,7 +200,7 @@ impl Stats {
     }
 
     /// Nearest-rank percentile.
-    fn percentile_ms(&self, p: f64) -> f64 {
+    pub(super) fn percentile_ms(&self, p: f64) -> f64 {
         if self.micros.is_empty() {
             return f64::NAN;
         }
