@@ -386,3 +386,26 @@ async fn an_agent_previews_and_sets_up_a_plan_logs_a_dispute_holds_and_changes_c
     let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
     assert_eq!(phone.consent.call, recoup_domain::contact::ConsentState::Revoked);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_sees_queue_health_agents_today_and_blocked_contacts() {
+    let server = browsing().await;
+    let (agent_email, tenant, account) = agent_with_work(&server).await;
+    let supervisor = staff(server.store.as_ref(), tenant, Role::Supervisor, PASSWORD).await;
+    // The agent calls once (a conversation), and a text to a revoked number is blocked.
+    let agent = Desk::open(&server, &agent_email, account).await;
+    let r = agent.post(&format!("/console/accounts/{account}/calls"), &[("result", "right_party"), ("note", "")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(agent.get("/console/floor").await.status, 403, "agents do not see the floor");
+
+    let boss = Desk::open(&server, &supervisor.email, account).await;
+    let floor = boss.get("/console/floor").await;
+    assert_eq!(floor.status, 200, "{}", floor.body);
+    let queues = floor.body.split("id=\"queues\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(queues.contains("<td>early</td><td class=\"num\">1</td>"), "one open task in early: {queues}");
+    let agents = floor.body.split("id=\"agents\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(
+        agents.contains("<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"),
+        "one call, one conversation: {agents}"
+    );
+}

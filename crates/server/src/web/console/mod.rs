@@ -4,6 +4,7 @@ mod account;
 mod approvals;
 mod audit;
 mod clients;
+mod floor;
 mod search;
 
 pub(crate) use account::card_input;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(approvals::router())
         .merge(audit::router())
         .merge(clients::router())
+        .merge(floor::router())
         .merge(search::router())
 }
 
@@ -71,6 +73,9 @@ impl Staff {
         let mut nav = Vec::new();
         if self.user.role != Role::Client {
             nav.push(("/console".to_string(), "Work".to_string()));
+        }
+        if may(&self.p, Action::ManageAgents) {
+            nav.push(("/console/floor".to_string(), "Floor".to_string()));
         }
         if may(&self.p, Action::ReadClients) {
             let label = if self.p.role == Role::Client { "Portfolios" } else { "Clients" };
