@@ -409,3 +409,42 @@ async fn a_supervisor_sees_queue_health_agents_today_and_blocked_contacts() {
         "one call, one conversation: {agents}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_checks_dry_runs_saves_and_activates_a_strategy_and_reads_an_experiment() {
+    let server = browsing().await;
+    let (_, tenant, account) = agent_with_work(&server).await;
+    let s = server.store.as_ref();
+    recoup_server::strategy::save(s, tenant, recoup_domain::strategy::DEMO, &Actor::new("test")).await.unwrap();
+    let supervisor = staff(s, tenant, Role::Supervisor, PASSWORD).await;
+    let desk = Desk::open(&server, &supervisor.email, account).await;
+
+    let editor = desk.get("/console/strategy").await;
+    assert_eq!(editor.status, 200);
+    assert!(editor.body.contains("early-sms-vs-email") && editor.body.contains("badge allow\">live"), "{}", editor.body);
+
+    // A mistake comes back with its line, and nothing is saved.
+    let broken = recoup_domain::strategy::DEMO.replacen("when = \"", "when = \"nonsense_field > 3 and ", 1);
+    let r = desk.post("/console/strategy", &[("body", broken.as_str()), ("action", "save")]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("line"), "the mistake names its line: {}", r.body);
+    assert_eq!(s.strategy_versions(tenant).await.unwrap().len(), 1);
+
+    // A good one: checked with a dry run of today, then saved and activated.
+    let renamed = recoup_domain::strategy::DEMO.replacen("name = \"", "name = \"Edited ", 1);
+    let r = desk.post("/console/strategy", &[("body", renamed.as_str()), ("action", "check")]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"dry-run\"") && r.body.contains("By segment"), "{}", r.body);
+    assert_eq!(s.strategy_versions(tenant).await.unwrap().len(), 1, "checking saves nothing");
+    let r = desk.post("/console/strategy", &[("body", renamed.as_str()), ("action", "save")]).await;
+    assert_eq!((r.status, r.header("location").as_deref()), (303, Some("/console/strategy?done=saved")), "{}", r.body);
+    let r = desk.post("/console/strategy/2/activate", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let live = s.strategy(tenant, None).await.unwrap().unwrap();
+    assert_eq!((live.version, live.live), (2, true));
+
+    let r = desk.get("/console/experiments/early-sms-vs-email").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("sms-first") && r.body.contains("control"), "{}", r.body);
+    assert_eq!(desk.get("/console/experiments/no-such-thing").await.status, 404);
+}

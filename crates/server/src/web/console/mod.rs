@@ -6,6 +6,7 @@ mod audit;
 mod clients;
 mod floor;
 mod search;
+mod strategy;
 
 pub(crate) use account::card_input;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(floor::router())
         .merge(search::router())
+        .merge(strategy::router())
 }
 
 /// A signed-in staff member, with the token their forms carry. A request without a live session
@@ -76,6 +78,9 @@ impl Staff {
         }
         if may(&self.p, Action::ManageAgents) {
             nav.push(("/console/floor".to_string(), "Floor".to_string()));
+        }
+        if may(&self.p, Action::ReadStrategies) {
+            nav.push(("/console/strategy".to_string(), "Strategy".to_string()));
         }
         if may(&self.p, Action::ReadClients) {
             let label = if self.p.role == Role::Client { "Portfolios" } else { "Clients" };
