@@ -149,3 +149,51 @@ async fn a_debtor_stops_texts_and_the_console_shows_texts_blocked_with_the_reaso
     assert_eq!(phone.consent.sms, recoup_domain::contact::ConsentState::Revoked);
     assert_eq!(phone.consent.call, recoup_domain::contact::ConsentState::Unknown, "only texts stopped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
+    let server = browsing().await;
+    let (tenant, _) = ready(&server.store, 3).await;
+    let ids = accounts(&server, tenant.id, 3).await;
+    let (link, dob, zip) = door(&server, tenant.id, ids[2]).await;
+    let token = link.trim_start_matches("/portal/l/");
+    let form = ["Content-Type: application/x-www-form-urlencoded".to_string()];
+    let body =
+        form_urlencoded::Serializer::new(String::new()).extend_pairs([("token", token), ("date_of_birth", &dob), ("zip", &zip)]).finish();
+    let r = server.send("POST", "/portal/verify", &form, &body).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("recoup_portal="));
+    let with = |extra: &[String]| [&[format!("Cookie: {cookie}")], extra].concat();
+    let page = server.send("GET", "/portal/account", &with(&[]), "").await;
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).append_pair("csrf", &csrf).finish();
+        let headers = with(&form);
+        let server = &server;
+        async move { server.send("POST", path, &headers, &body).await }
+    };
+    let soon = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(5)).unwrap().to_string();
+    let r = post("/portal/promise", vec![("amount", "40.00".into()), ("due_on", soon)]).await;
+    assert_eq!((r.status, r.header("location").as_deref()), (303, Some("/portal/account?done=promise")), "{}", r.body);
+    let r = post("/portal/promise", vec![("amount", "lots".into()), ("due_on", "tomorrow".into())]).await;
+    assert_eq!(r.status, 422, "a bad amount is refused on the page");
+    let r = post("/portal/dispute", vec![("reason", "not_mine".into()), ("text", "I never had this card".into())]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let file = server.store.account_file(tenant.id, ids[2]).await.unwrap().unwrap();
+    let promises: Vec<recoup_store::servicing::promise::Promise> = file.all().unwrap();
+    assert_eq!((promises.len(), promises[0].total(), promises[0].channel.as_str()), (1, 4000, "portal"));
+    let disputes: Vec<recoup_store::servicing::dispute::Dispute> = file.all().unwrap();
+    assert_eq!((disputes.len(), disputes[0].channel.as_str()), (1, "portal"));
+    assert!(disputes[0].opened_by.starts_with("debtor:"), "{}", disputes[0].opened_by);
+
+    let pdf = server.send("GET", "/portal/validation-notice", &with(&[]), "").await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type").as_deref(), Some("application/pdf"));
+    assert_eq!(server.send("GET", "/portal/validation-notice", &[], "").await.status, 303, "not without the identity check");
+
+    // Signing out ends the session on the server, not only in the browser.
+    let r = post("/portal/logout", vec![]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(server.send("GET", "/portal/account", &with(&[]), "").await.status, 303);
+}

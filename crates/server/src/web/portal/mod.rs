@@ -49,6 +49,9 @@ pub fn router() -> Router<AppState> {
         .route("/portal/plan", post(choose_plan))
         .route("/portal/receipts/{payment}", get(receipt))
         .route("/portal/preferences", post(preferences))
+        .route("/portal/promise", post(promise))
+        .route("/portal/dispute", post(dispute))
+        .route("/portal/validation-notice", get(validation_notice))
         .route("/portal/logout", post(logout))
 }
 
@@ -304,6 +307,7 @@ struct Home {
     done: Option<&'static str>,
     error: Option<String>,
     amount: String,
+    today: String,
     /// Per channel the debtor can be reached by: (channel, whether they have stopped it).
     channels: Vec<(&'static str, bool)>,
     /// A fresh key per drawn form: pressing Pay twice charges once, and a retry after a
@@ -382,12 +386,15 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             Some("plan") => Some(tr.t("done.plan")),
             Some("stopped") => Some(tr.t("done.stopped")),
             Some("allowed") => Some(tr.t("done.allowed")),
+            Some("promise") => Some(tr.t("done.promise")),
+            Some("dispute") => Some(tr.t("done.dispute")),
             _ => None,
         },
         error,
         amount,
         attempt: Uuid::now_v7().simple().to_string(),
         channels: channels(&parties, d.party_id),
+        today: today().to_string(),
     })
 }
 
@@ -439,6 +446,88 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
         Ok(_) => see_other("/portal/account?done=allowed"),
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
+}
+
+#[derive(Deserialize)]
+struct PromiseForm {
+    amount: String,
+    due_on: String,
+}
+
+/// The debtor promises to pay an amount on a day; reminders of it may still go out while other
+/// collection contact pauses.
+async fn promise(State(state): State<AppState>, d: Debtor, Form(f): Form<PromiseForm>) -> Response {
+    let result = async {
+        let account = state.store.account(d.tenant_id, d.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
+        let amount = account
+            .currency
+            .parse_minor(&f.amount)
+            .ok()
+            .filter(|a| *a > 0)
+            .ok_or_else(|| Problem::invalid(d.tr.t("error.amount"), vec![]))?;
+        let due_on: Date = f.due_on.trim().parse().map_err(|_| Problem::invalid(d.tr.t("error.date"), vec![]))?;
+        let new = recoup_store::servicing::promise::NewPromise {
+            id: Uuid::now_v7(),
+            items: vec![recoup_domain::promise::PromiseItem { due_on, amount }],
+            grace_days: None,
+            channel: "portal".into(),
+        };
+        let op = recoup_store::servicing::promise::take(new, today(), &d.actor());
+        state.store.service(d.tenant_id, d.account_id, op).await?;
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/portal/account?done=promise"),
+        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DisputeForm {
+    reason: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// The debtor disputes the debt: collection of it holds until it is answered (FDCPA 809(b)).
+async fn dispute(State(state): State<AppState>, d: Debtor, Form(f): Form<DisputeForm>) -> Response {
+    let result = async {
+        let reason = serde_json::from_value(serde_json::Value::String(f.reason.trim().to_string()))
+            .map_err(|_| Problem::invalid(d.tr.t("error.reason"), vec![]))?;
+        let new = recoup_store::servicing::dispute::NewDispute {
+            id: Uuid::now_v7(),
+            reason,
+            text: f.text.trim().to_string(),
+            channel: "portal".into(),
+            received_on: today(),
+            disputed_amount: None,
+            validation_notice_sent_on: None,
+        };
+        let op = recoup_store::servicing::dispute::open(new, today(), &d.actor());
+        state.store.service(d.tenant_id, d.account_id, op).await?;
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/portal/account?done=dispute"),
+        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
+    }
+}
+
+/// The validation notice for the account as it stands, in the debtor's language, as a PDF.
+async fn validation_notice(State(state): State<AppState>, d: Debtor) -> Response {
+    let result = async {
+        let file = file_of(&state, &d).await?;
+        let parties = state.store.parties_of(d.tenant_id, d.account_id).await?;
+        let lang = crate::compose::language_of(&parties);
+        let (m, _) = crate::messages::notice_item(&file, &parties, lang, jiff::Timestamp::now())?;
+        let notice = m.notice.ok_or_else(Problem::internal)?;
+        let doc = recoup_channels::notice::validation_notice_document(&notice);
+        Ok::<_, Problem>(crate::documents::respond(&doc, crate::documents::Format::Pdf, "validation-notice"))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// An amount as a person types it: 1234.50 for 123450 cents.
