@@ -5,9 +5,8 @@ use crate::setup::{cli_actor, find_client};
 use crate::store;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use recoup_domain::access::{Role, User};
+use recoup_domain::access::Role;
 use std::io::{BufRead, IsTerminal};
-use uuid::Uuid;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -33,14 +32,6 @@ pub enum UserCommand {
     },
 }
 
-/// 20 characters from an alphabet without look-alikes: about 114 bits.
-fn generated_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes).expect("the operating system's random source");
-    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
-}
-
 pub async fn run(db: &DbArgs, cmd: UserCommand) -> Result<()> {
     let s = store::open(db).await?;
     let tenant = store::tenant(s.as_ref(), &db.tenant).await?;
@@ -53,20 +44,16 @@ pub async fn run(db: &DbArgs, cmd: UserCommand) -> Result<()> {
                 (Some(_), _) => bail!("--client only goes with --role client"),
                 (None, _) => None,
             };
-            let email = recoup_domain::contact::normalize_email(&email)?.to_lowercase();
             let (password, generated) = if std::io::stdin().is_terminal() {
-                (generated_password(), true)
+                (recoup_server::users::generated_password(), true)
             } else {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             };
-            let hash = recoup_server::passwords::hash(password.clone()).await?;
-            let created_at = jiff::Timestamp::now().as_microsecond();
-            let user =
-                User { id: Uuid::now_v7(), tenant_id: tenant.id, email: email.clone(), name, role, client_id, disabled: false, created_at };
-            s.create_user(&user, &hash, &cli_actor()).await?;
-            println!("user {email} ({}) added to tenant {}", role.as_str(), tenant.slug);
+            let new = recoup_server::users::NewUser { email, name, role, client_id };
+            let user = recoup_server::users::add(s.as_ref(), tenant.id, new, password.clone(), &cli_actor()).await?;
+            println!("user {} ({}) added to tenant {}", user.email, role.as_str(), tenant.slug);
             if generated {
                 println!("password (shown once): {password}");
             }

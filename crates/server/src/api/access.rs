@@ -59,6 +59,8 @@ pub enum Action {
     ManageAgents,
     /// Be handed accounts from a worklist, skip or release them.
     WorkAccounts,
+    /// Add, disable and enable the people who sign in.
+    ManageUsers,
 }
 
 fn roles(action: Action) -> &'static [Role] {
@@ -83,6 +85,8 @@ fn roles(action: Action) -> &'static [Role] {
         // A client's own system may place its accounts; the handler keeps it to its client.
         Action::UploadPlacements => &[Role::Admin, Role::Supervisor, Role::Integrator, Role::Client],
         Action::ManageClients => &[Role::Admin],
+        // Who may sign in, and with what role, is the tenant's admins' to decide.
+        Action::ManageUsers => &[Role::Admin],
         // Who works which account is the supervisors' call.
         Action::AssignAccounts => &[Role::Admin, Role::Supervisor],
         // Offering terms is the collection team's (and later the portal's) conversation.

@@ -448,3 +448,34 @@ async fn a_supervisor_checks_dry_runs_saves_and_activates_a_strategy_and_reads_a
     assert!(r.body.contains("sms-first") && r.body.contains("control"), "{}", r.body);
     assert_eq!(desk.get("/console/experiments/no-such-thing").await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_a_user_who_signs_in_with_the_password_shown_once_then_disables_them() {
+    let server = browsing().await;
+    let (agent_email, tenant, account) = agent_with_work(&server).await;
+    let admin = staff(server.store.as_ref(), tenant, Role::Admin, PASSWORD).await;
+    let desk = Desk::open(&server, &admin.email, account).await;
+    assert_eq!(Desk::open(&server, &agent_email, account).await.get("/console/users").await.status, 403, "only admins");
+
+    let r = desk.post("/console/users", &[("email", "not-an-email"), ("name", "Kim"), ("role", "agent"), ("client_id", "")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("email"), "{}", r.body);
+    let r =
+        desk.post("/console/users", &[("email", "kim@example.com"), ("name", "Kim Caller"), ("role", "agent"), ("client_id", "")]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let password = r.body.split("id=\"new-password\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(password.len(), 20);
+    assert_eq!(crate::fixtures::sign_in(&server, "kim@example.com", &password).await.status, 201, "the shown password works");
+    assert!(!desk.get("/console/users").await.body.contains(&password), "and it is never shown again");
+
+    let kim = server.store.user_by_email("kim@example.com").await.unwrap().unwrap().0;
+    let r = desk.post(&format!("/console/users/{}/queues", kim.id), &[("queues", "early, late"), ("capacity", "40")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let agent = server.store.agent(tenant, kim.id).await.unwrap().unwrap();
+    assert_eq!((agent.queues.clone(), agent.daily_capacity), (vec!["early".to_string(), "late".to_string()], 40));
+    let r = desk.post(&format!("/console/users/{}/access", kim.id), &[("access", "disable")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(crate::fixtures::sign_in(&server, "kim@example.com", &password).await.status, 401, "a disabled user cannot sign in");
+    let r = desk.post(&format!("/console/users/{}/access", admin.id), &[("access", "disable")]).await;
+    assert_eq!(r.status, 422, "nobody disables themselves");
+}

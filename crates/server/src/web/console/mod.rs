@@ -7,6 +7,7 @@ mod clients;
 mod floor;
 mod search;
 mod strategy;
+mod users;
 
 pub(crate) use account::card_input;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(floor::router())
         .merge(search::router())
         .merge(strategy::router())
+        .merge(users::router())
 }
 
 /// A signed-in staff member, with the token their forms carry. A request without a live session
@@ -88,6 +90,9 @@ impl Staff {
         }
         if may(&self.p, Action::ApproveSettlements) {
             nav.push(("/console/approvals".to_string(), "Approvals".to_string()));
+        }
+        if may(&self.p, Action::ManageUsers) {
+            nav.push(("/console/users".to_string(), "Users".to_string()));
         }
         if may(&self.p, Action::ReadAudit) {
             nav.push(("/console/audit".to_string(), "Audit".to_string()));
