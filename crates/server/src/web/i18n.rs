@@ -139,6 +139,10 @@ const EN: &[(&str, &str)] = &[
     ("documents.notice", "Validation notice (PDF): the debt, its amount and your rights"),
     ("error.date", "Enter a date."),
     ("error.reason", "Choose a reason."),
+    ("settle.title", "An offer to settle"),
+    ("settle.pay", "Pay"),
+    ("settle.by", "by"),
+    ("settle.rest", "and the rest of the balance is forgiven. The amount to pay is filled in below."),
 ];
 
 const ES: &[(&str, &str)] = &[
@@ -231,6 +235,10 @@ const ES: &[(&str, &str)] = &[
     ("documents.notice", "Aviso de validación (PDF): la deuda, su cantidad y sus derechos"),
     ("error.date", "Escriba una fecha."),
     ("error.reason", "Elija un motivo."),
+    ("settle.title", "Una oferta para saldar"),
+    ("settle.pay", "Pague"),
+    ("settle.by", "a más tardar el"),
+    ("settle.rest", "y se le perdona el resto del saldo. La cantidad a pagar ya aparece abajo."),
 ];
 
 #[cfg(test)]

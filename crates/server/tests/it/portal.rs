@@ -7,6 +7,10 @@ use recoup_domain::contact::ContactKind;
 use recoup_domain::party::PartyRole;
 use uuid::Uuid;
 
+fn label(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).unwrap().as_str().unwrap_or_default().to_string()
+}
+
 /// An account's signed portal path and the primary debtor's true answers (date of birth, ZIP).
 async fn door(server: &Server, tenant: Uuid, account: Uuid) -> (String, String, String) {
     let today = jiff::Zoned::now().date();
@@ -79,6 +83,10 @@ async fn a_debtor_opens_the_link_picks_a_six_month_plan_pays_the_first_installme
     let pay: Vec<recoup_store::servicing::payment::Payment> = file.all().unwrap();
     assert_eq!(pay.len(), 1);
     assert!(pay[0].posted_by.starts_with("debtor:"), "{}", pay[0].posted_by);
+    // Each action's confirmation went through the contact policy like any message.
+    let sent: Vec<recoup_store::servicing::message::Message> = file.all().unwrap();
+    let keys: Vec<&str> = sent.iter().filter_map(|m| m.template.as_ref().map(|t| t.key.as_str())).collect();
+    assert!(keys.contains(&"plan-confirmation-email") && keys.contains(&"payment-receipt-email"), "{keys:?}");
     b.close().await;
 }
 
@@ -148,6 +156,11 @@ async fn a_debtor_stops_texts_and_the_console_shows_texts_blocked_with_the_reaso
     let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
     assert_eq!(phone.consent.sms, recoup_domain::contact::ConsentState::Revoked);
     assert_eq!(phone.consent.call, recoup_domain::contact::ConsentState::Unknown, "only texts stopped");
+    let file = server.store.account_file(tenant, account).await.unwrap().unwrap();
+    let sent: Vec<recoup_store::servicing::message::Message> = file.all().unwrap();
+    let confirmation =
+        sent.iter().find(|m| m.template.as_ref().is_some_and(|t| t.key == "opt-out-confirmation-sms")).expect("a confirming text");
+    assert_ne!(label(&confirmation.status), "blocked", "the one confirming text the opt-out allows: {:?}", confirmation.steps);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,4 +209,40 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     let r = post("/portal/logout", vec![]).await;
     assert_eq!(r.status, 303);
     assert_eq!(server.send("GET", "/portal/account", &with(&[]), "").await.status, 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtor_accepts_a_settlement_offer_by_paying_it() {
+    let server = browsing().await;
+    let (tenant, _) = ready(&server.store, 3).await;
+    let ids = accounts(&server, tenant.id, 3).await;
+    let sup = crate::fixtures::key(server.store.as_ref(), &tenant, recoup_domain::access::Role::Supervisor, None).await;
+    let by = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(20)).unwrap();
+    let r = crate::fixtures::post(
+        &server,
+        &sup,
+        &format!("/api/v1/accounts/{}/settlements", ids[0]),
+        &format!(r#"{{"percent":"0.8","expires_on":"{by}"}}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let amount = r.json()["amount"].as_i64().unwrap();
+
+    let (link, dob, zip) = door(&server, tenant.id, ids[0]).await;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+    b.open(&link).await;
+    answer(&b, &dob, &zip).await;
+    let offer = b.wait_text("#settlement", "forgiven").await;
+    let shown = recoup_domain::money::format_money(amount, "USD");
+    assert!(offer.contains(&shown), "{offer} offers {shown}");
+    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
+    b.fill("#card-exp", "12/30").await;
+    b.fill("#card-cvc", "123").await;
+    b.click("#pay").await;
+    b.wait_text("#done", "payment was received").await;
+    b.wait_text("#owed", "$0.00").await;
+    b.close().await;
+    let file = server.store.account_file(tenant.id, ids[0]).await.unwrap().unwrap();
+    let s: Vec<recoup_store::servicing::settlement::Settlement> = file.all().unwrap();
+    assert_eq!(label(&s[0].status), "completed");
 }

@@ -308,6 +308,8 @@ struct Home {
     error: Option<String>,
     amount: String,
     today: String,
+    /// An offer to settle: (what is left to pay, by when, as typed).
+    settlement: Option<(String, String, String)>,
     /// Per channel the debtor can be reached by: (channel, whether they have stopped it).
     channels: Vec<(&'static str, bool)>,
     /// A fresh key per drawn form: pressing Pay twice charges once, and a retry after a
@@ -354,6 +356,15 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             })
         })
         .collect();
+    // A settlement put to the debtor: paying what is left of it by its day settles the account.
+    let settlement = file
+        .all::<recoup_store::servicing::settlement::Settlement>()?
+        .into_iter()
+        .find(|s| s.status == recoup_store::servicing::settlement::SettlementStatus::Active)
+        .map(|s| {
+            let left = (s.amount - s.paid).max(0);
+            (money(left, cur), day(s.expires_on, tr), plain_amount(left, file.account.currency.exponent()))
+        });
     let next_installment =
         active.as_ref().and_then(|p| p.installments.get(p.met)).map(|i| plain_amount(i.amount, file.account.currency.exponent()));
     let offers = if active.is_none() && b.owed() > 0 { offers(&file, today(), tr)? } else { Vec::new() };
@@ -395,6 +406,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
         attempt: Uuid::now_v7().simple().to_string(),
         channels: channels(&parties, d.party_id),
         today: today().to_string(),
+        settlement,
     })
 }
 
@@ -442,7 +454,13 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
     }
     .await;
     match result {
-        Ok(ConsentState::Revoked) => see_other("/portal/account?done=stopped"),
+        Ok(ConsentState::Revoked) => {
+            // TCPA (47 CFR 64.1200(a)(10)): one text may confirm an opt-out from texts.
+            if f.channel == "sms" {
+                confirm(&state, &d, "opt-out-confirmation-sms").await;
+            }
+            see_other("/portal/account?done=stopped")
+        }
         Ok(_) => see_other("/portal/account?done=allowed"),
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
@@ -530,6 +548,31 @@ async fn validation_notice(State(state): State<AppState>, d: Debtor) -> Response
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Sends the message that confirms a portal action (a receipt, the plan's schedule, the opt-out)
+/// through the contact policy like every other message, in the portal's language. It is a
+/// courtesy on top of what the page showed: when the policy blocks it, or the debtor has no
+/// address for it, the action still stands and the reason is kept with the message or logged.
+async fn confirm(state: &AppState, d: &Debtor, template: &str) {
+    let ask = crate::messages::FromTemplate {
+        template: template.into(),
+        language: Some(d.tr.0),
+        contact_point_id: None,
+        send_at: None,
+        automated: true,
+        id: None,
+    };
+    let sent = match state.store.account(d.tenant_id, d.account_id).await {
+        Ok(Some(account)) => {
+            crate::messages::send_template(state.store.as_ref(), &state.outbound, &account, ask, &d.actor()).await.map(|_| ())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        tracing::info!(account = %d.account_id, template, error = %e, "a portal confirmation was not sent");
+    }
+}
+
 /// An amount as a person types it: 1234.50 for 123450 cents.
 fn plain_amount(minor: i64, exponent: u8) -> String {
     if exponent == 0 {
@@ -588,7 +631,10 @@ async fn choose_plan(State(state): State<AppState>, d: Debtor, Form(f): Form<Pla
     }
     .await;
     match result {
-        Ok(()) => see_other("/portal/account?done=plan"),
+        Ok(()) => {
+            confirm(&state, &d, "plan-confirmation-email").await;
+            see_other("/portal/account?done=plan")
+        }
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
 }
@@ -636,7 +682,10 @@ async fn pay(State(state): State<AppState>, d: Debtor, Form(f): Form<PayForm>) -
     }
     .await;
     match result {
-        Ok(_) => see_other("/portal/account?done=payment"),
+        Ok(_) => {
+            confirm(&state, &d, "payment-receipt-email").await;
+            see_other("/portal/account?done=payment")
+        }
         Err(p) => {
             let detail = if p.status == StatusCode::PAYMENT_REQUIRED || p.errors.iter().any(|e| e.pointer.starts_with("/card")) {
                 format!("{} {}", d.tr.t("error.card"), p.detail)
