@@ -155,6 +155,15 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Narrows the window to a phone's width and says whether the page still fits without
+    /// scrolling sideways (wide tables scroll inside their own box).
+    pub async fn fits_a_phone(&self) -> bool {
+        self.client.set_window_size(360, 800).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let wide = self.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+        wide.as_u64().is_some_and(|w| w <= 360)
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

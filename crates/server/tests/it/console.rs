@@ -102,6 +102,8 @@ async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_
     let minor = |s: &str| s.trim_start_matches('$').replace([',', '.'], "").parse::<i64>().unwrap();
     assert_eq!(minor(&owed_before) - minor(&owed_after), 2500, "{owed_before} -> {owed_after}");
     b.screenshot("console-agent-works-an-account").await;
+    assert!(b.fits_a_phone().await, "the account page reads at 360 px without scrolling sideways");
+    b.screenshot("console-account-at-360px").await;
 
     // What the page showed is what the store holds.
     let balance = server.store.balance(tenant, account).await.unwrap();

@@ -72,6 +72,8 @@ async fn a_debtor_opens_the_link_picks_a_six_month_plan_pays_the_first_installme
     let history = b.text("#history").await;
     assert!(history.contains(&shown), "{history} shows {shown}");
     b.screenshot("portal-plan-and-first-installment").await;
+    assert!(b.fits_a_phone().await, "the portal reads at 360 px without scrolling sideways");
+    b.screenshot("portal-at-360px").await;
 
     // The receipt.
     let href = b.client.find(fantoccini::Locator::Css("#history a")).await.unwrap().attr("href").await.unwrap().unwrap();
