@@ -143,6 +143,14 @@ const EN: &[(&str, &str)] = &[
     ("settle.pay", "Pay"),
     ("settle.by", "by"),
     ("settle.rest", "and the rest of the balance is forgiven. The amount to pay is filled in below."),
+    ("times.title", "Times that are not good for you"),
+    ("times.intro", "We will not call or text you between these times, in your own time zone. Leave both empty to clear them."),
+    ("times.from", "From"),
+    ("times.to", "To"),
+    ("times.work", "Do not contact me at work: my employer does not allow it"),
+    ("times.save", "Save"),
+    ("done.times", "Saved. We will respect these times from now on."),
+    ("error.times", "Enter both times, such as 09:00 and 17:00."),
 ];
 
 const ES: &[(&str, &str)] = &[
@@ -239,6 +247,17 @@ const ES: &[(&str, &str)] = &[
     ("settle.pay", "Pague"),
     ("settle.by", "a más tardar el"),
     ("settle.rest", "y se le perdona el resto del saldo. La cantidad a pagar ya aparece abajo."),
+    ("times.title", "Horarios que no le convienen"),
+    (
+        "times.intro",
+        "No le llamaremos ni le enviaremos mensajes entre estas horas, en su propia zona horaria. Deje ambas vacías para borrarlas.",
+    ),
+    ("times.from", "Desde"),
+    ("times.to", "Hasta"),
+    ("times.work", "No me contacten en el trabajo: mi empleador no lo permite"),
+    ("times.save", "Guardar"),
+    ("done.times", "Guardado. Respetaremos estos horarios desde ahora."),
+    ("error.times", "Escriba ambas horas, como 09:00 y 17:00."),
 ];
 
 #[cfg(test)]

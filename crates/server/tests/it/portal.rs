@@ -202,6 +202,17 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     assert_eq!((disputes.len(), disputes[0].channel.as_str()), (1, "portal"));
     assert!(disputes[0].opened_by.starts_with("debtor:"), "{}", disputes[0].opened_by);
 
+    // Inconvenient times and no contact at work, kept for the contact policy.
+    let r = post("/portal/times", vec![("from", "08:00".into()), ("to", "12:30".into()), ("not_at_work", "1".into())]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post("/portal/times", vec![("from", "8 in the morning".into()), ("to", "".into())]).await;
+    assert_eq!(r.status, 422, "a time that does not read is refused on the page");
+    let file = server.store.account_file(tenant.id, ids[2]).await.unwrap().unwrap();
+    let prefs = file.find::<recoup_store::servicing::preference::ContactPreferences>(ids[2]).unwrap().unwrap();
+    assert!(prefs.workplace_prohibited);
+    assert_eq!(prefs.inconvenient.len(), 1);
+    assert_eq!((prefs.inconvenient[0].from.to_string(), prefs.inconvenient[0].to.to_string()), ("08:00:00".into(), "12:30:00".into()));
+
     let pdf = server.send("GET", "/portal/validation-notice", &with(&[]), "").await;
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type").as_deref(), Some("application/pdf"));

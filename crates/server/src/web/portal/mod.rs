@@ -34,6 +34,7 @@ use recoup_store::listing::AccountFilter;
 use recoup_store::servicing::AccountFile;
 use recoup_store::servicing::payment::{Method, NewPayment, Payment, Source};
 use recoup_store::servicing::plan::{self, Plan, PlanStatus, PlanTerms};
+use recoup_store::servicing::preference::ContactPreferences;
 use recoup_store::{Actor, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/receipts/{payment}", get(receipt))
         .route("/portal/preferences", post(preferences))
         .route("/portal/promise", post(promise))
+        .route("/portal/times", post(times))
         .route("/portal/dispute", post(dispute))
         .route("/portal/validation-notice", get(validation_notice))
         .route("/portal/logout", post(logout))
@@ -308,6 +310,9 @@ struct Home {
     error: Option<String>,
     amount: String,
     today: String,
+    /// The debtor's inconvenient times as a window (from, to), and whether work is off limits.
+    quiet: (String, String),
+    not_at_work: bool,
     /// An offer to settle: (what is left to pay, by when, as typed).
     settlement: Option<(String, String, String)>,
     /// Per channel the debtor can be reached by: (channel, whether they have stopped it).
@@ -356,6 +361,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             })
         })
         .collect();
+    let prefs = file.find::<ContactPreferences>(d.account_id)?.unwrap_or_default();
     // A settlement put to the debtor: paying what is left of it by its day settles the account.
     let settlement = file
         .all::<recoup_store::servicing::settlement::Settlement>()?
@@ -398,6 +404,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             Some("stopped") => Some(tr.t("done.stopped")),
             Some("allowed") => Some(tr.t("done.allowed")),
             Some("promise") => Some(tr.t("done.promise")),
+            Some("times") => Some(tr.t("done.times")),
             Some("dispute") => Some(tr.t("done.dispute")),
             _ => None,
         },
@@ -406,6 +413,12 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
         attempt: Uuid::now_v7().simple().to_string(),
         channels: channels(&parties, d.party_id),
         today: today().to_string(),
+        quiet: prefs
+            .inconvenient
+            .first()
+            .map(|h| (h.from.strftime("%H:%M").to_string(), h.to.strftime("%H:%M").to_string()))
+            .unwrap_or_default(),
+        not_at_work: prefs.workplace_prohibited,
         settlement,
     })
 }
@@ -462,6 +475,46 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
             see_other("/portal/account?done=stopped")
         }
         Ok(_) => see_other("/portal/account?done=allowed"),
+        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct TimesForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// Present when the debtor may not be contacted at work.
+    #[serde(default)]
+    not_at_work: Option<String>,
+}
+
+/// Times that are inconvenient for the debtor (Reg F 1006.6(b)(1)) and whether their employer
+/// forbids contact at work (FDCPA 805(a)(3)): the contact policy honours both from now on. An
+/// empty window clears the times.
+async fn times(State(state): State<AppState>, d: Debtor, Form(f): Form<TimesForm>) -> Response {
+    let result = async {
+        let file = file_of(&state, &d).await?;
+        let mut prefs =
+            file.find::<ContactPreferences>(d.account_id)?.unwrap_or(ContactPreferences { account_id: d.account_id, ..Default::default() });
+        prefs.inconvenient = match (f.from.trim(), f.to.trim()) {
+            ("", "") => Vec::new(),
+            (from, to) => {
+                let bad = || Problem::invalid(d.tr.t("error.times"), vec![]);
+                let (from, to) =
+                    (from.parse::<jiff::civil::Time>().map_err(|_| bad())?, to.parse::<jiff::civil::Time>().map_err(|_| bad())?);
+                vec![recoup_domain::policy::LocalHours { from, to }]
+            }
+        };
+        prefs.workplace_prohibited = f.not_at_work.is_some();
+        let op = recoup_store::servicing::preference::set(prefs, &d.actor());
+        state.store.service(d.tenant_id, d.account_id, op).await?;
+        Ok::<_, Problem>(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/portal/account?done=times"),
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
 }
