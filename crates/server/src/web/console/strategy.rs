@@ -71,32 +71,26 @@ async fn editor(State(state): State<AppState>, staff: Staff, Query(n): Query<Not
         "promoted" => "Promoted: the segment now gives every account that arm's treatment.".to_string(),
         _ => "Done.".to_string(),
     });
-    show(&state, &staff, None, Vec::new(), notice, Vec::new(), StatusCode::OK).await
+    show(&state, &staff, Outcome { notice, ..Outcome::default() }, StatusCode::OK).await
 }
 
-async fn show(
-    state: &AppState,
-    staff: &Staff,
+/// What the last submission came to: the text as typed, its mistakes, a notice, a dry run.
+#[derive(Default)]
+struct Outcome {
     body: Option<String>,
     errors: Vec<String>,
     notice: Option<String>,
     dry_run: Vec<Counts>,
-    status: StatusCode,
-) -> Response {
-    match load(state, staff, body, errors, notice, dry_run).await {
+}
+
+async fn show(state: &AppState, staff: &Staff, o: Outcome, status: StatusCode) -> Response {
+    match load(state, staff, o).await {
         Ok(e) => page(status, &e),
         Err(p) => message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
     }
 }
 
-async fn load(
-    state: &AppState,
-    staff: &Staff,
-    body: Option<String>,
-    errors: Vec<String>,
-    notice: Option<String>,
-    dry_run: Vec<Counts>,
-) -> Result<Editor, Problem> {
+async fn load(state: &AppState, staff: &Staff, o: Outcome) -> Result<Editor, Problem> {
     let p = &staff.p;
     let axum::Json(all) = strategies::list(State(state.clone()), p.clone()).await?;
     let live_body = all.items.iter().find(|s| s.live).map(|s| s.body.clone()).unwrap_or_default();
@@ -123,12 +117,12 @@ async fn load(
         .collect();
     Ok(Editor {
         chrome: staff.chrome("Strategy", "/console/strategy"),
-        body: body.unwrap_or(live_body),
+        body: o.body.unwrap_or(live_body),
         versions,
         experiments,
-        errors,
-        notice,
-        dry_run,
+        errors: o.errors,
+        notice: o.notice,
+        dry_run: o.dry_run,
         can_manage: may(p, Action::ManageStrategies),
     })
 }
@@ -150,7 +144,7 @@ async fn submit(State(state): State<AppState>, staff: Staff, Form(f): Form<Strat
             Ok(_) => see_other("/console/strategy?done=saved"),
             Err(p) => {
                 let (errors, status) = refused(p);
-                show(&state, &staff, Some(f.body), errors, None, Vec::new(), status).await
+                show(&state, &staff, Outcome { body: Some(f.body), errors, ..Outcome::default() }, status).await
             }
         };
     }
@@ -161,7 +155,7 @@ async fn submit(State(state): State<AppState>, staff: Staff, Form(f): Form<Strat
     };
     if let Err(p) = checked {
         let (errors, status) = refused(p);
-        return show(&state, &staff, Some(f.body), errors, None, Vec::new(), status).await;
+        return show(&state, &staff, Outcome { body: Some(f.body), errors, ..Outcome::default() }, status).await;
     }
     let counts = dry_run(&state, &staff).await;
     let notice = match &counts {
@@ -172,7 +166,8 @@ async fn submit(State(state): State<AppState>, staff: Staff, Form(f): Form<Strat
         Ok(c) => (c, Vec::new()),
         Err(p) => (Vec::new(), vec![p.detail]),
     };
-    show(&state, &staff, Some(f.body), errors, Some(notice.into()), counts, StatusCode::OK).await
+    let o = Outcome { body: Some(f.body), errors, notice: Some(notice.into()), dry_run: counts };
+    show(&state, &staff, o, StatusCode::OK).await
 }
 
 async fn dry_run(state: &AppState, staff: &Staff) -> Result<Vec<Counts>, Problem> {

@@ -513,10 +513,7 @@ async fn times(State(state): State<AppState>, d: Debtor, Form(f): Form<TimesForm
         Ok::<_, Problem>(())
     }
     .await;
-    match result {
-        Ok(()) => see_other("/portal/account?done=times"),
-        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
-    }
+    after(&state, &d, result, "times", None).await
 }
 
 #[derive(Deserialize)]
@@ -529,13 +526,7 @@ struct PromiseForm {
 /// collection contact pauses.
 async fn promise(State(state): State<AppState>, d: Debtor, Form(f): Form<PromiseForm>) -> Response {
     let result = async {
-        let account = state.store.account(d.tenant_id, d.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
-        let amount = account
-            .currency
-            .parse_minor(&f.amount)
-            .ok()
-            .filter(|a| *a > 0)
-            .ok_or_else(|| Problem::invalid(d.tr.t("error.amount"), vec![]))?;
+        let (_, amount) = typed_amount(&state, &d, &f.amount).await?;
         let due_on: Date = f.due_on.trim().parse().map_err(|_| Problem::invalid(d.tr.t("error.date"), vec![]))?;
         let new = recoup_store::servicing::promise::NewPromise {
             id: Uuid::now_v7(),
@@ -548,10 +539,7 @@ async fn promise(State(state): State<AppState>, d: Debtor, Form(f): Form<Promise
         Ok::<_, Problem>(())
     }
     .await;
-    match result {
-        Ok(()) => see_other("/portal/account?done=promise"),
-        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
-    }
+    after(&state, &d, result, "promise", None).await
 }
 
 #[derive(Deserialize)]
@@ -580,10 +568,7 @@ async fn dispute(State(state): State<AppState>, d: Debtor, Form(f): Form<Dispute
         Ok::<_, Problem>(())
     }
     .await;
-    match result {
-        Ok(()) => see_other("/portal/account?done=dispute"),
-        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
-    }
+    after(&state, &d, result, "dispute", None).await
 }
 
 /// The validation notice for the account as it stands, in the debtor's language, as a PDF.
@@ -599,6 +584,28 @@ async fn validation_notice(State(state): State<AppState>, d: Debtor) -> Response
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// After an action: back to the account page with its confirmation (and the confirming message
+/// sent), or with what went wrong.
+async fn after(state: &AppState, d: &Debtor, result: Result<(), Problem>, done: &str, confirmation: Option<&str>) -> Response {
+    match result {
+        Ok(()) => {
+            if let Some(template) = confirmation {
+                confirm(state, d, template).await;
+            }
+            see_other(&format!("/portal/account?done={done}"))
+        }
+        Err(p) => show(state, d, None, Some(p.detail), String::new()).await,
+    }
+}
+
+/// The debtor's account and an amount they typed in its currency, above zero.
+async fn typed_amount(state: &AppState, d: &Debtor, text: &str) -> Result<(Account, i64), Problem> {
+    let account = state.store.account(d.tenant_id, d.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
+    let amount =
+        account.currency.parse_minor(text).ok().filter(|a| *a > 0).ok_or_else(|| Problem::invalid(d.tr.t("error.amount"), vec![]))?;
+    Ok((account, amount))
 }
 
 /// Sends the message that confirms a portal action (a receipt, the plan's schedule, the opt-out)
@@ -683,13 +690,7 @@ async fn choose_plan(State(state): State<AppState>, d: Debtor, Form(f): Form<Pla
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => {
-            confirm(&state, &d, "plan-confirmation-email").await;
-            see_other("/portal/account?done=plan")
-        }
-        Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
-    }
+    after(&state, &d, result, "plan", Some("plan-confirmation-email")).await
 }
 
 #[derive(Deserialize)]
@@ -707,13 +708,7 @@ struct PayForm {
 
 async fn pay(State(state): State<AppState>, d: Debtor, Form(f): Form<PayForm>) -> Response {
     let result = async {
-        let account = state.store.account(d.tenant_id, d.account_id).await?.ok_or_else(|| Problem::not_found("account"))?;
-        let amount = account
-            .currency
-            .parse_minor(&f.amount)
-            .ok()
-            .filter(|a| *a > 0)
-            .ok_or_else(|| Problem::invalid(d.tr.t("error.amount"), vec![]))?;
+        let (account, amount) = typed_amount(&state, &d, &f.amount).await?;
         let card = super::console::card_input(&f.number, &f.exp, &f.cvc, &f.holder)?;
         let pay = NewPayment {
             amount,
