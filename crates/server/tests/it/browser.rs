@@ -97,6 +97,13 @@ impl Browser {
         el.send_keys(text).await.unwrap();
     }
 
+    /// Fills the card fields (`#card-number`, `#card-exp`, `#card-cvc`) with a test card.
+    pub async fn card(&self, number: &str) {
+        self.fill("#card-number", number).await;
+        self.fill("#card-exp", "12/30").await;
+        self.fill("#card-cvc", "123").await;
+    }
+
     /// Sets a field's value directly (date inputs take typed text in the browser's locale).
     pub async fn set(&self, css: &str, value: &str) {
         let script = "document.querySelector(arguments[0]).value = arguments[1];";

@@ -82,18 +82,14 @@ async fn an_agent_works_the_next_account_logs_a_call_takes_a_promise_and_a_card_
     // A declined card changes nothing and says why, next to the form.
     b.click("#payment-form summary").await;
     b.fill("#payment-amount", "25.00").await;
-    b.fill("#card-number", recoup_gateways::test_gateway::VISA_DECLINED).await;
-    b.fill("#card-exp", "12/30").await;
-    b.fill("#card-cvc", "123").await;
+    b.card(recoup_gateways::test_gateway::VISA_DECLINED).await;
     b.click("#payment-form button[type=submit]").await;
     b.wait_text("#problem", "declined").await;
     assert_eq!(b.text("#owed").await, owed_before, "a declined card moves no money");
 
     // The test card goes through: the balance drops by the payment and the timeline shows it.
     b.fill("#payment-amount", "25.00").await;
-    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
-    b.fill("#card-exp", "12/30").await;
-    b.fill("#card-cvc", "123").await;
+    b.card(recoup_gateways::test_gateway::VISA_APPROVED).await;
     b.click("#payment-form button[type=submit]").await;
     b.wait_text("#done", "Payment taken").await;
     b.wait_text("#payments", "$25.00").await;

@@ -61,9 +61,7 @@ async fn a_debtor_opens_the_link_picks_a_six_month_plan_pays_the_first_installme
 
     // The amount is the first installment; the test card pays it.
     let first = b.client.find(fantoccini::Locator::Css("#amount")).await.unwrap().prop("value").await.unwrap().unwrap();
-    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
-    b.fill("#card-exp", "12/30").await;
-    b.fill("#card-cvc", "123").await;
+    b.card(recoup_gateways::test_gateway::VISA_APPROVED).await;
     b.click("#pay").await;
     b.wait_text("#done", "payment was received").await;
     let plan = b.text("#plan").await;
@@ -248,9 +246,7 @@ async fn a_debtor_accepts_a_settlement_offer_by_paying_it() {
     let offer = b.wait_text("#settlement", "forgiven").await;
     let shown = recoup_domain::money::format_money(amount, "USD");
     assert!(offer.contains(&shown), "{offer} offers {shown}");
-    b.fill("#card-number", recoup_gateways::test_gateway::VISA_APPROVED).await;
-    b.fill("#card-exp", "12/30").await;
-    b.fill("#card-cvc", "123").await;
+    b.card(recoup_gateways::test_gateway::VISA_APPROVED).await;
     b.click("#pay").await;
     b.wait_text("#done", "payment was received").await;
     b.wait_text("#owed", "$0.00").await;
