@@ -373,6 +373,15 @@ async fn an_agent_previews_and_sets_up_a_plan_logs_a_dispute_holds_and_changes_c
     let r = desk.post(&format!("{base}/holds"), &[("kind", "sideways"), ("reason", "x")]).await;
     assert_eq!(r.status, 422);
 
+    // A document the debtor sent is listed with a link to it.
+    let admin = crate::fixtures::key(server.store.as_ref(), &tenant_of(&server, tenant).await, Role::Admin, None).await;
+    let headers = [format!("Authorization: Bearer {admin}"), "Content-Type: application/pdf".to_string()];
+    let r = server.send("POST", &format!("/api/v1/accounts/{account}/documents?name=proof.pdf"), &headers, "%PDF-1.4 proof").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let page = desk.get(&base).await.body;
+    let listed = page.split("id=\"documents\"").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert!(listed.contains("proof.pdf") && listed.contains("/documents/"), "{listed}");
+
     // Consent, per channel of one contact point.
     let parties = server.store.parties_of(tenant, account).await.unwrap();
     let phone = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == ContactKind::Phone).unwrap();
@@ -476,4 +485,8 @@ async fn an_admin_adds_a_user_who_signs_in_with_the_password_shown_once_then_dis
     assert_eq!(crate::fixtures::sign_in(&server, "kim@example.com", &password).await.status, 401, "a disabled user cannot sign in");
     let r = desk.post(&format!("/console/users/{}/access", admin.id), &[("access", "disable")]).await;
     assert_eq!(r.status, 422, "nobody disables themselves");
+}
+
+async fn tenant_of(server: &Server, tenant: Uuid) -> recoup_domain::org::Tenant {
+    server.store.list_tenants().await.unwrap().into_iter().find(|t| t.id == tenant).unwrap()
 }

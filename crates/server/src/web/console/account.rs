@@ -36,6 +36,7 @@ use recoup_domain::worklist::{Signals, contributions, propensity};
 use recoup_store::servicing::AccountFile;
 use recoup_store::servicing::contact::ContactAttempt;
 use recoup_store::servicing::dispute::Dispute;
+use recoup_store::servicing::document::Document;
 use recoup_store::servicing::hold::{HoldRecord, HoldStatus};
 use recoup_store::servicing::payment::{Method, Payment};
 use recoup_store::servicing::plan::{Plan, PlanStatus};
@@ -183,6 +184,8 @@ pub struct AccountPage {
     payments: Vec<Row>,
     disputes: Vec<Row>,
     settlements: Vec<SettlementRow>,
+    /// Documents on file: (id, file name, received, size).
+    documents: Vec<(Uuid, String, String, String)>,
     timeline: Vec<Event>,
     score: Score,
     phones: Vec<(Uuid, String)>,
@@ -317,6 +320,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
         payments: if servicing { payment_rows(&file, &cur)? } else { Vec::new() },
         disputes: if servicing { disputes(&file)? } else { Vec::new() },
         settlements: if servicing { settlement_rows(&file, p)? } else { Vec::new() },
+        documents: if servicing { documents(&file)? } else { Vec::new() },
         timeline,
         score: score(&file, today)?,
         phones,
@@ -509,6 +513,15 @@ pub fn settlement_rows(file: &AccountFile, p: &Principal) -> Result<Vec<Settleme
                 may_decide: pending && may(p, Action::ApproveSettlements) && s.requested_by.id != me,
             }
         })
+        .collect())
+}
+
+fn documents(file: &AccountFile) -> Result<Vec<(Uuid, String, String, String)>, Problem> {
+    Ok(file
+        .all::<Document>()?
+        .into_iter()
+        .rev()
+        .map(|d| (d.id, d.file_name, day(d.uploaded_on), format!("{:.1} KB", d.size as f64 / 1024.0)))
         .collect())
 }
 
