@@ -3,7 +3,7 @@
 //! as a page (HTML) or a PDF, so the two always say the same thing.
 
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use recoup_channels::pdf::{Block, Document};
 use recoup_domain::account::Account;
 use recoup_domain::money::Currency;
@@ -34,7 +34,7 @@ impl Format {
 /// The document as a response in `format`; `name` is the PDF's file name.
 pub fn respond(doc: &Document, format: Format, name: &str) -> Response {
     if format == Format::Html {
-        return Html(recoup_channels::html::render(doc)).into_response();
+        return crate::hardening::inline_styled(recoup_channels::html::render(doc));
     }
     pdf_response(recoup_channels::pdf::render(doc), name)
 }

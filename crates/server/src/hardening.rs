@@ -19,16 +19,27 @@ const HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "no-referrer"),
-    // Scripts only from our own embedded files (no inline script can run, whatever a page
-    // echoes); forms post only to us.
+    // Scripts and styles only from our own embedded files (nothing inline runs or applies,
+    // whatever a page echoes); forms post only to us. Documents (receipts, notices) carry their
+    // own policy for their inline stylesheet.
     (
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     // Account data must not linger in shared or browser caches.
     (header::CACHE_CONTROL, "no-store"),
 ];
+
+/// The policy for a page that carries its own small stylesheet inline: documents meant to stand
+/// alone when saved (receipts, notices, statements) and the few plain pages outside the console.
+/// They run no script and load nothing; only the inline style is allowed beyond the default.
+const INLINE_STYLE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// `html` as a page whose own inline stylesheet applies (see [`INLINE_STYLE_CSP`]).
+pub fn inline_styled(html: String) -> Response {
+    ([(header::CONTENT_SECURITY_POLICY, INLINE_STYLE_CSP)], axum::response::Html(html)).into_response()
+}
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");

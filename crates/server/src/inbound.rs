@@ -12,7 +12,7 @@ use crate::outbound;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use recoup_channels::transport::DeliveryUpdate;
 use recoup_domain::contact::{Channel, ConsentState, ContactPoint, normalize_phone};
@@ -283,8 +283,8 @@ pub async fn sms_status(
     }
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
+fn page(title: &str, body: &str) -> Response {
+    crate::hardening::inline_styled(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}}\
          button{{font-size:1rem;padding:.6rem 1.2rem}}</style></head><body><h1>{title}</h1>{body}</body></html>"

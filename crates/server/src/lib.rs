@@ -139,7 +139,7 @@ async fn index(State(state): State<AppState>) -> Response {
          <p><a href=\"/healthz\">health</a> &middot; <a href=\"/metrics\">metrics</a></p></body></html>",
         env!("CARGO_PKG_VERSION")
     );
-    axum::response::Html(html).into_response()
+    hardening::inline_styled(html)
 }
 
 /// Healthy when the database answers; a load balancer takes a node out when it does not.

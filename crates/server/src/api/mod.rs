@@ -166,7 +166,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let json = Arc::new(json);
     routes
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(json.as_ref().clone()))))
-        .route("/api/docs", get(move || std::future::ready(axum::response::Html(page.as_ref().clone()))))
+        .route("/api/docs", get(move || std::future::ready(crate::hardening::inline_styled(page.as_ref().clone()))))
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
 }
 

@@ -86,3 +86,30 @@ pub struct Message {
 pub fn message(status: StatusCode, chrome: Chrome, heading: &str, text: &str) -> Response {
     page(status, &Message { chrome, heading: heading.into(), text: text.into(), back: None })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The pages' policy allows no inline style or script (`hardening`), so no template may carry
+    /// one: it would silently not apply.
+    #[test]
+    fn no_template_carries_inline_style_or_script() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for bad in [" style=", "<style", "<script>", " onclick=", " onsubmit="] {
+                    if text.contains(bad) {
+                        found.push(format!("{}: {bad}", path.display()));
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"), &mut found);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

@@ -132,6 +132,8 @@ async fn console_pages_need_a_session_and_forms_need_their_token() {
 
     let page = server.send("GET", &format!("/console/accounts/{account}"), &[format!("Cookie: {cookie}")], "").await;
     assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
     let token = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let note = |body: String| {
         let server = &server;
