@@ -407,6 +407,11 @@ async fn a_supervisor_sees_queue_health_agents_today_and_blocked_contacts() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(agent.get("/console/floor").await.status, 403, "agents do not see the floor");
 
+    let admin = crate::fixtures::key(server.store.as_ref(), &tenant_of(&server, tenant).await, Role::Admin, None).await;
+    let r =
+        crate::fixtures::post(&server, &admin, &format!("/api/v1/accounts/{account}/messages"), r#"{"template":"reminder-email"}"#).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
     let boss = Desk::open(&server, &supervisor.email, account).await;
     let floor = boss.get("/console/floor").await;
     assert_eq!(floor.status, 200, "{}", floor.body);
@@ -417,6 +422,8 @@ async fn a_supervisor_sees_queue_health_agents_today_and_blocked_contacts() {
         agents.contains("<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"),
         "one call, one conversation: {agents}"
     );
+    let outbox = floor.body.split("id=\"outbox\"").nth(1).expect("today's messages").split("</table>").next().unwrap();
+    assert!(outbox.contains("reminder-email"), "{outbox}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,12 +4,13 @@
 use super::Staff;
 use crate::AppState;
 use crate::api::access::{Action, allow};
+use crate::api::messages::OutboxQuery;
 use crate::api::problem::Problem;
 use crate::web::format::{instant, label};
 use crate::web::{Chrome, message, page};
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -59,6 +60,8 @@ struct Floor {
     agents: Vec<AgentRow>,
     by_reason: Vec<(String, usize)>,
     blocked: Vec<Blocked>,
+    /// Today's messages, newest first: (when, account, medium, to, template, status, transport).
+    outbox: Vec<[String; 7]>,
 }
 
 async fn floor(State(state): State<AppState>, staff: Staff) -> Response {
@@ -74,8 +77,10 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
     allow(p, Action::ManageAgents)?;
     allow(p, Action::ReadMessages)?;
     let now = (state.outbound.clock)();
-    // Servicing dates its records by the wall clock's UTC day, as the API does.
+    // Servicing dates its records by the wall clock's UTC day, as the API does; messages and the
+    // policy's decisions by the outbound clock. (They are the same clock except in tests.)
     let today = crate::api::servicing::today();
+    let sending_day = recoup_store::servicing::contact::utc_day(now);
     let agents = state.store.agents(p.tenant_id).await?;
     let names: BTreeSet<String> = agents.iter().flat_map(|a| a.queues.iter().cloned()).collect();
     let mut queues = Vec::new();
@@ -111,8 +116,8 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
     }
     let week = RecordQuery {
         statuses: vec!["block".into()],
-        on_from: today.checked_sub(jiff::Span::new().days(6)).ok(),
-        on_to: Some(today),
+        on_from: sending_day.checked_sub(jiff::Span::new().days(6)).ok(),
+        on_to: Some(sending_day),
         limit: 5_000,
         ..RecordQuery::of(RecordKind::ContactDecision)
     };
@@ -136,7 +141,26 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
             reasons: d.reasons.iter().map(|r| r.detail.clone()).collect::<Vec<_>>().join("; "),
         })
         .collect();
-    Ok(Floor { chrome: staff.chrome("Floor", "/console/floor"), queues, agents: rows, by_reason, blocked })
+    let q = OutboxQuery { status: None, on: Some(sending_day), after: None, limit: Some(1_000) };
+    let axum::Json(sent) = crate::api::messages::outbox(State(state.clone()), p.clone(), Query(q)).await?;
+    let outbox = sent
+        .items
+        .iter()
+        .rev()
+        .take(25)
+        .map(|m| {
+            [
+                instant(m.created_at),
+                m.account_id.to_string(),
+                label(&m.medium),
+                m.to.clone(),
+                m.template.as_ref().map(|t| t.key.clone()).unwrap_or_default(),
+                label(&m.status),
+                m.transport.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(Floor { chrome: staff.chrome("Floor", "/console/floor"), queues, agents: rows, by_reason, blocked, outbox })
 }
 
 async fn kept<T: Kept>(state: &AppState, tenant_id: uuid::Uuid, q: &RecordQuery) -> Result<Vec<T>, Problem> {
