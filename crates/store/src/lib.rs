@@ -211,6 +211,9 @@ pub trait Store:
         state: ConsentState,
         actor: &Actor,
     ) -> Result<ContactPoint>;
+    /// The language a party asked to be written to in (`en`, `es`), audited; messages use it from
+    /// then on. Unknown parties are `NotFound`.
+    async fn set_party_language(&self, tenant_id: Uuid, party_id: Uuid, language: &str, actor: &Actor) -> Result<()>;
 
     async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>>;
     /// The balance kept on the account row, maintained in the same transaction as each entry.

@@ -151,6 +151,10 @@ const EN: &[(&str, &str)] = &[
     ("times.save", "Save"),
     ("done.times", "Saved. We will respect these times from now on."),
     ("error.times", "Enter both times, such as 09:00 and 17:00."),
+    ("language.title", "Language"),
+    ("language.label", "Write to me in"),
+    ("done.language", "Saved. We will write to you in this language."),
+    ("error.language", "Choose English or Spanish."),
 ];
 
 const ES: &[(&str, &str)] = &[
@@ -258,6 +262,10 @@ const ES: &[(&str, &str)] = &[
     ("times.save", "Guardar"),
     ("done.times", "Guardado. Respetaremos estos horarios desde ahora."),
     ("error.times", "Escriba ambas horas, como 09:00 y 17:00."),
+    ("language.title", "Idioma"),
+    ("language.label", "Escríbanme en"),
+    ("done.language", "Guardado. Le escribiremos en este idioma."),
+    ("error.language", "Elija inglés o español."),
 ];
 
 #[cfg(test)]

@@ -211,6 +211,13 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     assert_eq!(prefs.inconvenient.len(), 1);
     assert_eq!((prefs.inconvenient[0].from.to_string(), prefs.inconvenient[0].to.to_string()), ("08:00:00".into(), "12:30:00".into()));
 
+    // The language letters and messages are written in, kept on the debtor's party.
+    let r = post("/portal/language", vec![("language", "es".into())]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.head.contains("recoup_lang=es"), "the portal speaks it too: {}", r.head);
+    let parties = server.store.parties_of(tenant.id, ids[2]).await.unwrap();
+    assert_eq!(parties[0].party.language.as_deref(), Some("es"));
+
     let pdf = server.send("GET", "/portal/validation-notice", &with(&[]), "").await;
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type").as_deref(), Some("application/pdf"));

@@ -1084,6 +1084,32 @@ impl Store for PgStore {
         Ok(cp)
     }
 
+    async fn set_party_language(&self, tenant_id: Uuid, party_id: Uuid, language: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let q = "SELECT language FROM parties WHERE tenant_id = $1 AND id = $2 FOR UPDATE".to_string();
+        let from = one(
+            &mut tx,
+            q,
+            |q| q.bind(tenant_id).bind(party_id),
+            |r| {
+                use crate::rows::Get;
+                r.opt_text("language")
+            },
+        )
+        .await?
+        .ok_or_else(|| StoreError::not_found("party", party_id))?;
+        sqlx::query("UPDATE parties SET language = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(party_id)
+            .bind(language)
+            .execute(&mut *tx)
+            .await?;
+        let ev = ops::event(actor, "party.language_changed", "party", party_id, json!({"from": from, "to": language}));
+        append_audit(&mut tx, tenant_id, vec![ev]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
         let mut c = self.pool.acquire().await?;
         let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = $2 ORDER BY id", rows::LEDGER_COLS);

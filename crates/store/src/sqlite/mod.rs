@@ -1055,6 +1055,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_party_language(&self, tenant_id: Uuid, party_id: Uuid, language: &str, actor: &Actor) -> Result<()> {
+        let (actor, language) = (actor.clone(), language.to_string());
+        self.tx(move |tx| {
+            let from: Option<Option<String>> =
+                query_one(tx, "SELECT language FROM parties WHERE tenant_id = ? AND id = ?", params![tenant_id, party_id], |r| {
+                    use crate::rows::Get;
+                    r.opt_text("language")
+                })?;
+            let Some(from) = from else { return Err(StoreError::not_found("party", party_id)) };
+            tx.execute("UPDATE parties SET language = ? WHERE tenant_id = ? AND id = ?", params![language, tenant_id, party_id])?;
+            let ev = ops::event(&actor, "party.language_changed", "party", party_id, json!({"from": from, "to": language}));
+            append_audit(tx, tenant_id, vec![ev])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn ledger(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<LedgerEntry>> {
         let sql = format!("SELECT {} FROM ledger_entries WHERE tenant_id = ? AND account_id = ? ORDER BY id", rows::LEDGER_COLS);
         self.read(move |c| query_all(c, &sql, params![tenant_id, account_id], |r| rows::ledger_entry(r))).await

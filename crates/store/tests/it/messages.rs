@@ -17,6 +17,7 @@ conformance!(
     a_message_to_a_revoked_channel_is_blocked_and_gets_no_job,
     contact_points_are_found_by_their_number,
     accounts_are_found_by_a_part_of_a_name,
+    a_partys_language_is_changed_and_audited,
 );
 
 fn new_template(tenant_id: Uuid, language: &str, text: &str) -> NewTemplate {
@@ -184,4 +185,22 @@ async fn accounts_are_found_by_a_part_of_a_name(h: &Harness) {
     let other = org(s).await;
     assert!(s.accounts_by_name_or_email(other.tenant.id, "muñoz", "", 10).await.unwrap().is_empty(), "another tenant's debtors stay out");
     assert!(s.accounts_by_name_or_email(o.tenant.id, "", "nobody@example.com", 10).await.unwrap().is_empty());
+}
+
+async fn a_partys_language_is_changed_and_audited(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-5", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    let party = s.parties_of(o.tenant.id, id).await.unwrap()[0].party.clone();
+    assert_eq!(party.language.as_deref(), Some("es"));
+    s.set_party_language(o.tenant.id, party.id, "en", &actor()).await.unwrap();
+    assert_eq!(s.parties_of(o.tenant.id, id).await.unwrap()[0].party.language.as_deref(), Some("en"));
+    let audit =
+        s.search_audit(o.tenant.id, &recoup_store::AuditQuery { entity_id: Some(party.id), ..Default::default() }, 0, 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "party.language_changed" && e.event.data.contains("\"from\":\"es\"")), "{audit:?}");
+    let other = org(s).await;
+    assert!(
+        matches!(s.set_party_language(other.tenant.id, party.id, "en", &actor()).await, Err(recoup_store::StoreError::NotFound { .. })),
+        "another tenant's party"
+    );
 }

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/preferences", post(preferences))
         .route("/portal/promise", post(promise))
         .route("/portal/times", post(times))
+        .route("/portal/language", post(language))
         .route("/portal/dispute", post(dispute))
         .route("/portal/validation-notice", get(validation_notice))
         .route("/portal/logout", post(logout))
@@ -310,6 +311,8 @@ struct Home {
     error: Option<String>,
     amount: String,
     today: String,
+    /// The language the debtor's messages are written in.
+    writes_in: &'static str,
     /// The debtor's inconvenient times as a window (from, to), and whether work is off limits.
     quiet: (String, String),
     not_at_work: bool,
@@ -405,6 +408,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             Some("allowed") => Some(tr.t("done.allowed")),
             Some("promise") => Some(tr.t("done.promise")),
             Some("times") => Some(tr.t("done.times")),
+            Some("language") => Some(tr.t("done.language")),
             Some("dispute") => Some(tr.t("done.dispute")),
             _ => None,
         },
@@ -419,6 +423,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             .map(|h| (h.from.strftime("%H:%M").to_string(), h.to.strftime("%H:%M").to_string()))
             .unwrap_or_default(),
         not_at_work: prefs.workplace_prohibited,
+        writes_in: i18n::code(crate::compose::language_of(&parties)),
         settlement,
     })
 }
@@ -477,6 +482,22 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
         Ok(_) => see_other("/portal/account?done=allowed"),
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    language: String,
+}
+
+/// The language the debtor wants letters and messages in: kept on their party, so every
+/// message from now on is written in it; the portal switches to it too.
+async fn language(State(state): State<AppState>, d: Debtor, Form(f): Form<LanguageForm>) -> Response {
+    let Some(lang) = i18n::parse(&f.language) else {
+        return show(&state, &d, None, Some(d.tr.t("error.language").into()), String::new()).await;
+    };
+    let result = state.store.set_party_language(d.tenant_id, d.party_id, i18n::code(lang), &d.actor()).await.map_err(Problem::from);
+    let res = after(&state, &Debtor { tr: Tr(lang), ..d }, result, "language", None).await;
+    keep_language(res, Some(i18n::code(lang)), lang)
 }
 
 #[derive(Deserialize)]
