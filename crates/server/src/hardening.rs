@@ -69,6 +69,10 @@ fn limit_for(path: &str) -> usize {
     if path.starts_with("/api/v1/accounts/") && path.ends_with("/documents") {
         return crate::api::documents::DOCUMENT_LIMIT_BYTES;
     }
+    if (path.starts_with("/console/accounts/") && path.ends_with("/documents")) || path == "/portal/documents" {
+        // The file comes inside a form: room for its other fields and boundaries.
+        return crate::api::documents::DOCUMENT_LIMIT_BYTES + 64 * 1024;
+    }
     BODY_LIMIT_BYTES
 }
 

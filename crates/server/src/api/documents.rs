@@ -5,7 +5,7 @@
 use super::access::Action;
 use super::auth::Principal;
 use super::problem::{Problem, ProblemDocument};
-use super::servicing::{Items, account_for, act, actor, channel, created, record_of, records_of, today};
+use super::servicing::{Items, account_for, actor, channel, record_of, records_of, today};
 use crate::AppState;
 use crate::blobs;
 use axum::Json;
@@ -30,8 +30,7 @@ fn unsupported(detail: String) -> Problem {
 }
 
 /// The declared type, once the bytes bear it out.
-fn checked_type(headers: &HeaderMap, bytes: &[u8]) -> Result<&'static str, Problem> {
-    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+fn checked_type(declared: &str, bytes: &[u8]) -> Result<&'static str, Problem> {
     let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let allowed = TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ");
     let (kind, magic) = TYPES.iter().find(|(t, _)| *t == essence).ok_or_else(|| unsupported(format!("send one of: {allowed}")))?;
@@ -85,30 +84,57 @@ pub async fn upload(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Document>), Problem> {
     let account = account_for(&state, &p, &id, Action::HandleDisputes).await?;
-    let file_name = check_name(&q.name)?;
-    if body.is_empty() {
+    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let upload = Upload { name: &q.name, declared, bytes: &body, dispute: q.dispute, channel: channel(&p) };
+    let doc = keep(&state, &account, upload, &actor(&p)).await?;
+    Ok((StatusCode::CREATED, Json(doc)))
+}
+
+/// A document as it arrives, from the API, the console or the portal.
+pub(crate) struct Upload<'a> {
+    pub name: &'a str,
+    /// The content type the sender gave; the bytes must match it.
+    pub declared: &'a str,
+    pub bytes: &'a [u8],
+    pub dispute: Option<Uuid>,
+    pub channel: String,
+}
+
+/// Checks a document (name, type against its first bytes, not empty), stores its bytes once by
+/// their digest, and records it on the account.
+pub(crate) async fn keep(
+    state: &AppState,
+    account: &recoup_domain::account::Account,
+    up: Upload<'_>,
+    actor: &recoup_store::Actor,
+) -> Result<Document, Problem> {
+    let file_name = check_name(up.name)?;
+    if up.bytes.is_empty() {
         return Err(StoreError::invalid("", "the document is empty").into());
     }
-    let content_type = checked_type(&headers, &body)?;
-    let sha256 = blobs::put(&state.blob_dir, p.tenant_id, &body).await.map_err(|e| {
+    if up.bytes.len() > DOCUMENT_LIMIT_BYTES {
+        return Err(StoreError::invalid("", "a document is at most 10 MiB").into());
+    }
+    let content_type = checked_type(up.declared, up.bytes)?;
+    let sha256 = blobs::put(&state.blob_dir, account.tenant_id, up.bytes).await.map_err(|e| {
         tracing::error!(error = %e, "storing a document failed");
         Problem::internal()
     })?;
     let doc = Document {
         id: Uuid::now_v7(),
         account_id: account.id,
-        dispute_id: q.dispute,
+        dispute_id: up.dispute,
         file_name,
         content_type: content_type.into(),
-        size: body.len() as u64,
+        size: up.bytes.len() as u64,
         sha256,
         uploaded_on: today(),
         uploaded_by: String::new(),
-        channel: channel(&p),
+        channel: up.channel,
     };
     let doc_id = doc.id;
-    let changes = act(&state, &p, &account, document::add(doc, &actor(&p))).await?;
-    created(&changes, doc_id)
+    let changes = state.store.service(account.tenant_id, account.id, document::add(doc, actor)).await?;
+    Ok(recoup_store::servicing::changed::<Document>(&changes, doc_id)?)
 }
 
 /// An account's documents, oldest first.

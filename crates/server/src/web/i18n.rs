@@ -155,6 +155,13 @@ const EN: &[(&str, &str)] = &[
     ("language.label", "Write to me in"),
     ("done.language", "Saved. We will write to you in this language."),
     ("error.language", "Choose English or Spanish."),
+    (
+        "documents.send",
+        "Send us documents (proof of payment, a letter): PDF, photo or text, up to 10 MB each. With an open dispute, they go with it.",
+    ),
+    ("documents.button", "Send"),
+    ("done.documents", "Thank you. We received your documents."),
+    ("error.file", "Choose a file to send."),
 ];
 
 const ES: &[(&str, &str)] = &[
@@ -266,6 +273,13 @@ const ES: &[(&str, &str)] = &[
     ("language.label", "Escríbanme en"),
     ("done.language", "Guardado. Le escribiremos en este idioma."),
     ("error.language", "Elija inglés o español."),
+    (
+        "documents.send",
+        "Envíenos documentos (comprobante de pago, una carta): PDF, foto o texto, hasta 10 MB cada uno. Si tiene una disputa abierta, se añaden a ella.",
+    ),
+    ("documents.button", "Enviar"),
+    ("done.documents", "Gracias. Recibimos sus documentos."),
+    ("error.file", "Elija un archivo para enviar."),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod csrf;
 mod format;
 mod i18n;
 mod portal;
+mod upload;
 
 use crate::AppState;
 use askama::Template;

@@ -380,9 +380,14 @@ async fn an_agent_previews_and_sets_up_a_plan_logs_a_dispute_holds_and_changes_c
     let headers = [format!("Authorization: Bearer {admin}"), "Content-Type: application/pdf".to_string()];
     let r = server.send("POST", &format!("/api/v1/accounts/{account}/documents?name=proof.pdf"), &headers, "%PDF-1.4 proof").await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // And one an agent adds from the console, as a file form.
+    let part = "--XyZ\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"letter.txt\"\r\nContent-Type: text/plain\r\n\r\nPlease stop calling me at work.\r\n--XyZ--\r\n";
+    let headers = [format!("Cookie: {}", desk.cookie), "Content-Type: multipart/form-data; boundary=XyZ".to_string()];
+    let r = server.send("POST", &format!("{base}/documents?csrf={}", desk.csrf), &headers, part).await;
+    assert_eq!(r.status, 303, "{}", r.body);
     let page = desk.get(&base).await.body;
     let listed = page.split("id=\"documents\"").nth(1).unwrap().split("</ul>").next().unwrap();
-    assert!(listed.contains("proof.pdf") && listed.contains("/documents/"), "{listed}");
+    assert!(listed.contains("proof.pdf") && listed.contains("letter.txt") && listed.contains("/documents/"), "{listed}");
 
     // Consent, per channel of one contact point.
     let parties = server.store.parties_of(tenant, account).await.unwrap();

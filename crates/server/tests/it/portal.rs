@@ -200,6 +200,28 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     assert_eq!((disputes.len(), disputes[0].channel.as_str()), (1, "portal"));
     assert!(disputes[0].opened_by.starts_with("debtor:"), "{}", disputes[0].opened_by);
 
+    // A document sent from the portal goes with the open dispute; the token rides in the query.
+    let body = |name: &str, kind: &str, bytes: &str| {
+        format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n{bytes}\r\n--XyZ--\r\n"
+        )
+    };
+    let multipart = with(&["Content-Type: multipart/form-data; boundary=XyZ".to_string()]);
+    let r = server.send("POST", "/portal/documents", &multipart, &body("proof.pdf", "application/pdf", "%PDF-1.4 proof")).await;
+    assert_eq!(r.status, 403, "no token, no upload");
+    let r = server
+        .send("POST", &format!("/portal/documents?csrf={csrf}"), &multipart, &body("proof.pdf", "application/pdf", "%PDF-1.4 proof"))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = server
+        .send("POST", &format!("/portal/documents?csrf={csrf}"), &multipart, &body("fake.pdf", "application/pdf", "MZ not a pdf"))
+        .await;
+    assert_eq!(r.status, 422, "bytes that are not what they say are refused: {}", r.body);
+    let file = server.store.account_file(tenant.id, ids[2]).await.unwrap().unwrap();
+    let docs: Vec<recoup_store::servicing::document::Document> = file.all().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!((docs[0].file_name.as_str(), docs[0].dispute_id, docs[0].channel.as_str()), ("proof.pdf", Some(disputes[0].id), "portal"));
+
     // Inconvenient times and no contact at work, kept for the contact policy.
     let r = post("/portal/times", vec![("from", "08:00".into()), ("to", "12:30".into()), ("not_at_work", "1".into())]).await;
     assert_eq!(r.status, 303, "{}", r.body);

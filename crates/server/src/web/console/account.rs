@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/{id}/holds/{hold}/release", post(release_hold))
         .route("/console/accounts/{id}/consent", post(change_consent))
         .route("/console/accounts/{id}/plans", post(plan))
+        .route("/console/accounts/{id}/documents", post(add_documents))
         .route("/console/accounts/{id}/settlements/{sid}/decision", post(decide_settlement))
 }
 
@@ -352,6 +353,7 @@ fn done_text(key: &str) -> String {
         "released" => "Hold lifted.",
         "consent" => "Consent changed.",
         "plan" => "Payment plan set up.",
+        "documents" => "Documents added.",
         "settlement-pending" => "The discount is over your limit: the settlement waits for a supervisor's approval.",
         "approved" => "Settlement approved: it is offered to the debtor.",
         "rejected" => "Settlement rejected.",
@@ -840,6 +842,35 @@ async fn decide_settlement(
         Ok(_) if f.back == "approvals" => see_other("/console/approvals?done=decided"),
         Ok(_) => after(&id, None, if approve { "approved" } else { "rejected" }),
         Err(p) => super::super::message(p.status, staff.chrome(p.title, ""), p.title, &p.detail),
+    }
+}
+
+/// Documents the debtor sent (a letter, proof of payment), added to the account; with
+/// `dispute` set, to that dispute.
+async fn add_documents(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, form: axum::extract::Multipart) -> Response {
+    let result = async {
+        let account = account_for(&state, &staff.p, &id, Action::HandleDisputes).await?;
+        let (fields, files) = crate::web::upload::read(form).await?;
+        if files.is_empty() {
+            return Err(Problem::from(recoup_store::StoreError::invalid("/documents", "choose a file")));
+        }
+        let dispute = fields.get("dispute").and_then(|d| Uuid::parse_str(d).ok());
+        for f in &files {
+            let up = crate::api::documents::Upload {
+                name: &f.name,
+                declared: &f.content_type,
+                bytes: &f.bytes,
+                dispute,
+                channel: crate::api::servicing::channel(&staff.p),
+            };
+            crate::api::documents::keep(&state, &account, up, &crate::api::servicing::actor(&staff.p)).await?;
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => after(&id, None, "documents"),
+        Err(p) => refused(&state, &staff, &id, None, Attempted::from("documents", vec![], &p)).await,
     }
 }
 

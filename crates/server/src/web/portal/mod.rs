@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/promise", post(promise))
         .route("/portal/times", post(times))
         .route("/portal/language", post(language))
+        .route("/portal/documents", post(documents))
         .route("/portal/dispute", post(dispute))
         .route("/portal/validation-notice", get(validation_notice))
         .route("/portal/logout", post(logout))
@@ -409,6 +410,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
             Some("promise") => Some(tr.t("done.promise")),
             Some("times") => Some(tr.t("done.times")),
             Some("language") => Some(tr.t("done.language")),
+            Some("documents") => Some(tr.t("done.documents")),
             Some("dispute") => Some(tr.t("done.dispute")),
             _ => None,
         },
@@ -482,6 +484,33 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
         Ok(_) => see_other("/portal/account?done=allowed"),
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
+}
+
+/// Documents the debtor sends (proof of payment, a letter), kept with their open dispute when
+/// they have one.
+async fn documents(State(state): State<AppState>, d: Debtor, form: axum::extract::Multipart) -> Response {
+    let result = async {
+        let (_, files) = crate::web::upload::read(form).await?;
+        if files.is_empty() {
+            return Err(Problem::invalid(d.tr.t("error.file"), vec![]));
+        }
+        let file = file_of(&state, &d).await?;
+        let open =
+            file.all::<recoup_store::servicing::dispute::Dispute>()?.into_iter().rev().find(|x| x.resolved_on.is_none()).map(|x| x.id);
+        for f in &files {
+            let up = crate::api::documents::Upload {
+                name: &f.name,
+                declared: &f.content_type,
+                bytes: &f.bytes,
+                dispute: open,
+                channel: "portal".into(),
+            };
+            crate::api::documents::keep(&state, &file.account, up, &d.actor()).await?;
+        }
+        Ok(())
+    }
+    .await;
+    after(&state, &d, result, "documents", None).await
 }
 
 #[derive(Deserialize)]
