@@ -70,6 +70,10 @@ pub async fn run(args: PagesArgs) -> Result<()> {
         Visit { who: "agent", name: "search by reference".into(), paths: vec![format!("/console/search?q={reference}")] },
         Visit { who: "agent", name: "search by name".into(), paths: vec!["/console/search?q=smith".into()] },
         Visit { who: "supervisor", name: "approvals".into(), paths: vec!["/console/approvals".into()] },
+        Visit { who: "supervisor", name: "floor".into(), paths: vec!["/console/floor".into()] },
+        Visit { who: "supervisor", name: "strategy editor".into(), paths: vec!["/console/strategy".into()] },
+        Visit { who: "supervisor", name: "experiment results".into(), paths: vec!["/console/experiments/early-sms-vs-email".into()] },
+        Visit { who: "admin", name: "users".into(), paths: vec!["/console/users".into()] },
         Visit { who: "client", name: "portfolios".into(), paths: vec!["/console/clients".into()] },
         Visit { who: "auditor", name: "audit trail".into(), paths: vec!["/console/audit".into()] },
         Visit { who: "visitor", name: "console login".into(), paths: vec!["/console/login".into()] },
@@ -78,7 +82,14 @@ pub async fn run(args: PagesArgs) -> Result<()> {
         Visit { who: "debtor", name: "portal: account".into(), paths: vec!["/portal/account".into()] },
     ];
     let mut cookies = std::collections::HashMap::new();
-    for (role, who) in [(Role::Agent, "agent"), (Role::Supervisor, "supervisor"), (Role::Client, "client"), (Role::Auditor, "auditor")] {
+    let roles = [
+        (Role::Agent, "agent"),
+        (Role::Supervisor, "supervisor"),
+        (Role::Client, "client"),
+        (Role::Auditor, "auditor"),
+        (Role::Admin, "admin"),
+    ];
+    for (role, who) in roles {
         let email = demo::USERS.iter().find(|u| u.2 == role).map(|u| u.0).context("a demo user")?;
         let form = [("email", email.to_string()), ("password", demo::demo_password(role))];
         let res = client.post(format!("{base}/console/login")).form(&form).send().await?;
