@@ -419,6 +419,8 @@ mod tests {
         assert_eq!(kwd.parse_minor("1.005"), Ok(1005));
         assert_eq!(kwd.format_minor(-1005), "-1.005");
         assert_eq!(Currency::USD.format_minor(7), "0.07");
+        assert_eq!(Currency::USD.format_minor(123_450), "1234.50", "as a person types it: no grouping, no symbol");
+        assert_eq!(jpy.format_minor(700), "700");
         assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency(_))));
     }
 

@@ -123,7 +123,7 @@ pub struct PartyView {
     pub masked: Vec<String>,
 }
 
-fn party_view(p: &Principal, placed: PlacedParty) -> PartyOnAccount {
+pub(crate) fn party_view(p: &Principal, placed: PlacedParty) -> PartyOnAccount {
     let PlacedParty { role, party, contact_points } = placed;
     let (may_id, may_dob) = (may(p, Action::SeeNationalId), may(p, Action::SeeDateOfBirth));
     let mut masked = Vec::new();

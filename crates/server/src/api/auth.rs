@@ -163,28 +163,45 @@ pub(crate) fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -
         .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
-async fn from_session(state: &AppState, token: &str) -> Result<Principal, Problem> {
+/// What a session cookie's token comes to.
+pub(crate) enum Lookup {
+    Live(recoup_domain::access::Session),
+    /// It was unused too long (OWASP ASVS 3.3): now deleted.
+    Idle,
+    /// No such session: signed out, never made, or cleared.
+    Unknown,
+}
+
+/// The session behind a cookie's token, staff's or a debtor's: an idle one is ended here, a
+/// live one is touched often enough that the idle timeout holds to within a tenth of itself.
+pub(crate) async fn look_up_session(state: &AppState, token: &str) -> Result<Lookup, Problem> {
     let hash = keys::digest(token);
-    // A debtor's portal session never stands for staff, whichever cookie carries it.
-    let Some(session) = state.store.session(&hash).await?.filter(|s| s.account_id.is_none()) else {
-        return Err(Problem::unauthorized("the session has ended; sign in again"));
-    };
+    let Some(session) = state.store.session(&hash).await? else { return Ok(Lookup::Unknown) };
     let now = jiff::Timestamp::now().as_microsecond();
     let idle = i64::try_from(state.session_idle.as_micros()).unwrap_or(i64::MAX);
     if now - session.last_seen_at > idle {
         state.store.delete_session(&hash).await?;
         tracing::info!(user = %session.user_id, "session expired after being idle");
-        return Err(Problem::unauthorized("the session expired after being idle; sign in again"));
+        return Ok(Lookup::Idle);
     }
-    let user = state.store.user(session.tenant_id, session.user_id).await?.filter(|u| !u.disabled);
-    let Some(user) = user else {
-        state.store.delete_session(&hash).await?;
-        tracing::warn!(user = %session.user_id, "session of a disabled or removed user");
-        return Err(Problem::unauthorized("this user cannot sign in"));
-    };
-    // Touch often enough that the idle timeout holds to within a tenth of itself.
     if now - session.last_seen_at > idle / 10 {
         state.store.touch_session(&hash, now).await?;
     }
+    Ok(Lookup::Live(session))
+}
+
+async fn from_session(state: &AppState, token: &str) -> Result<Principal, Problem> {
+    let session = match look_up_session(state, token).await? {
+        // A debtor's portal session never stands for staff, whichever cookie carries it.
+        Lookup::Live(s) if s.account_id.is_none() => s,
+        Lookup::Idle => return Err(Problem::unauthorized("the session expired after being idle; sign in again")),
+        _ => return Err(Problem::unauthorized("the session has ended; sign in again")),
+    };
+    let user = state.store.user(session.tenant_id, session.user_id).await?.filter(|u| !u.disabled);
+    let Some(user) = user else {
+        state.store.delete_session(&keys::digest(token)).await?;
+        tracing::warn!(user = %session.user_id, "session of a disabled or removed user");
+        return Err(Problem::unauthorized("this user cannot sign in"));
+    };
     Ok(Principal { tenant_id: user.tenant_id, role: user.role, client_id: user.client_id, subject: Subject::User(user.id) })
 }

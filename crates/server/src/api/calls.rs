@@ -166,11 +166,23 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
     let account = account_for(&state, &p, &id, Action::ReadMessages).await?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| Problem::not_found("account"))?;
     let parties = state.store.parties_of(p.tenant_id, account.id).await?;
+    Ok(Json(reachability(&state, &p, &file, &parties).await?))
+}
+
+/// The policy's answers for an account already read (its file and parties), as
+/// [`contactability`] gives them; the console's account page has both in hand.
+pub(crate) async fn reachability(
+    state: &AppState,
+    p: &Principal,
+    file: &recoup_store::servicing::AccountFile,
+    parties: &[recoup_domain::placement::PlacedParty],
+) -> Result<Contactability, Problem> {
+    allow(p, Action::ReadMessages)?;
     let now = (state.outbound.clock)();
     let mut channels = Vec::new();
     let mut profile = String::new();
     for point in parties.iter().flat_map(|pp| pp.contact_points.iter()) {
-        let region = crate::messages::postal_state(&parties, point);
+        let region = crate::messages::postal_state(parties, point);
         for medium in mediums(point.kind) {
             let intent = Intent {
                 medium,
@@ -180,7 +192,7 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
                 opt_out_confirmation: false,
             };
             let check = Check { intent, point: point.clone(), postal_state: region.clone(), at: now };
-            let d: ContactDecision = contact::explain(&file, &check, &actor(&p))?;
+            let d: ContactDecision = contact::explain(file, &check, &actor(p))?;
             profile = d.profile.clone();
             channels.push(Reachability {
                 contact_point_id: point.id,
@@ -199,11 +211,11 @@ pub async fn contactability(State(state): State<AppState>, p: Principal, Path(id
         .iter()
         .filter(|a| a.medium.is_call() && !a.inbound && a.outcome != Outcome::NeverConnected && a.at > week_ago)
         .count();
-    let voicemail = voicemail_text(&state, &file, &parties).await?;
+    let voicemail = voicemail_text(state, file, parties).await?;
     let home =
-        crate::compose::primary(&parties).and_then(|p| p.contact_points.iter().find_map(|c| c.address.as_ref().map(|a| a.region.clone())));
+        crate::compose::primary(parties).and_then(|p| p.contact_points.iter().find_map(|c| c.address.as_ref().map(|a| a.region.clone())));
     let time_bar = file.policy.limitation.judge(&file.account, home.as_deref(), now.to_zoned(jiff::tz::TimeZone::UTC).date());
-    Ok(Json(Contactability { at: now, profile, calls_last_7_days, channels, time_bar, voicemail }))
+    Ok(Contactability { at: now, profile, calls_last_7_days, channels, time_bar, voicemail })
 }
 
 /// The `voicemail` template rendered for this debtor, when the tenant has one.

@@ -74,6 +74,21 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, to.to_string())]).into_response()
 }
 
+/// Signing out of the console or the portal: the session named by `cookie` ends on the server
+/// (not only in the browser), the cookie is cleared, and the browser goes to `to`. A failure to
+/// delete is logged; the person is signed out of this browser either way.
+pub async fn sign_out(state: &AppState, headers: &axum::http::HeaderMap, cookie: &str, to: &str) -> Response {
+    if let Some(token) = crate::api::auth::cookie_value(headers, cookie)
+        && let Err(e) = state.store.delete_session(&crate::keys::digest(token)).await
+    {
+        tracing::warn!(error = %e, "could not end a session");
+    }
+    let mut res = see_other(to);
+    let clear = crate::api::session::named_cookie(cookie, "", Some(0), state.secure_cookies);
+    res.headers_mut().insert(axum::http::header::SET_COOKIE, clear);
+    res
+}
+
 /// A page that says what went wrong, in the page's frame.
 #[derive(Template)]
 #[template(path = "message.html")]

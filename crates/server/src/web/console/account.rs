@@ -267,11 +267,14 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
     let p = &staff.p;
     let account = account_for(state, p, id, Action::ReadAccounts).await?;
     let file = state.store.account_file(p.tenant_id, account.id).await?.ok_or_else(|| p.not_found("account", id))?;
-    let axum::Json(parties) = accounts::parties(State(state.clone()), p.clone(), Path(id.to_string())).await?;
+    // One read of the file and the parties serves every section (the API's handlers would each
+    // read them again).
+    let placed = state.store.parties_of(p.tenant_id, account.id).await?;
     let reach = match may(p, Action::ReadMessages) {
-        true => Some(calls::contactability(State(state.clone()), p.clone(), Path(id.to_string())).await?.0),
+        true => Some(calls::reachability(state, p, &file, &placed).await?),
         false => None,
     };
+    let parties = accounts::Parties { items: placed.into_iter().map(|pp| accounts::party_view(p, pp)).collect() };
     let notes = match may(p, Action::ReadNotes) {
         true => state.store.notes(p.tenant_id, account.id, 50).await?,
         false => Vec::new(),

@@ -185,14 +185,7 @@ async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Respo
 }
 
 async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    if let Some(token) = session_cookie(&headers)
-        && let Err(e) = state.store.delete_session(&crate::keys::digest(token)).await
-    {
-        tracing::warn!(error = %e, "could not end a session");
-    }
-    let mut res = see_other("/console/login");
-    res.headers_mut().insert(header::SET_COOKIE, named_cookie(crate::api::auth::SESSION_COOKIE, "", Some(0), state.secure_cookies));
-    res
+    super::sign_out(&state, &headers, crate::api::auth::SESSION_COOKIE, "/console/login").await
 }
 
 /// One row of a worklist as the home page shows it.

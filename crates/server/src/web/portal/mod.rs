@@ -259,21 +259,12 @@ impl FromRequestParts<AppState> for Debtor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let tr = Tr(i18n::of(None, &parts.headers));
         let Some(token) = cookie_value(&parts.headers, PORTAL_COOKIE).map(str::to_string) else { return Err(see_other("/portal")) };
-        let hash = crate::keys::digest(&token);
-        let session = match state.store.session(&hash).await {
-            Ok(Some(s)) => s,
+        let session = match crate::api::auth::look_up_session(state, &token).await {
+            Ok(crate::api::auth::Lookup::Live(s)) => s,
             _ => return Err(see_other("/portal")),
         };
+        // Only a debtor's session opens the portal.
         let Some(account_id) = session.account_id else { return Err(see_other("/portal")) };
-        let now = jiff::Timestamp::now().as_microsecond();
-        let idle = i64::try_from(state.session_idle.as_micros()).unwrap_or(i64::MAX);
-        if now - session.last_seen_at > idle {
-            let _ = state.store.delete_session(&hash).await;
-            return Err(see_other("/portal"));
-        }
-        if now - session.last_seen_at > idle / 10 {
-            let _ = state.store.touch_session(&hash, now).await;
-        }
         let csrf = csrf::token(state.store.as_ref(), &token);
         Ok(Debtor { tenant_id: session.tenant_id, account_id, party_id: session.user_id, csrf, tr })
     }
@@ -373,10 +364,9 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
         .find(|s| s.status == recoup_store::servicing::settlement::SettlementStatus::Active)
         .map(|s| {
             let left = (s.amount - s.paid).max(0);
-            (money(left, cur), day(s.expires_on, tr), plain_amount(left, file.account.currency.exponent()))
+            (money(left, cur), day(s.expires_on, tr), file.account.currency.format_minor(left))
         });
-    let next_installment =
-        active.as_ref().and_then(|p| p.installments.get(p.met)).map(|i| plain_amount(i.amount, file.account.currency.exponent()));
+    let next_installment = active.as_ref().and_then(|p| p.installments.get(p.met)).map(|i| file.account.currency.format_minor(i.amount));
     let offers = if active.is_none() && b.owed() > 0 { offers(&file, today(), tr)? } else { Vec::new() };
     let payments = file
         .all::<Payment>()?
@@ -391,7 +381,7 @@ async fn home_page(state: &AppState, d: &Debtor, done: Option<&str>, error: Opti
         reference: file.account.external_ref.clone(),
         creditor: file.client.name.clone(),
         owed: money(b.owed(), cur),
-        owed_plain: plain_amount(b.owed(), file.account.currency.exponent()),
+        owed_plain: file.account.currency.format_minor(b.owed()),
         components: vec![
             ("principal", money(b.principal, cur)),
             ("interest", money(b.interest, cur)),
@@ -683,15 +673,6 @@ async fn confirm(state: &AppState, d: &Debtor, template: &str) {
     }
 }
 
-/// An amount as a person types it: 1234.50 for 123450 cents.
-fn plain_amount(minor: i64, exponent: u8) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let unit = 10i64.pow(u32::from(exponent));
-    format!("{}.{:0width$}", minor / unit, (minor % unit).abs(), width = usize::from(exponent))
-}
-
 fn terms(months: u32, today: Date) -> PlanTerms {
     PlanTerms {
         frequency: Frequency::Monthly,
@@ -808,22 +789,5 @@ async fn receipt(State(state): State<AppState>, d: Debtor, Path(payment): Path<S
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie_value(&headers, PORTAL_COOKIE) {
-        let _ = state.store.delete_session(&crate::keys::digest(token)).await;
-    }
-    let mut res = see_other("/portal");
-    res.headers_mut().insert(header::SET_COOKIE, named_cookie(PORTAL_COOKIE, "", Some(0), state.secure_cookies));
-    res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_shown_as_typed() {
-        assert_eq!(plain_amount(123450, 2), "1234.50");
-        assert_eq!(plain_amount(5, 2), "0.05");
-        assert_eq!(plain_amount(700, 0), "700");
-    }
+    super::sign_out(&state, &headers, PORTAL_COOKIE, "/portal").await
 }
