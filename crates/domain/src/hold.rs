@@ -73,6 +73,8 @@ pub enum Purpose {
     PromiseReminder,
     /// The verification (or original creditor's name and address) a dispute asked for.
     Verification,
+    /// A receipt for a dispute the debtor opened, asking for nothing.
+    DisputeAcknowledgement,
     /// That collection has ended, after a cease request.
     CeaseConfirmation,
     /// A remedy ordinarily invoked, or a specific one intended, after a cease request.
@@ -124,6 +126,9 @@ fn allows(kind: HoldKind, c: &Contact) -> Result<(), Blocked> {
         HoldKind::Deceased => block("Reg F 1006.6(a)(4)", "the debtor has died: contact the estate's representative"),
         // Reg F 1006.38: collection stops until verification is sent; sending it is allowed.
         HoldKind::Dispute if c.purpose == Purpose::Verification => Ok(()),
+        // Reg F 1006.38(d)(2) stops collection activity until verification; telling the consumer
+        // their dispute arrived asks for no payment, so it is not collection activity.
+        HoldKind::Dispute if c.purpose == Purpose::DisputeAcknowledgement => Ok(()),
         HoldKind::Dispute => block("Reg F 1006.38", "the debt is disputed and verification has not been sent"),
         // A hardship pause is a forbearance the debtor was promised (FCA CONC 7.3.4).
         HoldKind::HardshipPause if c.purpose == Purpose::Verification => Ok(()),
@@ -185,6 +190,10 @@ mod tests {
         assert!(check(&deceased, &contact(Purpose::Collection, Recipient::Consumer, false)).is_err());
         let dispute = [hold(HoldKind::Dispute)];
         assert_eq!(check(&dispute, &contact(Purpose::Verification, Recipient::Consumer, true)), Ok(()));
+        assert_eq!(check(&dispute, &contact(Purpose::DisputeAcknowledgement, Recipient::Consumer, true)), Ok(()));
+        let ceased_and_disputed = [hold(HoldKind::Dispute), hold(HoldKind::Cease)];
+        let ack = contact(Purpose::DisputeAcknowledgement, Recipient::Consumer, true);
+        assert_eq!(check(&ceased_and_disputed, &ack).unwrap_err().hold, HoldKind::Cease, "not one of the notices a cease permits");
         let vulnerable = [hold(HoldKind::Vulnerability)];
         assert_eq!(check(&vulnerable, &contact(Purpose::Collection, Recipient::Consumer, false)), Ok(()), "a specialist may call");
         assert!(check(&vulnerable, &contact(Purpose::Collection, Recipient::Consumer, true)).is_err());

@@ -132,6 +132,11 @@ impl CallResult {
     pub fn is_rpc(self) -> bool {
         self.outcome() == Outcome::Conversation
     }
+
+    /// A person answered: the debtor or someone else (a connect, for the contact rate).
+    pub fn is_connect(self) -> bool {
+        self.is_rpc() || matches!(self, CallResult::ThirdParty | CallResult::WrongNumber)
+    }
 }
 
 /// What an inbound text asks for.

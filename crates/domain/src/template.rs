@@ -46,10 +46,16 @@ pub enum TemplatePurpose {
     SettlementOffer,
     OptOutConfirmation,
     Voicemail,
+    /// The debtor's own promise, confirmed back to them.
+    PromiseConfirmation,
+    /// That a dispute was received; it asks for nothing.
+    DisputeAcknowledgement,
+    /// That the debtor's contact preferences (times, language, channels) were changed.
+    PreferencesConfirmation,
 }
 
 impl TemplatePurpose {
-    pub const ALL: [TemplatePurpose; 8] = [
+    pub const ALL: [TemplatePurpose; 11] = [
         TemplatePurpose::Collection,
         TemplatePurpose::ValidationNotice,
         TemplatePurpose::PaymentReceipt,
@@ -58,6 +64,9 @@ impl TemplatePurpose {
         TemplatePurpose::SettlementOffer,
         TemplatePurpose::OptOutConfirmation,
         TemplatePurpose::Voicemail,
+        TemplatePurpose::PromiseConfirmation,
+        TemplatePurpose::DisputeAcknowledgement,
+        TemplatePurpose::PreferencesConfirmation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +79,9 @@ impl TemplatePurpose {
             TemplatePurpose::SettlementOffer => "settlement_offer",
             TemplatePurpose::OptOutConfirmation => "opt_out_confirmation",
             TemplatePurpose::Voicemail => "voicemail",
+            TemplatePurpose::PromiseConfirmation => "promise_confirmation",
+            TemplatePurpose::DisputeAcknowledgement => "dispute_acknowledgement",
+            TemplatePurpose::PreferencesConfirmation => "preferences_confirmation",
         }
     }
 
@@ -579,7 +591,7 @@ impl TemplateContext {
         if !keep(TemplatePurpose::ValidationNotice) {
             ctx.validation = None;
         }
-        if !keep(TemplatePurpose::PromiseReminder) {
+        if !keep(TemplatePurpose::PromiseReminder) && !keep(TemplatePurpose::PromiseConfirmation) {
             ctx.promise = None;
         }
         if !keep(TemplatePurpose::PlanConfirmation) {
