@@ -16,6 +16,7 @@ mod notes;
 pub mod ops;
 pub mod outbox;
 pub mod postgres;
+pub mod reports;
 mod rows;
 pub mod seal;
 pub mod servicing;
@@ -177,6 +178,12 @@ pub trait Store:
     async fn write_placed(&self, placement: &Placement, rows: Vec<PlacedAccount>, actor: &Actor) -> Result<Vec<RowOutcome>>;
     async fn finish_placement(&self, tenant_id: Uuid, placement_id: Uuid, status: PlacementStatus, counts: &ImportCounts) -> Result<()>;
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>>;
+    /// Every placement (of one client, when given), newest first, with its accounts, the amount
+    /// placed and what has been collected on them.
+    async fn placement_summaries(&self, tenant_id: Uuid, client_id: Option<Uuid>) -> Result<Vec<reports::PlacementSummary>>;
+    /// What the reports compute from, for the tenant or one client over a window of days, read
+    /// as one consistent snapshot.
+    async fn report_data(&self, tenant_id: Uuid, q: &reports::ReportQuery) -> Result<reports::ReportData>;
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
     /// The account with the balance kept on its row, in one read.
@@ -252,6 +259,9 @@ pub trait Store:
     async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>>;
     async fn touch_session(&self, token_hash: &[u8; 32], at_micros: i64) -> Result<()>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Staff signed-in spans overlapping `[from, to)` microseconds: those of ended sessions (kept
+    /// by a trigger as each session ends) and of sessions still open. Not clipped or merged.
+    async fn work_periods(&self, tenant_id: Uuid, from_micros: i64, to_micros: i64) -> Result<Vec<recoup_domain::kpi::WorkPeriod>>;
 
     /// Records a failed sign-in for `email` at `at_micros`.
     async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()>;

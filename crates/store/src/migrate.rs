@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 13, name: "experiments", sql: include_str!("sqlite/migrations/0013_experiments.sql") },
     Migration { version: 14, name: "accrual", sql: include_str!("sqlite/migrations/0014_accrual.sql") },
     Migration { version: 15, name: "portal_sessions", sql: include_str!("sqlite/migrations/0015_portal_sessions.sql") },
+    Migration { version: 16, name: "work_periods", sql: include_str!("sqlite/migrations/0016_work_periods.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -58,6 +59,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 13, name: "experiments", sql: include_str!("postgres/migrations/0013_experiments.sql") },
     Migration { version: 14, name: "accrual", sql: include_str!("postgres/migrations/0014_accrual.sql") },
     Migration { version: 15, name: "portal_sessions", sql: include_str!("postgres/migrations/0015_portal_sessions.sql") },
+    Migration { version: 16, name: "work_periods", sql: include_str!("postgres/migrations/0016_work_periods.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

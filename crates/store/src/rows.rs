@@ -337,6 +337,17 @@ pub(crate) fn session(r: &impl Get) -> Result<recoup_domain::access::Session> {
     })
 }
 
+/// Staff time signed in that overlaps a window: ended sessions' spans, then sessions still open.
+/// Placeholders: tenant, window start, window end (twice, as both halves need them).
+pub(crate) const WORK_PERIODS_SQL: &str = "SELECT user_id, started_at, ended_at FROM work_periods \
+     WHERE tenant_id = {t} AND ended_at > {from} AND started_at < {to} \
+     UNION ALL SELECT user_id, created_at AS started_at, last_seen_at AS ended_at FROM sessions \
+     WHERE tenant_id = {t} AND account_id IS NULL AND last_seen_at > {from} AND created_at < {to}";
+
+pub(crate) fn work_period(r: &impl Get) -> Result<recoup_domain::kpi::WorkPeriod> {
+    Ok(recoup_domain::kpi::WorkPeriod { user_id: r.uuid("user_id")?, started_at: r.int("started_at")?, ended_at: r.int("ended_at")? })
+}
+
 pub(crate) const SUBSCRIPTION_COLS: &str = "tenant_id, id, url, event_types, description, active, created_at";
 
 pub(crate) fn subscription(r: &impl Get) -> Result<recoup_domain::webhook::Subscription> {

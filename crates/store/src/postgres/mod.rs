@@ -890,6 +890,36 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn placement_summaries(&self, tenant_id: Uuid, client_id: Option<Uuid>) -> Result<Vec<crate::reports::PlacementSummary>> {
+        let mut c = self.pool.acquire().await?;
+        let q = crate::reports::placement_summaries_sql("$1", "$2", client_id.is_some());
+        all(
+            &mut c,
+            q,
+            |q| if let Some(client) = client_id { q.bind(tenant_id).bind(client) } else { q.bind(tenant_id) },
+            crate::reports::placement_summary,
+        )
+        .await
+    }
+
+    async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
+        use crate::reports::{Dialect, Part, collect, part_sql};
+        let placements = self.placement_summaries(tenant_id, q.client_id).await?;
+        let dialect = Dialect { ph: |n| format!("${n}"), json_text: |f| format!("(data::jsonb ->> '{f}')") };
+        let mut tx = self.pool.begin().await?;
+        // One snapshot for every part, so the figures agree with each other.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let mut data = crate::reports::ReportData { placements, ..Default::default() };
+        for part in Part::ALL {
+            let (q, binds) = part_sql(part, tenant_id, q, &dialect);
+            for row in bind_all(sqlx::query(sql(q)), binds).fetch_all(&mut *tx).await? {
+                collect(&mut data, part, &row)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(data)
+    }
+
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {
         let mut c = self.pool.acquire().await?;
         one(
@@ -1343,6 +1373,12 @@ impl Store for PgStore {
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&token_hash[..]).execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn work_periods(&self, tenant_id: Uuid, from_micros: i64, to_micros: i64) -> Result<Vec<recoup_domain::kpi::WorkPeriod>> {
+        let mut c = self.pool.acquire().await?;
+        let q = rows::WORK_PERIODS_SQL.replace("{t}", "$1").replace("{from}", "$2").replace("{to}", "$3");
+        all(&mut c, q, |q| q.bind(tenant_id).bind(from_micros).bind(to_micros), rows::work_period).await
     }
 
     async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()> {

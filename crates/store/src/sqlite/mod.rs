@@ -918,6 +918,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn placement_summaries(&self, tenant_id: Uuid, client_id: Option<Uuid>) -> Result<Vec<crate::reports::PlacementSummary>> {
+        let sql = crate::reports::placement_summaries_sql("?1", "?2", client_id.is_some());
+        self.read(move |c| match client_id {
+            Some(client) => query_all(c, &sql, params![tenant_id, client], |r| crate::reports::placement_summary(r)),
+            None => query_all(c, &sql, params![tenant_id], |r| crate::reports::placement_summary(r)),
+        })
+        .await
+    }
+
+    async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
+        use crate::reports::{Dialect, Part, collect, part_sql};
+        let placements = self.placement_summaries(tenant_id, q.client_id).await?;
+        let q = q.clone();
+        let dialect = Dialect { ph: |n| format!("?{n}"), json_text: |f| format!("CAST(json_extract(data, '$.{f}') AS TEXT)") };
+        self.read(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let mut data = crate::reports::ReportData { placements, ..Default::default() };
+            for part in Part::ALL {
+                let (sql, binds) = part_sql(part, tenant_id, &q, &dialect);
+                query_each(&tx, &sql, rusqlite::params_from_iter(binds.iter()), |r| collect(&mut data, part, r))?;
+            }
+            Ok(data)
+        })
+        .await
+    }
+
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {
         let sql = format!("SELECT {} FROM placements WHERE tenant_id = ? AND id = ?", rows::PLACEMENT_COLS);
         self.read(move |c| query_one(c, &sql, params![tenant_id, placement_id], |r| rows::placement(r))).await
@@ -1281,6 +1307,11 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn work_periods(&self, tenant_id: Uuid, from_micros: i64, to_micros: i64) -> Result<Vec<recoup_domain::kpi::WorkPeriod>> {
+        let sql = rows::WORK_PERIODS_SQL.replace("{t}", "?1").replace("{from}", "?2").replace("{to}", "?3");
+        self.read(move |c| query_all(c, &sql, params![tenant_id, from_micros, to_micros], |r| rows::work_period(r))).await
     }
 
     async fn record_sign_in_failure(&self, email: &str, at_micros: i64) -> Result<()> {

@@ -8,7 +8,8 @@ use uuid::Uuid;
 conformance!(
     api_keys_are_found_by_prefix_and_revoked_with_an_audit_entry,
     a_key_revoked_by_another_process_stops_working_within_the_cache_time,
-    users_sign_in_by_email_and_disabling_ends_their_sessions
+    users_sign_in_by_email_and_disabling_ends_their_sessions,
+    staff_signed_in_time_outlives_the_session_and_a_debtors_is_not_kept
 );
 
 fn key(tenant_id: Uuid, prefix: &str, role: Role) -> ApiKey {
@@ -109,4 +110,38 @@ async fn users_sign_in_by_email_and_disabling_ends_their_sessions(h: &Harness) {
     s.create_session(&Session { last_seen_at: 1, ..session.clone() }).await.unwrap();
     s.delete_session(&session.token_hash).await.unwrap();
     assert_eq!(s.session(&session.token_hash).await.unwrap(), None);
+}
+
+async fn staff_signed_in_time_outlives_the_session_and_a_debtors_is_not_kept(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let (agent, debtor) = (Uuid::now_v7(), Uuid::now_v7());
+    let session = |user_id, created_at, last_seen_at, account_id| Session {
+        token_hash: Sha256::digest(Uuid::now_v7().as_bytes()).into(),
+        tenant_id: o.tenant.id,
+        user_id,
+        created_at,
+        last_seen_at,
+        account_id,
+    };
+    let ended = session(agent, 1_000, 5_000, None);
+    let open = session(agent, 8_000, 9_000, None);
+    let portal = session(debtor, 1_000, 5_000, Some(Uuid::now_v7()));
+    let untouched = session(agent, 6_000, 6_000, None);
+    for x in [&ended, &open, &portal, &untouched] {
+        s.create_session(x).await.unwrap();
+    }
+    for x in [&ended, &portal, &untouched] {
+        s.delete_session(&x.token_hash).await.unwrap();
+    }
+    let mut spans: Vec<_> =
+        s.work_periods(o.tenant.id, 0, 10_000).await.unwrap().iter().map(|p| (p.user_id, p.started_at, p.ended_at)).collect();
+    spans.sort();
+    assert_eq!(
+        spans,
+        vec![(agent, 1_000, 5_000), (agent, 8_000, 9_000)],
+        "the ended span is kept, the open one read live; no debtor, no empty span"
+    );
+    assert!(s.work_periods(o.tenant.id, 5_000, 8_000).await.unwrap().is_empty(), "spans touching the window's edges only are outside it");
+    assert!(s.work_periods(org(s).await.tenant.id, 0, 10_000).await.unwrap().is_empty(), "not another tenant's");
 }

@@ -11,5 +11,6 @@ mod messages;
 mod org;
 mod outbox;
 mod placement;
+mod reports;
 mod sealed;
 mod servicing;

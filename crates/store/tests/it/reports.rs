@@ -1,0 +1,152 @@
+use crate::conformance;
+use crate::support::{Harness, actor, org, owed, place_one, placement};
+use jiff::civil::date;
+use recoup_domain::message::CallResult;
+use recoup_domain::money::Currency;
+use recoup_domain::policy::{Medium, Outcome};
+use recoup_domain::remittance::Route;
+use recoup_store::reports::{CollectedDay, ContactCount, RecordCount, ReportQuery};
+use recoup_store::servicing::RecordKind;
+use recoup_store::servicing::contact::{self, ContactAttempt};
+use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+
+conformance!(
+    placements_sum_what_was_placed_and_collected_net_of_reversals,
+    report_data_reads_money_owed_contacts_and_records_for_the_window
+);
+
+fn pay(amount: i64) -> NewPayment {
+    NewPayment {
+        amount,
+        currency: Currency::USD,
+        effective_on: date(2026, 11, 10),
+        method: Method::Ach,
+        source: Source::Agent,
+        route: Route::ToAgency,
+        commissionable: None,
+        reference: None,
+        card: None,
+        split: false,
+    }
+}
+
+async fn placements_sum_what_was_placed_and_collected_net_of_reversals(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let (t, a) = (o.tenant.id, actor());
+    let on = date(2026, 11, 10);
+    let first = place_one(s, &o, "R-1", owed(100_000, 5_000, 0)).await;
+    place_one(s, &o, "R-2", owed(40_000, 0, 1_000)).await;
+    s.service(t, first, payment::post(pay(30_000), on, &a)).await.unwrap();
+    let ch = s.service(t, first, payment::post(pay(20_000), on, &a)).await.unwrap();
+    let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
+    s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, on, on, &a)).await.unwrap();
+    // An overpayment on a small account: the credit it leaves is still money collected.
+    let small = place_one(s, &o, "R-3", owed(1_000, 0, 0)).await;
+    s.service(t, small, payment::post(pay(1_500), on, &a)).await.unwrap();
+
+    // A second, later placement of the same client with nothing collected.
+    let later = recoup_domain::org::Placement { placed_on: date(2026, 11, 20), ..placement(&o.tenant, &o.client, &o.portfolio) };
+    s.begin_placement(&later, &a).await.unwrap();
+    let mut row = crate::support::placed(&o, "R-4", owed(7_000, 0, 0), "+15125557955");
+    row.account.placement_id = later.id;
+    s.write_placed(&later, vec![row], &a).await.unwrap();
+
+    let all = s.placement_summaries(t, None).await.unwrap();
+    let got: Vec<_> = all.iter().map(|p| (p.placement.id, p.currency.as_str(), p.accounts, p.placed_minor, p.collected_minor)).collect();
+    assert_eq!(got, vec![(later.id, "USD", 1, 7_000, 0), (o.placement.id, "USD", 3, 147_000, 31_500)], "newest first");
+    assert_eq!(s.placement_summaries(t, Some(o.client.id)).await.unwrap(), all);
+    assert!(s.placement_summaries(t, Some(uuid::Uuid::now_v7())).await.unwrap().is_empty(), "another client's: none");
+    assert!(s.placement_summaries(org(s).await.tenant.id, None).await.unwrap().is_empty(), "another tenant's: none");
+}
+
+fn attempt(medium: Medium, result: Option<CallResult>, inbound: bool, at: &str) -> ContactAttempt {
+    ContactAttempt {
+        id: uuid::Uuid::now_v7(),
+        account_id: uuid::Uuid::nil(),
+        contact_point_id: None,
+        medium,
+        at: at.parse().unwrap(),
+        outcome: Outcome::NoConversation,
+        result,
+        message_id: None,
+        inbound,
+        by: String::new(),
+        note: None,
+    }
+}
+
+async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let (t, a) = (o.tenant.id, actor());
+    let on = date(2026, 11, 10);
+    let first = place_one(s, &o, "D-1", owed(100_000, 5_000, 0)).await;
+    let second = place_one(s, &o, "D-2", owed(40_000, 0, 1_000)).await;
+    s.service(t, first, payment::post(pay(30_000), on, &a)).await.unwrap();
+    let later = NewPayment { effective_on: date(2026, 11, 12), ..pay(20_000) };
+    let ch = s.service(t, first, payment::post(later, on, &a)).await.unwrap();
+    let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
+    s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, date(2026, 11, 15), date(2026, 11, 15), &a)).await.unwrap();
+
+    let agent = recoup_store::Actor::new("user:agent-1");
+    let calls = [
+        attempt(Medium::Call, Some(CallResult::RightParty), false, "2026-11-10T15:00:00Z"),
+        attempt(Medium::Call, Some(CallResult::NoAnswer), false, "2026-11-10T16:00:00Z"),
+        attempt(Medium::Call, Some(CallResult::RightParty), true, "2026-11-11T16:00:00Z"),
+        attempt(Medium::Call, Some(CallResult::NoAnswer), false, "2026-10-30T16:00:00Z"),
+    ];
+    for c in calls {
+        s.service(t, first, contact::log(c, None, &agent)).await.unwrap();
+    }
+    s.service(t, second, contact::log(attempt(Medium::Sms, None, false, "2026-11-12T16:00:00Z"), None, &a)).await.unwrap();
+    let today = jiff::Zoned::now().date();
+    let dispute = recoup_store::servicing::dispute::NewDispute {
+        id: uuid::Uuid::now_v7(),
+        reason: recoup_domain::dispute::Reason::NotMine,
+        text: String::new(),
+        channel: "phone".into(),
+        received_on: today,
+        disputed_amount: None,
+        validation_notice_sent_on: None,
+    };
+    s.service(t, second, recoup_store::servicing::dispute::open(dispute, today, &a)).await.unwrap();
+
+    let q = ReportQuery { client_id: None, from: date(2026, 11, 1), to: today };
+    let d = s.report_data(t, &q).await.unwrap();
+    assert_eq!(d.placements.len(), 1);
+    let mut collected = d.collected.clone();
+    collected.sort_by_key(|c| c.on);
+    let day = |on, minor| CollectedDay { vintage: "2026-11".into(), on, currency: "USD".into(), minor };
+    assert_eq!(collected, vec![day(on, 30_000), day(date(2026, 11, 12), 20_000), day(date(2026, 11, 15), -20_000)]);
+    // Both accounts owe, delinquent since the fixture's day: 75,000 + 41,000.
+    assert_eq!(d.owed.len(), 1);
+    assert_eq!((d.owed[0].since, d.owed[0].accounts, d.owed[0].owed_minor), (Some(date(2023, 4, 1)), 2, 116_000));
+
+    let mut contacts = d.contacts.clone();
+    contacts.sort_by(|x, y| (&x.by, &x.medium, &x.result, x.inbound).cmp(&(&y.by, &y.medium, &y.result, y.inbound)));
+    let count = |by: &str, medium: &str, result: Option<&str>, inbound, count| ContactCount {
+        by: by.into(),
+        medium: medium.into(),
+        result: result.map(String::from),
+        inbound,
+        count,
+    };
+    assert_eq!(
+        contacts,
+        vec![
+            count(&a.0, "sms", None, false, 1),
+            count("user:agent-1", "call", Some("no_answer"), false, 1),
+            count("user:agent-1", "call", Some("right_party"), false, 1),
+            count("user:agent-1", "call", Some("right_party"), true, 1),
+        ],
+        "October's call is outside the window"
+    );
+    assert!(d.records.contains(&RecordCount { kind: "dispute".into(), status: "open".into(), count: 1 }), "{:?}", d.records);
+
+    let only_other = ReportQuery { client_id: Some(uuid::Uuid::now_v7()), ..q.clone() };
+    let none = s.report_data(t, &only_other).await.unwrap();
+    assert!(none.collected.is_empty() && none.owed.is_empty() && none.contacts.is_empty() && none.records.is_empty());
+    let early = s.report_data(t, &ReportQuery { to: date(2026, 11, 11), ..q }).await.unwrap();
+    assert_eq!(early.collected.iter().map(|c| c.minor).sum::<i64>(), 30_000, "money in up to the window's end only");
+}
