@@ -108,7 +108,7 @@ pub fn context(
                 total: money(n.current_amount),
             });
         }
-        TemplatePurpose::PromiseReminder => {
+        TemplatePurpose::PromiseReminder | TemplatePurpose::PromiseConfirmation => {
             let p = file
                 .all::<Promise>()?
                 .into_iter()

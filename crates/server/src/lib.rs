@@ -19,6 +19,7 @@ pub mod outbound;
 pub mod passwords;
 pub mod payment_import;
 pub mod reconciliation;
+pub mod reports;
 pub mod scheduler;
 pub mod strategy;
 pub mod users;

@@ -159,7 +159,8 @@ fn medium_of(c: TemplateChannel) -> Result<Medium, StoreError> {
 /// What the holds judge a message by: a promise reminder may go where collection may not.
 fn hold_purpose(p: TemplatePurpose) -> Purpose {
     match p {
-        TemplatePurpose::PromiseReminder => Purpose::PromiseReminder,
+        TemplatePurpose::PromiseReminder | TemplatePurpose::PromiseConfirmation => Purpose::PromiseReminder,
+        TemplatePurpose::DisputeAcknowledgement => Purpose::DisputeAcknowledgement,
         _ => Purpose::Collection,
     }
 }

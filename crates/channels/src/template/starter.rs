@@ -114,6 +114,54 @@ fn set(lang: Language) -> Vec<TemplateDraft> {
                 ),
             ],
         ),
+        email(
+            "promise-confirmation-email",
+            lang,
+            P::PromiseConfirmation,
+            t("We have your promise to pay {{ promise.amount }} by {{ promise.due_on }}", "Tenemos su compromiso de pagar {{ promise.amount }} a más tardar el {{ promise.due_on }}"),
+            &[
+                t(
+                    "Thank you. This confirms that you arranged to pay {{ promise.amount }} on account {{ account.reference }} by {{ promise.due_on }}.",
+                    "Gracias. Le confirmamos que acordó pagar {{ promise.amount }} en la cuenta {{ account.reference }} a más tardar el {{ promise.due_on }}.",
+                ),
+                t(
+                    "You can pay at {{ portal_url }}. If the date or the amount stops working for you, call us before it is due.",
+                    "Puede pagar en {{ portal_url }}. Si la fecha o la cantidad dejan de convenirle, llámenos antes del vencimiento.",
+                ),
+            ],
+        ),
+        email(
+            "dispute-acknowledgement-email",
+            lang,
+            P::DisputeAcknowledgement,
+            t("We received your dispute about account {{ account.reference }}", "Recibimos su disputa sobre la cuenta {{ account.reference }}"),
+            &[
+                t(
+                    "We received your dispute about your {{ account.client }} account {{ account.reference }} on {{ today }}. We have stopped collecting this debt while we look into it.",
+                    "Recibimos su disputa sobre su cuenta de {{ account.client }} {{ account.reference }} el {{ today }}. Hemos dejado de cobrar esta deuda mientras la revisamos.",
+                ),
+                t(
+                    "We will write to you with what we find. You can add documents at {{ portal_url }} or call us at {{ collector.phone }}.",
+                    "Le escribiremos con lo que encontremos. Puede añadir documentos en {{ portal_url }} o llamarnos al {{ collector.phone }}.",
+                ),
+            ],
+        ),
+        email(
+            "preferences-confirmation-email",
+            lang,
+            P::PreferencesConfirmation,
+            t("We updated how we contact you about account {{ account.reference }}", "Actualizamos cómo nos comunicamos con usted sobre la cuenta {{ account.reference }}"),
+            &[
+                t(
+                    "This confirms that on {{ today }} you changed how and when we may contact you about your {{ account.client }} account {{ account.reference }}. We will follow your choices from now on.",
+                    "Le confirmamos que el {{ today }} cambió cómo y cuándo podemos comunicarnos con usted sobre su cuenta de {{ account.client }} {{ account.reference }}. Seguiremos sus preferencias a partir de ahora.",
+                ),
+                t(
+                    "You can see or change them at any time at {{ portal_url }}.",
+                    "Puede verlas o cambiarlas en cualquier momento en {{ portal_url }}.",
+                ),
+            ],
+        ),
         email("settlement-offer-email", lang, P::SettlementOffer, t("An offer to settle your {{ account.client }} account", "Una oferta para liquidar su cuenta de {{ account.client }}"), &settlement_body(lang)),
         letter("settlement-offer-letter", lang, P::SettlementOffer, &settlement_body(lang).join("\n\n"), false),
         letter(
@@ -239,6 +287,9 @@ mod tests {
             "promise-reminder-sms",
             "payment-receipt-email",
             "plan-confirmation-email",
+            "promise-confirmation-email",
+            "dispute-acknowledgement-email",
+            "preferences-confirmation-email",
             "settlement-offer-email",
             "settlement-offer-letter",
             "final-notice-letter",

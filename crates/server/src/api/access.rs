@@ -48,6 +48,8 @@ pub enum Action {
     /// The day's print batch of letters.
     PrintLetters,
     ReadComplianceReport,
+    /// KPIs and reports: recoveries, aging, contact rates, netback.
+    ReadReports,
     ReadStrategies,
     /// Save and activate strategy versions.
     ManageStrategies,
@@ -116,6 +118,8 @@ fn roles(action: Action) -> &'static [Role] {
         Action::ReadMessages => &[Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor, Role::Integrator],
         Action::PrintLetters => &[Role::Admin, Role::Supervisor],
         Action::ReadComplianceReport => &[Role::Admin, Role::Supervisor, Role::Auditor],
+        // A client's staff see their own portfolio's figures (the query is narrowed to them).
+        Action::ReadReports => &[Role::Admin, Role::Supervisor, Role::Auditor, Role::Client],
         // Supervisors tune strategies (DESIGN: roles); auditors see what decided each contact.
         Action::ReadStrategies => &[Role::Admin, Role::Supervisor, Role::Auditor],
         Action::ManageStrategies | Action::RunStrategies => &[Role::Admin, Role::Supervisor],

@@ -26,6 +26,7 @@ mod placements;
 pub(crate) mod plans;
 pub mod problem;
 mod remittance;
+pub(crate) mod reports;
 pub mod servicing;
 pub(crate) mod session;
 pub(crate) mod settlements;
@@ -54,6 +55,7 @@ use utoipa_axum::routes;
         (name = "clients", description = "The creditors placing accounts, and their portfolios"),
         (name = "placements", description = "Placement files: upload with a validation report"),
         (name = "servicing", description = "Promises, plans, payments and reversals, settlements, disputes, holds and remittance"),
+        (name = "reports", description = "KPIs over a period: placements and recovery curves, aging, contact and promise rates, blocked contacts, netback"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "session", description = "Signing in and out"),
         (name = "communications", description = "Templates, messages (e-mail, SMS, letters) and the outbox, call tasks, contactability and the compliance report"),
@@ -138,6 +140,7 @@ pub fn router_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages::validation_notice))
         .routes(routes!(remittance::statement))
         .routes(routes!(remittance::run))
+        .routes(routes!(reports::report))
         .routes(routes!(consent::set))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::portfolios, clients::create_portfolio))

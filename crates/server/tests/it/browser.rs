@@ -171,9 +171,47 @@ impl Browser {
         wide.as_u64().is_some_and(|w| w <= 360)
     }
 
+    /// Runs axe-core on the page as it stands and returns its WCAG 2.1 A and AA violations, one
+    /// line each ("rule (impact): what, at selectors"). `None` where axe-core is not installed
+    /// outside CI (`.ci/run` installs it from npm and sets `RECOUP_AXE`).
+    pub async fn accessibility_violations(&self) -> Option<Vec<String>> {
+        let source = axe_source()?;
+        self.client.execute(&source, vec![]).await.unwrap();
+        let run = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+              .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ', at '
+                + v.nodes.slice(0, 5).map(n => n.target.join(' ')).join('; '))))
+              .catch(e => done(['axe failed: ' + e]));
+        "#;
+        let found = self.client.execute_async(run, vec![]).await.unwrap();
+        Some(found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect())
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// axe-core's script: `RECOUP_AXE`, or where `.ci/run` puts it. Missing outside CI, the audit is
+/// skipped with a plain message; in CI it must be there.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("RECOUP_AXE").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/recoup-npm/node_modules/axe-core/axe.min.js")
+    });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("axe-core is required in CI at {}: .ci/run installs it (npm install axe-core)", path.display())
+        }
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: axe-core is not installed at {}; npm install --prefix ~/.cache/recoup-npm axe-core to run the accessibility audit",
+                path.display()
+            );
+            None
+        }
     }
 }

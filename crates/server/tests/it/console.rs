@@ -9,7 +9,7 @@ use recoup_domain::worklist::Agent;
 use recoup_store::Actor;
 use uuid::Uuid;
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A tenant whose agent has one account waiting in the `early` queue; returns the agent's
 /// e-mail, the tenant and the account.
@@ -40,7 +40,7 @@ pub async fn sign_in(b: &Browser, email: &str) {
 }
 
 /// Signs in through the login form and waits for `css` on the landing page to say `want`.
-async fn sign_in_to(b: &Browser, email: &str, css: &str, want: &str) {
+pub async fn sign_in_to(b: &Browser, email: &str, css: &str, want: &str) {
     b.open("/console").await;
     assert!(b.path().await.ends_with("/console/login"), "a signed-out visitor is sent to sign in");
     b.fill("input[name=email]", email).await;
@@ -154,6 +154,51 @@ async fn console_pages_need_a_session_and_forms_need_their_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_schedule_and_search_results_are_swapped_in_without_redrawing_the_page() {
+    let server = browsing().await;
+    let (email, tenant, account) = agent_with_work(&server).await;
+    let reference = server.store.account(tenant, account).await.unwrap().unwrap().external_ref;
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+    sign_in(&b, &email).await;
+    // A mark on an element outside the part that should change: a whole-page swap would lose it.
+    let mark = |css: &'static str| {
+        let b = &b;
+        async move {
+            let js = format!("document.querySelector('{css}').dataset.mark = 'kept'");
+            b.client.execute(&js, vec![]).await.unwrap();
+        }
+    };
+    let marked = |css: &'static str| {
+        let b = &b;
+        async move {
+            let js = format!("return document.querySelector('{css}').dataset.mark || ''");
+            b.client.execute(&js, vec![]).await.unwrap().as_str() == Some("kept")
+        }
+    };
+
+    b.open(&format!("/console/accounts/{account}")).await;
+    b.wait_text("h1", "Account").await;
+    mark("#owed").await;
+    b.press("l").await;
+    b.set("#plan-count", "4").await;
+    b.click("#plan-preview-button").await;
+    let schedule = b.wait_text("#plan-preview", "Balance after").await;
+    assert_eq!(schedule.lines().filter(|l| l.contains('$')).count(), 4 + 1, "four installments and the caption's total: {schedule}");
+    assert!(marked("#owed").await, "only the plan form was swapped");
+    assert!(b.client.find(fantoccini::Locator::Css("#plan-create")).await.is_ok(), "set up is offered once the schedule is seen");
+
+    b.open("/console/search").await;
+    b.wait_text("h1", "Search").await;
+    mark("h1").await;
+    b.fill("#search-q", &reference).await;
+    b.wait_text("#found", &reference).await;
+    assert!(marked("h1").await, "results are swapped in as the agent types");
+    assert_eq!(b.path().await, "/console/search", "a single match is listed while typing, not opened");
+    b.screenshot("console-search-as-you-type").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_approves_a_settlement_an_agent_proposed_over_its_limit_and_the_agent_cannot() {
     let server = browsing().await;
     let (agent_email, tenant, account) = agent_with_work(&server).await;
@@ -226,6 +271,21 @@ async fn a_client_user_sees_only_its_own_portfolios_and_another_clients_account_
         .list_accounts(tenant.id, &recoup_store::listing::AccountFilter { client_id: Some(clients[1]), ..Default::default() }, None, 5)
         .await
         .unwrap();
+    let cookie = crate::fixtures::cookie(&crate::fixtures::sign_in(&server, &user.email, PASSWORD).await);
+    let r = server.send("GET", &format!("/console/accounts/{}", theirs[0].id), &[format!("Cookie: {cookie}")], "").await;
+    assert_eq!(r.status, 404, "answered 404, the same as an account that does not exist");
+    // Its placements: one, of its three accounts, with what was placed and the recovery so far.
+    let page = server.send("GET", "/console/clients", &[format!("Cookie: {cookie}")], "").await.body;
+    let placements = page.split("class=\"placements\"").nth(1).expect("a placements table").split("</table>").next().unwrap();
+    let rows: Vec<&str> = placements.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 1, "only its own placement: {placements}");
+    let mut placed = 0;
+    for a in &mine {
+        placed += server.store.balance(tenant.id, a.id).await.unwrap().owed();
+    }
+    assert!(rows[0].contains("<td class=\"num\">3</td>") && rows[0].contains("<td class=\"num\">0.0%</td>"), "{}", rows[0]);
+    assert!(rows[0].contains(&recoup_domain::money::format_money(placed, "USD")), "placed {placed}: {}", rows[0]);
+    assert!(page.contains("Earlier statements"), "earlier months' statements to download");
     let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
 
     sign_in_to(&b, &user.email, "#client-A", "Portfolios").await;
@@ -243,9 +303,6 @@ async fn a_client_user_sees_only_its_own_portfolios_and_another_clients_account_
     b.wait_text("h1", "No such account").await;
     b.screenshot("console-client-user-another-clients-account").await;
     b.close().await;
-    let cookie = crate::fixtures::cookie(&crate::fixtures::sign_in(&server, &user.email, PASSWORD).await);
-    let r = server.send("GET", &format!("/console/accounts/{}", theirs[0].id), &[format!("Cookie: {cookie}")], "").await;
-    assert_eq!(r.status, 404, "answered 404, the same as an account that does not exist");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,16 +474,30 @@ async fn a_supervisor_sees_queue_health_agents_today_and_blocked_contacts() {
         crate::fixtures::post(&server, &admin, &format!("/api/v1/accounts/{account}/messages"), r#"{"template":"reminder-email"}"#).await;
     assert_eq!(r.status, 201, "{}", r.body);
 
+    // The agent has also been signed in on another device since two hours ago: a shift of two
+    // hours, which the overlapping console session does not lengthen.
+    let (me, _) = server.store.user_by_email(&agent_email).await.unwrap().unwrap();
+    let now = jiff::Timestamp::now().as_microsecond();
+    let shift = recoup_domain::access::Session {
+        token_hash: [7; 32],
+        tenant_id: tenant,
+        user_id: me.id,
+        created_at: now - 2 * 3_600_000_000,
+        last_seen_at: now,
+        account_id: None,
+    };
+    server.store.create_session(&shift).await.unwrap();
+
     let boss = Desk::open(&server, &supervisor.email, account).await;
     let floor = boss.get("/console/floor").await;
     assert_eq!(floor.status, 200, "{}", floor.body);
     let queues = floor.body.split("id=\"queues\"").nth(1).unwrap().split("</table>").next().unwrap();
     assert!(queues.contains("<td>early</td><td class=\"num\">1</td>"), "one open task in early: {queues}");
     let agents = floor.body.split("id=\"agents\"").nth(1).unwrap().split("</table>").next().unwrap();
-    assert!(
-        agents.contains("<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>"),
-        "one call, one conversation: {agents}"
-    );
+    let row = agents.split("<tr>").find(|r| r.contains(&me.name) && r.contains("early")).expect("the agent's row");
+    let cells: Vec<&str> = row.split("<td class=\"num\">").skip(1).map(|c| c.split("</td>").next().unwrap()).collect();
+    // Signed in, calls and per hour, right-party and per hour, promises and per hour.
+    assert_eq!(cells[..7], ["2:00", "1", "0.5", "1", "0.5", "0", "0.0"], "{row}");
     let outbox = floor.body.split("id=\"outbox\"").nth(1).expect("today's messages").split("</table>").next().unwrap();
     assert!(outbox.contains("reminder-email"), "{outbox}");
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface over a real socket, on SQLite and (when `RECOUP_TEST_DATABASE_URL` is set)
 //! PostgreSQL.
 
+mod accessibility;
 mod api;
 mod browser;
 mod console;
@@ -11,6 +12,7 @@ mod matrix;
 mod messages;
 mod ops;
 mod portal;
+mod reports;
 mod sensitive;
 mod servicing;
 mod session;

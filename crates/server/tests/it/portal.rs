@@ -12,7 +12,7 @@ fn label(v: &impl serde::Serialize) -> String {
 }
 
 /// An account's signed portal path and the primary debtor's true answers (date of birth, ZIP).
-async fn door(server: &Server, tenant: Uuid, account: Uuid) -> (String, String, String) {
+pub async fn door(server: &Server, tenant: Uuid, account: Uuid) -> (String, String, String) {
     let today = jiff::Zoned::now().date();
     let expires = today.checked_add(jiff::Span::new().days(30)).unwrap();
     let token = recoup_server::outbound::portal_token(server.store.as_ref(), tenant, account, expires);
@@ -29,7 +29,53 @@ async fn door(server: &Server, tenant: Uuid, account: Uuid) -> (String, String, 
     (format!("/portal/l/{token}"), dob, zip)
 }
 
-async fn answer(b: &Browser, dob: &str, zip: &str) {
+/// A debtor who opened the account's link and answered the identity check, over plain HTTP: their
+/// portal cookie and the page's CSRF token.
+async fn verified(server: &Server, tenant: Uuid, account: Uuid) -> (String, String) {
+    let (link, dob, zip) = door(server, tenant, account).await;
+    let token = link.trim_start_matches("/portal/l/");
+    let form = ["Content-Type: application/x-www-form-urlencoded".to_string()];
+    let body =
+        form_urlencoded::Serializer::new(String::new()).extend_pairs([("token", token), ("date_of_birth", &dob), ("zip", &zip)]).finish();
+    let r = server.send("POST", "/portal/verify", &form, &body).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("recoup_portal="));
+    let page = server.send("GET", "/portal/account", &[format!("Cookie: {cookie}")], "").await;
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (cookie, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_by_the_week_or_every_two_weeks_are_offered_where_the_policy_allows_and_nothing_else_is_taken() {
+    let server = browsing().await;
+    let (tenant, _) = ready(&server.store, 2).await;
+    let ids = accounts(&server, tenant.id, 2).await;
+    let (cookie, csrf) = verified(&server, tenant.id, ids[1]).await;
+    let headers = [format!("Cookie: {cookie}"), "Content-Type: application/x-www-form-urlencoded".to_string()];
+    let page = server.send("GET", "/portal/account", &headers[..1], "").await.body;
+    let file = server.store.account_file(tenant.id, ids[1]).await.unwrap().unwrap();
+    let (owed, min) = (file.balance.owed(), file.policy.plans.min_installment);
+    // Every shape is offered exactly when each of its installments reaches the policy's minimum.
+    for (key, count) in [("monthly-3", 3), ("monthly-24", 24), ("bi_weekly-13", 13), ("weekly-26", 26)] {
+        assert_eq!(page.contains(&format!("id=\"offer-{key}\"")), owed / count >= min, "{key} with {owed} owed and {min} minimum");
+    }
+    assert!(page.contains("payments every two weeks of") || owed / 6 < min, "the bi-weekly offers are in words");
+    let choose = |plan: &str| form_urlencoded::Serializer::new(String::new()).extend_pairs([("plan", plan), ("csrf", &csrf)]).finish();
+    let r = server.send("POST", "/portal/plan", &headers, &choose("monthly-7")).await;
+    assert_eq!(r.status, 422, "a plan not offered is refused: {}", r.body);
+    let r = server.send("POST", "/portal/plan", &headers, &choose("bi_weekly-6")).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let file = server.store.account_file(tenant.id, ids[1]).await.unwrap().unwrap();
+    let plans: Vec<recoup_store::servicing::plan::Plan> = file.all().unwrap();
+    assert_eq!(plans.len(), 1);
+    let due: Vec<_> = plans[0].installments.iter().map(|i| i.due_on).collect();
+    assert_eq!(due.len(), 6);
+    assert!(due.windows(2).all(|w| w[0].until(w[1]).unwrap().get_days() == 14), "every two weeks: {due:?}");
+    assert_eq!(plans[0].installments.iter().map(|i| i.amount).sum::<i64>(), owed, "the whole balance, no interest");
+}
+
+pub async fn answer(b: &Browser, dob: &str, zip: &str) {
     b.set("#dob", dob).await;
     b.fill("#zip", zip).await;
     b.click("#verify").await;
@@ -51,10 +97,10 @@ async fn a_debtor_opens_the_link_picks_a_six_month_plan_pays_the_first_installme
     b.wait_text("#owed", "$").await;
 
     // Six months, every installment shown before choosing.
-    b.click("#offer-6 summary").await;
-    let schedule = b.text("#offer-6 table").await;
+    b.click("#offer-monthly-6 summary").await;
+    let schedule = b.text("#offer-monthly-6 table").await;
     assert_eq!(schedule.lines().filter(|l| l.contains('$')).count(), 6, "{schedule}");
-    b.click("#offer-6 button").await;
+    b.click("#offer-monthly-6 button").await;
     b.wait_text("#done", "payment plan is set up").await;
     let plan = b.text("#plan").await;
     assert_eq!(plan.matches("to pay").count(), 6, "{plan}");
@@ -168,18 +214,9 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     let server = browsing().await;
     let (tenant, _) = ready(&server.store, 3).await;
     let ids = accounts(&server, tenant.id, 3).await;
-    let (link, dob, zip) = door(&server, tenant.id, ids[2]).await;
-    let token = link.trim_start_matches("/portal/l/");
+    let (cookie, csrf) = verified(&server, tenant.id, ids[2]).await;
     let form = ["Content-Type: application/x-www-form-urlencoded".to_string()];
-    let body =
-        form_urlencoded::Serializer::new(String::new()).extend_pairs([("token", token), ("date_of_birth", &dob), ("zip", &zip)]).finish();
-    let r = server.send("POST", "/portal/verify", &form, &body).await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
-    assert!(cookie.starts_with("recoup_portal="));
     let with = |extra: &[String]| [&[format!("Cookie: {cookie}")], extra].concat();
-    let page = server.send("GET", "/portal/account", &with(&[]), "").await;
-    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).append_pair("csrf", &csrf).finish();
         let headers = with(&form);
@@ -191,6 +228,12 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     assert_eq!((r.status, r.header("location").as_deref()), (303, Some("/portal/account?done=promise")), "{}", r.body);
     let r = post("/portal/promise", vec![("amount", "lots".into()), ("due_on", "tomorrow".into())]).await;
     assert_eq!(r.status, 422, "a bad amount is refused on the page");
+    // The promise is confirmed by e-mail through the contact policy. (Once the dispute below is
+    // open, a confirmation not yet out is held like any collection message: Reg F 1006.38.)
+    let file = server.store.account_file(tenant.id, ids[2]).await.unwrap().unwrap();
+    let sent: Vec<recoup_store::servicing::message::Message> = file.all().unwrap();
+    let m = sent.iter().find(|m| m.template.as_ref().is_some_and(|t| t.key == "promise-confirmation-email")).expect("confirmation");
+    assert_ne!(label(&m.status), "blocked", "{:?}", m.steps);
     let r = post("/portal/dispute", vec![("reason", "not_mine".into()), ("text", "I never had this card".into())]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let file = server.store.account_file(tenant.id, ids[2]).await.unwrap().unwrap();
@@ -199,6 +242,15 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     let disputes: Vec<recoup_store::servicing::dispute::Dispute> = file.all().unwrap();
     assert_eq!((disputes.len(), disputes[0].channel.as_str()), (1, "portal"));
     assert!(disputes[0].opened_by.starts_with("debtor:"), "{}", disputes[0].opened_by);
+    // The dispute's hold lets its own receipt through (it asks for nothing), while a collection
+    // e-mail now would be blocked.
+    let sent: Vec<recoup_store::servicing::message::Message> = file.all().unwrap();
+    let m = sent.iter().find(|m| m.template.as_ref().is_some_and(|t| t.key == "dispute-acknowledgement-email")).expect("receipt");
+    assert_ne!(label(&m.status), "blocked", "{:?}", m.steps);
+    let admin = crate::fixtures::key(server.store.as_ref(), &tenant, recoup_domain::access::Role::Admin, None).await;
+    let r =
+        crate::fixtures::post(&server, &admin, &format!("/api/v1/accounts/{}/messages", ids[2]), r#"{"template":"reminder-email"}"#).await;
+    assert!(r.body.contains("1006.38"), "collection is held while the dispute is open: {}", r.body);
 
     // A document sent from the portal goes with the open dispute; the token rides in the query.
     let body = |name: &str, kind: &str, bytes: &str| {
@@ -232,6 +284,11 @@ async fn a_debtor_promises_disputes_and_downloads_the_validation_notice() {
     assert!(prefs.workplace_prohibited);
     assert_eq!(prefs.inconvenient.len(), 1);
     assert_eq!((prefs.inconvenient[0].from.to_string(), prefs.inconvenient[0].to.to_string()), ("08:00:00".into(), "12:30:00".into()));
+    let sent: Vec<recoup_store::servicing::message::Message> = file.all().unwrap();
+    assert!(
+        sent.iter().any(|m| m.template.as_ref().is_some_and(|t| t.key == "preferences-confirmation-email")),
+        "the new times are confirmed (the message goes through the policy, which may hold it for the dispute)"
+    );
 
     // The language letters and messages are written in, kept on the debtor's party.
     let r = post("/portal/language", vec![("language", "es".into())]).await;

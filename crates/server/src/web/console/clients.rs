@@ -13,6 +13,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use jiff::civil::Date;
+use recoup_domain::kpi;
 use recoup_store::listing::AccountFilter;
 use recoup_store::servicing::remittance;
 
@@ -35,7 +37,23 @@ struct ClientView {
     net: String,
     from: String,
     to: String,
+    placements: Vec<PlacementRow>,
+    /// Earlier months' statements: (label, from, to).
+    months: Vec<(String, String, String)>,
 }
+
+struct PlacementRow {
+    placed_on: String,
+    portfolio: String,
+    file: String,
+    accounts: u64,
+    placed: String,
+    collected: String,
+    recovery: String,
+}
+
+/// Months of statements offered besides the current one.
+const EARLIER_MONTHS: i16 = 6;
 
 #[derive(Template)]
 #[template(path = "console/clients.html")]
@@ -43,6 +61,16 @@ struct Clients {
     chrome: Chrome,
     clients: Vec<ClientView>,
     statements: bool,
+}
+
+/// The months before the one starting `first`, newest first: (e.g. "October 2026", from, to).
+fn earlier_months(first: Date) -> Vec<(String, String, String)> {
+    (1..=EARLIER_MONTHS)
+        .filter_map(|n| {
+            let start = first.checked_sub(jiff::Span::new().months(n)).ok()?;
+            Some((start.strftime("%B %Y").to_string(), start.to_string(), start.last_of_month().to_string()))
+        })
+        .collect()
 }
 
 async fn clients(State(state): State<AppState>, staff: Staff) -> Response {
@@ -60,7 +88,23 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Clients, crate::api::pr
     let mut out = Vec::new();
     for client in state.store.list_clients(p.tenant_id).await?.into_iter().filter(|c| p.sees_client(c.id)) {
         let cur = client.default_currency.code();
-        let portfolios = state.store.list_portfolios(p.tenant_id, client.id).await?.into_iter().map(|f| (f.code, f.name)).collect();
+        let listed = state.store.list_portfolios(p.tenant_id, client.id).await?;
+        let portfolio_of = |id| listed.iter().find(|f| f.id == id).map(|f| f.name.clone()).unwrap_or_default();
+        let placements = state
+            .store
+            .placement_summaries(p.tenant_id, Some(client.id))
+            .await?
+            .into_iter()
+            .map(|x| PlacementRow {
+                placed_on: day(x.placement.placed_on),
+                portfolio: portfolio_of(x.placement.portfolio_id),
+                file: x.placement.file_name.clone(),
+                accounts: x.accounts,
+                placed: money(x.placed_minor, &x.currency),
+                collected: money(x.collected_minor, &x.currency),
+                recovery: kpi::percent(kpi::recovery_rate(x.collected_minor, x.placed_minor)),
+            })
+            .collect();
         let filter = AccountFilter { client_id: Some(client.id), ..AccountFilter::default() };
         let mut accounts = Vec::new();
         for a in state.store.list_accounts(p.tenant_id, &filter, None, LISTED).await? {
@@ -72,7 +116,7 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Clients, crate::api::pr
         out.push(ClientView {
             name: client.name.clone(),
             code: client.code.clone(),
-            portfolios,
+            portfolios: listed.iter().map(|f| (f.code.clone(), f.name.clone())).collect(),
             accounts,
             period: format!("{} to {}", day(from), day(today)),
             collected: money(t.collected_by_agency, cur),
@@ -81,6 +125,8 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Clients, crate::api::pr
             net: money(t.net_due_to_client, cur),
             from: from.to_string(),
             to: today.to_string(),
+            placements,
+            months: earlier_months(from),
         });
     }
     Ok(Clients { chrome: staff.chrome("Clients", "/console/clients"), clients: out, statements: may(p, Action::ReadRemittance) })

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::api::access::{Action, allow};
 use crate::api::messages::OutboxQuery;
 use crate::api::problem::Problem;
-use crate::web::format::{instant, label};
+use crate::web::format::{instant, label, money};
 use crate::web::{Chrome, message, page};
 use askama::Template;
 use axum::Router;
@@ -14,8 +14,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use recoup_domain::policy::Outcome;
+use jiff::civil::Date;
+use recoup_domain::kpi::{self, Productivity};
+use recoup_domain::message::CallResult;
+use recoup_domain::worklist::Agent;
 use recoup_store::servicing::contact::{ContactAttempt, ContactDecision};
+use recoup_store::servicing::payment::{Payment, PaymentStatus};
 use recoup_store::servicing::promise::Promise;
 use recoup_store::servicing::{Kept, RecordKind, RecordQuery};
 use recoup_store::worklist::WorkQuery;
@@ -42,9 +46,14 @@ struct QueueRow {
 struct AgentRow {
     name: String,
     queues: String,
-    attempts: usize,
-    conversations: usize,
-    promises: usize,
+    /// Signed in today, "h:mm".
+    signed_in: String,
+    /// (count, per hour worked or "-") for attempts, right-party contacts and promises.
+    attempts: (u64, String),
+    right_party: (u64, String),
+    promises: (u64, String),
+    /// Collected today and per hour, per currency.
+    collected: Vec<(String, String)>,
     capacity: u32,
 }
 
@@ -103,23 +112,7 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
             oldest_due: due.iter().map(|i| i.due_at).min().map(instant).unwrap_or_else(|| "-".into()),
         });
     }
-    let of_today = |kind| RecordQuery { on_from: Some(today), on_to: Some(today), limit: 50_000, ..RecordQuery::of(kind) };
-    let attempts: Vec<ContactAttempt> = kept(state, p.tenant_id, &of_today(RecordKind::ContactAttempt)).await?;
-    let promises: Vec<Promise> = kept(state, p.tenant_id, &of_today(RecordKind::Promise)).await?;
-    let mut rows = Vec::new();
-    for a in &agents {
-        let me = format!("user:{}", a.user_id);
-        let mine: Vec<_> = attempts.iter().filter(|x| x.by == me && !x.inbound).collect();
-        let name = state.store.user(p.tenant_id, a.user_id).await?.map(|u| u.name).unwrap_or_else(|| a.user_id.to_string());
-        rows.push(AgentRow {
-            name,
-            queues: a.queues.join(", "),
-            attempts: mine.len(),
-            conversations: mine.iter().filter(|x| x.outcome == Outcome::Conversation).count(),
-            promises: promises.iter().filter(|x| x.taken_by == me).count(),
-            capacity: a.daily_capacity,
-        });
-    }
+    let rows = productivity(state, p.tenant_id, &agents, today).await?;
     let week = RecordQuery {
         statuses: vec!["block".into()],
         on_from: sending_day.checked_sub(jiff::Span::new().days(6)).ok(),
@@ -168,6 +161,53 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
         })
         .collect();
     Ok(Floor { chrome: staff.chrome("Floor", "/console/floor"), queues, agents: rows, by_reason, blocked, outbox })
+}
+
+/// What each agent did today, per hour signed in (recoup_domain::kpi::productivity).
+async fn productivity(state: &AppState, tenant_id: uuid::Uuid, agents: &[Agent], today: Date) -> Result<Vec<AgentRow>, Problem> {
+    let of_today = |kind| RecordQuery { on_from: Some(today), on_to: Some(today), limit: 50_000, ..RecordQuery::of(kind) };
+    let attempts: Vec<ContactAttempt> = kept(state, tenant_id, &of_today(RecordKind::ContactAttempt)).await?;
+    let promises: Vec<Promise> = kept(state, tenant_id, &of_today(RecordKind::Promise)).await?;
+    let payments: Vec<Payment> = kept(state, tenant_id, &of_today(RecordKind::Payment)).await?;
+    // The UTC day servicing dates its records by; still-open sessions count up to their last request.
+    let midnight = today.to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| Problem::internal())?.timestamp().as_microsecond();
+    let end = midnight + 24 * 3_600_000_000;
+    let periods = state.store.work_periods(tenant_id, midnight, end).await?;
+    let worked = kpi::worked(&periods, midnight, end);
+    let mut rows = Vec::new();
+    for a in agents {
+        let me = format!("user:{}", a.user_id);
+        let mine: Vec<_> = attempts.iter().filter(|x| x.by == me && !x.inbound).collect();
+        let mut day = Productivity {
+            attempts: mine.len() as u64,
+            right_party_contacts: mine.iter().filter(|x| x.result == Some(CallResult::RightParty)).count() as u64,
+            promises: promises.iter().filter(|x| x.taken_by == me).count() as u64,
+            worked_micros: worked.get(&a.user_id).copied().unwrap_or(0),
+            ..Default::default()
+        };
+        for x in payments.iter().filter(|x| x.posted_by == me && x.status == PaymentStatus::Posted) {
+            *day.collected.entry(x.currency.code().to_string()).or_default() += x.amount;
+        }
+        let name = state.store.user(tenant_id, a.user_id).await?.map(|u| u.name).unwrap_or_else(|| a.user_id.to_string());
+        let rate = |n: u64| (n, day.per_hour(n).map_or_else(|| "-".into(), |r| format!("{r:.1}")));
+        let collected = day
+            .collected
+            .iter()
+            .map(|(c, v)| (money(*v, c), day.collected_per_hour(c).map_or_else(|| "-".into(), |r| money(r, c))))
+            .collect();
+        let minutes = day.worked_micros / 60_000_000;
+        rows.push(AgentRow {
+            name,
+            queues: a.queues.join(", "),
+            signed_in: format!("{}:{:02}", minutes / 60, minutes % 60),
+            attempts: rate(day.attempts),
+            right_party: rate(day.right_party_contacts),
+            promises: rate(day.promises),
+            collected,
+            capacity: a.daily_capacity,
+        });
+    }
+    Ok(rows)
 }
 
 async fn kept<T: Kept>(state: &AppState, tenant_id: uuid::Uuid, q: &RecordQuery) -> Result<Vec<T>, Problem> {

@@ -1,5 +1,6 @@
 //! Finding an account by what the person on the phone says: a name, the account's reference, a
-//! phone number or an e-mail address. One match opens the account at once.
+//! phone number or an e-mail address. One match opens the account at once; results also update
+//! as the agent types, swapped into the page in place.
 
 use super::Staff;
 use crate::AppState;
@@ -28,6 +29,9 @@ const LIMIT: u32 = 50;
 struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// Results as the agent types (htmx swaps them in): a single match is listed, not opened.
+    #[serde(default)]
+    live: Option<String>,
 }
 
 struct Found {
@@ -72,7 +76,7 @@ fn kind(q: &str) -> Kind {
 
 async fn search(State(state): State<AppState>, staff: Staff, Query(sq): Query<SearchQuery>) -> Response {
     match find(&state, &staff, &sq.q).await {
-        Ok((_, found)) if found.len() == 1 => see_other(&format!("/console/accounts/{}", found[0].id)),
+        Ok((_, found)) if found.len() == 1 && sq.live.is_none() => see_other(&format!("/console/accounts/{}", found[0].id)),
         Ok((searched_by, found)) => {
             page(StatusCode::OK, &Results { chrome: staff.chrome("Search", ""), q: sq.q.trim().to_string(), searched_by, found })
         }

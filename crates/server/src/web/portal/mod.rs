@@ -61,7 +61,19 @@ pub fn router() -> Router<AppState> {
 
 /// The plan lengths the portal offers, in months, where the client's policy and the smallest
 /// installment allow them.
-const OFFERED_MONTHS: [u32; 4] = [3, 6, 12, 24];
+/// The plans the portal offers, where the client's policy allows them for the balance: from three
+/// months to two years by the month, and shorter runs for those paid weekly or every two weeks.
+const OFFERED: [(Frequency, u32); 9] = [
+    (Frequency::Monthly, 3),
+    (Frequency::Monthly, 6),
+    (Frequency::Monthly, 12),
+    (Frequency::Monthly, 24),
+    (Frequency::BiWeekly, 6),
+    (Frequency::BiWeekly, 13),
+    (Frequency::BiWeekly, 26),
+    (Frequency::Weekly, 13),
+    (Frequency::Weekly, 26),
+];
 
 /// How soon a plan's first payment falls: time for the debtor to plan for it.
 const FIRST_DUE_DAYS: i64 = 14;
@@ -271,7 +283,11 @@ impl FromRequestParts<AppState> for Debtor {
 }
 
 struct Offer {
-    months: u32,
+    /// "monthly-6": the form's value and the card's id.
+    key: String,
+    /// "6 monthly payments of": the count and its words in the debtor's language.
+    count: u32,
+    every: &'static str,
     installment: String,
     first_due: String,
     schedule: Vec<(u32, String, String)>,
@@ -466,12 +482,16 @@ async fn preferences(State(state): State<AppState>, d: Debtor, Form(f): Form<Pre
     match result {
         Ok(ConsentState::Revoked) => {
             // TCPA (47 CFR 64.1200(a)(10)): one text may confirm an opt-out from texts.
-            if f.channel == "sms" {
-                confirm(&state, &d, "opt-out-confirmation-sms").await;
-            }
+            // Other channels are confirmed by e-mail, which the policy refuses when that is
+            // the channel just stopped.
+            let template = if f.channel == "sms" { "opt-out-confirmation-sms" } else { "preferences-confirmation-email" };
+            confirm(&state, &d, template).await;
             see_other("/portal/account?done=stopped")
         }
-        Ok(_) => see_other("/portal/account?done=allowed"),
+        Ok(_) => {
+            confirm(&state, &d, "preferences-confirmation-email").await;
+            see_other("/portal/account?done=allowed")
+        }
         Err(p) => show(&state, &d, None, Some(p.detail), String::new()).await,
     }
 }
@@ -515,7 +535,7 @@ async fn language(State(state): State<AppState>, d: Debtor, Form(f): Form<Langua
         return show(&state, &d, None, Some(d.tr.t("error.language").into()), String::new()).await;
     };
     let result = state.store.set_party_language(d.tenant_id, d.party_id, i18n::code(lang), &d.actor()).await.map_err(Problem::from);
-    let res = after(&state, &Debtor { tr: Tr(lang), ..d }, result, "language", None).await;
+    let res = after(&state, &Debtor { tr: Tr(lang), ..d }, result, "language", Some("preferences-confirmation-email")).await;
     keep_language(res, Some(i18n::code(lang)), lang)
 }
 
@@ -553,7 +573,7 @@ async fn times(State(state): State<AppState>, d: Debtor, Form(f): Form<TimesForm
         Ok::<_, Problem>(())
     }
     .await;
-    after(&state, &d, result, "times", None).await
+    after(&state, &d, result, "times", Some("preferences-confirmation-email")).await
 }
 
 #[derive(Deserialize)]
@@ -579,7 +599,7 @@ async fn promise(State(state): State<AppState>, d: Debtor, Form(f): Form<Promise
         Ok::<_, Problem>(())
     }
     .await;
-    after(&state, &d, result, "promise", None).await
+    after(&state, &d, result, "promise", Some("promise-confirmation-email")).await
 }
 
 #[derive(Deserialize)]
@@ -608,7 +628,7 @@ async fn dispute(State(state): State<AppState>, d: Debtor, Form(f): Form<Dispute
         Ok::<_, Problem>(())
     }
     .await;
-    after(&state, &d, result, "dispute", None).await
+    after(&state, &d, result, "dispute", Some("dispute-acknowledgement-email")).await
 }
 
 /// The validation notice for the account as it stands, in the debtor's language, as a PDF.
@@ -648,7 +668,8 @@ async fn typed_amount(state: &AppState, d: &Debtor, text: &str) -> Result<(Accou
     Ok((account, amount))
 }
 
-/// Sends the message that confirms a portal action (a receipt, the plan's schedule, the opt-out)
+/// Sends the message that confirms a portal action (a receipt, the plan's schedule, the promise,
+/// the dispute's receipt, the opt-out)
 /// through the contact policy like every other message, in the portal's language. It is a
 /// courtesy on top of what the page showed: when the policy blocks it, or the debtor has no
 /// address for it, the action still stands and the reason is kept with the message or logged.
@@ -673,10 +694,10 @@ async fn confirm(state: &AppState, d: &Debtor, template: &str) {
     }
 }
 
-fn terms(months: u32, today: Date) -> PlanTerms {
+fn terms((frequency, count): (Frequency, u32), today: Date) -> PlanTerms {
     PlanTerms {
-        frequency: Frequency::Monthly,
-        sizing: Sizing::Count(months),
+        frequency,
+        sizing: Sizing::Count(count),
         down_payment: 0,
         first_due_on: today.checked_add(jiff::Span::new().days(FIRST_DUE_DAYS)).unwrap_or(today),
         apr: Decimal::ZERO,
@@ -689,15 +710,17 @@ fn offers(file: &AccountFile, today: Date, tr: Tr) -> Result<Vec<Offer>, Problem
     let cur = file.account.currency.code();
     let policy = &file.policy.plans;
     let mut out = Vec::new();
-    for months in OFFERED_MONTHS.into_iter().filter(|m| *m <= policy.max_installments) {
-        let t = terms(months, today);
+    for shape in OFFERED.into_iter().filter(|(_, n)| *n <= policy.max_installments) {
+        let t = terms(shape, today);
         let Ok(schedule) = plan::quote(file.balance.owed(), &t, today, policy) else { continue };
         let Some(first) = schedule.first() else { continue };
         if schedule.iter().any(|i: &Installment| i.amount < policy.min_installment) {
             continue;
         }
         out.push(Offer {
-            months,
+            key: offer_key(shape),
+            count: shape.1,
+            every: tr.t(&format!("plans.{}", shape.0.as_str())),
             installment: money(first.amount, cur),
             first_due: day(first.due_on, tr),
             schedule: schedule.iter().map(|i| (i.number, day(i.due_on, tr), money(i.amount, cur))).collect(),
@@ -708,15 +731,19 @@ fn offers(file: &AccountFile, today: Date, tr: Tr) -> Result<Vec<Offer>, Problem
 
 #[derive(Deserialize)]
 struct PlanForm {
-    months: u32,
+    plan: String,
+}
+
+fn offer_key((frequency, count): (Frequency, u32)) -> String {
+    format!("{}-{count}", frequency.as_str())
 }
 
 async fn choose_plan(State(state): State<AppState>, d: Debtor, Form(f): Form<PlanForm>) -> Response {
     let result = async {
-        if !OFFERED_MONTHS.contains(&f.months) {
-            return Err(Problem::from(StoreError::invalid("/months", "choose one of the plans shown")));
-        }
-        let op = plan::create(Uuid::now_v7(), terms(f.months, today()), "portal".into(), today(), &d.actor());
+        let Some(shape) = OFFERED.into_iter().find(|s| offer_key(*s) == f.plan) else {
+            return Err(Problem::from(StoreError::invalid("/plan", "choose one of the plans shown")));
+        };
+        let op = plan::create(Uuid::now_v7(), terms(shape, today()), "portal".into(), today(), &d.actor());
         state.store.service(d.tenant_id, d.account_id, op).await?;
         Ok(())
     }

@@ -1,0 +1,172 @@
+//! KPI reports over HTTP on both databases, against figures worked out by hand from the records
+//! the test makes: placements and recovery, aging, contact rates, promises and disputes, netback,
+//! as JSON and as CSV; bad periods, unknown reports and a client user's narrowing.
+
+use crate::fixtures::{key, tenant_with};
+use crate::http::Server;
+use jiff::civil::Date;
+use recoup_domain::access::Role;
+use recoup_domain::kpi::Bucket;
+use recoup_domain::message::CallResult;
+use recoup_domain::policy::{Medium, Outcome};
+use recoup_store::servicing::contact::{self, ContactAttempt};
+use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+use recoup_store::servicing::{RecordKind, dispute};
+use recoup_store::{Actor, Store};
+use uuid::Uuid;
+
+fn pay(amount: i64, on: Date) -> NewPayment {
+    NewPayment {
+        amount,
+        currency: recoup_domain::money::Currency::USD,
+        effective_on: on,
+        method: Method::Ach,
+        source: Source::Agent,
+        route: recoup_domain::remittance::Route::ToAgency,
+        commissionable: None,
+        reference: None,
+        card: None,
+        split: false,
+    }
+}
+
+fn call(result: CallResult, at: &str) -> ContactAttempt {
+    ContactAttempt {
+        id: Uuid::now_v7(),
+        account_id: Uuid::nil(),
+        contact_point_id: None,
+        medium: Medium::Call,
+        at: at.parse().unwrap(),
+        outcome: Outcome::NoConversation,
+        result: Some(result),
+        message_id: None,
+        inbound: false,
+        by: String::new(),
+        note: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_match_figures_worked_out_by_hand() {
+    for server in Server::all().await {
+        let s: &dyn Store = server.store.as_ref();
+        let (tenant, clients) = tenant_with(&server.store, &[("A", 3), ("B", 2)]).await;
+        let t = tenant.id;
+        let a_accounts =
+            s.list_accounts(t, &recoup_store::AccountFilter { client_id: Some(clients[0]), ..Default::default() }, None, 10).await.unwrap();
+        let mut placed = 0;
+        let mut by_bucket = [0i64; 7];
+        let today = recoup_server::api::servicing::today();
+        for acc in &a_accounts {
+            let owed = s.balance(t, acc.id).await.unwrap().owed();
+            placed += owed;
+            let days = acc.first_delinquency_on.map_or(0, |d| i64::from(d.until(today).unwrap().get_days()));
+            by_bucket[Bucket::of(days).index()] += owed;
+        }
+        // On client A: 50.00 and 20.00 paid, the 20.00 bounced; on client B: 12.34.
+        let actor = Actor::new("user:agent-7");
+        let first = a_accounts[0].id;
+        s.service(t, first, payment::post(pay(5_000, today), today, &actor)).await.unwrap();
+        let ch = s.service(t, first, payment::post(pay(2_000, today), today, &actor)).await.unwrap();
+        let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
+        s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, today, today, &actor)).await.unwrap();
+        let b_account =
+            s.list_accounts(t, &recoup_store::AccountFilter { client_id: Some(clients[1]), ..Default::default() }, None, 1).await.unwrap()
+                [0]
+            .id;
+        s.service(t, b_account, payment::post(pay(1_234, today), today, &actor)).await.unwrap();
+        // Calls on A: two right-party, one third party, four unanswered: 7 attempts, 3 connects.
+        let noon = format!("{today}T17:00:00Z");
+        for r in [CallResult::RightParty, CallResult::RightParty, CallResult::ThirdParty] {
+            s.service(t, first, contact::log(call(r, &noon), None, &actor)).await.unwrap();
+        }
+        for _ in 0..4 {
+            s.service(t, a_accounts[1].id, contact::log(call(CallResult::NoAnswer, &noon), None, &actor)).await.unwrap();
+        }
+        let opened = dispute::NewDispute {
+            id: Uuid::now_v7(),
+            reason: recoup_domain::dispute::Reason::NotMine,
+            text: String::new(),
+            channel: "phone".into(),
+            received_on: today,
+            disputed_amount: None,
+            validation_notice_sent_on: None,
+        };
+        s.service(t, a_accounts[2].id, dispute::open(opened, today, &actor)).await.unwrap();
+
+        let admin = key(s, &tenant, Role::Admin, None).await;
+        let period = format!("from={}&to={today}", today.first_of_month());
+        let get = |name: &str, extra: &str| {
+            let (server, admin, period) = (&server, admin.clone(), period.clone());
+            let path = format!("/api/v1/reports/{name}?{period}{extra}");
+            async move { server.get(&path, Some(&admin)).await }
+        };
+
+        let r = get("placements", "&client=A").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 1);
+        let money = |minor: i64| recoup_domain::money::Currency::USD.format_minor(minor);
+        assert_eq!((rows[0]["accounts"].as_u64(), rows[0]["placed"].as_str()), (Some(3), Some(money(placed).as_str())));
+        assert_eq!(rows[0]["collected"], "50.00", "70.00 in, 20.00 back");
+        let rate = rows[0]["recovery_rate"].as_f64().unwrap();
+        assert!((rate - 5_000.0 / placed as f64).abs() < 1e-4, "{rate}");
+
+        let r = get("aging", "&client=A").await;
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 7, "every bucket, empty ones too");
+        let bucket_of = |d: Option<Date>| Bucket::of(d.map_or(0, |d| i64::from(d.until(today).unwrap().get_days()))).index();
+        let mut want = by_bucket;
+        want[bucket_of(a_accounts[0].first_delinquency_on)] -= 5_000;
+        for (i, b) in Bucket::ALL.iter().enumerate() {
+            assert_eq!((rows[i]["bucket"].as_str(), rows[i]["owed"].as_str()), (Some(b.label()), Some(money(want[i]).as_str())));
+        }
+
+        let r = get("contacts", "").await;
+        let all = r.json()["rows"][0].clone();
+        assert_eq!(
+            (all["by"].as_str(), all["attempts"].as_u64(), all["connects"].as_u64(), all["right_party_contacts"].as_u64()),
+            (Some("all"), Some(7), Some(3), Some(2))
+        );
+        assert_eq!((all["rpc_rate_per_attempt"].as_f64(), all["rpc_rate_per_connect"].as_f64()), (Some(0.2857), Some(0.6667)));
+        assert_eq!(r.json()["rows"][1]["by"], "user:agent-7");
+
+        let r = get("promises", "").await;
+        assert_eq!(
+            (r.json()["rows"][0]["disputes_opened"].as_u64(), r.json()["rows"][0]["promise_kept_rate"].clone()),
+            (Some(1), serde_json::Value::Null),
+            "no promise fell due: no rate, not NaN"
+        );
+
+        let r = get("netback", "").await;
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        let b = rows.iter().find(|x| x["client"] == "B").unwrap();
+        // 20% contingency (the fixture's rate) on 12.34 = 2.468 -> 2.47 (half-even at the cent).
+        assert_eq!(
+            (b["collected_by_agency"].as_str(), b["commission"].as_str(), b["netback"].as_str()),
+            (Some("12.34"), Some("2.47"), Some("9.87"))
+        );
+
+        let r = server.get(&format!("/api/v1/reports/contacts?{period}&format=csv"), Some(&admin)).await;
+        assert_eq!(r.status, 200);
+        let mut lines = r.body.lines();
+        assert_eq!(lines.next(), Some("by,attempts,connects,right_party_contacts,rpc_rate_per_attempt,rpc_rate_per_connect,contact_rate"));
+        assert_eq!(lines.next(), Some("all,7,3,2,0.2857,0.6667,0.4286"));
+
+        // A client user sees its own figures whatever it asks for; bad input is answered plainly.
+        let viewer = key(s, &tenant, Role::Client, Some(clients[1])).await;
+        let r = server.get(&format!("/api/v1/reports/placements?{period}"), Some(&viewer)).await;
+        assert_eq!(r.json()["rows"].as_array().unwrap().len(), 1, "only B's placement");
+        let r = server.get(&format!("/api/v1/reports/placements?{period}&client=A"), Some(&viewer)).await;
+        assert_eq!(r.status, 404, "another client's code is not found: {}", r.body);
+        let agent = key(s, &tenant, Role::Agent, None).await;
+        assert_eq!(server.get(&format!("/api/v1/reports/aging?{period}"), Some(&agent)).await.status, 403);
+        let r = get("velocity", "").await;
+        assert_eq!(r.status, 404);
+        assert!(r.body.contains("placements, recovery, aging"), "{}", r.body);
+        let r = server.get(&format!("/api/v1/reports/aging?from={today}&to=2000-01-01"), Some(&admin)).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let empty = server.get("/api/v1/reports/contacts?from=2001-01-01&to=2001-01-31", Some(&admin)).await;
+        assert_eq!(empty.json()["rows"][0]["rpc_rate_per_attempt"], serde_json::Value::Null, "an empty period divides by nothing");
+    }
+}
