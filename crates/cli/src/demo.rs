@@ -147,9 +147,10 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
 
 /// What happened to the early segment's accounts after the first strategy day, so the
 /// experiment's arms have results to compare: some pay part of the balance, some are called
-/// (about two calls in five reach the debtor). Every arm is treated alike here: any difference
+/// (about three calls in ten reach the debtor). Every arm is treated alike here: any difference
 /// the results show is chance, which their intervals say.
 async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<(u64, u64)> {
+    use recoup_domain::message::CallResult;
     use recoup_store::servicing::contact::{self, ContactAttempt};
     let mut rng = fastrand::Rng::with_seed(11);
     let today = recoup_server::api::servicing::today();
@@ -164,19 +165,25 @@ async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) 
             paid += 1;
         }
         if rng.u8(0..100) < 30 {
-            let reached = rng.u8(0..100) < 40;
+            // Roughly how outbound collection calls end: most are not answered.
+            let result = match rng.u8(0..100) {
+                0..25 => CallResult::NoAnswer,
+                25..45 => CallResult::Voicemail,
+                45..55 => CallResult::NotConnected,
+                55..62 => CallResult::WrongNumber,
+                62..70 => CallResult::ThirdParty,
+                70..84 => CallResult::RightParty,
+                84..90 => CallResult::Refused,
+                _ => CallResult::PromiseTaken,
+            };
             let attempt = ContactAttempt {
                 id: Uuid::now_v7(),
                 account_id: id,
                 contact_point_id: None,
                 medium: recoup_domain::policy::Medium::Call,
                 at: yesterday.at(18, rng.i8(0..60), 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp(),
-                outcome: if reached {
-                    recoup_domain::policy::Outcome::Conversation
-                } else {
-                    recoup_domain::policy::Outcome::NoConversation
-                },
-                result: None,
+                outcome: result.outcome(),
+                result: Some(result),
                 message_id: None,
                 inbound: false,
                 by: String::new(),

@@ -9,6 +9,7 @@ mod demo;
 mod import;
 mod letters;
 mod payment_import;
+mod report;
 mod servicing;
 mod setup;
 mod store;
@@ -183,6 +184,8 @@ enum Command {
     /// Remittance statements for clients.
     #[command(subcommand)]
     Remittance(servicing::remittance::RemittanceCommand),
+    /// KPI reports over a period, as text, CSV or JSON: the same figures as the API and console.
+    Report(report::ReportArgs),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -300,6 +303,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Hold(cmd) => servicing::hold(&cli.db, cmd).await?,
         Command::Servicing(cmd) => return servicing::remittance::run(&cli.db, cmd).await,
         Command::Remittance(cmd) => servicing::remittance::statement(&cli.db, cmd).await?,
+        Command::Report(args) => report::run(&cli.db, args).await?,
         Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
         Command::User(cmd) => user::run(&cli.db, cmd).await?,
         Command::Keys(KeysCommand::Generate) => print!("{}", recoup_store::Keyring::generate_text()?),
