@@ -10,7 +10,7 @@ use recoup_store::reports::ReportQuery;
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// placements, recovery, aging, contacts, promises, blocked or netback.
+    /// placements, recovery, aging, contacts, funnel, agents, promises, blocked or netback.
     pub name: String,
     /// First day, inclusive.
     #[arg(long)]

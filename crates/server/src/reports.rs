@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every report, by the name the API and CLI take.
-pub const NAMES: [&str; 7] = ["placements", "recovery", "aging", "contacts", "promises", "blocked", "netback"];
+pub const NAMES: [&str; 9] = ["placements", "recovery", "aging", "contacts", "funnel", "agents", "promises", "blocked", "netback"];
 
 /// One value: text, a count, money (exact, in the currency's minor units) or a rate (none when
 /// there was nothing to divide by).
@@ -22,8 +22,15 @@ pub const NAMES: [&str; 7] = ["placements", "recovery", "aging", "contacts", "pr
 pub enum Cell {
     Text(String),
     Count(u64),
-    Money { minor: i64, currency: String },
+    Money {
+        minor: i64,
+        currency: String,
+    },
     Rate(Option<f64>),
+    /// A figure such as a count per hour, to one place (none: nothing to divide by).
+    Number(Option<f64>),
+    /// A length of time in microseconds, shown as hours and minutes.
+    Hours(i64),
 }
 
 impl Cell {
@@ -34,6 +41,8 @@ impl Cell {
             Cell::Count(n) => n.to_string(),
             Cell::Money { minor, currency } => Currency::from_code(currency).map_or_else(|_| minor.to_string(), |c| c.format_minor(*minor)),
             Cell::Rate(r) => r.map(|r| format!("{r:.4}")).unwrap_or_default(),
+            Cell::Number(n) => n.map(|n| format!("{n:.2}")).unwrap_or_default(),
+            Cell::Hours(us) => format!("{:.2}", *us as f64 / 3_600_000_000.0),
         }
     }
 
@@ -42,6 +51,8 @@ impl Cell {
         match self {
             Cell::Money { minor, currency } => recoup_domain::money::format_money(*minor, currency),
             Cell::Rate(r) => kpi::percent(*r),
+            Cell::Number(n) => n.map_or_else(|| "-".into(), |n| format!("{n:.1}")),
+            Cell::Hours(us) => format!("{}:{:02}", us / 3_600_000_000, us % 3_600_000_000 / 60_000_000),
             other => other.plain(),
         }
     }
@@ -50,6 +61,7 @@ impl Cell {
         match self {
             Cell::Count(n) => (*n).into(),
             Cell::Rate(r) => r.map_or(serde_json::Value::Null, |r| serde_json::json!((r * 10_000.0).round() / 10_000.0)),
+            Cell::Number(n) => n.map_or(serde_json::Value::Null, |n| serde_json::json!((n * 100.0).round() / 100.0)),
             other => other.plain().into(),
         }
     }
@@ -123,26 +135,46 @@ pub async fn table(store: &dyn Store, tenant_id: Uuid, name: &str, q: &ReportQue
         return Err(ReportError::Unknown(name.to_string()));
     }
     let data = data(store, tenant_id, q).await?;
-    build(name, &data, q, &clients(store, tenant_id).await?)
+    build(name, &data, q, &Context::read(store, tenant_id, q).await?)
 }
 
-/// Each client's code and commission rate, by id.
-pub async fn clients(store: &dyn Store, tenant_id: Uuid) -> Result<BTreeMap<Uuid, (String, rust_decimal::Decimal)>, ReportError> {
-    Ok(store.list_clients(tenant_id).await?.into_iter().map(|c| (c.id, (c.code, c.commission_rate))).collect())
+/// What reports name things by, beside the data: clients, people and their signed-in time.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Each client's code and commission rate, by id.
+    pub clients: BTreeMap<Uuid, (String, rust_decimal::Decimal)>,
+    /// Each person's name by how records name them ("user:<id>").
+    pub people: BTreeMap<String, String>,
+    /// Microseconds each person was signed in during the period.
+    pub worked: BTreeMap<Uuid, i64>,
+    /// The currency money is shown in where there is none to take it from.
+    pub currency: String,
 }
 
-/// The report `name` from data already read; `clients` names each client id by its code.
-pub fn build(
-    name: &str,
-    d: &ReportData,
-    q: &ReportQuery,
-    clients: &BTreeMap<Uuid, (String, rust_decimal::Decimal)>,
-) -> Result<Table, ReportError> {
+impl Context {
+    pub async fn read(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Result<Context, ReportError> {
+        let clients = store.list_clients(tenant_id).await?;
+        let currency = clients.first().map_or("USD", |c| c.default_currency.code()).to_string();
+        let people = store.list_users(tenant_id).await?.into_iter().map(|u| (format!("user:{}", u.id), u.name)).collect();
+        let (from, to) = (micros(q.from), micros(q.to) + 86_400_000_000);
+        let worked = kpi::worked(&store.work_periods(tenant_id, from, to).await?, from, to);
+        Ok(Context { clients: clients.into_iter().map(|c| (c.id, (c.code, c.commission_rate))).collect(), people, worked, currency })
+    }
+}
+
+fn micros(d: Date) -> i64 {
+    d.to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_microsecond())
+}
+
+/// The report `name` from data already read.
+pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Result<Table, ReportError> {
     Ok(match name {
-        "placements" => placements(d, clients),
+        "placements" => placements(d, &cx.clients),
         "recovery" => recovery(d, q),
         "aging" => aging(d, q),
         "contacts" => contacts(d),
+        "funnel" => funnel(d),
+        "agents" => agents(d, cx),
         "promises" => promises(d),
         "blocked" => blocked(d),
         other => return Err(ReportError::Unknown(other.into())),
@@ -293,6 +325,100 @@ fn contacts(d: &ReportData) -> Table {
         columns: vec!["by", "attempts", "connects", "right_party_contacts", "rpc_rate_per_attempt", "rpc_rate_per_connect", "contact_rate"],
         rows,
     }
+}
+
+fn done(d: &ReportData, kind: &str) -> u64 {
+    d.done_by.iter().filter(|x| x.kind == kind).map(|x| x.count).sum()
+}
+
+fn funnel(d: &ReportData) -> Table {
+    let calls = call_counts(d.contacts.iter());
+    let (kept, broken) = (count(d, "promise", "kept"), count(d, "promise", "broken"));
+    let stages = [
+        ("call attempts", calls.attempts, None),
+        ("connects", calls.connects, Some(calls.attempts)),
+        ("right-party contacts", calls.right_party, Some(calls.connects)),
+        ("promises taken", done(d, "promise"), Some(calls.right_party)),
+        ("promises due", kept + broken, None),
+        ("promises kept", kept, Some(kept + broken)),
+    ];
+    Table {
+        name: "funnel",
+        title: "From call to kept promise",
+        help: "Outbound call attempts in the period, the connects among them (a person answered), the right-party contacts among those, and the promises taken in the period (every channel: calls, portal, API). Then the promises that fell due in the period and those kept (paid in full within grace). Each rate is the stage over the one before it; promises taken and due are not the same promises, so kept is over due.",
+        columns: vec!["stage", "count", "rate_of_previous"],
+        rows: stages
+            .into_iter()
+            .map(|(stage, n, of)| vec![Cell::Text(stage.into()), Cell::Count(n), Cell::Rate(of.and_then(|of| Ratio::new(n, of).value()))])
+            .collect(),
+    }
+}
+
+/// Each agent's attempts, right-party contacts, promises and collections, per hour signed in.
+fn agents(d: &ReportData, cx: &Context) -> Table {
+    let mut by: BTreeMap<String, kpi::Productivity> = BTreeMap::new();
+    for c in d.contacts.iter().filter(|c| c.by.starts_with("user:")) {
+        let one = call_counts(std::iter::once(c));
+        let p = by.entry(c.by.clone()).or_default();
+        p.attempts += one.attempts;
+        p.right_party_contacts += one.right_party;
+    }
+    for x in d.done_by.iter().filter(|x| x.by.starts_with("user:")) {
+        let p = by.entry(x.by.clone()).or_default();
+        match x.kind.as_str() {
+            "promise" => p.promises += x.count,
+            _ => *p.collected.entry(x.currency.clone()).or_default() += x.minor,
+        }
+    }
+    // Signed in but did nothing recorded: still on the board, with their hours.
+    for (user, micros) in &cx.worked {
+        by.entry(format!("user:{user}")).or_default().worked_micros = *micros;
+    }
+    let mut rows = Vec::new();
+    for (who, p) in &by {
+        let name = cx.people.get(who).cloned().unwrap_or_else(|| who.to_string());
+        let currencies: Vec<String> =
+            if p.collected.is_empty() { vec![cx.currency.clone()] } else { p.collected.keys().cloned().collect() };
+        for currency in currencies {
+            let per_hour = |n: u64| Cell::Number(p.per_hour(n));
+            rows.push(vec![
+                Cell::Text(name.clone()),
+                Cell::Hours(p.worked_micros),
+                Cell::Count(p.attempts),
+                Cell::Count(p.right_party_contacts),
+                Cell::Count(p.promises),
+                money(p.collected.get(&currency).copied().unwrap_or(0), &currency),
+                per_hour(p.attempts),
+                per_hour(p.right_party_contacts),
+                per_hour(p.promises),
+                p.collected_per_hour(&currency).map_or(Cell::Number(None), |m| money(m, &currency)),
+            ]);
+        }
+    }
+    // The leaderboard: most collected first.
+    rows.sort_by(|a, b| money_of(&b[5]).cmp(&money_of(&a[5])).then_with(|| a[0].plain().cmp(&b[0].plain())));
+    Table {
+        name: "agents",
+        title: "Agent leaderboard",
+        help: "Each agent's outbound call attempts, right-party contacts (a conversation with the debtor), promises taken and payments they posted (not reversed) in the period, and each per hour signed in to the console (overlapping sessions count once). Most collected first.",
+        columns: vec![
+            "agent",
+            "hours_signed_in",
+            "attempts",
+            "right_party_contacts",
+            "promises",
+            "collected",
+            "attempts_per_hour",
+            "rpc_per_hour",
+            "promises_per_hour",
+            "collected_per_hour",
+        ],
+        rows,
+    }
+}
+
+fn money_of(c: &Cell) -> i64 {
+    if let Cell::Money { minor, .. } = c { *minor } else { 0 }
 }
 
 fn count(d: &ReportData, kind: &str, status: &str) -> u64 {

@@ -99,6 +99,21 @@ pub struct RecordCount {
     pub count: u64,
 }
 
+/// What one person did in the window: promises they took (by the day taken), or payments they
+/// posted (by the day effective; reversed ones left out) and their sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoneBy {
+    /// "user:<id>" as recorded.
+    pub by: String,
+    /// "promise" or "payment".
+    pub kind: String,
+    /// A payment's currency; empty for promises.
+    pub currency: String,
+    pub count: u64,
+    /// Payments' sum in minor units; 0 for promises.
+    pub minor: i64,
+}
+
 /// Everything the reports compute from, read in one call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportData {
@@ -111,6 +126,8 @@ pub struct ReportData {
     pub records: Vec<RecordCount>,
     /// The policy's blocked contacts in the window: each one's reasons as (code, rule).
     pub blocked: Vec<Vec<(String, String)>>,
+    /// Promises taken and payments posted in the window, by who did it.
+    pub done_by: Vec<DoneBy>,
 }
 
 /// How a backend writes a placeholder and reads a text field of a record's JSON `data`.
@@ -126,10 +143,11 @@ pub(crate) enum Part {
     Contacts,
     Records,
     Blocked,
+    DoneBy,
 }
 
 impl Part {
-    pub const ALL: [Part; 5] = [Part::Collected, Part::Owed, Part::Contacts, Part::Records, Part::Blocked];
+    pub const ALL: [Part; 6] = [Part::Collected, Part::Owed, Part::Contacts, Part::Records, Part::Blocked, Part::DoneBy];
 }
 
 /// One part's SQL and its values in placeholder order (the tenant first).
@@ -194,6 +212,21 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
                  AND on_date >= {from} AND on_date <= {to}{c}"
             )
         }
+        Part::DoneBy => {
+            let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
+            let (from_us, to_us) = (bind(Bind::Int(micros(q.from))), bind(Bind::Int(micros(q.to) + DAY_MICROS)));
+            let c = client("client_id", &mut bind);
+            let by = format!("COALESCE({}, {})", (d.json_text)("taken_by"), (d.json_text)("posted_by"));
+            let (currency, amount) = ((d.json_text)("currency"), (d.json_text)("amount"));
+            format!(
+                "SELECT kind, {by} AS by_whom, CASE WHEN kind = 'payment' THEN {currency} ELSE '' END AS currency, COUNT(*) AS n, \
+                 CAST(SUM(CASE WHEN kind = 'payment' THEN CAST({amount} AS BIGINT) ELSE 0 END) AS BIGINT) AS minor \
+                 FROM servicing_records WHERE tenant_id = {t}{c} AND \
+                 ((kind = 'promise' AND created_at >= {from_us} AND created_at < {to_us}) OR \
+                  (kind = 'payment' AND status = 'posted' AND on_date >= {from} AND on_date <= {to})) \
+                 GROUP BY kind, {by}, CASE WHEN kind = 'payment' THEN {currency} ELSE '' END"
+            )
+        }
     };
     (sql, binds)
 }
@@ -238,6 +271,13 @@ pub(crate) fn collect(data: &mut ReportData, part: Part, r: &impl Get) -> Result
                 serde_json::from_str(&r.text("data")?).map_err(|e| crate::rows::corrupt("data", e))?;
             data.blocked.push(decision.reasons.into_iter().map(|x| (x.code, x.rule)).collect());
         }
+        Part::DoneBy => data.done_by.push(DoneBy {
+            by: r.opt_text("by_whom")?.unwrap_or_default(),
+            kind: r.text("kind")?,
+            currency: r.opt_text("currency")?.unwrap_or_default(),
+            count: r.int("n")?.max(0) as u64,
+            minor: r.int("minor")?,
+        }),
     }
     Ok(())
 }

@@ -50,8 +50,9 @@ pub(crate) async fn query_for(state: &AppState, p: &Principal, from: Date, to: D
 }
 
 /// A KPI report: placements, recovery (curves by vintage), aging, contacts (RPC and contact
-/// rates), promises (kept rate, disputes), blocked (by reason) or netback (by client). Each
-/// answer carries its formula in `help`.
+/// rates), funnel (attempts to kept promises), agents (leaderboard, per hour signed in),
+/// promises (kept rate, disputes), blocked (by reason) or netback (by client). Each answer
+/// carries its formula in `help`.
 #[utoipa::path(get, path = "/api/v1/reports/{report}", tag = "reports", params(("report" = String, Path), PeriodQuery),
     responses(
         (status = 200, body = serde_json::Value),

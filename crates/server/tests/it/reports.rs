@@ -11,7 +11,7 @@ use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
-use recoup_store::servicing::{RecordKind, dispute};
+use recoup_store::servicing::{RecordKind, dispute, promise};
 use recoup_store::{Actor, Store};
 use uuid::Uuid;
 
@@ -93,6 +93,14 @@ async fn reports_match_figures_worked_out_by_hand() {
             validation_notice_sent_on: None,
         };
         s.service(t, a_accounts[2].id, dispute::open(opened, today, &actor)).await.unwrap();
+        let due = today.checked_add(jiff::Span::new().days(10)).unwrap();
+        let promised = promise::NewPromise {
+            id: Uuid::now_v7(),
+            items: vec![recoup_domain::promise::PromiseItem { due_on: due, amount: 2_500 }],
+            grace_days: None,
+            channel: "phone".into(),
+        };
+        s.service(t, a_accounts[1].id, promise::take(promised, today, &actor)).await.unwrap();
 
         let admin = key(s, &tenant, Role::Admin, None).await;
         let period = format!("from={}&to={today}", today.first_of_month());
@@ -130,6 +138,22 @@ async fn reports_match_figures_worked_out_by_hand() {
         );
         assert_eq!((all["rpc_rate_per_attempt"].as_f64(), all["rpc_rate_per_connect"].as_f64()), (Some(0.2857), Some(0.6667)));
         assert_eq!(r.json()["rows"][1]["by"], "user:agent-7");
+
+        // 7 attempts -> 3 connects -> 2 right-party contacts -> 1 promise taken; none fell due.
+        let r = get("funnel", "").await;
+        let stages: Vec<(u64, Option<f64>)> =
+            r.json()["rows"].as_array().unwrap().iter().map(|x| (x["count"].as_u64().unwrap(), x["rate_of_previous"].as_f64())).collect();
+        assert_eq!(stages, [(7, None), (3, Some(0.4286)), (2, Some(0.6667)), (1, Some(0.5)), (0, None), (0, None)]);
+
+        // The agent's own work: the bounced 20.00 does not count, client B's 12.34 does. No
+        // signed-in time was recorded, so there is nothing per hour (null, not infinity).
+        let r = get("agents", "").await;
+        let me = r.json()["rows"].as_array().unwrap().iter().find(|x| x["agent"] == "user:agent-7").cloned().unwrap();
+        assert_eq!(
+            (me["attempts"].as_u64(), me["right_party_contacts"].as_u64(), me["promises"].as_u64(), me["collected"].as_str()),
+            (Some(7), Some(2), Some(1), Some("62.34"))
+        );
+        assert_eq!((me["hours_signed_in"].as_str(), me["attempts_per_hour"].clone()), (Some("0.00"), serde_json::Value::Null));
 
         let r = get("promises", "").await;
         assert_eq!(

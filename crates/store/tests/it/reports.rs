@@ -5,7 +5,7 @@ use recoup_domain::message::CallResult;
 use recoup_domain::money::Currency;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_domain::remittance::Route;
-use recoup_store::reports::{CollectedDay, ContactCount, RecordCount, ReportQuery};
+use recoup_store::reports::{CollectedDay, ContactCount, DoneBy, RecordCount, ReportQuery};
 use recoup_store::servicing::RecordKind;
 use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
@@ -110,6 +110,13 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
         disputed_amount: None,
         validation_notice_sent_on: None,
     };
+    let promised = recoup_store::servicing::promise::NewPromise {
+        id: uuid::Uuid::now_v7(),
+        items: vec![recoup_domain::promise::PromiseItem { due_on: today.checked_add(jiff::Span::new().days(9)).unwrap(), amount: 5_000 }],
+        grace_days: None,
+        channel: "phone".into(),
+    };
+    s.service(t, second, recoup_store::servicing::promise::take(promised, today, &agent)).await.unwrap();
     s.service(t, second, recoup_store::servicing::dispute::open(dispute, today, &a)).await.unwrap();
 
     let q = ReportQuery { client_id: None, from: date(2026, 11, 1), to: today };
@@ -143,6 +150,21 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
         "October's call is outside the window"
     );
     assert!(d.records.contains(&RecordCount { kind: "dispute".into(), status: "open".into(), count: 1 }), "{:?}", d.records);
+
+    let mut done = d.done_by.clone();
+    done.sort_by(|x, y| x.kind.cmp(&y.kind));
+    let by = |by: &str, kind: &str, currency: &str, count, minor| DoneBy {
+        by: by.into(),
+        kind: kind.into(),
+        currency: currency.into(),
+        count,
+        minor,
+    };
+    assert_eq!(
+        done,
+        vec![by(&a.0, "payment", "USD", 1, 30_000), by("user:agent-1", "promise", "", 1, 0)],
+        "the bounced payment is not counted"
+    );
 
     let only_other = ReportQuery { client_id: Some(uuid::Uuid::now_v7()), ..q.clone() };
     let none = s.report_data(t, &only_other).await.unwrap();

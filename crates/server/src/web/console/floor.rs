@@ -180,7 +180,7 @@ async fn productivity(state: &AppState, tenant_id: uuid::Uuid, agents: &[Agent],
         let mine: Vec<_> = attempts.iter().filter(|x| x.by == me && !x.inbound).collect();
         let mut day = Productivity {
             attempts: mine.len() as u64,
-            right_party_contacts: mine.iter().filter(|x| x.result == Some(CallResult::RightParty)).count() as u64,
+            right_party_contacts: mine.iter().filter(|x| x.result.is_some_and(CallResult::is_rpc)).count() as u64,
             promises: promises.iter().filter(|x| x.taken_by == me).count() as u64,
             worked_micros: worked.get(&a.user_id).copied().unwrap_or(0),
             ..Default::default()
