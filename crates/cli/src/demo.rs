@@ -152,16 +152,23 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
 async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<(u64, u64)> {
     use recoup_domain::message::CallResult;
     use recoup_store::servicing::contact::{self, ContactAttempt};
+    use recoup_store::servicing::promise;
     let mut rng = fastrand::Rng::with_seed(11);
     let today = recoup_server::api::servicing::today();
     let yesterday = today.checked_sub(jiff::Span::new().days(1))?;
+    let agents: Vec<Uuid> =
+        store.list_users(tenant.id).await?.into_iter().filter(|u| u.role == recoup_domain::access::Role::Agent).map(|u| u.id).collect();
+    worked_yesterday(store, tenant, &agents, yesterday, &mut rng).await?;
     let (mut paid, mut called) = (0, 0);
     for (id, _) in store.experiment_accounts(tenant.id, "early-sms-vs-email").await? {
+        // An agent on the phones did it, or (for payments) the debtor paid on their own.
+        let by = Actor::new(format!("user:{}", agents[rng.usize(..agents.len())]));
+        let owed = store.balance(tenant.id, id).await?.owed();
         if rng.u8(0..100) < 12 {
-            let owed = store.balance(tenant.id, id).await?.owed();
             let currency = store.account(tenant.id, id).await?.map(|a| a.currency).unwrap_or(Currency::USD);
             let amount = (owed * i64::from(rng.u8(10..40)) / 100).max(1_000);
-            store.service(tenant.id, id, payment::post(demo_payment(amount, yesterday, Method::Ach, currency), yesterday, actor)).await?;
+            let who = if rng.bool() { &by } else { actor };
+            store.service(tenant.id, id, payment::post(demo_payment(amount, yesterday, Method::Ach, currency), yesterday, who)).await?;
             paid += 1;
         }
         if rng.u8(0..100) < 30 {
@@ -189,11 +196,47 @@ async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) 
                 by: String::new(),
                 note: None,
             };
-            store.service(tenant.id, id, contact::log(attempt, None, actor)).await?;
+            store.service(tenant.id, id, contact::log(attempt, None, &by)).await?;
             called += 1;
+            if result == CallResult::PromiseTaken && owed > 0 {
+                let due = yesterday.checked_add(jiff::Span::new().days(rng.i64(5..15)))?;
+                let promised = promise::NewPromise {
+                    id: Uuid::now_v7(),
+                    items: vec![recoup_domain::promise::PromiseItem { due_on: due, amount: (owed / 4).max(1_000).min(owed) }],
+                    grace_days: None,
+                    channel: "phone".into(),
+                };
+                // An account that already has a promise pending keeps it (one at a time).
+                let _ = store.service(tenant.id, id, promise::take(promised, yesterday, &by)).await;
+            }
         }
     }
     Ok((paid, called))
+}
+
+/// A day's shift for each agent (about eight hours, signed in yesterday afternoon UTC): a
+/// session opened and closed, which keeps its span for "per hour worked".
+async fn worked_yesterday(
+    store: &dyn Store,
+    tenant: &Tenant,
+    agents: &[Uuid],
+    yesterday: jiff::civil::Date,
+    rng: &mut fastrand::Rng,
+) -> Result<()> {
+    let start = yesterday.at(14, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_microsecond();
+    for user_id in agents {
+        let session = recoup_domain::access::Session {
+            token_hash: std::array::from_fn(|_| rng.u8(..)),
+            tenant_id: tenant.id,
+            user_id: *user_id,
+            created_at: start + rng.i64(0..45) * 60_000_000,
+            last_seen_at: start + (7 * 60 + rng.i64(0..90)) * 60_000_000,
+            account_id: None,
+        };
+        store.create_session(&session).await?;
+        store.delete_session(&session.token_hash).await?;
+    }
+    Ok(())
 }
 
 /// The demo strategy, saved and live, run for the last three days so the outbox, the call
@@ -278,13 +321,22 @@ pub const USERS: [(&str, &str, recoup_domain::access::Role); 5] = [
     ("auditor@recoup-demo.example", "Avery Auditor", recoup_domain::access::Role::Auditor),
 ];
 
+/// The rest of the calling floor: agents who do not sign in to the demo, so the leaderboard
+/// has a team to rank.
+const FLOOR: [(&str, &str); 3] = [
+    ("jordan@recoup-demo.example", "Jordan Reyes"),
+    ("priya@recoup-demo.example", "Priya Shah"),
+    ("mateo@recoup-demo.example", "Mateo Garc\u{ed}a"),
+];
+
 pub fn demo_password(role: recoup_domain::access::Role) -> String {
     format!("demo-{}-password", role.as_str())
 }
 
 async fn users(store: &dyn Store, tenant: &Tenant, clients: &[Client], actor: &Actor) -> Result<()> {
     let lakeshore = clients.iter().find(|c| c.code == "LSB").map(|c| c.id);
-    for (email, name, role) in USERS {
+    let floor = FLOOR.map(|(email, name)| (email, name, recoup_domain::access::Role::Agent));
+    for (email, name, role) in USERS.into_iter().chain(floor) {
         let hash = recoup_server::passwords::hash(demo_password(role)).await?;
         let client_id = (role == recoup_domain::access::Role::Client).then_some(lakeshore).flatten();
         let user = recoup_domain::access::User {

@@ -172,7 +172,7 @@ pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Resul
         "placements" => placements(d, &cx.clients),
         "recovery" => recovery(d, q),
         "aging" => aging(d, q),
-        "contacts" => contacts(d),
+        "contacts" => contacts(d, cx),
         "funnel" => funnel(d),
         "agents" => agents(d, cx),
         "promises" => promises(d),
@@ -300,7 +300,7 @@ fn call_counts<'a>(rows: impl Iterator<Item = &'a recoup_store::reports::Contact
     c
 }
 
-fn contacts(d: &ReportData) -> Table {
+fn contacts(d: &ReportData, cx: &Context) -> Table {
     let by: std::collections::BTreeSet<&str> = d.contacts.iter().filter(|c| c.by.starts_with("user:")).map(|c| c.by.as_str()).collect();
     let mut rows = Vec::new();
     let row = |who: String, c: kpi::rates::CallCounts| {
@@ -316,7 +316,8 @@ fn contacts(d: &ReportData) -> Table {
     };
     rows.push(row("all".into(), call_counts(d.contacts.iter())));
     for who in by {
-        rows.push(row(who.to_string(), call_counts(d.contacts.iter().filter(|c| c.by == who))));
+        let name = cx.people.get(who).cloned().unwrap_or_else(|| who.to_string());
+        rows.push(row(name, call_counts(d.contacts.iter().filter(|c| c.by == who))));
     }
     Table {
         name: "contacts",

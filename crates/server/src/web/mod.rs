@@ -4,6 +4,7 @@
 //! runs, so a page can never do what the API would refuse, and never differently.
 
 mod assets;
+mod charts;
 mod console;
 mod csrf;
 mod format;

@@ -45,6 +45,7 @@ async fn the_console_and_the_portal_pass_an_automated_wcag_audit() {
             &supervisor.email,
             &[
                 ("/console/floor", "h1", "Floor"),
+                ("/console/reports", "h1", "Reports"),
                 ("/console/approvals", "h1", "Approvals"),
                 ("/console/strategy", "h1", "Strategy"),
                 ("/console/clients", "h1", ""),

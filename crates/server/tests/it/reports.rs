@@ -4,6 +4,7 @@
 
 use crate::fixtures::{key, tenant_with};
 use crate::http::Server;
+use fantoccini::Locator;
 use jiff::civil::Date;
 use recoup_domain::access::Role;
 use recoup_domain::kpi::Bucket;
@@ -193,4 +194,49 @@ async fn reports_match_figures_worked_out_by_hand() {
         let empty = server.get("/api/v1/reports/contacts?from=2001-01-01&to=2001-01-31", Some(&admin)).await;
         assert_eq!(empty.json()["rows"][0]["rpc_rate_per_attempt"], serde_json::Value::Null, "an empty period divides by nothing");
     }
+}
+
+/// The console's dashboard in a real browser: its charts are drawn, its tiles agree with the
+/// records, each table downloads as the API's CSV, and a backwards period is refused on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_draws_its_charts_and_downloads_each_table_as_csv() {
+    use crate::browser::{Browser, browsing};
+    let server = browsing().await;
+    let (_, tenant, account) = crate::console::agent_with_work(&server).await;
+    let s: &dyn Store = server.store.as_ref();
+    let supervisor = crate::fixtures::staff(s, tenant, Role::Supervisor, crate::console::PASSWORD).await;
+    let today = recoup_server::api::servicing::today();
+    let actor = Actor::new(format!("user:{}", supervisor.id));
+    s.service(tenant, account, payment::post(pay(4_321, today), today, &actor)).await.unwrap();
+    let noon = format!("{today}T17:00:00Z");
+    for r in [CallResult::RightParty, CallResult::NoAnswer, CallResult::Voicemail, CallResult::NoAnswer] {
+        s.service(tenant, account, contact::log(call(r, &noon), None, &actor)).await.unwrap();
+    }
+    let Some(b) = Browser::start(&format!("http://{}", server.addr)).await else { return };
+    crate::console::sign_in_to(&b, &supervisor.email, "header", "Sign out").await;
+
+    b.open("/console/reports").await;
+    b.wait_text("h1", "Reports").await;
+    let tiles = b.text(".tiles").await;
+    assert!(tiles.contains("$43.21"), "collected in the default period (the last 30 days): {tiles}");
+    assert!(tiles.contains("25.0%"), "1 right-party contact in 4 attempts: {tiles}");
+    for id in ["recovery", "aging", "funnel"] {
+        let svg = b.client.find(Locator::Css(&format!("#report-{id} svg.chart"))).await.expect("a chart");
+        assert!(svg.attr("aria-label").await.unwrap().is_some_and(|l| !l.is_empty()), "{id}'s chart is named");
+    }
+    assert!(b.text("#report-agents").await.contains("Sam Supervisor"), "the leaderboard names the agent");
+
+    // The funnel's CSV is the API's, for the period on the page.
+    let href = b.client.find(Locator::Css("#report-funnel a[download]")).await.unwrap().attr("href").await.unwrap().unwrap();
+    assert!(href.starts_with("/api/v1/reports/funnel?from="), "{href}");
+    let csv = b.client.execute("return fetch(arguments[0]).then(r => r.text())", vec![href.into()]).await.unwrap();
+    let csv = csv.as_str().unwrap_or_default().to_string();
+    assert!(csv.starts_with("stage,count,rate_of_previous\ncall attempts,4,\nconnects,1,0.2500\n"), "{csv}");
+
+    b.open(&format!("/console/reports?from={today}&to=2020-01-01")).await;
+    b.wait_text("#period-error", "before it starts").await;
+    b.open("/console/reports").await;
+    b.wait_text("h1", "Reports").await;
+    b.screenshot("dashboard").await;
+    b.close().await;
 }

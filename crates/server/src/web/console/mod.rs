@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod clients;
 mod floor;
+mod reports;
 mod search;
 mod strategy;
 mod users;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(clients::router())
         .merge(floor::router())
+        .merge(reports::router())
         .merge(search::router())
         .merge(strategy::router())
         .merge(users::router())
@@ -87,6 +89,9 @@ impl Staff {
         if may(&self.p, Action::ReadClients) {
             let label = if self.p.role == Role::Client { "Portfolios" } else { "Clients" };
             nav.push(("/console/clients".to_string(), label.to_string()));
+        }
+        if may(&self.p, Action::ReadReports) {
+            nav.push(("/console/reports".to_string(), "Reports".to_string()));
         }
         if may(&self.p, Action::ApproveSettlements) {
             nav.push(("/console/approvals".to_string(), "Approvals".to_string()));
