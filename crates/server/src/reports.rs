@@ -14,7 +14,20 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every report, by the name the API and CLI take.
-pub const NAMES: [&str; 9] = ["placements", "recovery", "aging", "contacts", "funnel", "agents", "promises", "blocked", "netback"];
+pub const NAMES: [&str; 12] = [
+    "placements",
+    "recovery",
+    "aging",
+    "aging_trend",
+    "rolls",
+    "receivables",
+    "contacts",
+    "funnel",
+    "agents",
+    "promises",
+    "blocked",
+    "netback",
+];
 
 /// One value: text, a count, money (exact, in the currency's minor units) or a rate (none when
 /// there was nothing to divide by).
@@ -172,6 +185,9 @@ pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Resul
         "placements" => placements(d, &cx.clients),
         "recovery" => recovery(d, q),
         "aging" => aging(d, q),
+        "aging_trend" => aging_trend(d),
+        "rolls" => rolls(d),
+        "receivables" => receivables(d, q),
         "contacts" => contacts(d, cx),
         "funnel" => funnel(d),
         "agents" => agents(d, cx),
@@ -281,6 +297,131 @@ fn aging(d: &ReportData, q: &ReportQuery) -> Table {
         title: "Aging",
         help: "Accounts with money owed, by days past due at the period's end (from the first delinquency): current, 1-30, 31-60, 61-90, 91-120, 121-180, 180+. Balances as they stand now.",
         columns: vec!["bucket", "accounts", "owed", "share_of_owed"],
+        rows,
+    }
+}
+
+/// The window's month-ends (opening first) and currencies, from the month-end balances.
+fn month_ends_of(d: &ReportData, q: &ReportQuery) -> (Vec<Date>, std::collections::BTreeSet<String>) {
+    (recoup_store::reports::month_ends(q), d.owed_at.iter().map(|o| o.currency.clone()).collect())
+}
+
+fn aging_trend(d: &ReportData) -> Table {
+    let mut rows = Vec::new();
+    let ends: std::collections::BTreeSet<Date> = d.owed_at.iter().map(|o| o.on).collect();
+    let currencies: std::collections::BTreeSet<&str> = d.owed_at.iter().map(|o| o.currency.as_str()).collect();
+    for currency in currencies {
+        for on in &ends {
+            for b in Bucket::ALL {
+                let o = d.owed_at.iter().find(|o| o.on == *on && o.currency == currency && o.bucket == b);
+                rows.push(vec![
+                    Cell::Text(on.to_string()),
+                    Cell::Text(b.label().into()),
+                    Cell::Count(o.map_or(0, |o| o.accounts)),
+                    money(o.map_or(0, |o| o.owed_minor), currency),
+                ]);
+            }
+        }
+    }
+    Table {
+        name: "aging_trend",
+        title: "Aging at each month-end",
+        help: "What was owed at the end of each month in the period (and of the month before it starts), by days past due on that day counted from the first delinquency: the ledger replayed to that day, on the accounts placed by then.",
+        columns: vec!["month_end", "bucket", "accounts", "owed"],
+        rows,
+    }
+}
+
+fn rolls(d: &ReportData) -> Table {
+    let mut by: BTreeMap<(Date, &str), Vec<kpi::roll::Step>> = BTreeMap::new();
+    for m in &d.moves {
+        by.entry((m.on, &m.currency)).or_default().push(kpi::roll::Step {
+            from: m.from,
+            from_minor: m.from_minor,
+            to: m.to.map(|b| (b, m.to_minor)),
+        });
+    }
+    let mut rows = Vec::new();
+    for ((on, currency), steps) in &by {
+        let matrix = kpi::roll::RollMatrix::of(steps);
+        for b in Bucket::ALL {
+            if matrix.start_minor[b.index()] <= 0 {
+                continue;
+            }
+            let mut row = vec![Cell::Text(on.to_string()), Cell::Text(b.label().into()), money(matrix.start_minor[b.index()], currency)];
+            row.push(Cell::Rate(matrix.roll_rate(b)));
+            row.extend((0..8).map(|to| Cell::Rate(matrix.share(b, to))));
+            rows.push(row);
+        }
+    }
+    let mut columns = vec!["month_end", "bucket", "owed", "roll_rate"];
+    columns.extend(Bucket::ALL.iter().map(|b| match b {
+        Bucket::Current => "to_current",
+        Bucket::D1To30 => "to_1_30",
+        Bucket::D31To60 => "to_31_60",
+        Bucket::D61To90 => "to_61_90",
+        Bucket::D91To120 => "to_91_120",
+        Bucket::D121To180 => "to_121_180",
+        Bucket::Over180 => "to_180_plus",
+    }));
+    columns.push("paid_off");
+    Table {
+        name: "rolls",
+        title: "Roll rates",
+        help: "For each month-end and aging bucket: the balance owed there, the roll rate = balance of those accounts in the next bucket at the next month-end / their balance at this one (COMPLIANCE.md), and the whole row of where that balance sat a month later (a share in each bucket; paid off when nothing is owed).",
+        columns,
+        rows,
+    }
+}
+
+fn receivables(d: &ReportData, q: &ReportQuery) -> Table {
+    let (ends, currencies) = month_ends_of(d, q);
+    let owed = |on: Date, currency: &str, only: Option<Bucket>| -> i64 {
+        d.owed_at.iter().filter(|o| o.on == on && o.currency == currency && only.is_none_or(|b| o.bucket == b)).map(|o| o.owed_minor).sum()
+    };
+    let placed = |after: Date, upto: Date, currency: &str| -> i64 {
+        d.placements
+            .iter()
+            .filter(|p| p.currency == currency && p.placement.placed_on > after && p.placement.placed_on <= upto)
+            .map(|p| p.placed_minor)
+            .sum()
+    };
+    let mut rows = Vec::new();
+    for currency in &currencies {
+        let mut sales: Vec<kpi::receivables::MonthSales> = Vec::new();
+        for pair in ends.windows(2) {
+            let (open, close) = (pair[0], pair[1]);
+            let days = u32::try_from(open.until(close).map_or(0, |s| s.get_days())).unwrap_or(0);
+            let new = placed(open, close, currency);
+            sales.insert(0, kpi::receivables::MonthSales { sales_minor: new, days });
+            let (opening, closing, current) =
+                (owed(open, currency, None), owed(close, currency, None), owed(close, currency, Some(Bucket::Current)));
+            rows.push(vec![
+                Cell::Text(close.strftime("%Y-%m").to_string()),
+                money(opening, currency),
+                money(new, currency),
+                money(closing, currency),
+                money(current, currency),
+                Cell::Number(kpi::receivables::cei(opening, new, closing, current)),
+                Cell::Number(kpi::receivables::dso_standard(closing, new, days)),
+                Cell::Number(kpi::receivables::dso_countback(closing, &sales)),
+            ]);
+        }
+    }
+    Table {
+        name: "receivables",
+        title: "Receivables: CEI and DSO by month",
+        help: "Each month in the period: owed at its start and end (the ledger replayed to each month-end), new placements (for an agency, its credit sales), and what is current at the end. CEI = (opening + placed - closing) / (opening + placed - closing current) x 100. DSO standard = closing / placed in the month x days in the month. DSO countback walks back from the month, newest first, taking each month's placements out of the closing balance and adding its days, then a fraction of the last (COMPLIANCE.md); it stops at the period's first month, so a longer period gives a longer, truer figure.",
+        columns: vec![
+            "month",
+            "opening_owed",
+            "placed",
+            "closing_owed",
+            "closing_current",
+            "cei",
+            "dso_standard_days",
+            "dso_countback_days",
+        ],
         rows,
     }
 }
@@ -507,6 +648,70 @@ mod tests {
         assert_eq!(months_since("2026-09", date(2026, 9, 30)), Some(0));
         assert_eq!(months_since("2026-09", date(2027, 1, 1)), Some(4));
         assert_eq!(months_since("2026-09", date(2026, 8, 31)), None);
+    }
+
+    fn owed_at(on: Date, bucket: Bucket, owed_minor: i64) -> recoup_store::reports::OwedAt {
+        recoup_store::reports::OwedAt { on, currency: "USD".into(), bucket, accounts: 1, owed_minor }
+    }
+
+    #[test]
+    fn receivables_give_cei_and_both_dsos_per_month() {
+        // Opening 100.00 at the end of September; 50.00 placed in October; 120.00 owed at the end
+        // of October, 20.00 of it current. CEI = (100 + 50 - 120) / (100 + 50 - 20) = 23.08.
+        let (sep, oct) = (date(2026, 9, 30), date(2026, 10, 31));
+        let d = ReportData {
+            owed_at: vec![
+                owed_at(sep, Bucket::Over180, 10_000),
+                owed_at(oct, Bucket::Current, 2_000),
+                owed_at(oct, Bucket::Over180, 10_000),
+            ],
+            ..Default::default()
+        };
+        let mut d = d;
+        d.placements.push(recoup_store::reports::PlacementSummary {
+            placement: recoup_domain::org::Placement {
+                id: Uuid::nil(),
+                tenant_id: Uuid::nil(),
+                client_id: Uuid::nil(),
+                portfolio_id: Uuid::nil(),
+                placed_on: date(2026, 10, 6),
+                file_name: "f.csv".into(),
+                status: recoup_domain::org::PlacementStatus::Completed,
+                counts: Default::default(),
+            },
+            currency: "USD".into(),
+            accounts: 1,
+            placed_minor: 5_000,
+            collected_minor: 0,
+        });
+        let q = ReportQuery { client_id: None, from: date(2026, 10, 1), to: oct };
+        let t = receivables(&d, &q);
+        let row: Vec<String> = t.rows[0].iter().map(Cell::plain).collect();
+        // DSO standard = 120 / 50 x 31 = 74.4; countback: 120 is more than October's 50, and
+        // there is no earlier month in the period, so October's 31 days (a floor).
+        assert_eq!(row, ["2026-10", "100.00", "50.00", "120.00", "20.00", "23.08", "74.40", "31.00"]);
+    }
+
+    #[test]
+    fn rolls_show_the_roll_rate_and_where_the_rest_went() {
+        let sep = date(2026, 9, 30);
+        let mv = |from, to: Option<Bucket>, from_minor, to_minor| recoup_store::reports::Move {
+            on: sep,
+            currency: "USD".into(),
+            from,
+            to,
+            accounts: 1,
+            from_minor,
+            to_minor,
+        };
+        let d = ReportData {
+            moves: vec![mv(Bucket::D1To30, Some(Bucket::D31To60), 6_000, 6_000), mv(Bucket::D1To30, None, 4_000, 0)],
+            ..Default::default()
+        };
+        let t = rolls(&d);
+        let row: Vec<String> = t.rows[0].iter().map(Cell::plain).collect();
+        assert_eq!(row[..5], ["2026-09-30", "1-30", "100.00", "0.6000", "0.0000"]);
+        assert_eq!((row[6].as_str(), row[11].as_str()), ("0.6000", "0.4000"), "60% rolled to 31-60, 40% paid off");
     }
 
     #[test]

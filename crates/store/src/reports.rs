@@ -5,7 +5,9 @@ use crate::Result;
 use crate::listing::Bind;
 use crate::rows::{Get, PLACEMENT_COLS, placement};
 use jiff::civil::Date;
+use recoup_domain::kpi::Bucket;
 use recoup_domain::org::Placement;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// One placement with what it brought and what has been recovered on it, in one currency (a
@@ -114,6 +116,43 @@ pub struct DoneBy {
     pub minor: i64,
 }
 
+/// Accounts owed money at a month-end, by aging bucket there (days past due from the first
+/// delinquency to that day). Only accounts already placed by that day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedAt {
+    pub on: Date,
+    pub currency: String,
+    pub bucket: Bucket,
+    pub accounts: u64,
+    pub owed_minor: i64,
+}
+
+/// Where the balance owed at one month-end (`on`) in bucket `from` sat at the next: in bucket
+/// `to`, or paid off (`None`). Summed over the accounts that made that move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub on: Date,
+    pub currency: String,
+    pub from: Bucket,
+    pub to: Option<Bucket>,
+    pub accounts: u64,
+    pub from_minor: i64,
+    pub to_minor: i64,
+}
+
+/// The month-ends a window covers: the last day of the month before it starts (the opening
+/// balance), then each month's last day up to the window's end.
+pub fn month_ends(q: &ReportQuery) -> Vec<Date> {
+    let mut ends = Vec::new();
+    let mut end = q.from.first_of_month().yesterday().unwrap_or(q.from);
+    while end <= q.to {
+        ends.push(end);
+        let Ok(next) = end.tomorrow().map(|d| d.last_of_month()) else { break };
+        end = next;
+    }
+    ends
+}
+
 /// Everything the reports compute from, read in one call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportData {
@@ -128,6 +167,10 @@ pub struct ReportData {
     pub blocked: Vec<Vec<(String, String)>>,
     /// Promises taken and payments posted in the window, by who did it.
     pub done_by: Vec<DoneBy>,
+    /// What was owed at each of the window's month-ends ([`month_ends`]), by bucket.
+    pub owed_at: Vec<OwedAt>,
+    /// How each month-end's balances moved by the next.
+    pub moves: Vec<Move>,
 }
 
 /// How a backend writes a placeholder and reads a text field of a record's JSON `data`.
@@ -144,10 +187,13 @@ pub(crate) enum Part {
     Records,
     Blocked,
     DoneBy,
+    /// Each account's ledger movement per month up to the window's last month-end, in account
+    /// order, folded into month-end balances as the rows stream past.
+    MonthEnds,
 }
 
 impl Part {
-    pub const ALL: [Part; 6] = [Part::Collected, Part::Owed, Part::Contacts, Part::Records, Part::Blocked, Part::DoneBy];
+    pub const ALL: [Part; 7] = [Part::Collected, Part::Owed, Part::Contacts, Part::Records, Part::Blocked, Part::DoneBy, Part::MonthEnds];
 }
 
 /// One part's SQL and its values in placeholder order (the tenant first).
@@ -227,8 +273,131 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
                  GROUP BY kind, {by}, CASE WHEN kind = 'payment' THEN {currency} ELSE '' END"
             )
         }
+        Part::MonthEnds => {
+            let ends = month_ends(q);
+            let (first, last) = (ends.first().copied().unwrap_or(q.from), ends.last().copied().unwrap_or(q.from));
+            let (first, last) = (bind(Bind::Text(first.to_string())), bind(Bind::Text(last.to_string())));
+            let c = client("a.client_id", &mut bind);
+            // Entries up to the opening month-end count in its month.
+            let month = format!("CASE WHEN l.effective_on <= {first} THEN substr({first}, 1, 7) ELSE substr(l.effective_on, 1, 7) END");
+            format!(
+                "SELECT l.account_id, a.currency, a.first_delinquency_on AS since, p.placed_on, {month} AS month, \
+                 CAST(SUM(l.principal + l.interest + l.fees + l.costs) AS BIGINT) AS delta \
+                 FROM ledger_entries l JOIN accounts a ON a.tenant_id = l.tenant_id AND a.id = l.account_id \
+                 JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
+                 WHERE l.tenant_id = {t} AND l.effective_on <= {last}{c} \
+                 GROUP BY l.account_id, a.currency, a.first_delinquency_on, p.placed_on, {month} \
+                 ORDER BY l.account_id, month"
+            )
+        }
     };
     (sql, binds)
+}
+
+/// One account's month-end balances, gathered while its rows stream past.
+struct Account {
+    id: Uuid,
+    currency: String,
+    since: Option<Date>,
+    placed_on: Date,
+    /// Ledger movement per month ("2026-09"), oldest first.
+    deltas: Vec<(String, i64)>,
+}
+
+/// A move's month-end, currency, bucket there and bucket a month later (none: paid off).
+type MoveKey = (Date, String, Bucket, Option<Bucket>);
+
+/// Folds the MonthEnds rows into month-end balances and moves without holding every account.
+pub(crate) struct Collector {
+    pub data: ReportData,
+    ends: Vec<Date>,
+    current: Option<Account>,
+    owed: BTreeMap<(Date, String, Bucket), (u64, i64)>,
+    moves: BTreeMap<MoveKey, (u64, i64, i64)>,
+}
+
+impl Collector {
+    pub fn new(placements: Vec<PlacementSummary>, q: &ReportQuery) -> Collector {
+        Collector {
+            data: ReportData { placements, ..Default::default() },
+            ends: month_ends(q),
+            current: None,
+            owed: BTreeMap::new(),
+            moves: BTreeMap::new(),
+        }
+    }
+
+    pub fn collect(&mut self, part: Part, r: &impl Get) -> Result<()> {
+        if part != Part::MonthEnds {
+            return collect(&mut self.data, part, r);
+        }
+        let id = r.uuid("account_id")?;
+        if self.current.as_ref().is_none_or(|a| a.id != id) {
+            self.flush();
+            self.current = Some(Account {
+                id,
+                currency: r.text("currency")?,
+                since: r.opt_date("since")?,
+                placed_on: r.date("placed_on")?,
+                deltas: Vec::new(),
+            });
+        }
+        if let Some(a) = self.current.as_mut() {
+            a.deltas.push((r.text("month")?, r.int("delta")?));
+        }
+        Ok(())
+    }
+
+    /// The account in hand's balance at each month-end, added to the sums.
+    fn flush(&mut self) {
+        let Some(a) = self.current.take() else { return };
+        let mut owed = 0;
+        let mut next = a.deltas.iter().peekable();
+        let mut before: Option<(Bucket, i64)> = None;
+        for end in &self.ends {
+            let month = end.strftime("%Y-%m").to_string();
+            while let Some((_, delta)) = next.next_if(|(m, _)| *m <= month) {
+                owed += delta;
+            }
+            let now = (a.placed_on <= *end && owed > 0).then(|| {
+                let days = a.since.and_then(|s| s.until(*end).ok()).map_or(0, |span| i64::from(span.get_days()));
+                (Bucket::of(days), owed)
+            });
+            if let Some((bucket, minor)) = now {
+                let e = self.owed.entry((*end, a.currency.clone(), bucket)).or_default();
+                (e.0, e.1) = (e.0 + 1, e.1 + minor);
+            }
+            if let Some((from, from_minor)) = before {
+                let prior = self.ends.iter().rev().find(|e| *e < end).copied().unwrap_or(*end);
+                let m = self.moves.entry((prior, a.currency.clone(), from, now.map(|n| n.0))).or_default();
+                (m.0, m.1, m.2) = (m.0 + 1, m.1 + from_minor, m.2 + now.map_or(0, |n| n.1));
+            }
+            before = now;
+        }
+    }
+
+    pub fn finish(mut self) -> ReportData {
+        self.flush();
+        self.data.owed_at = self
+            .owed
+            .into_iter()
+            .map(|((on, currency, bucket), (accounts, owed_minor))| OwedAt { on, currency, bucket, accounts, owed_minor })
+            .collect();
+        self.data.moves = self
+            .moves
+            .into_iter()
+            .map(|((on, currency, from, to), (accounts, from_minor, to_minor))| Move {
+                on,
+                currency,
+                from,
+                to,
+                accounts,
+                from_minor,
+                to_minor,
+            })
+            .collect();
+        self.data
+    }
 }
 
 const OWED: &str = "(bal_principal + bal_interest + bal_fees + bal_costs)";
@@ -238,8 +407,8 @@ fn micros(d: Date) -> i64 {
     d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp().as_microsecond()).unwrap_or(0)
 }
 
-/// Adds one row of `part` to `data`.
-pub(crate) fn collect(data: &mut ReportData, part: Part, r: &impl Get) -> Result<()> {
+/// Adds one row of `part` to `data` (every part but MonthEnds, which the Collector folds).
+fn collect(data: &mut ReportData, part: Part, r: &impl Get) -> Result<()> {
     match part {
         Part::Collected => data.collected.push(CollectedDay {
             vintage: r.text("vintage")?,
@@ -278,6 +447,23 @@ pub(crate) fn collect(data: &mut ReportData, part: Part, r: &impl Get) -> Result
             count: r.int("n")?.max(0) as u64,
             minor: r.int("minor")?,
         }),
+        // Folded by the Collector.
+        Part::MonthEnds => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_window_covers_the_opening_month_end_and_each_one_inside_it() {
+        let q = |from, to| ReportQuery { client_id: None, from, to };
+        let ends = month_ends(&q(date(2026, 10, 15), date(2026, 12, 31)));
+        assert_eq!(ends, [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30), date(2026, 12, 31)]);
+        assert_eq!(month_ends(&q(date(2026, 11, 1), date(2026, 11, 20))), [date(2026, 10, 31)], "only the opening");
+        assert_eq!(month_ends(&q(date(2024, 3, 1), date(2024, 3, 31))), [date(2024, 2, 29), date(2024, 3, 31)], "a leap February");
+    }
 }

@@ -62,21 +62,42 @@ fn rate_top(values: impl Iterator<Item = f64>) -> f64 {
 
 /// One line per series over months 0, 1, 2...; values are rates (0.25 = 25%).
 pub fn rate_lines(title: &str, x_desc: &str, y_desc: &str, series: &[(String, Vec<f64>)]) -> String {
-    let months = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0).max(2) as u32;
     let top = rate_top(series.iter().flat_map(|(_, v)| v.iter().copied()));
+    lines(title, x_desc, y_desc, &[], series, top, &|v| percent(*v, top))
+}
+
+/// One line per series over the labelled points `x` (month-ends, say), with `format` on the
+/// value axis; values start at zero.
+pub fn amount_lines(title: &str, y_desc: &str, x: &[String], series: &[(String, Vec<f64>)], format: fn(&f64) -> String) -> String {
+    let top = series.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).fold(0.0_f64, f64::max).max(1.0) * 1.1;
+    lines(title, "", y_desc, x, series, top, &format)
+}
+
+fn lines(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    x: &[String],
+    series: &[(String, Vec<f64>)],
+    top: f64,
+    format: &dyn Fn(&f64) -> String,
+) -> String {
+    let points = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0).max(x.len()).max(2) as u32;
+    let x_label = |i: &u32| x.get(*i as usize).cloned().unwrap_or_else(|| i.to_string());
     render(title, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0u32..months - 1, 0f64..top)?;
+            .y_label_area_size(64)
+            .build_cartesian_2d(0u32..points - 1, 0f64..top)?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
             .x_desc(x_desc)
             .y_desc(y_desc)
-            .x_labels(months as usize)
-            .y_label_formatter(&|v| percent(*v, top))
+            .x_labels(points as usize)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(format)
             .label_style(font())
             .axis_desc_style(font())
             .draw()?;

@@ -903,21 +903,24 @@ impl Store for PgStore {
     }
 
     async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
-        use crate::reports::{Dialect, Part, collect, part_sql};
+        use crate::reports::{Collector, Dialect, Part, part_sql};
+        use futures_util::TryStreamExt;
         let placements = self.placement_summaries(tenant_id, q.client_id).await?;
         let dialect = Dialect { ph: |n| format!("${n}"), json_text: |f| format!("(data::jsonb ->> '{f}')") };
         let mut tx = self.pool.begin().await?;
         // One snapshot for every part, so the figures agree with each other.
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-        let mut data = crate::reports::ReportData { placements, ..Default::default() };
+        let mut c = Collector::new(placements, q);
         for part in Part::ALL {
-            let (q, binds) = part_sql(part, tenant_id, q, &dialect);
-            for row in bind_all(sqlx::query(sql(q)), binds).fetch_all(&mut *tx).await? {
-                collect(&mut data, part, &row)?;
+            let (text, binds) = part_sql(part, tenant_id, q, &dialect);
+            let query = sql(text);
+            let mut rows = bind_all(sqlx::query(query), binds).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                c.collect(part, &row)?;
             }
         }
         tx.commit().await?;
-        Ok(data)
+        Ok(c.finish())
     }
 
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {

@@ -928,18 +928,18 @@ impl Store for SqliteStore {
     }
 
     async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
-        use crate::reports::{Dialect, Part, collect, part_sql};
+        use crate::reports::{Collector, Dialect, Part, part_sql};
         let placements = self.placement_summaries(tenant_id, q.client_id).await?;
         let q = q.clone();
         let dialect = Dialect { ph: |n| format!("?{n}"), json_text: |f| format!("CAST(json_extract(data, '$.{f}') AS TEXT)") };
         self.read(move |c| {
             let tx = c.unchecked_transaction()?;
-            let mut data = crate::reports::ReportData { placements, ..Default::default() };
+            let mut collector = Collector::new(placements, &q);
             for part in Part::ALL {
                 let (sql, binds) = part_sql(part, tenant_id, &q, &dialect);
-                query_each(&tx, &sql, rusqlite::params_from_iter(binds.iter()), |r| collect(&mut data, part, r))?;
+                query_each(&tx, &sql, rusqlite::params_from_iter(binds.iter()), |r| collector.collect(part, r))?;
             }
-            Ok(data)
+            Ok(collector.finish())
         })
         .await
     }

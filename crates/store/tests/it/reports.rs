@@ -1,18 +1,20 @@
 use crate::conformance;
 use crate::support::{Harness, actor, org, owed, place_one, placement};
 use jiff::civil::date;
+use recoup_domain::kpi::Bucket;
 use recoup_domain::message::CallResult;
 use recoup_domain::money::Currency;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_domain::remittance::Route;
-use recoup_store::reports::{CollectedDay, ContactCount, DoneBy, RecordCount, ReportQuery};
+use recoup_store::reports::{CollectedDay, ContactCount, DoneBy, Move, OwedAt, RecordCount, ReportQuery};
 use recoup_store::servicing::RecordKind;
 use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
 
 conformance!(
     placements_sum_what_was_placed_and_collected_net_of_reversals,
-    report_data_reads_money_owed_contacts_and_records_for_the_window
+    report_data_reads_money_owed_contacts_and_records_for_the_window,
+    month_end_balances_follow_each_account_from_bucket_to_bucket
 );
 
 fn pay(amount: i64) -> NewPayment {
@@ -171,4 +173,50 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
     assert!(none.collected.is_empty() && none.owed.is_empty() && none.contacts.is_empty() && none.records.is_empty());
     let early = s.report_data(t, &ReportQuery { to: date(2026, 11, 11), ..q }).await.unwrap();
     assert_eq!(early.collected.iter().map(|c| c.minor).sum::<i64>(), 30_000, "money in up to the window's end only");
+}
+
+/// Month-end balances by bucket and where each bucket's balance went a month later: one account
+/// ages from 1-30 to 61-90 after a part payment, one long-delinquent account is paid off.
+async fn month_end_balances_follow_each_account_from_bucket_to_bucket(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let (t, a) = (o.tenant.id, actor());
+    let mut earlier = placement(&o.tenant, &o.client, &o.portfolio);
+    earlier.placed_on = date(2026, 9, 15);
+    s.begin_placement(&earlier, &a).await.unwrap();
+    let mut x = crate::support::placed(&o, "M-1", owed(10_000, 0, 0), "+15125550101");
+    x.account.placement_id = earlier.id;
+    x.account.first_delinquency_on = Some(date(2026, 9, 1));
+    let mut y = crate::support::placed(&o, "M-2", owed(40_000, 0, 1_000), "+15125550102");
+    y.account.placement_id = earlier.id;
+    let (x_id, y_id) = (x.account.id, y.account.id);
+    s.write_placed(&earlier, vec![x, y], &a).await.unwrap();
+    let on = |d| NewPayment { effective_on: d, ..pay(0) };
+    s.service(t, x_id, payment::post(NewPayment { amount: 4_000, ..on(date(2026, 10, 10)) }, date(2026, 10, 10), &a)).await.unwrap();
+    s.service(t, y_id, payment::post(NewPayment { amount: 41_000, ..on(date(2026, 11, 5)) }, date(2026, 11, 5), &a)).await.unwrap();
+
+    let q = ReportQuery { client_id: None, from: date(2026, 10, 1), to: date(2026, 11, 30) };
+    let d = s.report_data(t, &q).await.unwrap();
+    let at = |on, bucket, owed_minor| OwedAt { on, currency: "USD".into(), bucket, accounts: 1, owed_minor };
+    let (sep, oct, nov) = (date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30));
+    assert_eq!(
+        d.owed_at,
+        vec![
+            at(sep, Bucket::D1To30, 10_000),
+            at(sep, Bucket::Over180, 41_000),
+            at(oct, Bucket::D31To60, 6_000),
+            at(oct, Bucket::Over180, 41_000),
+            at(nov, Bucket::D61To90, 6_000),
+        ]
+    );
+    let mv = |on, from, to, from_minor, to_minor| Move { on, currency: "USD".into(), from, to, accounts: 1, from_minor, to_minor };
+    assert_eq!(
+        d.moves,
+        vec![
+            mv(sep, Bucket::D1To30, Some(Bucket::D31To60), 10_000, 6_000),
+            mv(sep, Bucket::Over180, Some(Bucket::Over180), 41_000, 41_000),
+            mv(oct, Bucket::D31To60, Some(Bucket::D61To90), 6_000, 6_000),
+            mv(oct, Bucket::Over180, None, 41_000, 0),
+        ]
+    );
 }

