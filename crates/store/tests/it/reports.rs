@@ -3,13 +3,11 @@ use crate::support::{Harness, actor, org, owed, place_one, placement};
 use jiff::civil::date;
 use recoup_domain::kpi::Bucket;
 use recoup_domain::message::CallResult;
-use recoup_domain::money::Currency;
 use recoup_domain::policy::{Medium, Outcome};
-use recoup_domain::remittance::Route;
 use recoup_store::reports::{CollectedDay, ContactCount, DoneBy, Move, OwedAt, RecordCount, ReportQuery};
 use recoup_store::servicing::RecordKind;
 use recoup_store::servicing::contact::{self, ContactAttempt};
-use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+use recoup_store::servicing::payment::{self, NewPayment, ReversalReason};
 
 conformance!(
     placements_sum_what_was_placed_and_collected_net_of_reversals,
@@ -17,19 +15,9 @@ conformance!(
     month_end_balances_follow_each_account_from_bucket_to_bucket
 );
 
+/// A payment effective on the 10th of November 2026.
 fn pay(amount: i64) -> NewPayment {
-    NewPayment {
-        amount,
-        currency: Currency::USD,
-        effective_on: date(2026, 11, 10),
-        method: Method::Ach,
-        source: Source::Agent,
-        route: Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
+    crate::servicing::pay(amount, date(2026, 11, 10))
 }
 
 async fn placements_sum_what_was_placed_and_collected_net_of_reversals(h: &Harness) {

@@ -92,7 +92,8 @@ async fn run(s: &dyn Store, o: &Org, account: Uuid, op: Op) -> Result<Changes, S
     s.service(o.tenant.id, account, op).await
 }
 
-fn pay(amount: i64, on: Date) -> NewPayment {
+/// An ACH payment in dollars on `on`, taken by an agent for the agency.
+pub fn pay(amount: i64, on: Date) -> NewPayment {
     NewPayment {
         amount,
         currency: Currency::USD,
