@@ -8,6 +8,7 @@ mod channels;
 mod demo;
 mod import;
 mod letters;
+mod model;
 mod payment_import;
 mod report;
 mod servicing;
@@ -186,6 +187,9 @@ enum Command {
     Remittance(servicing::remittance::RemittanceCommand),
     /// KPI reports over a period, as text, CSV or JSON: the same figures as the API and console.
     Report(report::ReportArgs),
+    /// Propensity-to-pay models: train on the tenant's own history, list, show, activate, score
+    #[command(subcommand)]
+    Model(model::ModelCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -304,6 +308,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Servicing(cmd) => return servicing::remittance::run(&cli.db, cmd).await,
         Command::Remittance(cmd) => servicing::remittance::statement(&cli.db, cmd).await?,
         Command::Report(args) => report::run(&cli.db, args).await?,
+        Command::Model(cmd) => model::model(&cli.db, cmd).await?,
         Command::Apikey(cmd) => apikey::run(&cli.db, cmd).await?,
         Command::User(cmd) => user::run(&cli.db, cmd).await?,
         Command::Keys(KeysCommand::Generate) => print!("{}", recoup_store::Keyring::generate_text()?),

@@ -21,6 +21,7 @@ pub mod payment_import;
 pub mod reconciliation;
 pub mod reports;
 pub mod scheduler;
+pub mod scoring;
 pub mod strategy;
 pub mod users;
 pub mod web;

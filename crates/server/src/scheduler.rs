@@ -1,6 +1,7 @@
 //! The daily run inside `serve`: once per (UTC) day, every tenant's promises, plans, settlements
-//! and hardship pauses with something due are judged, and idempotency keys past their day are
-//! forgotten. Judging is idempotent (an account already judged for the day changes nothing), so
+//! and hardship pauses with something due are judged, accounts are scored with the tenant's
+//! active propensity model (before the day's strategy runs, which reads the scores), and
+//! idempotency keys past their day are forgotten. Judging is idempotent (an account already judged for the day changes nothing), so
 //! two nodes running it is harmless; electing one node is the strategy scheduler's job.
 
 use recoup_store::{Actor, Store};
@@ -30,10 +31,25 @@ pub async fn run(store: Arc<dyn Store>, shutdown: impl Future<Output = ()>) {
 /// idempotency keys.
 pub async fn run_day(store: &dyn Store, today: jiff::civil::Date) {
     judge(store, today).await;
+    score(store, today).await;
     let before = jiff::Timestamp::now().as_microsecond() - crate::api::idempotency::KEEP_MICROS;
     match store.purge_idempotent(before).await {
         Ok(n) => tracing::info!(purged = n, "expired idempotency keys forgotten"),
         Err(e) => tracing::error!(error = %e, "purging idempotency keys failed"),
+    }
+}
+
+/// Scores each tenant that has an active model; the others keep the heuristic.
+async fn score(store: &dyn Store, today: jiff::civil::Date) {
+    let Ok(tenants) = store.list_tenants().await else { return };
+    for t in tenants {
+        match crate::scoring::score(store, t.id, today).await {
+            Ok(s) if s.model_version.is_some() => {
+                tracing::info!(tenant = %t.slug, %today, model = s.model_version, accounts = s.accounts, "accounts scored")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(tenant = %t.slug, error = %e, "scoring failed; the last scores stay"),
+        }
     }
 }
 

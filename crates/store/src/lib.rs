@@ -12,6 +12,7 @@ mod idempotency;
 mod keycache;
 pub mod listing;
 mod migrate;
+pub mod models;
 mod notes;
 pub mod ops;
 pub mod outbox;
@@ -142,6 +143,7 @@ pub trait Store:
     + strategy::Strategies
     + experiment::Experiments
     + worklist::Worklists
+    + models::Models
     + servicing::Servicing
     + Send
     + Sync

@@ -37,6 +37,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 14, name: "accrual", sql: include_str!("sqlite/migrations/0014_accrual.sql") },
     Migration { version: 15, name: "portal_sessions", sql: include_str!("sqlite/migrations/0015_portal_sessions.sql") },
     Migration { version: 16, name: "work_periods", sql: include_str!("sqlite/migrations/0016_work_periods.sql") },
+    Migration { version: 17, name: "models", sql: include_str!("sqlite/migrations/0017_models.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -60,6 +61,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 14, name: "accrual", sql: include_str!("postgres/migrations/0014_accrual.sql") },
     Migration { version: 15, name: "portal_sessions", sql: include_str!("postgres/migrations/0015_portal_sessions.sql") },
     Migration { version: 16, name: "work_periods", sql: include_str!("postgres/migrations/0016_work_periods.sql") },
+    Migration { version: 17, name: "models", sql: include_str!("postgres/migrations/0017_models.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

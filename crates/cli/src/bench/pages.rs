@@ -1,7 +1,8 @@
 //! `recoup bench pages`: builds the demo (5,000 accounts) in a fresh SQLite store, serves it on
 //! loopback, signs in as each role and as a debtor, and times every console and portal page
-//! over real HTTP. Targets (issue 7): every page under 100 ms, every page under 200 KB with its
-//! assets. It prints the slowest pages and the ratio of each figure to its limit.
+//! over real HTTP. Targets (issue 7): every page under 100 ms (the reports dashboard: 1 s, issue
+//! 8's), every page under 200 KB with its assets. It prints the pages slowest first and the
+//! ratio of each figure to its limit.
 
 use super::api::Stats;
 use crate::demo;
@@ -13,6 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const LIMIT_MS: f64 = 100.0;
+/// The reports dashboard's own target (issue 8): the whole dashboard within a second, at a
+/// million accounts; it reads every report's data for its period, not one account's.
+const REPORTS_LIMIT_MS: f64 = 1_000.0;
 const LIMIT_BYTES: usize = 200 * 1024;
 
 #[derive(clap::Args)]
@@ -31,6 +35,8 @@ struct Visit {
     name: String,
     /// The paths to cycle through (several accounts for the account page).
     paths: Vec<String>,
+    /// Its p95 target.
+    limit_ms: f64,
 }
 
 pub async fn run(args: PagesArgs) -> Result<()> {
@@ -65,21 +71,32 @@ pub async fn run(args: PagesArgs) -> Result<()> {
     let link = sample.link.trim_start_matches(&base).to_string();
 
     let visits = vec![
-        Visit { who: "agent", name: "home and worklist".into(), paths: vec!["/console".into()] },
-        Visit { who: "agent", name: "account page".into(), paths: ids },
-        Visit { who: "agent", name: "search by reference".into(), paths: vec![format!("/console/search?q={reference}")] },
-        Visit { who: "agent", name: "search by name".into(), paths: vec!["/console/search?q=smith".into()] },
-        Visit { who: "supervisor", name: "approvals".into(), paths: vec!["/console/approvals".into()] },
-        Visit { who: "supervisor", name: "floor".into(), paths: vec!["/console/floor".into()] },
-        Visit { who: "supervisor", name: "strategy editor".into(), paths: vec!["/console/strategy".into()] },
-        Visit { who: "supervisor", name: "experiment results".into(), paths: vec!["/console/experiments/early-sms-vs-email".into()] },
-        Visit { who: "admin", name: "users".into(), paths: vec!["/console/users".into()] },
-        Visit { who: "client", name: "portfolios".into(), paths: vec!["/console/clients".into()] },
-        Visit { who: "auditor", name: "audit trail".into(), paths: vec!["/console/audit".into()] },
-        Visit { who: "visitor", name: "console login".into(), paths: vec!["/console/login".into()] },
-        Visit { who: "visitor", name: "portal: find your account".into(), paths: vec!["/portal".into()] },
-        Visit { who: "visitor", name: "portal: signed link".into(), paths: vec![link.clone()] },
-        Visit { who: "debtor", name: "portal: account".into(), paths: vec!["/portal/account".into()] },
+        Visit { who: "agent", name: "home and worklist".into(), paths: vec!["/console".into()], limit_ms: LIMIT_MS },
+        Visit { who: "agent", name: "account page".into(), paths: ids, limit_ms: LIMIT_MS },
+        Visit {
+            who: "agent",
+            name: "search by reference".into(),
+            paths: vec![format!("/console/search?q={reference}")],
+            limit_ms: LIMIT_MS,
+        },
+        Visit { who: "agent", name: "search by name".into(), paths: vec!["/console/search?q=smith".into()], limit_ms: LIMIT_MS },
+        Visit { who: "supervisor", name: "approvals".into(), paths: vec!["/console/approvals".into()], limit_ms: LIMIT_MS },
+        Visit { who: "supervisor", name: "floor".into(), paths: vec!["/console/floor".into()], limit_ms: LIMIT_MS },
+        Visit { who: "supervisor", name: "reports dashboard".into(), paths: vec!["/console/reports".into()], limit_ms: REPORTS_LIMIT_MS },
+        Visit { who: "supervisor", name: "strategy editor".into(), paths: vec!["/console/strategy".into()], limit_ms: LIMIT_MS },
+        Visit {
+            who: "supervisor",
+            name: "experiment results".into(),
+            paths: vec!["/console/experiments/early-sms-vs-email".into()],
+            limit_ms: LIMIT_MS,
+        },
+        Visit { who: "admin", name: "users".into(), paths: vec!["/console/users".into()], limit_ms: LIMIT_MS },
+        Visit { who: "client", name: "portfolios".into(), paths: vec!["/console/clients".into()], limit_ms: LIMIT_MS },
+        Visit { who: "auditor", name: "audit trail".into(), paths: vec!["/console/audit".into()], limit_ms: LIMIT_MS },
+        Visit { who: "visitor", name: "console login".into(), paths: vec!["/console/login".into()], limit_ms: LIMIT_MS },
+        Visit { who: "visitor", name: "portal: find your account".into(), paths: vec!["/portal".into()], limit_ms: LIMIT_MS },
+        Visit { who: "visitor", name: "portal: signed link".into(), paths: vec![link.clone()], limit_ms: LIMIT_MS },
+        Visit { who: "debtor", name: "portal: account".into(), paths: vec!["/portal/account".into()], limit_ms: LIMIT_MS },
     ];
     let mut cookies = std::collections::HashMap::new();
     let roles = [
@@ -105,28 +122,28 @@ pub async fn run(args: PagesArgs) -> Result<()> {
         assets += client.get(format!("{base}{asset}")).send().await?.bytes().await?.len();
     }
     println!("assets (stylesheet, htmx, script): {:.1} KB, fetched once and cached for a year", assets as f64 / 1024.0);
-    println!("{:<11} {:<28} {:>8} {:>8} {:>8} {:>9}", "who", "page", "p50 ms", "p95 ms", "max ms", "KB+assets");
-    let mut worst_ms: f64 = 0.0;
+    println!("{:<11} {:<28} {:>8} {:>8} {:>8} {:>9} {:>9}", "who", "page", "p50 ms", "p95 ms", "max ms", "limit ms", "KB+assets");
+    // The page furthest over (or nearest) its own limit: (ratio, p95, limit, name).
+    let mut worst: (f64, f64, f64, String) = (0.0, 0.0, LIMIT_MS, String::new());
     let mut worst_bytes = 0;
     let mut rows = Vec::new();
     for v in &visits {
         let cookie = cookies.get(v.who).cloned().unwrap_or_default();
         let (stats, bytes) = time(&client, &base, &cookie, &v.paths, args.requests).await.with_context(|| v.name.clone())?;
         let p95 = stats.percentile_ms(95.0);
-        worst_ms = worst_ms.max(p95);
+        if p95 / v.limit_ms > worst.0 {
+            worst = (p95 / v.limit_ms, p95, v.limit_ms, v.name.clone());
+        }
         worst_bytes = worst_bytes.max(bytes + assets);
-        rows.push((p95, v.who, v.name.clone(), stats.percentile_ms(50.0), stats.percentile_ms(100.0), bytes + assets));
+        rows.push((p95, v.who, v.name.clone(), stats.percentile_ms(50.0), stats.percentile_ms(100.0), v.limit_ms, bytes + assets));
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (p95, who, name, p50, max, bytes) in &rows {
-        println!("{who:<11} {name:<28} {p50:>8.2} {p95:>8.2} {max:>8.2} {:>9.1}", *bytes as f64 / 1024.0);
+    for (p95, who, name, p50, max, limit, bytes) in &rows {
+        println!("{who:<11} {name:<28} {p50:>8.2} {p95:>8.2} {max:>8.2} {limit:>9.0} {:>9.1}", *bytes as f64 / 1024.0);
     }
     let verdict = |ok: bool| if ok { "met" } else { "NOT MET" };
-    println!(
-        "slowest page p95 {worst_ms:.2} ms: ratio to the {LIMIT_MS} ms limit {:.3} ({})",
-        worst_ms / LIMIT_MS,
-        verdict(worst_ms < LIMIT_MS)
-    );
+    let (ratio, p95, limit, name) = worst;
+    println!("nearest its limit: {name}, p95 {p95:.2} ms: ratio to its {limit} ms limit {ratio:.3} ({})", verdict(ratio < 1.0));
     println!(
         "heaviest page with assets {:.1} KB: ratio to the 200 KB limit {:.3} ({})",
         worst_bytes as f64 / 1024.0,

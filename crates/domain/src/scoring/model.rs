@@ -115,20 +115,36 @@ impl Model {
     /// Row `row`'s reasons: per table column, `sum(weight x (value - mean))` over its encoded
     /// columns, largest effect first, `top` of them.
     pub fn explain(&self, t: &Table, row: usize, top: usize) -> Result<Vec<Contribution>, DataError> {
+        Ok(self.score(t, top)?.into_iter().nth(row).map(|(_, reasons)| reasons).unwrap_or_default())
+    }
+
+    /// Every row's probability of paying and its `top` reasons, encoding the table once.
+    pub fn score(&self, t: &Table, top: usize) -> Result<Vec<(f64, Vec<Contribution>)>, DataError> {
         let width = self.weights.len();
         let x = self.encoder.encode(t)?;
-        let Some(values) = x.chunks(width.max(1)).nth(row) else { return Ok(Vec::new()) };
-        let mut by_column: Vec<Contribution> = Vec::new();
-        for (j, (_, column)) in self.encoder.names().into_iter().enumerate() {
-            let add = self.weights[j] * (values[j] - self.means[j]);
-            match by_column.iter_mut().find(|c| c.feature == column) {
-                Some(c) => c.log_odds += add,
-                None => by_column.push(Contribution { feature: column, log_odds: add }),
+        // Which table column each encoded column belongs to, worked out once.
+        let mut columns: Vec<String> = Vec::new();
+        let mut group = Vec::with_capacity(width);
+        for (_, column) in self.encoder.names() {
+            if columns.last() != Some(&column) {
+                columns.push(column);
             }
+            group.push(columns.len() - 1);
         }
-        by_column.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
-        by_column.truncate(top);
-        Ok(by_column)
+        let mut sums = vec![0.0; columns.len()];
+        let mut order: Vec<usize> = (0..columns.len()).collect();
+        let mut out = Vec::with_capacity(t.rows());
+        for row in x.chunks(width.max(1)).take(t.rows()) {
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+            for (j, value) in row.iter().enumerate() {
+                sums[group[j]] += self.weights[j] * (value - self.means[j]);
+            }
+            order.sort_by(|a, b| sums[*b].abs().total_cmp(&sums[*a].abs()));
+            let reasons = order.iter().take(top).map(|&i| Contribution { feature: columns[i].clone(), log_odds: sums[i] }).collect();
+            out.push((sigmoid(self.log_odds(row)), reasons));
+        }
+        Ok(out)
     }
 }
 

@@ -13,6 +13,7 @@ mod messages;
 mod ops;
 mod portal;
 mod reports;
+mod scoring;
 mod sensitive;
 mod servicing;
 mod session;

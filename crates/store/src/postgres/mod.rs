@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 mod copy;
 mod idempotency;
+mod models;
 mod notes;
 pub(crate) mod outbox;
 mod servicing;

@@ -26,6 +26,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use uuid::Uuid;
 
 mod idempotency;
+mod models;
 mod notes;
 pub(crate) mod outbox;
 mod planner;

@@ -8,6 +8,7 @@ mod audit;
 mod ledger;
 mod listing;
 mod messages;
+mod models;
 mod org;
 mod outbox;
 mod placement;

@@ -50,14 +50,15 @@ async fn placements_sum_what_was_placed_and_collected_net_of_reversals(h: &Harne
     assert!(s.placement_summaries(org(s).await.tenant.id, None).await.unwrap().is_empty(), "another tenant's: none");
 }
 
-fn attempt(medium: Medium, result: Option<CallResult>, inbound: bool, at: &str) -> ContactAttempt {
+/// A contact attempt at `at`; a call's outcome follows its result, as Reg F counts it.
+pub fn attempt(medium: Medium, result: Option<CallResult>, inbound: bool, at: &str) -> ContactAttempt {
     ContactAttempt {
         id: uuid::Uuid::now_v7(),
         account_id: uuid::Uuid::nil(),
         contact_point_id: None,
         medium,
         at: at.parse().unwrap(),
-        outcome: Outcome::NoConversation,
+        outcome: result.map_or(Outcome::NoConversation, CallResult::outcome),
         result,
         message_id: None,
         inbound,

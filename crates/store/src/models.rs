@@ -1,0 +1,176 @@
+//! Propensity models and scores: each trained model is a version with how it was trained and how
+//! it tested; at most one is active. Scoring writes each account's score (per mille, on the
+//! account, where worklists and strategies read it) and its reasons in plain words.
+//!
+//! The snapshot query reads every account as it stood at the end of a day (the ledger and the
+//! servicing history up to it) and what it paid in the days after, for training and scoring.
+
+use crate::rows::Get;
+use crate::{Actor, Result};
+use async_trait::async_trait;
+use jiff::civil::Date;
+use recoup_domain::scoring::features::Snapshot;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How a model did on the accounts it was trained on and on a later snapshot it never saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMetrics {
+    pub train_rows: usize,
+    pub train_paid: usize,
+    pub test_rows: usize,
+    pub test_paid: usize,
+    pub train_auc: Option<f64>,
+    pub test_auc: Option<f64>,
+    pub test_log_loss: Option<f64>,
+    /// Test accounts by decile of score: mean predicted against the share that paid.
+    pub calibration: Vec<recoup_domain::scoring::Calibration>,
+    /// Each encoded column's weight on the log-odds, largest effect first.
+    pub weights: Vec<(String, f64)>,
+}
+
+/// A model as kept: its version, what it learnt from and how it tested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredModel {
+    pub version: i64,
+    pub created_at: i64,
+    pub created_by: String,
+    pub active: bool,
+    /// The training snapshot's day and the (later) test snapshot's.
+    pub trained_on: Date,
+    pub tested_on: Date,
+    pub outcome: recoup_domain::scoring::features::Outcome,
+    pub metrics: ModelMetrics,
+    pub model: recoup_domain::scoring::Model,
+}
+
+/// One account's score as last computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountScore {
+    pub account_id: Uuid,
+    pub model_version: i64,
+    pub scored_on: Date,
+    pub per_mille: i32,
+    /// The top reasons, in words, strongest first.
+    pub reasons: Vec<String>,
+}
+
+#[async_trait]
+pub trait Models: Send + Sync {
+    /// Every account placed by the end of `on` and owing then, as it stood, with what it paid
+    /// in the `horizon_days` after; in account order.
+    async fn snapshots(&self, tenant_id: Uuid, on: Date, horizon_days: i32) -> Result<Vec<Snapshot>>;
+    /// Keeps a trained model as the next version (not active), audited; returns its version.
+    async fn save_model(&self, tenant_id: Uuid, m: &StoredModel, actor: &Actor) -> Result<i64>;
+    /// Newest first.
+    async fn models(&self, tenant_id: Uuid) -> Result<Vec<StoredModel>>;
+    /// Makes `version` the one that scores (the last active one stops), audited.
+    async fn activate_model(&self, tenant_id: Uuid, version: i64, actor: &Actor) -> Result<()>;
+    /// Writes scores (and each account's `score`) in one transaction.
+    async fn save_scores(&self, tenant_id: Uuid, scores: Vec<AccountScore>) -> Result<()>;
+    async fn account_score(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountScore>>;
+}
+
+/// Placeholders `$1` the tenant, `$2` the snapshot day, `$3` the last day of the horizon.
+pub(crate) const SNAPSHOT_SQL: &str = "SELECT a.id AS account_id, c.code AS client, a.product, p.placed_on, a.first_delinquency_on, \
+     COALESCE(l.owed, 0) AS owed, COALESCE(l.paid, 0) AS paid, COALESCE(l.payments, 0) AS payments, l.last_payment_on, \
+     COALESCE(l.paid_after, 0) AS paid_after, COALESCE(r.attempts, 0) AS attempts, \
+     COALESCE(r.conversations, 0) AS conversations, COALESCE(r.kept, 0) AS kept, COALESCE(r.broken, 0) AS broken \
+     FROM accounts a \
+     JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
+     JOIN clients c ON c.tenant_id = a.tenant_id AND c.id = a.client_id \
+     LEFT JOIN (SELECT account_id, \
+         CAST(SUM(CASE WHEN effective_on <= $2 THEN principal + interest + fees + costs ELSE 0 END) AS BIGINT) AS owed, \
+         CAST(SUM(CASE WHEN effective_on <= $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid, \
+         CAST(SUM(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN 1 ELSE 0 END) AS BIGINT) AS payments, \
+         MAX(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN effective_on END) AS last_payment_on, \
+         CAST(SUM(CASE WHEN effective_on > $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid_after \
+       FROM ledger_entries WHERE tenant_id = $1 AND effective_on <= $3 GROUP BY account_id) l ON l.account_id = a.id \
+     LEFT JOIN (SELECT account_id, \
+         CAST(SUM(CASE WHEN kind = 'contact_attempt' THEN 1 ELSE 0 END) AS BIGINT) AS attempts, \
+         CAST(SUM(CASE WHEN kind = 'contact_attempt' AND status = 'conversation' THEN 1 ELSE 0 END) AS BIGINT) AS conversations, \
+         CAST(SUM(CASE WHEN kind = 'promise' AND status = 'kept' THEN 1 ELSE 0 END) AS BIGINT) AS kept, \
+         CAST(SUM(CASE WHEN kind = 'promise' AND status = 'broken' THEN 1 ELSE 0 END) AS BIGINT) AS broken \
+       FROM servicing_records WHERE tenant_id = $1 AND kind IN ('contact_attempt', 'promise') AND on_date <= $2 GROUP BY account_id) r \
+       ON r.account_id = a.id \
+     WHERE a.tenant_id = $1 AND p.placed_on <= $2 AND COALESCE(l.owed, 0) > 0 \
+     ORDER BY a.id";
+
+fn count(r: &impl Get, col: &str) -> Result<u32> {
+    Ok(u32::try_from(r.int(col)?.max(0)).unwrap_or(u32::MAX))
+}
+
+pub(crate) fn snapshot(r: &impl Get) -> Result<Snapshot> {
+    Ok(Snapshot {
+        account_id: r.uuid("account_id")?,
+        client: r.text("client")?,
+        product: r.opt_text("product")?,
+        placed_on: r.date("placed_on")?,
+        first_delinquency_on: r.opt_date("first_delinquency_on")?,
+        owed_minor: r.int("owed")?,
+        paid_minor: r.int("paid")?,
+        payments: count(r, "payments")?,
+        last_payment_on: r.opt_date("last_payment_on")?,
+        attempts: count(r, "attempts")?,
+        conversations: count(r, "conversations")?,
+        promises_kept: count(r, "kept")?,
+        promises_broken: count(r, "broken")?,
+        paid_after_minor: r.int("paid_after")?,
+    })
+}
+
+pub(crate) const MODEL_COLS: &str = "version, created_at, created_by, active, trained_on, tested_on, outcome, metrics, model";
+
+fn json<T: for<'de> Deserialize<'de>>(r: &impl Get, col: &str) -> Result<T> {
+    serde_json::from_str(&r.text(col)?).map_err(|e| crate::rows::corrupt(col, e))
+}
+
+pub(crate) fn stored_model(r: &impl Get) -> Result<StoredModel> {
+    Ok(StoredModel {
+        version: r.int("version")?,
+        created_at: r.int("created_at")?,
+        created_by: r.text("created_by")?,
+        active: r.int("active")? != 0,
+        trained_on: r.date("trained_on")?,
+        tested_on: r.date("tested_on")?,
+        outcome: json(r, "outcome")?,
+        metrics: json(r, "metrics")?,
+        model: json(r, "model")?,
+    })
+}
+
+/// The JSON columns of a model as written: outcome, metrics, model.
+pub(crate) fn model_json(m: &StoredModel) -> Result<[String; 3]> {
+    let text = |v: serde_json::Result<String>| v.map_err(|e| crate::StoreError::Corrupt(e.to_string()));
+    Ok([text(serde_json::to_string(&m.outcome))?, text(serde_json::to_string(&m.metrics))?, text(serde_json::to_string(&m.model))?])
+}
+
+pub(crate) const SCORE_COLS: &str = "account_id, model_version, scored_on, per_mille, reasons";
+
+pub(crate) fn account_score(r: &impl Get) -> Result<AccountScore> {
+    Ok(AccountScore {
+        account_id: r.uuid("account_id")?,
+        model_version: r.int("model_version")?,
+        scored_on: r.date("scored_on")?,
+        per_mille: i32::try_from(r.int("per_mille")?).unwrap_or(0),
+        reasons: json(r, "reasons")?,
+    })
+}
+
+pub(crate) fn trained_event(actor: &Actor, m: &StoredModel) -> recoup_domain::audit::AuditEvent {
+    crate::ops::event(
+        actor,
+        "model.trained",
+        "model",
+        Uuid::nil(),
+        serde_json::json!({"version": m.version, "trained_on": m.trained_on, "tested_on": m.tested_on, "test_auc": m.metrics.test_auc}),
+    )
+}
+
+pub(crate) fn activated_event(actor: &Actor, version: i64) -> recoup_domain::audit::AuditEvent {
+    crate::ops::event(actor, "model.activated", "model", Uuid::nil(), serde_json::json!({"version": version}))
+}
+
+pub(crate) const SCORE_UPSERT: &str = "INSERT INTO account_scores (tenant_id, account_id, model_version, scored_on, per_mille, reasons) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, account_id) DO UPDATE SET model_version = excluded.model_version, \
+     scored_on = excluded.scored_on, per_mille = excluded.per_mille, reasons = excluded.reasons";
