@@ -83,6 +83,13 @@ async fn a_model_learns_who_pays_tests_on_a_later_day_and_scores_once_active() {
         assert_eq!(payer.reasons.len(), scoring::REASONS);
         assert!(payer.reasons.iter().any(|r| r.contains("payment") && r.ends_with("it")), "{:?}", payer.reasons);
         assert_eq!(s.account(t, ids[4]).await.unwrap().unwrap().score, Some(payer.per_mille));
+
+        // The agent's account page shows the model's score and its reasons; an account the model
+        // has not scored still says its figure is the heuristic's.
+        let agent = crate::fixtures::staff(s, t, recoup_domain::access::Role::Agent, crate::console::PASSWORD).await;
+        let c = crate::fixtures::cookie(&crate::fixtures::sign_in(&server, &agent.email, crate::console::PASSWORD).await);
+        let page = server.send("GET", &format!("/console/accounts/{}", ids[4]), &[format!("Cookie: {c}")], "").await;
+        assert!(page.body.contains("model version 1") && page.body.contains(&payer.reasons[0]), "{}", page.body);
     }
 }
 

@@ -33,6 +33,7 @@ use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_domain::promise::{PromiseItem, PromiseStatus};
 use recoup_domain::worklist::{Signals, contributions, propensity};
+use recoup_store::models::AccountScore;
 use recoup_store::servicing::AccountFile;
 use recoup_store::servicing::contact::ContactAttempt;
 use recoup_store::servicing::dispute::Dispute;
@@ -158,7 +159,7 @@ pub struct SettlementRow {
 
 struct Score {
     value: u16,
-    source: &'static str,
+    source: String,
     reasons: Vec<String>,
 }
 
@@ -326,7 +327,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, q: Shown, attempted: At
         settlements: if servicing { settlement_rows(&file, p)? } else { Vec::new() },
         documents: if servicing { documents(&file)? } else { Vec::new() },
         timeline,
-        score: score(&file, today)?,
+        score: score(&file, today, state.store.account_score(p.tenant_id, account.id).await?)?,
         phones,
         task: q.task.filter(|t| Uuid::parse_str(t).is_ok()),
         done: q.done.map(|d| done_text(&d)),
@@ -587,17 +588,18 @@ fn timeline(
     Ok(events)
 }
 
-/// The account's propensity to pay with the signals behind it. Until a model has scored the
-/// account it is the worklist's heuristic, and says so.
-fn score(file: &AccountFile, today: Date) -> Result<Score, Problem> {
+/// The account's propensity to pay with the reasons behind it: the active model's, with its
+/// version and day, once it has scored the account; until then the worklist's heuristic, which
+/// says so.
+fn score(file: &AccountFile, today: Date, scored: Option<AccountScore>) -> Result<Score, Problem> {
+    if let Some(m) = scored.filter(|_| file.account.score.is_some()) {
+        let source = format!("model version {}, scored {}", m.model_version, m.scored_on);
+        return Ok(Score { value: m.per_mille.clamp(0, 1000) as u16, source, reasons: m.reasons });
+    }
     let s = signals(file, today)?;
     let p = propensity(&s);
-    let reasons = if p.scored {
-        vec!["from the scoring model".to_string()]
-    } else {
-        contributions(&s).into_iter().take(3).map(|c| format!("{} {}", if c.points > 0 { "+" } else { "−" }, c.why)).collect()
-    };
-    Ok(Score { value: p.per_mille, source: if p.scored { "model" } else { "heuristic (no model trained yet)" }, reasons })
+    let reasons = contributions(&s).into_iter().take(3).map(|c| format!("{} {}", if c.points > 0 { "+" } else { "−" }, c.why)).collect();
+    Ok(Score { value: p.per_mille, source: "heuristic (no active model has scored this account)".into(), reasons })
 }
 
 /// What the heuristic reads, from the account's own file (the daily run reads the same from
