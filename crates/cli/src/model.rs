@@ -43,6 +43,13 @@ pub enum ModelCommand {
         #[arg(long)]
         on: Option<Date>,
     },
+    /// The last scores by age band, language and state: spread and selection rate per group,
+    /// flagging any group selected at under four fifths of the best group's rate.
+    Fairness {
+        /// The score (per mille) at or above which an account counts as selected.
+        #[arg(long, default_value_t = 500)]
+        threshold: i32,
+    },
 }
 
 fn today() -> Date {
@@ -107,6 +114,30 @@ pub async fn model(db: &DbArgs, cmd: ModelCommand) -> Result<()> {
                 Some(v) => println!("scored {} accounts with model version {v}", done.accounts),
                 None => println!("no model is active: accounts keep the heuristic score (`recoup model activate V`)"),
             }
+        }
+        ModelCommand::Fairness { threshold } => {
+            let rows = scoring::fairness(s, tenant.id, today(), threshold).await?;
+            if rows.is_empty() {
+                println!("no account has a model's score yet (`recoup model score`)");
+            }
+            println!("{:<9} {:<14} {:>8} {:>6} {:>6} {:>9} {:>7}", "attribute", "group", "accounts", "mean", "median", "selected", "ratio");
+            for r in rows {
+                let ratio = r.impact_ratio.map_or_else(|| "too few".into(), |x| format!("{x:.2}"));
+                println!(
+                    "{:<9} {:<14} {:>8} {:>6.0} {:>6} {:>8.1}% {:>7}{}",
+                    r.attribute,
+                    r.group,
+                    r.accounts,
+                    r.mean_per_mille,
+                    r.median_per_mille,
+                    r.selected_rate * 100.0,
+                    ratio,
+                    if r.flagged { "  REVIEW: under four fifths of the best group" } else { "" }
+                );
+            }
+            println!(
+                "\nselected = scored {threshold} or more; ratio = the group's rate over the best group's (29 CFR 1607.4(D)'s four-fifths rule of thumb). None of these is a feature of the model."
+            );
         }
     }
     Ok(())

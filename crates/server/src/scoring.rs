@@ -5,6 +5,8 @@
 //! the documented heuristic (`recoup_domain::worklist::propensity`), which every page labels.
 
 use jiff::civil::Date;
+use recoup_domain::party::PartyRole;
+use recoup_domain::scoring::fairness;
 use recoup_domain::scoring::features::{self, Outcome, Snapshot};
 use recoup_domain::scoring::{Model, TrainError, TrainOptions, auc, calibration, log_loss};
 use recoup_store::models::{AccountScore, ModelMetrics, StoredModel};
@@ -95,6 +97,25 @@ pub async fn train(store: &dyn Store, tenant_id: Uuid, r: &TrainRequest, actor: 
     };
     stored.version = store.save_model(tenant_id, &stored, actor).await?;
     Ok(stored)
+}
+
+/// The fairness review (recoup_domain::scoring::fairness) of the last scores: groups by age on
+/// `on` (from the date of birth), the language the debtor is written to in, and the state they
+/// live in, from each account's primary party. `threshold` is the score a strategy favours.
+pub async fn fairness(store: &dyn Store, tenant_id: Uuid, on: Date, threshold: i32) -> Result<Vec<fairness::GroupRow>, ScoringError> {
+    let mut scored = Vec::new();
+    for s in store.scores(tenant_id).await? {
+        let parties = store.parties_of(tenant_id, s.account_id).await?;
+        let primary = parties.iter().find(|p| p.role == PartyRole::Primary).or(parties.first());
+        let born = primary.and_then(|p| p.party.date_of_birth.as_ref()).map(|d| *d.expose());
+        let language = primary.and_then(|p| p.party.language.clone()).unwrap_or_else(|| "unknown".into());
+        let state = primary
+            .and_then(|p| p.contact_points.iter().find_map(|c| c.address.as_ref().map(|a| a.region.clone())))
+            .unwrap_or_else(|| "unknown".into());
+        let groups = vec![("age", fairness::age_band(born, on)), ("language", language), ("state", state)];
+        scored.push(fairness::Scored { per_mille: s.per_mille, groups });
+    }
+    Ok(fairness::report(&scored, threshold))
 }
 
 /// What a scoring pass did.

@@ -69,6 +69,8 @@ pub trait Models: Send + Sync {
     /// Writes scores (and each account's `score`) in one transaction.
     async fn save_scores(&self, tenant_id: Uuid, scores: Vec<AccountScore>) -> Result<()>;
     async fn account_score(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountScore>>;
+    /// Every account's last score, in account order.
+    async fn scores(&self, tenant_id: Uuid) -> Result<Vec<AccountScore>>;
 }
 
 /// Placeholders `$1` the tenant, `$2` the snapshot day, `$3` the last day of the horizon.

@@ -84,6 +84,13 @@ async fn a_model_learns_who_pays_tests_on_a_later_day_and_scores_once_active() {
         assert!(payer.reasons.iter().any(|r| r.contains("payment") && r.ends_with("it")), "{:?}", payer.reasons);
         assert_eq!(s.account(t, ids[4]).await.unwrap().unwrap().score, Some(payer.per_mille));
 
+        // The fairness review groups every scored account once per attribute the tenant holds.
+        let review = scoring::fairness(s, t, today, 500).await.unwrap();
+        for attribute in ["age", "language", "state"] {
+            let n: usize = review.iter().filter(|r| r.attribute == attribute).map(|r| r.accounts).sum();
+            assert_eq!(n, 300, "{attribute}");
+        }
+
         // The agent's account page shows the model's score and its reasons; an account the model
         // has not scored still says its figure is the heuristic's.
         let agent = crate::fixtures::staff(s, t, recoup_domain::access::Role::Agent, crate::console::PASSWORD).await;

@@ -125,4 +125,15 @@ impl Models for PgStore {
         )
         .await
     }
+
+    async fn scores(&self, tenant_id: Uuid) -> Result<Vec<AccountScore>> {
+        let mut c = self.pool.acquire().await?;
+        all(
+            &mut c,
+            format!("SELECT {SCORE_COLS} FROM account_scores WHERE tenant_id = $1 ORDER BY account_id"),
+            |q| q.bind(tenant_id),
+            account_score,
+        )
+        .await
+    }
 }

@@ -87,4 +87,9 @@ impl Models for SqliteStore {
         let sql = format!("SELECT {SCORE_COLS} FROM account_scores WHERE tenant_id = ? AND account_id = ?");
         self.read_by_key(move |c| query_one(c, &sql, params![tenant_id, account_id], |r| account_score(r))).await
     }
+
+    async fn scores(&self, tenant_id: Uuid) -> Result<Vec<AccountScore>> {
+        let sql = format!("SELECT {SCORE_COLS} FROM account_scores WHERE tenant_id = ? ORDER BY account_id");
+        self.read(move |c| query_all(c, &sql, params![tenant_id], |r| account_score(r))).await
+    }
 }

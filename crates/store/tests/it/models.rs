@@ -107,6 +107,7 @@ async fn models_are_versions_one_active_and_scores_land_on_the_account(h: &Harne
     s.save_scores(t, vec![AccountScore { per_mille: 640, ..score.clone() }]).await.unwrap();
     assert_eq!(s.account_score(t, id).await.unwrap(), Some(AccountScore { per_mille: 640, ..score }), "a new score replaces the last");
     assert_eq!(s.account(t, id).await.unwrap().unwrap().score, Some(640), "worklists and strategies read it from the account");
+    assert_eq!(s.scores(t).await.unwrap().iter().map(|x| x.per_mille).collect::<Vec<_>>(), [640]);
     let trail = s.audit_entries(t, 0, 100).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.event.action.as_str()).filter(|a| a.starts_with("model.")).collect();
     assert_eq!(actions, ["model.trained", "model.trained", "model.activated", "model.activated"], "training and activation are audited");
