@@ -4,9 +4,11 @@
 //! is the same wherever it is read; CSV and JSON are written here too.
 
 use jiff::civil::Date;
+use recoup_domain::experiment::ArmResult;
 use recoup_domain::kpi::{self, Aging, Bucket, Ratio};
 use recoup_domain::message::CallResult;
 use recoup_domain::money::Currency;
+use recoup_domain::strategy::CONTROL;
 use recoup_store::reports::{ReportData, ReportQuery};
 use recoup_store::{Store, StoreError};
 use serde::Serialize;
@@ -14,7 +16,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every report, by the name the API and CLI take.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 13] = [
     "placements",
     "recovery",
     "aging",
@@ -27,6 +29,7 @@ pub const NAMES: [&str; 12] = [
     "promises",
     "blocked",
     "netback",
+    "uplift",
 ];
 
 /// One value: text, a count, money (exact, in the currency's minor units) or a rate (none when
@@ -141,8 +144,10 @@ pub async fn table(store: &dyn Store, tenant_id: Uuid, name: &str, q: &ReportQue
     if q.to < q.from {
         return Err(ReportError::Backwards { from: q.from, to: q.to });
     }
-    if name == "netback" {
-        return netback(store, tenant_id, q).await;
+    match name {
+        "netback" => return netback(store, tenant_id, q).await,
+        "uplift" => return uplift(store, tenant_id, q).await,
+        _ => {}
     }
     if !NAMES.contains(&name) {
         return Err(ReportError::Unknown(name.to_string()));
@@ -638,6 +643,71 @@ pub async fn netback(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Res
     })
 }
 
+/// Each experiment the live strategy runs: every arm against its control group, from the day
+/// each account joined to the period's end, with 95% intervals.
+pub async fn uplift(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Result<Table, ReportError> {
+    use crate::experiments;
+    let refused = |e: crate::strategy::StrategyRefusal| match e {
+        crate::strategy::StrategyRefusal::Store(s) => ReportError::Store(s),
+        other => ReportError::Store(StoreError::invalid("/strategy", other.to_string())),
+    };
+    let mut rows = Vec::new();
+    for e in experiments::list(store, tenant_id).await.map_err(refused)? {
+        let report = experiments::results(store, tenant_id, &e.name, q.to).await.map_err(refused)?;
+        let Some(control) = report.arms.iter().find(|a| a.arm == CONTROL) else { continue };
+        for arm in report.arms.iter().filter(|a| a.arm != CONTROL) {
+            rows.extend(uplift_rows(&e.name, arm, control));
+        }
+    }
+    Ok(Table {
+        name: "uplift",
+        title: "Experiment uplift over control",
+        help: "For each experiment the live strategy runs, each arm against its control group, counted from the day each account joined to the period's end: collected per account (difference of means, 95% interval from the arms' intervals), right-party contact rate, promise-kept rate and complaints per account (differences of proportions, Newcombe's 95% interval). An interval that spans zero is no evidence of a difference.",
+        columns: vec!["experiment", "arm", "measure", "arm_value", "control_value", "uplift", "low", "high"],
+        rows,
+    })
+}
+
+fn uplift_rows(name: &str, arm: &ArmResult, control: &ArmResult) -> Vec<Vec<Cell>> {
+    let text = |s: &str| Cell::Text(s.to_string());
+    let mut rows = Vec::new();
+    for a in &arm.collected {
+        let Some(c) = control.collected.iter().find(|c| c.currency == a.currency) else { continue };
+        if let Some(u) = kpi::uplift::amount_uplift(a, c) {
+            let m = |minor| money(minor, &a.currency);
+            rows.push(vec![
+                text(name),
+                text(&arm.arm),
+                text("collected per account"),
+                m(a.per_account_minor),
+                m(c.per_account_minor),
+                m(u.difference_minor),
+                m(u.low_minor),
+                m(u.high_minor),
+            ]);
+        }
+    }
+    let rates = [
+        ("right-party contact rate", &arm.rpc_rate, &control.rpc_rate),
+        ("promise-kept rate", &arm.promise_kept_rate, &control.promise_kept_rate),
+        ("complaints per account", &arm.complaint_rate, &control.complaint_rate),
+    ];
+    for (measure, a, c) in rates {
+        let u = kpi::uplift::rate_uplift(a, c);
+        rows.push(vec![
+            text(name),
+            text(&arm.arm),
+            text(measure),
+            Cell::Rate(a.value),
+            Cell::Rate(c.value),
+            Cell::Rate(u.map(|u| u.difference)),
+            Cell::Rate(u.map(|u| u.low)),
+            Cell::Rate(u.map(|u| u.high)),
+        ]);
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,6 +782,33 @@ mod tests {
         let row: Vec<String> = t.rows[0].iter().map(Cell::plain).collect();
         assert_eq!(row[..5], ["2026-09-30", "1-30", "100.00", "0.6000", "0.0000"]);
         assert_eq!((row[6].as_str(), row[11].as_str()), ("0.6000", "0.4000"), "60% rolled to 31-60, 40% paid off");
+    }
+
+    #[test]
+    fn uplift_sets_each_arm_against_control_with_its_interval() {
+        use recoup_domain::experiment::{Amount, wilson};
+        let arm = |name: &str, per_account_minor, rpc: (u64, u64)| ArmResult {
+            arm: name.into(),
+            accounts: 80,
+            collected: vec![Amount {
+                currency: "USD".into(),
+                total_minor: 0,
+                per_account_minor,
+                low_minor: per_account_minor - 300,
+                high_minor: per_account_minor + 400,
+            }],
+            rpc_rate: wilson(rpc.0, rpc.1),
+            promise_kept_rate: wilson(0, 0),
+            complaints: 0,
+            complaint_rate: wilson(0, 80),
+        };
+        // Newcombe (1998) example (a): 56/70 against 48/80 is 0.2 (0.0524 to 0.3339).
+        let rows = uplift_rows("e", &arm("sms-first", 1_500, (56, 70)), &arm(CONTROL, 1_000, (48, 80)));
+        let plain = |r: &Vec<Cell>| r.iter().map(Cell::plain).collect::<Vec<_>>();
+        // The amount's half-widths, 400 and 400 (the upper ones), in quadrature: 565.
+        assert_eq!(plain(&rows[0])[2..], ["collected per account", "15.00", "10.00", "5.00", "-0.65", "10.65"]);
+        assert_eq!(plain(&rows[1])[2..], ["right-party contact rate", "0.8000", "0.6000", "0.2000", "0.0524", "0.3339"]);
+        assert_eq!(plain(&rows[2])[5..], ["", "", ""], "no promise fell due: no uplift, not NaN");
     }
 
     #[test]

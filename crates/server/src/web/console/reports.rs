@@ -134,8 +134,9 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         let chart = chart(&t);
         d.sections.push(shown(t, &query, chart));
     }
-    let netback = reports::netback(store, staff.p.tenant_id, &q).await.map_err(Problem::from)?;
-    d.sections.push(shown(netback, &query, None));
+    for t in [reports::netback(store, staff.p.tenant_id, &q).await, reports::uplift(store, staff.p.tenant_id, &q).await] {
+        d.sections.push(shown(t.map_err(Problem::from)?, &query, None));
+    }
     Ok(d)
 }
 
