@@ -3,10 +3,12 @@
 //! `recoup bench api` (in [`api`]): reading accounts over HTTP beside a route that does no work.
 //! `recoup bench strategy` (in [`strategy`]): a full strategy day beside a bare scan and insert.
 //! `recoup bench pages` (in [`pages`]): every console and portal page on the demo, against 100 ms
-//! and 200 KB.
+//! and 200 KB. `recoup bench reports` (in [`reports`]): the dashboard's reads and scoring on a
+//! year's book.
 
 mod api;
 mod pages;
+mod reports;
 mod strategy;
 
 use crate::DbArgs;
@@ -52,6 +54,9 @@ pub enum BenchCommand {
     /// Build the demo in a fresh SQLite store, sign in as each role and as a debtor, and time
     /// every console and portal page; prints the slowest pages and the heaviest.
     Pages(pages::PagesArgs),
+    /// Build a year's book of accounts (payments, calls, twelve vintages) in a fresh SQLite store
+    /// and time the reports dashboard's reads and scoring every account against their targets.
+    Reports(reports::ReportsArgs),
 }
 
 pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
@@ -60,6 +65,7 @@ pub async fn run(db: &DbArgs, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Api(args) => api::run(db, args).await,
         BenchCommand::Strategy(args) => strategy::run_bench(db, args).await,
         BenchCommand::Pages(args) => pages::run(args).await,
+        BenchCommand::Reports(args) => reports::run(args).await,
     }
 }
 
