@@ -147,3 +147,20 @@ pub fn cookie(res: &Response) -> String {
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
     set.split(';').next().unwrap().to_string()
 }
+
+/// An ACH payment of `amount` minor units (USD) effective on `on`, taken by an agent for the agency.
+pub fn ach(amount: i64, on: jiff::civil::Date) -> recoup_store::servicing::payment::NewPayment {
+    use recoup_store::servicing::payment::{Method, NewPayment, Source};
+    NewPayment {
+        amount,
+        currency: recoup_domain::money::Currency::USD,
+        effective_on: on,
+        method: Method::Ach,
+        source: Source::Agent,
+        route: recoup_domain::remittance::Route::ToAgency,
+        commissionable: None,
+        reference: None,
+        card: None,
+        split: false,
+    }
+}

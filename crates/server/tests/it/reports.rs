@@ -11,25 +11,10 @@ use recoup_domain::kpi::Bucket;
 use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_store::servicing::contact::{self, ContactAttempt};
-use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+use recoup_store::servicing::payment::{self, ReversalReason};
 use recoup_store::servicing::{RecordKind, dispute, promise};
 use recoup_store::{Actor, Store};
 use uuid::Uuid;
-
-fn pay(amount: i64, on: Date) -> NewPayment {
-    NewPayment {
-        amount,
-        currency: recoup_domain::money::Currency::USD,
-        effective_on: on,
-        method: Method::Ach,
-        source: Source::Agent,
-        route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
-}
 
 fn call(result: CallResult, at: &str) -> ContactAttempt {
     ContactAttempt {
@@ -67,15 +52,15 @@ async fn reports_match_figures_worked_out_by_hand() {
         // On client A: 50.00 and 20.00 paid, the 20.00 bounced; on client B: 12.34.
         let actor = Actor::new("user:agent-7");
         let first = a_accounts[0].id;
-        s.service(t, first, payment::post(pay(5_000, today), today, &actor)).await.unwrap();
-        let ch = s.service(t, first, payment::post(pay(2_000, today), today, &actor)).await.unwrap();
+        s.service(t, first, payment::post(crate::fixtures::ach(5_000, today), today, &actor)).await.unwrap();
+        let ch = s.service(t, first, payment::post(crate::fixtures::ach(2_000, today), today, &actor)).await.unwrap();
         let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
         s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, today, today, &actor)).await.unwrap();
         let b_account =
             s.list_accounts(t, &recoup_store::AccountFilter { client_id: Some(clients[1]), ..Default::default() }, None, 1).await.unwrap()
                 [0]
             .id;
-        s.service(t, b_account, payment::post(pay(1_234, today), today, &actor)).await.unwrap();
+        s.service(t, b_account, payment::post(crate::fixtures::ach(1_234, today), today, &actor)).await.unwrap();
         // Calls on A: two right-party, one third party, four unanswered: 7 attempts, 3 connects.
         let noon = format!("{today}T17:00:00Z");
         for r in [CallResult::RightParty, CallResult::RightParty, CallResult::ThirdParty] {
@@ -207,7 +192,7 @@ async fn the_dashboard_draws_its_charts_and_downloads_each_table_as_csv() {
     let supervisor = crate::fixtures::staff(s, tenant, Role::Supervisor, crate::console::PASSWORD).await;
     let today = recoup_server::api::servicing::today();
     let actor = Actor::new(format!("user:{}", supervisor.id));
-    s.service(tenant, account, payment::post(pay(4_321, today), today, &actor)).await.unwrap();
+    s.service(tenant, account, payment::post(crate::fixtures::ach(4_321, today), today, &actor)).await.unwrap();
     let noon = format!("{today}T17:00:00Z");
     for r in [CallResult::RightParty, CallResult::NoAnswer, CallResult::Voicemail, CallResult::NoAnswer] {
         s.service(tenant, account, contact::log(call(r, &noon), None, &actor)).await.unwrap();

@@ -8,23 +8,8 @@ use jiff::civil::{Date, date};
 use recoup_domain::scoring::TrainOptions;
 use recoup_domain::scoring::features::Outcome;
 use recoup_server::scoring::{self, ScoringError, TrainRequest};
-use recoup_store::servicing::payment::{self, Method, NewPayment, Source};
+use recoup_store::servicing::payment;
 use recoup_store::{Actor, Store};
-
-fn paid(on: Date) -> NewPayment {
-    NewPayment {
-        amount: 3_000,
-        currency: recoup_domain::money::Currency::USD,
-        effective_on: on,
-        method: Method::Ach,
-        source: Source::Agent,
-        route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
-}
 
 /// A week's horizon over the fixture's placement of 2 November: the model learns from the 9th
 /// (outcomes to the 16th) and is tested on the 16th (outcomes to the 23rd).
@@ -59,7 +44,7 @@ async fn a_model_learns_who_pays_tests_on_a_later_day_and_scores_once_active() {
                 days.extend([date(2026, 11, 12), date(2026, 11, 19)]);
             }
             for on in days {
-                s.service(t, *id, payment::post(paid(on), on, &actor)).await.unwrap();
+                s.service(t, *id, payment::post(crate::fixtures::ach(3_000, on), on, &actor)).await.unwrap();
             }
         }
 

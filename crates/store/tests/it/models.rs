@@ -1,7 +1,7 @@
 use crate::conformance;
 use crate::reports::attempt;
 use crate::servicing::pay;
-use crate::support::{Harness, actor, org, owed, placement};
+use crate::support::{Harness, actor, org, owed};
 use jiff::civil::date;
 use recoup_domain::message::CallResult;
 use recoup_domain::policy::Medium;
@@ -19,15 +19,9 @@ async fn snapshots_read_each_account_as_it_stood_and_what_it_paid_after(h: &Harn
     let s = h.store.as_ref();
     let o = org(s).await;
     let (t, a) = (o.tenant.id, actor());
-    let mut earlier = placement(&o.tenant, &o.client, &o.portfolio);
-    earlier.placed_on = date(2026, 9, 15);
-    s.begin_placement(&earlier, &a).await.unwrap();
-    let mut x = crate::support::placed(&o, "S-1", owed(10_000, 0, 0), "+15125550111");
-    x.account.placement_id = earlier.id;
-    let mut y = crate::support::placed(&o, "S-2", owed(5_000, 0, 0), "+15125550112");
-    y.account.placement_id = earlier.id;
-    let (x_id, y_id) = (x.account.id, y.account.id);
-    s.write_placed(&earlier, vec![x, y], &a).await.unwrap();
+    let rows = [("S-1", owed(10_000, 0, 0), None), ("S-2", owed(5_000, 0, 0), None)];
+    let ids = crate::support::place_on(s, &o, date(2026, 9, 15), &rows).await;
+    let (x_id, y_id) = (ids[0], ids[1]);
     for (amount, on) in [(4_000, date(2026, 9, 20)), (2_500, date(2026, 10, 15)), (1_000, date(2026, 11, 5))] {
         s.service(t, x_id, payment::post(pay(amount, on), on, &a)).await.unwrap();
     }

@@ -1,7 +1,7 @@
 //! Shared setup for the conformance suite: a store per backend, raw access to tamper with it,
 //! and a small organisation to work in.
 
-use jiff::civil::date;
+use jiff::civil::{Date, date};
 use recoup_domain::account::{Account, AccountStatus, Flags, Stage};
 use recoup_domain::contact::{Consent, ContactKind, ContactPoint, PhoneType, Source, Verification};
 use recoup_domain::ledger::{Amounts, Waterfall};
@@ -306,6 +306,27 @@ pub fn placed(org: &Org, external_ref: &str, reported: Amounts, phone: &str) -> 
 
 pub fn owed(principal: i64, interest: i64, fees: i64) -> Amounts {
     Amounts { principal, interest, fees, costs: 0, credit: 0 }
+}
+
+/// Places accounts in a placement of their own dated `on`: each a reference, a balance and, if
+/// not the fixture's, the day it first went delinquent. Returns their ids in order.
+pub async fn place_on(store: &dyn Store, org: &Org, on: Date, rows: &[(&str, Amounts, Option<Date>)]) -> Vec<Uuid> {
+    let mut p = placement(&org.tenant, &org.client, &org.portfolio);
+    p.placed_on = on;
+    store.begin_placement(&p, &actor()).await.unwrap();
+    let placed: Vec<PlacedAccount> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (reference, owed, since))| {
+            let mut row = placed(org, reference, *owed, &format!("+1512555{:04}", 100 + i));
+            row.account.placement_id = p.id;
+            row.account.first_delinquency_on = since.or(row.account.first_delinquency_on);
+            row
+        })
+        .collect();
+    let ids = placed.iter().map(|r| r.account.id).collect();
+    store.write_placed(&p, placed, &actor()).await.unwrap();
+    ids
 }
 
 /// Places one account and returns its id.
