@@ -123,8 +123,15 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
     (d.from, d.to) = (from.to_string(), to.to_string());
     let q = crate::api::reports::query_for(state, &staff.p, from, to, Some(f.client.as_str())).await?;
     let store = state.store.as_ref();
-    let data = reports::data(store, staff.p.tenant_id, &q).await.map_err(Problem::from)?;
-    let cx = Context::read(store, staff.p.tenant_id, &q).await.map_err(Problem::from)?;
+    let tenant = staff.p.tenant_id;
+    // The four reads are independent: side by side, each on its own connection.
+    let (data, cx, netback, uplift) = tokio::join!(
+        reports::data(store, tenant, &q),
+        Context::read(store, tenant, &q),
+        reports::netback(store, tenant, &q),
+        reports::uplift(store, tenant, &q)
+    );
+    let (data, cx) = (data.map_err(Problem::from)?, cx.map_err(Problem::from)?);
     d.tiles = tiles(&data, &q);
     let query = format!("from={from}&to={to}&client={}", form_urlencoded::byte_serialize(f.client.as_bytes()).collect::<String>());
     for name in
@@ -134,7 +141,7 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         let chart = chart(&t);
         d.sections.push(shown(t, &query, chart));
     }
-    for t in [reports::netback(store, staff.p.tenant_id, &q).await, reports::uplift(store, staff.p.tenant_id, &q).await] {
+    for t in [netback, uplift] {
         d.sections.push(shown(t.map_err(Problem::from)?, &query, None));
     }
     Ok(d)
