@@ -186,6 +186,59 @@ pub fn funnel(title: &str, stages: &[(String, u64)]) -> String {
     })
 }
 
+/// A matrix of shares (0 to 1) as shaded cells with their percentages: rows top to bottom,
+/// columns left to right; an empty cell (no balance to share out) is left blank.
+pub fn matrix(title: &str, rows: &[String], columns: &[String], values: &[Vec<Option<f64>>]) -> String {
+    let (nr, nc) = (rows.len().max(1) as u32, columns.len().max(1) as u32);
+    render(title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(80)
+            .build_cartesian_2d((0u32..nc).into_segmented(), (0u32..nr).into_segmented())?;
+        let column = |v: &SegmentValue<u32>| match v {
+            SegmentValue::CenterOf(i) => columns.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        // Segment 0 is drawn at the bottom, so the first row takes the highest.
+        let row = |v: &SegmentValue<u32>| match v {
+            SegmentValue::CenterOf(i) => (nr - 1).checked_sub(*i).and_then(|k| rows.get(k as usize)).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nc as usize)
+            .y_labels(nr as usize)
+            .x_label_formatter(&column)
+            .y_label_formatter(&row)
+            .label_style(font())
+            .draw()?;
+        for (r, line) in values.iter().enumerate() {
+            let y = nr - 1 - r as u32;
+            for (c, v) in line.iter().enumerate() {
+                let Some(v) = v else { continue };
+                let x = c as u32;
+                // White to a mid blue: black text stays readable on every shade.
+                let shade = |white: u8, blue: u8| (f64::from(white) + (f64::from(blue) - f64::from(white)) * v.clamp(0.0, 1.0)) as u8;
+                let fill = RGBColor(shade(255, 111), shade(255, 168), shade(255, 220));
+                let cell = [(SegmentValue::Exact(x), SegmentValue::Exact(y)), (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1))];
+                chart.draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))?;
+                let label = format!("{:.0}%", v * 100.0);
+                chart.draw_series(std::iter::once(Text::new(
+                    label,
+                    (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                    font().pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+                )))?;
+            }
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +271,18 @@ mod tests {
     #[test]
     fn a_low_rate_axis_keeps_a_decimal() {
         assert_eq!((percent(0.004, 0.01), percent(0.25, 0.3)), ("0.4%".to_string(), "25%".to_string()));
+    }
+
+    #[test]
+    fn a_matrix_shades_each_share_and_prints_it() {
+        let svg = matrix(
+            "Roll rates",
+            &["1-30".into(), "31-60".into()],
+            &["to 1-30".into(), "to 31-60".into(), "paid off".into()],
+            &[vec![Some(0.1), Some(0.6), Some(0.3)], vec![None, Some(0.9), Some(0.1)]],
+        );
+        assert!(svg.contains(">\n60%\n<") && svg.contains(">\n90%\n<") && svg.contains("paid off"), "{svg}");
+        assert_eq!(svg.matches("<rect").count(), 1 + 5, "the canvas and a cell per share; the empty one left blank");
     }
 
     #[test]

@@ -215,6 +215,36 @@ fn chart(t: &Table) -> Option<String> {
             }
             Some(charts::amount_lines("Owed by bucket at each month-end", &format!("Owed ({currency})"), &ends, &by_bucket, compact))
         }
+        "rolls" => {
+            // Every month in the period together: each bucket's shares weighted by its balance.
+            let mut by: Vec<(String, f64, [f64; 8])> = Vec::new();
+            for r in &t.rows {
+                let (Cell::Text(bucket), Cell::Money { minor, .. }) = (&r[1], &r[2]) else { continue };
+                let weight = *minor as f64;
+                let at = match by.iter().position(|(b, _, _)| b == bucket) {
+                    Some(i) => i,
+                    None => {
+                        by.push((bucket.clone(), 0.0, [0.0; 8]));
+                        by.len() - 1
+                    }
+                };
+                by[at].1 += weight;
+                for (k, cell) in r[4..12].iter().enumerate() {
+                    if let Cell::Rate(Some(share)) = cell {
+                        by[at].2[k] += share * weight;
+                    }
+                }
+            }
+            if by.is_empty() {
+                return None;
+            }
+            let rows: Vec<String> = by.iter().map(|(b, _, _)| b.clone()).collect();
+            let values: Vec<Vec<Option<f64>>> =
+                by.iter().map(|(_, w, shares)| shares.iter().map(|s| (*w > 0.0).then(|| s / w)).collect()).collect();
+            let columns: Vec<String> =
+                recoup_domain::kpi::Bucket::ALL.iter().map(|b| b.label().to_string()).chain(["paid off".to_string()]).collect();
+            Some(charts::matrix("Where each bucket's balance was a month later", &rows, &columns, &values))
+        }
         "funnel" => {
             let stages: Vec<(String, u64)> = t
                 .rows
