@@ -575,18 +575,34 @@ fn count(d: &ReportData, kind: &str, status: &str) -> u64 {
 fn promises(d: &ReportData) -> Table {
     let (kept, broken) = (count(d, "promise", "kept"), count(d, "promise", "broken"));
     let rate: Ratio = kpi::rates::promise_kept(kept, broken);
+    let (disputes, ceases) = (count(d, "dispute", ""), count(d, "cease", ""));
+    let owing: u64 = d.owed.iter().map(|o| o.accounts).sum();
+    let per_thousand = |n: u64| Cell::Number((owing > 0).then(|| n as f64 * 1000.0 / owing as f64));
     Table {
         name: "promises",
-        title: "Promises and disputes",
-        help: "Promises that fell due in the period: promise-kept rate = kept (paid in full within grace) / kept + broken (COMPLIANCE.md). Disputes opened in the period.",
-        columns: vec!["promises_due", "kept", "broken", "promise_kept_rate", "still_pending", "disputes_opened"],
+        title: "Promises, disputes and complaints",
+        help: "Promises that fell due in the period: promise-kept rate = kept (paid in full within grace) / kept + broken (COMPLIANCE.md). Disputes opened and cease requests received in the period; complaints are both. Rates per 1,000 accounts owing now.",
+        columns: vec![
+            "promises_due",
+            "kept",
+            "broken",
+            "promise_kept_rate",
+            "still_pending",
+            "disputes_opened",
+            "disputes_per_1000",
+            "cease_requests",
+            "complaints_per_1000",
+        ],
         rows: vec![vec![
             Cell::Count(kept + broken),
             Cell::Count(kept),
             Cell::Count(broken),
             Cell::Rate(rate.value()),
             Cell::Count(count(d, "promise", "pending")),
-            Cell::Count(count(d, "dispute", "")),
+            Cell::Count(disputes),
+            per_thousand(disputes),
+            Cell::Count(ceases),
+            per_thousand(disputes + ceases),
         ]],
     }
 }

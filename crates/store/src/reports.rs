@@ -93,7 +93,8 @@ pub struct ContactCount {
 }
 
 /// Servicing records in the window by kind and status: promises by the day they fell due, the
-/// policy's decisions by the day of the contact, disputes by the day they were opened.
+/// policy's decisions by the day of the contact, disputes by the day they were opened, and
+/// cease requests (kind "cease": holds of that kind) by the day they were placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordCount {
     pub kind: String,
@@ -251,9 +252,12 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
                      AND on_date >= {from} AND on_date <= {to} GROUP BY kind, status"
                 )
             };
+            let hold_kind = (d.json_text)("kind");
             format!(
                 "{} UNION ALL {} UNION ALL SELECT kind, status, COUNT(*) AS n FROM servicing_records WHERE tenant_id = {t}{c} \
-                 AND kind = 'dispute' AND created_at >= {from_us} AND created_at < {to_us} GROUP BY kind, status",
+                 AND kind = 'dispute' AND created_at >= {from_us} AND created_at < {to_us} GROUP BY kind, status \
+                 UNION ALL SELECT 'cease' AS kind, status, COUNT(*) AS n FROM servicing_records WHERE tenant_id = {t}{c} \
+                 AND kind = 'hold' AND created_at >= {from_us} AND created_at < {to_us} AND {hold_kind} = 'cease' GROUP BY status",
                 by_day("promise"),
                 by_day("contact_decision")
             )

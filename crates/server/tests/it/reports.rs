@@ -12,7 +12,7 @@ use recoup_domain::message::CallResult;
 use recoup_domain::policy::{Medium, Outcome};
 use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, ReversalReason};
-use recoup_store::servicing::{RecordKind, dispute, promise};
+use recoup_store::servicing::{RecordKind, dispute, hold, promise};
 use recoup_store::{Actor, Store};
 use uuid::Uuid;
 
@@ -87,6 +87,14 @@ async fn reports_match_figures_worked_out_by_hand() {
             channel: "phone".into(),
         };
         s.service(t, a_accounts[1].id, promise::take(promised, today, &actor)).await.unwrap();
+        let cease = hold::NewHold {
+            id: Uuid::now_v7(),
+            kind: recoup_domain::hold::HoldKind::Cease,
+            reason: "asked us to stop".into(),
+            details: Default::default(),
+            until: None,
+        };
+        s.service(t, b_account, hold::add(cease, today, &actor)).await.unwrap();
 
         let admin = key(s, &tenant, Role::Admin, None).await;
         let period = format!("from={}&to={today}", today.first_of_month());
@@ -146,6 +154,12 @@ async fn reports_match_figures_worked_out_by_hand() {
             (r.json()["rows"][0]["disputes_opened"].as_u64(), r.json()["rows"][0]["promise_kept_rate"].clone()),
             (Some(1), serde_json::Value::Null),
             "no promise fell due: no rate, not NaN"
+        );
+        // One dispute and one cease request over the five accounts owing: 200 and 400 per 1,000.
+        let row = r.json()["rows"][0].clone();
+        assert_eq!(
+            (row["disputes_per_1000"].as_f64(), row["cease_requests"].as_u64(), row["complaints_per_1000"].as_f64()),
+            (Some(200.0), Some(1), Some(400.0))
         );
 
         let r = get("netback", "").await;
