@@ -174,14 +174,10 @@ impl Context {
         let clients = store.list_clients(tenant_id).await?;
         let currency = clients.first().map_or("USD", |c| c.default_currency.code()).to_string();
         let people = store.list_users(tenant_id).await?.into_iter().map(|u| (format!("user:{}", u.id), u.name)).collect();
-        let (from, to) = (micros(q.from), micros(q.to) + 86_400_000_000);
+        let (from, to) = recoup_store::reports::window_micros(q);
         let worked = kpi::worked(&store.work_periods(tenant_id, from, to).await?, from, to);
         Ok(Context { clients: clients.into_iter().map(|c| (c.id, (c.code, c.commission_rate))).collect(), people, worked, currency })
     }
-}
-
-fn micros(d: Date) -> i64 {
-    d.to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_microsecond())
 }
 
 /// The report `name` from data already read.

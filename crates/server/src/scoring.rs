@@ -146,10 +146,9 @@ pub async fn score(store: &dyn Store, tenant_id: Uuid, on: Date) -> Result<Score
         })
         .collect();
     let accounts = scores.len();
-    let mut scores = scores;
-    while !scores.is_empty() {
-        let rest = scores.split_off(scores.len().min(SCORE_CHUNK));
-        store.save_scores(tenant_id, std::mem::replace(&mut scores, rest)).await?;
+    let mut rest = scores.into_iter().peekable();
+    while rest.peek().is_some() {
+        store.save_scores(tenant_id, rest.by_ref().take(SCORE_CHUNK).collect()).await?;
     }
     Ok(Scored { model_version: Some(active.version), accounts })
 }

@@ -242,7 +242,8 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
         }
         Part::Records => {
             let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let (from_us, to_us) = (bind(Bind::Int(micros(q.from))), bind(Bind::Int(micros(q.to) + DAY_MICROS)));
+            let (from_us, to_us) = window_micros(q);
+            let (from_us, to_us) = (bind(Bind::Int(from_us)), bind(Bind::Int(to_us)));
             let c = client("client_id", &mut bind);
             // One branch per kind, so each reads only its own range of the (tenant, kind, day)
             // index; an OR of the three would read every record of the tenant.
@@ -272,7 +273,8 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
         }
         Part::DoneBy => {
             let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let (from_us, to_us) = (bind(Bind::Int(micros(q.from))), bind(Bind::Int(micros(q.to) + DAY_MICROS)));
+            let (from_us, to_us) = window_micros(q);
+            let (from_us, to_us) = (bind(Bind::Int(from_us)), bind(Bind::Int(to_us)));
             let c = client("client_id", &mut bind);
             let (taken_by, posted_by) = ((d.json_text)("taken_by"), (d.json_text)("posted_by"));
             let (currency, amount) = ((d.json_text)("currency"), (d.json_text)("amount"));
@@ -416,10 +418,11 @@ impl Collector {
 }
 
 const OWED: &str = "(bal_principal + bal_interest + bal_fees + bal_costs)";
-const DAY_MICROS: i64 = 86_400_000_000;
-
-fn micros(d: Date) -> i64 {
-    d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp().as_microsecond()).unwrap_or(0)
+/// The window's instants in microseconds: the start of its first (UTC) day, and the start of
+/// the day after its last (exclusive).
+pub fn window_micros(q: &ReportQuery) -> (i64, i64) {
+    let start = |d: Date| d.to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_microsecond());
+    (start(q.from), start(q.to) + 86_400_000_000)
 }
 
 /// Adds one row of `part` to `data` (every part but MonthEnds, which the Collector folds).

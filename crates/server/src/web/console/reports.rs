@@ -132,12 +132,14 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         reports::uplift(store, tenant, &q)
     );
     let (data, cx) = (data.map_err(Problem::from)?, cx.map_err(Problem::from)?);
-    d.tiles = tiles(&data, &q);
     let query = format!("from={from}&to={to}&client={}", form_urlencoded::byte_serialize(f.client.as_bytes()).collect::<String>());
-    for name in
-        ["recovery", "aging", "aging_trend", "rolls", "receivables", "funnel", "agents", "contacts", "promises", "blocked", "placements"]
-    {
-        let t = reports::build(name, &data, &q, &cx).map_err(Problem::from)?;
+    let names =
+        ["recovery", "aging", "aging_trend", "rolls", "receivables", "funnel", "agents", "contacts", "promises", "blocked", "placements"];
+    let tables =
+        names.map(|name| reports::build(name, &data, &q, &cx)).into_iter().collect::<Result<Vec<_>, _>>().map_err(Problem::from)?;
+    let named = |name: &str| tables.iter().find(|t| t.name == name);
+    d.tiles = tiles(&data, &q, named("funnel"), named("promises"));
+    for t in tables {
         let chart = chart(&t);
         d.sections.push(shown(t, &query, chart));
     }
@@ -270,8 +272,9 @@ fn compact(v: &f64) -> String {
 }
 
 /// The headline figures: placed, collected in the period, recovery to date, right-party
-/// contact, promise-kept rate and disputes, each in every currency it occurs in.
-fn tiles(d: &ReportData, q: &ReportQuery) -> Vec<(&'static str, String, &'static str)> {
+/// contact, promise-kept rate and disputes, each in every currency it occurs in; the last three
+/// from the funnel and promises tables the page shows.
+fn tiles(d: &ReportData, q: &ReportQuery, funnel: Option<&Table>, promises: Option<&Table>) -> Vec<(&'static str, String, &'static str)> {
     let mut placed: BTreeMap<&str, i64> = BTreeMap::new();
     let (mut in_period, mut to_date): (BTreeMap<&str, i64>, BTreeMap<&str, i64>) = Default::default();
     for p in &d.placements {
@@ -294,18 +297,16 @@ fn tiles(d: &ReportData, q: &ReportQuery) -> Vec<(&'static str, String, &'static
         .map(|(c, p)| kpi::percent(kpi::recovery_rate(to_date.get(c).copied().unwrap_or(0), *p)))
         .collect::<Vec<_>>()
         .join(" / ");
-    let funnel = reports::build("funnel", d, q, &Context::default()).ok();
-    let promises = reports::build("promises", d, q, &Context::default()).ok();
-    let cell = |t: &Option<Table>, row: usize, col: usize| t.as_ref().and_then(|t| Some(t.rows.get(row)?.get(col)?.clone()));
-    let (attempts, rpc) = (cell(&funnel, 0, 1).map_or(0, |c| count(&c)), cell(&funnel, 2, 1).map_or(0, |c| count(&c)));
+    let cell = |t: Option<&Table>, row: usize, col: usize| t.and_then(|t| Some(t.rows.get(row)?.get(col)?.clone()));
+    let (attempts, rpc) = (cell(funnel, 0, 1).map_or(0, |c| count(&c)), cell(funnel, 2, 1).map_or(0, |c| count(&c)));
     let shown = |c: Option<Cell>| c.map_or_else(|| "-".into(), |c| c.shown());
     vec![
         ("Placed", each(&placed), "What clients placed, on the accounts they placed"),
         ("Collected in the period", each(&in_period), "Payments less reversals, by the day effective"),
         ("Recovered to date", if recovery.is_empty() { "-".into() } else { recovery }, "Collected / placed, up to the period's end"),
         ("Right-party contact rate", kpi::percent(kpi::rates::Ratio::new(rpc, attempts).value()), "Right-party contacts / call attempts"),
-        ("Promise-kept rate", shown(cell(&promises, 0, 3)), "Kept / promises that fell due"),
-        ("Disputes opened", shown(cell(&promises, 0, 5)), "In the period"),
+        ("Promise-kept rate", shown(cell(promises, 0, 3)), "Kept / promises that fell due"),
+        ("Disputes opened", shown(cell(promises, 0, 5)), "In the period"),
     ]
 }
 
