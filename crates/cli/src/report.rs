@@ -10,7 +10,8 @@ use recoup_store::reports::ReportQuery;
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// placements, recovery, aging, contacts, funnel, agents, promises, blocked or netback.
+    /// placements, recovery, aging, aging_trend, rolls, receivables, contacts, funnel, agents,
+    /// promises, blocked, queues, netback or uplift.
     pub name: String,
     /// First day, inclusive.
     #[arg(long)]
@@ -21,6 +22,9 @@ pub struct ReportArgs {
     /// Only this client's accounts (its code).
     #[arg(long)]
     pub client: Option<String>,
+    /// Only this portfolio's accounts (its code, within --client).
+    #[arg(long, requires = "client")]
+    pub portfolio: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -45,7 +49,14 @@ pub async fn run(db: &DbArgs, a: ReportArgs) -> Result<()> {
         },
         None => None,
     };
-    let q = ReportQuery { client_id, from: a.from, to: a.to };
+    let portfolio_id = match (&a.portfolio, client_id) {
+        (Some(code), Some(client_id)) => match s.portfolio_by_code(tenant.id, client_id, code).await? {
+            Some(p) => Some(p.id),
+            None => bail!("client {} has no portfolio {code:?}", a.client.as_deref().unwrap_or_default()),
+        },
+        _ => None,
+    };
+    let q = ReportQuery { client_id, portfolio_id, from: a.from, to: a.to };
     let t = reports::table(s.as_ref(), tenant.id, &a.name, &q).await?;
     match a.format {
         Format::Csv => print!("{}", t.csv()),
@@ -95,7 +106,7 @@ mod tests {
             columns: vec!["client", "accounts"],
             rows: vec![vec![Cell::Text("LSB".into()), Cell::Count(7)], vec![Cell::Text("NORTHWIND".into()), Cell::Count(1200)]],
         };
-        let q = ReportQuery { client_id: None, from: date(2026, 1, 1), to: date(2026, 1, 31) };
+        let q = ReportQuery::window(date(2026, 1, 1), date(2026, 1, 31));
         assert_eq!(text(&t, &q), "T (2026-01-01 to 2026-01-31)\nclient     accounts\nLSB               7\nNORTHWIND      1200\n\nHow.\n");
     }
 }

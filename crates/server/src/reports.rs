@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every report, by the name the API and CLI take.
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 14] = [
     "placements",
     "recovery",
     "aging",
@@ -28,6 +28,7 @@ pub const NAMES: [&str; 13] = [
     "agents",
     "promises",
     "blocked",
+    "queues",
     "netback",
     "uplift",
 ];
@@ -181,6 +182,16 @@ impl Context {
 }
 
 /// The report `name` from data already read.
+/// The month-ends the nightly run keeps: the last thirteen that are over on `today`.
+pub fn kept_month_ends(today: Date) -> Vec<Date> {
+    let mut ends = vec![recoup_store::reports::previous_month_end(today)];
+    while ends.len() < 13 {
+        let Some(last) = ends.last() else { break };
+        ends.push(recoup_store::reports::previous_month_end(*last));
+    }
+    ends
+}
+
 pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Result<Table, ReportError> {
     Ok(match name {
         "placements" => placements(d, &cx.clients),
@@ -194,6 +205,7 @@ pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Resul
         "agents" => agents(d, cx),
         "promises" => promises(d),
         "blocked" => blocked(d),
+        "queues" => queues(d, q),
         other => return Err(ReportError::Unknown(other.into())),
     })
 }
@@ -268,6 +280,48 @@ fn recovery(d: &ReportData, q: &ReportQuery) -> Table {
         title: "Recovery curves by vintage",
         help: "For each placement vintage (the month placed): cumulative collected / placed at the end of each month since placement (month 0 is the month placed), up to the period's end.",
         columns: vec!["vintage", "placed", "month", "cumulative_recovery_rate"],
+        rows,
+    }
+}
+
+/// Per worklist queue and currency: what is owed now and by how many accounts, how much of it is
+/// over 90 days past due, and what came in during the period.
+fn queues(d: &ReportData, q: &ReportQuery) -> Table {
+    #[derive(Default)]
+    struct Sums {
+        accounts: u64,
+        owed: i64,
+        over_90: i64,
+        collected: i64,
+    }
+    let mut by: BTreeMap<(&str, &str), Sums> = BTreeMap::new();
+    for o in &d.owed {
+        let days = o.since.and_then(|s| s.until(q.to).ok()).map_or(0, |span| i64::from(span.get_days()));
+        let s = by.entry((&o.queue, &o.currency)).or_default();
+        s.accounts += o.accounts;
+        s.owed += o.owed_minor;
+        s.over_90 += if days > 90 { o.owed_minor } else { 0 };
+    }
+    for c in &d.queue_collected {
+        by.entry((&c.queue, &c.currency)).or_default().collected += c.minor;
+    }
+    let rows = by
+        .into_iter()
+        .map(|((queue, currency), s)| {
+            vec![
+                Cell::Text(if queue.is_empty() { "(no queue)".into() } else { queue.to_string() }),
+                Cell::Count(s.accounts),
+                money(s.owed, currency),
+                Cell::Rate((s.owed > 0).then(|| s.over_90 as f64 / s.owed as f64)),
+                money(s.collected, currency),
+            ]
+        })
+        .collect();
+    Table {
+        name: "queues",
+        title: "Queues",
+        help: "Per worklist queue: accounts owing and what they owe as they stand now, the share of it over 90 days past due at the period's end, and money in during the period (payments less reversals) on accounts while they sat in the queue.",
+        columns: vec!["queue", "accounts", "owed", "share_over_90_days", "collected"],
         rows,
     }
 }
@@ -606,10 +660,8 @@ fn promises(d: &ReportData) -> Table {
 fn blocked(d: &ReportData) -> Table {
     let decisions = count(d, "contact_decision", "");
     let mut by_reason: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for reasons in &d.blocked {
-        for r in reasons {
-            *by_reason.entry(r.clone()).or_default() += 1;
-        }
+    for b in &d.blocked {
+        *by_reason.entry((b.code.clone(), b.rule.clone())).or_default() += b.count;
     }
     let mut rows: Vec<_> = by_reason.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -649,7 +701,7 @@ pub async fn netback(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Res
     Ok(Table {
         name: "netback",
         title: "Netback and commission by client",
-        help: "Per client for the period: collected by the agency and paid to the client directly (reversals netted), the agency's commission (contingency rate x commissionable collections, per payment), and netback = collected - commission - costs.",
+        help: "Per client for the period: collected by the agency and paid to the client directly (reversals netted), the agency's commission (contingency rate x commissionable collections, per payment), and netback = collected - commission - costs. By client: a portfolio chosen does not narrow it.",
         columns: vec!["client", "collected_by_agency", "paid_direct", "commission", "netback"],
         rows,
     })
@@ -726,6 +778,13 @@ mod tests {
     use jiff::civil::date;
 
     #[test]
+    fn the_nightly_run_keeps_the_thirteen_month_ends_over() {
+        let ends = kept_month_ends(date(2026, 11, 24));
+        assert_eq!((ends.len(), ends[0], ends[12]), (13, date(2026, 10, 31), date(2025, 10, 31)));
+        assert_eq!(kept_month_ends(date(2026, 3, 1))[0], date(2026, 2, 28), "on the 1st, the month just over");
+    }
+
+    #[test]
     fn months_since_placement_count_from_zero_in_the_month_placed() {
         assert_eq!(months_since("2026-09", date(2026, 9, 30)), Some(0));
         assert_eq!(months_since("2026-09", date(2027, 1, 1)), Some(4));
@@ -766,7 +825,7 @@ mod tests {
             placed_minor: 5_000,
             collected_minor: 0,
         });
-        let q = ReportQuery { client_id: None, from: date(2026, 10, 1), to: oct };
+        let q = ReportQuery::window(date(2026, 10, 1), oct);
         let t = receivables(&d, &q);
         let row: Vec<String> = t.rows[0].iter().map(Cell::plain).collect();
         // DSO standard = 120 / 50 x 31 = 74.4; countback: 120 is more than October's 50, and

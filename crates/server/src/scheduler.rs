@@ -1,7 +1,8 @@
 //! The daily run inside `serve`: once per (UTC) day, every tenant's promises, plans, settlements
 //! and hardship pauses with something due are judged, accounts are scored with the tenant's
-//! active propensity model (before the day's strategy runs, which reads the scores), and
-//! idempotency keys past their day are forgotten. Judging is idempotent (an account already judged for the day changes nothing), so
+//! active propensity model (before the day's strategy runs, which reads the scores), balances at
+//! the month-ends reports show are kept once their month is over (so the first dashboard of a
+//! month does not replay the ledger), and idempotency keys past their day are forgotten. Judging is idempotent (an account already judged for the day changes nothing), so
 //! two nodes running it is harmless; electing one node is the strategy scheduler's job.
 
 use recoup_store::{Actor, Store};
@@ -32,6 +33,7 @@ pub async fn run(store: Arc<dyn Store>, shutdown: impl Future<Output = ()>) {
 pub async fn run_day(store: &dyn Store, today: jiff::civil::Date) {
     judge(store, today).await;
     score(store, today).await;
+    close_month_ends(store, today).await;
     let before = jiff::Timestamp::now().as_microsecond() - crate::api::idempotency::KEEP_MICROS;
     match store.purge_idempotent(before).await {
         Ok(n) => tracing::info!(purged = n, "expired idempotency keys forgotten"),
@@ -49,6 +51,20 @@ async fn score(store: &dyn Store, today: jiff::civil::Date) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(tenant = %t.slug, error = %e, "scoring failed; the last scores stay"),
+        }
+    }
+}
+
+/// Keeps each tenant's balances at the last thirteen month-ends (a year of trend and the month
+/// before it), replaying only those not kept yet: after the first night, one a month.
+async fn close_month_ends(store: &dyn Store, today: jiff::civil::Date) {
+    let Ok(tenants) = store.list_tenants().await else { return };
+    let ends = crate::reports::kept_month_ends(today);
+    for t in tenants {
+        match store.close_month_ends(t.id, &ends).await {
+            Ok(0) => {}
+            Ok(kept) => tracing::info!(tenant = %t.slug, kept, "month-end balances kept"),
+            Err(e) => tracing::error!(tenant = %t.slug, error = %e, "keeping month-end balances failed; reports replay them"),
         }
     }
 }

@@ -186,6 +186,12 @@ pub trait Store:
     /// What the reports compute from, for the tenant or one client over a window of days, read
     /// as one consistent snapshot.
     async fn report_data(&self, tenant_id: Uuid, q: &reports::ReportQuery) -> Result<reports::ReportData>;
+    /// Replays the ledger to each of `ends` (month-ends of months already over) whose balances
+    /// are not yet kept, and keeps them by bucket with the moves into them; returns how many it
+    /// kept. Reports call it for the month-ends they show, the scheduler nightly, so the first
+    /// look after a month closes is fast too. A change dated on or before a kept month-end
+    /// reopens it (migration 0018's triggers).
+    async fn close_month_ends(&self, tenant_id: Uuid, ends: &[jiff::civil::Date]) -> Result<u64>;
 
     async fn account(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<Account>>;
     /// The account with the balance kept on its row, in one read.

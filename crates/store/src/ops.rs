@@ -19,6 +19,11 @@ pub(crate) fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()
 }
 
+/// Today in UTC: which months are over, for keeping month-end balances.
+pub(crate) fn today() -> Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
 fn amounts_json(a: &Amounts) -> serde_json::Value {
     json!({"principal": a.principal, "interest": a.interest, "fees": a.fees, "costs": a.costs, "credit": a.credit})
 }

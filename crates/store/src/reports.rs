@@ -24,23 +24,30 @@ pub struct PlacementSummary {
     pub collected_minor: i64,
 }
 
-/// Placements, newest first, with their sums. Placeholders: `{t}` the tenant, `{c}` the client
-/// when `by_client` (the caller binds it second).
+/// Placements, newest first, with their sums (kept in `placement_sums` and `ledger_days`).
+/// Placeholders: `{t}` the tenant, `{c}` the client when `by_client` (the caller binds it second).
 pub(crate) fn placement_summaries_sql(t: &str, c: &str, by_client: bool) -> String {
     let client = if by_client { format!(" AND placements.client_id = {c}") } else { String::new() };
     // A payment entry carries negative components and a positive credit for any overpayment; its
     // reversal the opposite. So credit minus the components is the money in, net of reversals.
     format!(
-        "SELECT {PLACEMENT_COLS}, s.currency, s.accounts, s.placed, s.collected FROM placements \
-         JOIN (SELECT a.placement_id, a.currency, COUNT(*) AS accounts, \
-                 CAST(SUM(a.rep_principal + a.rep_interest + a.rep_fees + a.rep_costs - a.rep_credit) AS BIGINT) AS placed, \
-                 CAST(COALESCE(SUM(m.collected), 0) AS BIGINT) AS collected \
-               FROM accounts a LEFT JOIN \
-                 (SELECT account_id, SUM(credit - principal - interest - fees - costs) AS collected FROM ledger_entries \
-                  WHERE tenant_id = {t} AND kind IN ('payment', 'reversal') GROUP BY account_id) m ON m.account_id = a.id \
-               WHERE a.tenant_id = {t} GROUP BY a.placement_id, a.currency) s ON s.placement_id = placements.id \
+        "SELECT {PLACEMENT_COLS}, s.currency, s.accounts, s.placed, COALESCE(m.collected, 0) AS collected FROM placements \
+         JOIN (SELECT placement_id, currency, accounts, placed FROM placement_sums WHERE tenant_id = {t} AND accounts > 0) s \
+           ON s.placement_id = placements.id \
+         LEFT JOIN (SELECT placement_id, currency, CAST(SUM({COLLECTED}) AS BIGINT) AS collected FROM ledger_days \
+           WHERE tenant_id = {t} AND kind IN ('payment', 'reversal') GROUP BY placement_id, currency) m \
+           ON m.placement_id = s.placement_id AND m.currency = s.currency \
          WHERE placements.tenant_id = {t}{client} ORDER BY placements.placed_on DESC, placements.id, s.currency"
     )
+}
+
+/// Money in from a sum of ledger components: credit less the components.
+const COLLECTED: &str = "credit - principal - interest - fees - costs";
+
+/// The placements of one portfolio, when given.
+pub(crate) fn in_portfolio(mut all: Vec<PlacementSummary>, portfolio_id: Option<Uuid>) -> Vec<PlacementSummary> {
+    all.retain(|p| portfolio_id.is_none_or(|id| p.placement.portfolio_id == id));
+    all
 }
 
 pub(crate) fn placement_summary(r: &impl Get) -> Result<PlacementSummary> {
@@ -53,12 +60,21 @@ pub(crate) fn placement_summary(r: &impl Get) -> Result<PlacementSummary> {
     })
 }
 
-/// What a report reads: the tenant's (or one client's) records over a window of days.
+/// What a report reads: the tenant's records over a window of days, of one client and one
+/// portfolio when given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportQuery {
     pub client_id: Option<Uuid>,
+    pub portfolio_id: Option<Uuid>,
     pub from: Date,
     pub to: Date,
+}
+
+impl ReportQuery {
+    /// The whole tenant over a window.
+    pub fn window(from: Date, to: Date) -> ReportQuery {
+        ReportQuery { client_id: None, portfolio_id: None, from, to }
+    }
 }
 
 /// Money in (payments less reversals) on one day, on accounts of one placement vintage.
@@ -71,10 +87,21 @@ pub struct CollectedDay {
     pub minor: i64,
 }
 
+/// Money in (payments less reversals) during the window on accounts while in one queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCollected {
+    /// "" for accounts in no queue.
+    pub queue: String,
+    pub currency: String,
+    pub minor: i64,
+}
+
 /// Accounts with money owed, by the day they first went delinquent (none: not delinquent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwedBySince {
     pub since: Option<Date>,
+    /// The worklist queue the accounts sit in now ("" for none).
+    pub queue: String,
     pub currency: String,
     pub accounts: u64,
     pub owed_minor: i64,
@@ -99,6 +126,14 @@ pub struct ContactCount {
 pub struct RecordCount {
     pub kind: String,
     pub status: String,
+    pub count: u64,
+}
+
+/// Contacts the policy blocked for one reason: its code and the rule's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedCount {
+    pub code: String,
+    pub rule: String,
     pub count: u64,
 }
 
@@ -162,10 +197,13 @@ pub struct ReportData {
     pub collected: Vec<CollectedDay>,
     /// As the accounts stand now.
     pub owed: Vec<OwedBySince>,
+    /// Money in during the window, by queue.
+    pub queue_collected: Vec<QueueCollected>,
     pub contacts: Vec<ContactCount>,
     pub records: Vec<RecordCount>,
-    /// The policy's blocked contacts in the window: each one's reasons as (code, rule).
-    pub blocked: Vec<Vec<(String, String)>>,
+    /// The policy's blocked contacts in the window, counted by reason (a contact blocked for
+    /// two reasons counts under both).
+    pub blocked: Vec<BlockedCount>,
     /// Promises taken and payments posted in the window, by who did it.
     pub done_by: Vec<DoneBy>,
     /// What was owed at each of the window's month-ends ([`month_ends`]), by bucket.
@@ -174,186 +212,212 @@ pub struct ReportData {
     pub moves: Vec<Move>,
 }
 
-/// How a backend writes a placeholder and reads a text field of a record's JSON `data`.
+/// How a backend writes a placeholder.
 pub(crate) struct Dialect {
     pub ph: fn(usize) -> String,
-    pub json_text: fn(&str) -> String,
 }
 
+/// The queries a report load runs, in one read snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Part {
     Collected,
+    /// Money in during the window by the queue the account sat in when it came.
+    QueueCollected,
     Owed,
-    Contacts,
+    /// Every servicing fact of the window (contacts, promises, decisions and their reasons,
+    /// disputes, cease requests, payments by who posted them), from `record_days`.
     Records,
-    Blocked,
-    DoneBy,
-    /// Each account's ledger movement per month up to the window's last month-end, in account
-    /// order, folded into month-end balances as the rows stream past.
-    MonthEnds,
+    /// Month-end balances kept by [`close`](crate::Store::close_month_ends).
+    ClosedOwed,
+    ClosedMoves,
+    /// Month-end balances replayed from the ledger, for month-ends not (yet) kept.
+    Replay,
 }
 
-impl Part {
-    pub const ALL: [Part; 7] = [Part::Collected, Part::Owed, Part::Contacts, Part::Records, Part::Blocked, Part::DoneBy, Part::MonthEnds];
+/// The parts of a load whose month-ends are all kept, and of one where some are not.
+pub(crate) const KEPT_PARTS: [Part; 6] =
+    [Part::Collected, Part::QueueCollected, Part::Owed, Part::Records, Part::ClosedOwed, Part::ClosedMoves];
+pub(crate) const REPLAYED_PARTS: [Part; 5] = [Part::Collected, Part::QueueCollected, Part::Owed, Part::Records, Part::Replay];
+
+/// The facts `record_days` keeps that reports read.
+const FACTS: &str = "'attempt', 'promise_due', 'promise_taken', 'contact_decision', 'blocked', 'dispute', 'cease', 'payment'";
+
+/// Builds a statement's placeholders and values together, the tenant first.
+struct Binder<'a> {
+    d: &'a Dialect,
+    binds: Vec<Bind>,
+}
+
+impl Binder<'_> {
+    fn new(d: &Dialect, tenant_id: Uuid) -> Binder<'_> {
+        Binder { d, binds: vec![Bind::Uuid(tenant_id)] }
+    }
+
+    fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        (self.d.ph)(self.binds.len())
+    }
+
+    fn day(&mut self, d: Date) -> String {
+        self.bind(Bind::Text(d.to_string()))
+    }
+
+    fn days(&mut self, days: &[Date]) -> String {
+        days.iter().map(|d| self.day(*d)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// ` AND {client} = ? AND {portfolio} = ?` for the query's client and portfolio.
+    fn scope(&mut self, q: &ReportQuery, client: &str, portfolio: &str) -> String {
+        let mut out = String::new();
+        if let Some(c) = q.client_id {
+            out += &format!(" AND {client} = {}", self.bind(Bind::Uuid(c)));
+        }
+        if let Some(p) = q.portfolio_id {
+            out += &format!(" AND {portfolio} = {}", self.bind(Bind::Uuid(p)));
+        }
+        out
+    }
 }
 
 /// One part's SQL and its values in placeholder order (the tenant first).
 pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect) -> (String, Vec<Bind>) {
-    let mut binds = vec![Bind::Uuid(tenant_id)];
-    let mut bind = |b: Bind| {
-        binds.push(b);
-        (d.ph)(binds.len())
-    };
+    let mut b = Binder::new(d, tenant_id);
     let t = (d.ph)(1);
-    let client = |col: &str, bind: &mut dyn FnMut(Bind) -> String| match q.client_id {
-        Some(c) => format!(" AND {col} = {}", bind(Bind::Uuid(c))),
-        None => String::new(),
-    };
     let sql = match part {
         Part::Collected => {
-            let to = bind(Bind::Text(q.to.to_string()));
-            let c = client("a.client_id", &mut bind);
+            let to = b.day(q.to);
+            let scope = b.scope(q, "p.client_id", "l.portfolio_id");
             format!(
-                "SELECT substr(p.placed_on, 1, 7) AS vintage, l.effective_on AS on_day, a.currency, \
-                 CAST(SUM(l.credit - l.principal - l.interest - l.fees - l.costs) AS BIGINT) AS minor \
-                 FROM ledger_entries l JOIN accounts a ON a.tenant_id = l.tenant_id AND a.id = l.account_id \
-                 JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
-                 WHERE l.tenant_id = {t} AND l.kind IN ('payment', 'reversal') AND l.effective_on <= {to}{c} \
-                 GROUP BY substr(p.placed_on, 1, 7), l.effective_on, a.currency"
+                "SELECT substr(p.placed_on, 1, 7) AS vintage, l.on_day, l.currency, CAST(SUM({COLLECTED}) AS BIGINT) AS minor \
+                 FROM ledger_days l JOIN placements p ON p.tenant_id = l.tenant_id AND p.id = l.placement_id \
+                 WHERE l.tenant_id = {t} AND l.kind IN ('payment', 'reversal') AND l.on_day <= {to}{scope} \
+                 GROUP BY substr(p.placed_on, 1, 7), l.on_day, l.currency"
+            )
+        }
+        Part::QueueCollected => {
+            let (from, to) = (b.day(q.from), b.day(q.to));
+            let scope = b.scope(q, "p.client_id", "l.portfolio_id");
+            format!(
+                "SELECT l.queue, l.currency, CAST(SUM({COLLECTED}) AS BIGINT) AS minor \
+                 FROM ledger_days l JOIN placements p ON p.tenant_id = l.tenant_id AND p.id = l.placement_id \
+                 WHERE l.tenant_id = {t} AND l.kind IN ('payment', 'reversal') AND l.on_day >= {from} AND l.on_day <= {to}{scope} \
+                 GROUP BY l.queue, l.currency"
             )
         }
         Part::Owed => {
-            let c = client("client_id", &mut bind);
+            let scope = b.scope(q, "client_id", "portfolio_id");
             format!(
-                "SELECT first_delinquency_on AS since, currency, COUNT(*) AS accounts, CAST(SUM({OWED}) AS BIGINT) AS owed \
-                 FROM accounts WHERE tenant_id = {t} AND {OWED} > 0{c} GROUP BY first_delinquency_on, currency"
-            )
-        }
-        Part::Contacts => {
-            let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let c = client("client_id", &mut bind);
-            let (by, medium, result, inbound) =
-                ((d.json_text)("by"), (d.json_text)("medium"), (d.json_text)("result"), (d.json_text)("inbound"));
-            format!(
-                "SELECT {by} AS by_whom, {medium} AS medium, {result} AS result, {inbound} AS inbound, COUNT(*) AS n \
-                 FROM servicing_records WHERE tenant_id = {t} AND kind = 'contact_attempt' AND on_date >= {from} AND on_date <= {to}{c} \
-                 GROUP BY {by}, {medium}, {result}, {inbound}"
+                "SELECT NULLIF(since, '') AS since, queue, currency, CAST(SUM(accounts) AS BIGINT) AS accounts, \
+                 CAST(SUM(owed) AS BIGINT) AS owed FROM owed_sums WHERE tenant_id = {t}{scope} GROUP BY since, queue, currency \
+                 HAVING SUM(accounts) <> 0"
             )
         }
         Part::Records => {
-            let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let (from_us, to_us) = window_micros(q);
-            let (from_us, to_us) = (bind(Bind::Int(from_us)), bind(Bind::Int(to_us)));
-            let c = client("client_id", &mut bind);
-            // One branch per kind, so each reads only its own range of the (tenant, kind, day)
-            // index; an OR of the three would read every record of the tenant.
-            let by_day = |kind: &str| {
-                format!(
-                    "SELECT kind, status, COUNT(*) AS n FROM servicing_records WHERE tenant_id = {t}{c} AND kind = '{kind}' \
-                     AND on_date >= {from} AND on_date <= {to} GROUP BY kind, status"
-                )
-            };
-            let hold_kind = (d.json_text)("kind");
+            let (from, to) = (b.day(q.from), b.day(q.to));
+            let scope = b.scope(q, "client_id", "portfolio_id");
             format!(
-                "{} UNION ALL {} UNION ALL SELECT kind, status, COUNT(*) AS n FROM servicing_records WHERE tenant_id = {t}{c} \
-                 AND kind = 'dispute' AND created_at >= {from_us} AND created_at < {to_us} GROUP BY kind, status \
-                 UNION ALL SELECT 'cease' AS kind, status, COUNT(*) AS n FROM servicing_records WHERE tenant_id = {t}{c} \
-                 AND kind = 'hold' AND created_at >= {from_us} AND created_at < {to_us} AND {hold_kind} = 'cease' GROUP BY status",
-                by_day("promise"),
-                by_day("contact_decision")
+                "SELECT fact, status, by_whom, medium, result, CAST(inbound AS BIGINT) AS inbound, currency, code, rule, CAST(SUM(n) AS BIGINT) AS n, \
+                 CAST(SUM(minor) AS BIGINT) AS minor FROM record_days \
+                 WHERE tenant_id = {t} AND fact IN ({FACTS}) AND on_day >= {from} AND on_day <= {to}{scope} \
+                 GROUP BY fact, status, by_whom, medium, result, inbound, currency, code, rule HAVING SUM(n) <> 0"
             )
         }
-        Part::Blocked => {
-            let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let c = client("client_id", &mut bind);
+        Part::ClosedOwed => {
+            let ends = b.days(&month_ends(q));
+            let scope = b.scope(q, "client_id", "portfolio_id");
             format!(
-                "SELECT data FROM servicing_records WHERE tenant_id = {t} AND kind = 'contact_decision' AND status = 'block' \
-                 AND on_date >= {from} AND on_date <= {to}{c}"
+                "SELECT on_day, currency, bucket, CAST(SUM(accounts) AS BIGINT) AS accounts, CAST(SUM(owed) AS BIGINT) AS owed \
+                 FROM month_end_owed WHERE tenant_id = {t} AND on_day IN ({ends}){scope} \
+                 GROUP BY on_day, currency, bucket HAVING SUM(accounts) <> 0"
             )
         }
-        Part::DoneBy => {
-            let (from, to) = (bind(Bind::Text(q.from.to_string())), bind(Bind::Text(q.to.to_string())));
-            let (from_us, to_us) = window_micros(q);
-            let (from_us, to_us) = (bind(Bind::Int(from_us)), bind(Bind::Int(to_us)));
-            let c = client("client_id", &mut bind);
-            let (taken_by, posted_by) = ((d.json_text)("taken_by"), (d.json_text)("posted_by"));
-            let (currency, amount) = ((d.json_text)("currency"), (d.json_text)("amount"));
-            // Two branches, each on its own range of the (tenant, kind, day) index.
+        Part::ClosedMoves => {
+            // Kept under the later month-end: the window's moves are those into its second
+            // month-end onwards.
+            let later = b.days(month_ends(q).get(1..).unwrap_or_default());
+            let later = if later.is_empty() { "NULL".to_string() } else { later };
+            let scope = b.scope(q, "client_id", "portfolio_id");
             format!(
-                "SELECT 'promise' AS kind, {taken_by} AS by_whom, '' AS currency, COUNT(*) AS n, CAST(0 AS BIGINT) AS minor \
-                 FROM servicing_records WHERE tenant_id = {t}{c} AND kind = 'promise' AND created_at >= {from_us} AND created_at < {to_us} \
-                 GROUP BY {taken_by} \
-                 UNION ALL \
-                 SELECT 'payment' AS kind, {posted_by} AS by_whom, {currency} AS currency, COUNT(*) AS n, \
-                 CAST(SUM(CAST({amount} AS BIGINT)) AS BIGINT) AS minor \
-                 FROM servicing_records WHERE tenant_id = {t}{c} AND kind = 'payment' AND on_date >= {from} AND on_date <= {to} \
-                 AND status = 'posted' GROUP BY {posted_by}, {currency}"
+                "SELECT on_day, currency, from_bucket, to_bucket, CAST(SUM(accounts) AS BIGINT) AS accounts, \
+                 CAST(SUM(from_minor) AS BIGINT) AS from_minor, CAST(SUM(to_minor) AS BIGINT) AS to_minor \
+                 FROM month_end_moves WHERE tenant_id = {t} AND on_day IN ({later}){scope} \
+                 GROUP BY on_day, currency, from_bucket, to_bucket HAVING SUM(accounts) <> 0"
             )
         }
-        Part::MonthEnds => {
-            let ends = month_ends(q);
-            let (first, last) = (ends.first().copied().unwrap_or(q.from), ends.last().copied().unwrap_or(q.from));
-            let (first, last) = (bind(Bind::Text(first.to_string())), bind(Bind::Text(last.to_string())));
-            let c = client("a.client_id", &mut bind);
-            // Entries up to the opening month-end count in its month.
-            let month = format!("CASE WHEN l.effective_on <= {first} THEN substr({first}, 1, 7) ELSE substr(l.effective_on, 1, 7) END");
-            format!(
-                "SELECT l.account_id, a.currency, a.first_delinquency_on AS since, p.placed_on, {month} AS month, \
-                 CAST(SUM(l.principal + l.interest + l.fees + l.costs) AS BIGINT) AS delta \
-                 FROM ledger_entries l JOIN accounts a ON a.tenant_id = l.tenant_id AND a.id = l.account_id \
-                 JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
-                 WHERE l.tenant_id = {t} AND l.effective_on <= {last}{c} \
-                 GROUP BY l.account_id, a.currency, a.first_delinquency_on, p.placed_on, {month} \
-                 ORDER BY l.account_id, month"
-            )
-        }
+        Part::Replay => return replay_sql(tenant_id, &month_ends(q), Some(q), d),
     };
-    (sql, binds)
+    (sql, b.binds)
+}
+
+/// Each account's ledger movement per month up to the last of `ends`, in account order, for
+/// [`Replay`] to fold into month-end balances; of the query's client and portfolio when given.
+pub(crate) fn replay_sql(tenant_id: Uuid, ends: &[Date], q: Option<&ReportQuery>, d: &Dialect) -> (String, Vec<Bind>) {
+    let mut b = Binder::new(d, tenant_id);
+    let t = (d.ph)(1);
+    let (first, last) = (ends.first().copied().unwrap_or_default(), ends.last().copied().unwrap_or_default());
+    let (first, last) = (b.day(first), b.day(last));
+    let scope = q.map(|q| b.scope(q, "a.client_id", "a.portfolio_id")).unwrap_or_default();
+    // Entries up to the first month-end count in its month.
+    let month = format!("CASE WHEN l.effective_on <= {first} THEN substr({first}, 1, 7) ELSE substr(l.effective_on, 1, 7) END");
+    let sql = format!(
+        "SELECT l.account_id, a.client_id, a.portfolio_id, a.currency, a.first_delinquency_on AS since, p.placed_on, {month} AS month, \
+         CAST(SUM(l.principal + l.interest + l.fees + l.costs) AS BIGINT) AS delta \
+         FROM ledger_entries l JOIN accounts a ON a.tenant_id = l.tenant_id AND a.id = l.account_id \
+         JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
+         WHERE l.tenant_id = {t} AND l.effective_on <= {last}{scope} \
+         GROUP BY l.account_id, a.client_id, a.portfolio_id, a.currency, a.first_delinquency_on, p.placed_on, {month} \
+         ORDER BY l.account_id, month"
+    );
+    (sql, b.binds)
+}
+
+/// The month-end before the month of `day`.
+pub fn previous_month_end(day: Date) -> Date {
+    day.first_of_month().yesterday().unwrap_or(day)
 }
 
 /// One account's month-end balances, gathered while its rows stream past.
 struct Account {
     id: Uuid,
-    currency: String,
+    group: Group,
     since: Option<Date>,
     placed_on: Date,
     /// Ledger movement per month ("2026-09"), oldest first.
     deltas: Vec<(String, i64)>,
 }
 
-/// A move's month-end, currency, bucket there and bucket a month later (none: paid off).
-type MoveKey = (Date, String, Bucket, Option<Bucket>);
+/// What month-end sums are kept by: client, portfolio and currency.
+pub(crate) type Group = (Uuid, Uuid, String);
+/// A month-end's balance by group and bucket.
+type OwedKey = (Date, Group, Bucket);
+/// A move, under its later month-end: group, bucket at the earlier one, bucket at the later
+/// one (none: paid off).
+type MoveKey = (Date, Group, Bucket, Option<Bucket>);
+/// Accounts, balance at the earlier month-end and at the later, per move.
+type MoveSums<K> = BTreeMap<K, (u64, i64, i64)>;
 
-/// Folds the MonthEnds rows into month-end balances and moves without holding every account.
-pub(crate) struct Collector {
-    pub data: ReportData,
+/// Folds each account's monthly ledger movement into balances at month-ends, by bucket, and
+/// where each balance sat at the next month-end, without holding every account.
+pub(crate) struct Replay {
     ends: Vec<Date>,
     current: Option<Account>,
-    owed: BTreeMap<(Date, String, Bucket), (u64, i64)>,
-    moves: BTreeMap<MoveKey, (u64, i64, i64)>,
+    pub owed: BTreeMap<OwedKey, (u64, i64)>,
+    pub moves: MoveSums<MoveKey>,
 }
 
-impl Collector {
-    pub fn new(placements: Vec<PlacementSummary>, q: &ReportQuery) -> Collector {
-        Collector {
-            data: ReportData { placements, ..Default::default() },
-            ends: month_ends(q),
-            current: None,
-            owed: BTreeMap::new(),
-            moves: BTreeMap::new(),
-        }
+impl Replay {
+    /// Over `ends`; a move is counted between two of them that are a month apart.
+    pub fn new(ends: Vec<Date>) -> Replay {
+        Replay { ends, current: None, owed: BTreeMap::new(), moves: BTreeMap::new() }
     }
 
-    pub fn collect(&mut self, part: Part, r: &impl Get) -> Result<()> {
-        if part != Part::MonthEnds {
-            return collect(&mut self.data, part, r);
-        }
+    pub fn add(&mut self, r: &impl Get) -> Result<()> {
         let id = r.uuid("account_id")?;
         if self.current.as_ref().is_none_or(|a| a.id != id) {
             self.flush();
             self.current = Some(Account {
                 id,
-                currency: r.text("currency")?,
+                group: (r.uuid("client_id")?, r.uuid("portfolio_id")?, r.text("currency")?),
                 since: r.opt_date("since")?,
                 placed_on: r.date("placed_on")?,
                 deltas: Vec::new(),
@@ -370,7 +434,7 @@ impl Collector {
         let Some(a) = self.current.take() else { return };
         let mut owed = 0;
         let mut next = a.deltas.iter().peekable();
-        let mut before: Option<(Bucket, i64)> = None;
+        let mut before: Option<(Date, Option<(Bucket, i64)>)> = None;
         for end in &self.ends {
             let month = end.strftime("%Y-%m").to_string();
             while let Some((_, delta)) = next.next_if(|(m, _)| *m <= month) {
@@ -381,94 +445,265 @@ impl Collector {
                 (Bucket::of(days), owed)
             });
             if let Some((bucket, minor)) = now {
-                let e = self.owed.entry((*end, a.currency.clone(), bucket)).or_default();
+                let e = self.owed.entry((*end, a.group.clone(), bucket)).or_default();
                 (e.0, e.1) = (e.0 + 1, e.1 + minor);
             }
-            if let Some((from, from_minor)) = before {
-                let prior = self.ends.iter().rev().find(|e| *e < end).copied().unwrap_or(*end);
-                let m = self.moves.entry((prior, a.currency.clone(), from, now.map(|n| n.0))).or_default();
+            if let Some((prior, Some((from, from_minor)))) = before
+                && prior == previous_month_end(*end)
+            {
+                let m = self.moves.entry((*end, a.group.clone(), from, now.map(|n| n.0))).or_default();
                 (m.0, m.1, m.2) = (m.0 + 1, m.1 + from_minor, m.2 + now.map_or(0, |n| n.1));
             }
-            before = now;
+            before = Some((*end, now));
         }
     }
 
-    pub fn finish(mut self) -> ReportData {
+    pub fn finish(mut self) -> Replay {
         self.flush();
-        self.data.owed_at = self
-            .owed
-            .into_iter()
-            .map(|((on, currency, bucket), (accounts, owed_minor))| OwedAt { on, currency, bucket, accounts, owed_minor })
-            .collect();
-        self.data.moves = self
-            .moves
-            .into_iter()
-            .map(|((on, currency, from, to), (accounts, from_minor, to_minor))| Move {
-                on,
-                currency,
-                from,
-                to,
-                accounts,
-                from_minor,
-                to_minor,
-            })
-            .collect();
-        self.data
+        self
+    }
+
+    /// Adds the sums over every group, as reports read them: balances at each month-end, and
+    /// moves under their earlier month-end.
+    fn into_data(self, data: &mut ReportData) {
+        let mut owed: BTreeMap<(Date, String, Bucket), (u64, i64)> = BTreeMap::new();
+        for ((on, (_, _, currency), bucket), (n, minor)) in self.owed {
+            let e = owed.entry((on, currency, bucket)).or_default();
+            (e.0, e.1) = (e.0 + n, e.1 + minor);
+        }
+        let mut moves: MoveSums<(Date, String, Bucket, Option<Bucket>)> = BTreeMap::new();
+        for ((on, (_, _, currency), from, to), (n, from_minor, to_minor)) in self.moves {
+            let e = moves.entry((previous_month_end(on), currency, from, to)).or_default();
+            (e.0, e.1, e.2) = (e.0 + n, e.1 + from_minor, e.2 + to_minor);
+        }
+        data.owed_at.extend(owed.into_iter().map(|((on, currency, bucket), (accounts, owed_minor))| OwedAt {
+            on,
+            currency,
+            bucket,
+            accounts,
+            owed_minor,
+        }));
+        data.moves.extend(moves.into_iter().map(|((on, currency, from, to), (accounts, from_minor, to_minor))| Move {
+            on,
+            currency,
+            from,
+            to,
+            accounts,
+            from_minor,
+            to_minor,
+        }));
     }
 }
 
-const OWED: &str = "(bal_principal + bal_interest + bal_fees + bal_costs)";
+/// Gathers a load's rows into [`ReportData`].
+pub(crate) struct Collector {
+    data: ReportData,
+    replay: Replay,
+}
+
+impl Collector {
+    pub fn new(placements: Vec<PlacementSummary>, q: &ReportQuery) -> Collector {
+        Collector { data: ReportData { placements, ..Default::default() }, replay: Replay::new(month_ends(q)) }
+    }
+
+    pub fn collect(&mut self, part: Part, r: &impl Get) -> Result<()> {
+        let d = &mut self.data;
+        match part {
+            Part::Collected => d.collected.push(CollectedDay {
+                vintage: r.text("vintage")?,
+                on: r.date("on_day")?,
+                currency: r.text("currency")?,
+                minor: r.int("minor")?,
+            }),
+            Part::QueueCollected => {
+                d.queue_collected.push(QueueCollected { queue: r.text("queue")?, currency: r.text("currency")?, minor: r.int("minor")? })
+            }
+            Part::Owed => d.owed.push(OwedBySince {
+                since: r.opt_date("since")?,
+                queue: r.text("queue")?,
+                currency: r.text("currency")?,
+                accounts: count(r, "accounts")?,
+                owed_minor: r.int("owed")?,
+            }),
+            Part::Records => record(d, r)?,
+            Part::ClosedOwed => d.owed_at.push(OwedAt {
+                on: r.date("on_day")?,
+                currency: r.text("currency")?,
+                bucket: bucket(r, "bucket")?,
+                accounts: count(r, "accounts")?,
+                owed_minor: r.int("owed")?,
+            }),
+            Part::ClosedMoves => {
+                let to = r.text("to_bucket")?;
+                d.moves.push(Move {
+                    on: previous_month_end(r.date("on_day")?),
+                    currency: r.text("currency")?,
+                    from: bucket(r, "from_bucket")?,
+                    to: if to.is_empty() { None } else { Some(bucket(r, "to_bucket")?) },
+                    accounts: count(r, "accounts")?,
+                    from_minor: r.int("from_minor")?,
+                    to_minor: r.int("to_minor")?,
+                })
+            }
+            Part::Replay => self.replay.add(r)?,
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> ReportData {
+        let mut data = self.data;
+        self.replay.finish().into_data(&mut data);
+        data.owed_at.sort_by(|a, b| (a.on, &a.currency, a.bucket).cmp(&(b.on, &b.currency, b.bucket)));
+        data.moves.sort_by(|a, b| (a.on, &a.currency, a.from, a.to).cmp(&(b.on, &b.currency, b.from, b.to)));
+        data
+    }
+}
+
+fn count(r: &impl Get, col: &str) -> Result<u64> {
+    Ok(r.int(col)?.max(0) as u64)
+}
+
+fn bucket(r: &impl Get, col: &str) -> Result<Bucket> {
+    let label = r.text(col)?;
+    Bucket::parse(&label).ok_or_else(|| crate::rows::corrupt(col, format!("no aging bucket {label:?}")))
+}
+
+/// One row of `record_days`, into whichever list its fact feeds.
+fn record(d: &mut ReportData, r: &impl Get) -> Result<()> {
+    let (fact, status, n) = (r.text("fact")?, r.text("status")?, count(r, "n")?);
+    let text = |col: &str| r.opt_text(col).map(Option::unwrap_or_default);
+    let kind = match fact.as_str() {
+        "attempt" => {
+            let result = text("result")?;
+            d.contacts.push(ContactCount {
+                by: text("by_whom")?,
+                medium: text("medium")?,
+                result: (!result.is_empty()).then_some(result),
+                inbound: r.int("inbound")? != 0,
+                count: n,
+            });
+            return Ok(());
+        }
+        "blocked" => {
+            d.blocked.push(BlockedCount { code: text("code")?, rule: text("rule")?, count: n });
+            return Ok(());
+        }
+        "promise_taken" => {
+            d.done_by.push(DoneBy { by: text("by_whom")?, kind: "promise".into(), currency: String::new(), count: n, minor: 0 });
+            return Ok(());
+        }
+        "payment" if status == "posted" => {
+            d.done_by.push(DoneBy {
+                by: text("by_whom")?,
+                kind: "payment".into(),
+                currency: text("currency")?,
+                count: n,
+                minor: r.int("minor")?,
+            });
+            return Ok(());
+        }
+        "payment" => return Ok(()),
+        "promise_due" => "promise",
+        other => other,
+    };
+    d.records.push(RecordCount { kind: kind.to_string(), status, count: n });
+    Ok(())
+}
+
+/// A close's rows: the balances at each month-end in `ends` and the moves into it.
+pub(crate) struct Closed {
+    pub owed: BTreeMap<OwedKey, (u64, i64)>,
+    pub moves: MoveSums<MoveKey>,
+}
+
+/// The month-ends whose balances and moves in `ends` need replaying: each of them and the
+/// month-end before it.
+pub(crate) fn replay_ends(ends: &[Date]) -> Vec<Date> {
+    let mut all: Vec<Date> = ends.iter().flat_map(|e| [previous_month_end(*e), *e]).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+impl Replay {
+    /// What a close keeps for `ends` out of a replay over [`replay_ends`].
+    pub(crate) fn closed(self, ends: &[Date]) -> Closed {
+        Closed {
+            owed: self.owed.into_iter().filter(|((on, ..), _)| ends.contains(on)).collect(),
+            moves: self.moves.into_iter().filter(|((on, ..), _)| ends.contains(on)).collect(),
+        }
+    }
+}
+
+/// A close's statements with their values: clear what `ends` had, then keep the new rows.
+pub(crate) fn close_statements(tenant_id: Uuid, ends: &[Date], closed: &Closed, d: &Dialect) -> Vec<(String, Vec<Bind>)> {
+    let mut out = Vec::new();
+    for table in ["month_end_closes", "month_end_owed", "month_end_moves"] {
+        let mut b = Binder::new(d, tenant_id);
+        let days = b.days(ends);
+        out.push((format!("DELETE FROM {table} WHERE tenant_id = {} AND on_day IN ({days})", (d.ph)(1)), b.binds));
+    }
+    for end in ends {
+        let mut b = Binder::new(d, tenant_id);
+        let on = b.day(*end);
+        out.push((format!("INSERT INTO month_end_closes (tenant_id, on_day) VALUES ({}, {on})", (d.ph)(1)), b.binds));
+    }
+    for ((on, (client, portfolio, currency), bucket), (n, minor)) in &closed.owed {
+        let mut b = Binder::new(d, tenant_id);
+        let values = [
+            b.day(*on),
+            b.bind(Bind::Uuid(*client)),
+            b.bind(Bind::Uuid(*portfolio)),
+            b.bind(Bind::Text(currency.clone())),
+            b.bind(Bind::Text(bucket.label().into())),
+            b.bind(Bind::Int(*n as i64)),
+            b.bind(Bind::Int(*minor)),
+        ]
+        .join(", ");
+        out.push((
+            format!(
+                "INSERT INTO month_end_owed (tenant_id, on_day, client_id, portfolio_id, currency, bucket, accounts, owed) VALUES ({}, {values})",
+                (d.ph)(1)
+            ),
+            b.binds,
+        ));
+    }
+    for ((on, (client, portfolio, currency), from, to), (n, from_minor, to_minor)) in &closed.moves {
+        let mut b = Binder::new(d, tenant_id);
+        let values = [
+            b.day(*on),
+            b.bind(Bind::Uuid(*client)),
+            b.bind(Bind::Uuid(*portfolio)),
+            b.bind(Bind::Text(currency.clone())),
+            b.bind(Bind::Text(from.label().into())),
+            b.bind(Bind::Text(to.map(|t| t.label()).unwrap_or_default().into())),
+            b.bind(Bind::Int(*n as i64)),
+            b.bind(Bind::Int(*from_minor)),
+            b.bind(Bind::Int(*to_minor)),
+        ]
+        .join(", ");
+        out.push((
+            format!(
+                "INSERT INTO month_end_moves (tenant_id, on_day, client_id, portfolio_id, currency, from_bucket, to_bucket, accounts, \
+                 from_minor, to_minor) VALUES ({}, {values})",
+                (d.ph)(1)
+            ),
+            b.binds,
+        ));
+    }
+    out
+}
+
+/// The month-ends of `ends` a close may keep on `today`: those of months already over.
+pub fn closable(ends: &[Date], today: Date) -> Vec<Date> {
+    ends.iter().copied().filter(|e| *e < today.first_of_month()).collect()
+}
+
 /// The window's instants in microseconds: the start of its first (UTC) day, and the start of
 /// the day after its last (exclusive).
 pub fn window_micros(q: &ReportQuery) -> (i64, i64) {
     let start = |d: Date| d.to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_microsecond());
     (start(q.from), start(q.to) + 86_400_000_000)
-}
-
-/// Adds one row of `part` to `data` (every part but MonthEnds, which the Collector folds).
-fn collect(data: &mut ReportData, part: Part, r: &impl Get) -> Result<()> {
-    match part {
-        Part::Collected => data.collected.push(CollectedDay {
-            vintage: r.text("vintage")?,
-            on: r.date("on_day")?,
-            currency: r.text("currency")?,
-            minor: r.int("minor")?,
-        }),
-        Part::Owed => data.owed.push(OwedBySince {
-            since: r.opt_date("since")?,
-            currency: r.text("currency")?,
-            accounts: r.int("accounts")?.max(0) as u64,
-            owed_minor: r.int("owed")?,
-        }),
-        Part::Contacts => {
-            let inbound = r.opt_text("inbound")?.unwrap_or_default();
-            data.contacts.push(ContactCount {
-                by: r.opt_text("by_whom")?.unwrap_or_default(),
-                medium: r.opt_text("medium")?.unwrap_or_default(),
-                result: r.opt_text("result")?,
-                inbound: inbound == "1" || inbound == "true",
-                count: r.int("n")?.max(0) as u64,
-            })
-        }
-        Part::Records => {
-            data.records.push(RecordCount { kind: r.text("kind")?, status: r.text("status")?, count: r.int("n")?.max(0) as u64 })
-        }
-        Part::Blocked => {
-            let decision: crate::servicing::contact::ContactDecision =
-                serde_json::from_str(&r.text("data")?).map_err(|e| crate::rows::corrupt("data", e))?;
-            data.blocked.push(decision.reasons.into_iter().map(|x| (x.code, x.rule)).collect());
-        }
-        Part::DoneBy => data.done_by.push(DoneBy {
-            by: r.opt_text("by_whom")?.unwrap_or_default(),
-            kind: r.text("kind")?,
-            currency: r.opt_text("currency")?.unwrap_or_default(),
-            count: r.int("n")?.max(0) as u64,
-            minor: r.int("minor")?,
-        }),
-        // Folded by the Collector.
-        Part::MonthEnds => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -478,7 +713,7 @@ mod tests {
 
     #[test]
     fn a_window_covers_the_opening_month_end_and_each_one_inside_it() {
-        let q = |from, to| ReportQuery { client_id: None, from, to };
+        let q = ReportQuery::window;
         let ends = month_ends(&q(date(2026, 10, 15), date(2026, 12, 31)));
         assert_eq!(ends, [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30), date(2026, 12, 31)]);
         assert_eq!(month_ends(&q(date(2026, 11, 1), date(2026, 11, 20))), [date(2026, 10, 31)], "only the opening");

@@ -33,6 +33,10 @@ pub struct ReportsArgs {
     /// Keep the generated file and database in this directory instead of a temporary one.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Time the queries on the book an earlier run kept in --dir (upgrading it first if this
+    /// version's migrations are newer) instead of building a new one.
+    #[arg(long, requires = "dir")]
+    reuse: bool,
 }
 
 fn today() -> Date {
@@ -44,25 +48,15 @@ pub async fn run(args: ReportsArgs) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
-    let file = dir.join("bench-placement.csv");
-    let first_placed = today().checked_sub(Span::new().days(360))?;
-    generate(&file, args.accounts, first_placed)?;
     let path = dir.join("recoup.sqlite");
     let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, keys).await?);
-    let Imported { tenant_id, elapsed, .. } = import_with_recoup(store.clone(), &file, first_placed).await?;
-    println!("imported {} accounts in {:.1} s", args.accounts, elapsed.as_secs_f64());
-    let t = Instant::now();
-    let counts = history(&path, tenant_id).await?;
-    println!(
-        "history in {:.1} s: {} placements, {} ledger entries, {} contact attempts",
-        t.elapsed().as_secs_f64(),
-        counts.0,
-        counts.1,
-        counts.2
-    );
+    let (store, tenant_id) = if args.reuse { reopen(&path, keys).await? } else { build(&args, &dir, &path, keys).await? };
 
-    let q = ReportQuery { client_id: None, from: today().checked_sub(29.days())?, to: today() };
+    let q = ReportQuery::window(today().checked_sub(29.days())?, today());
+    // What the scheduler does each night: keep the balances of month-ends just over.
+    let t = Instant::now();
+    let kept = store.close_month_ends(tenant_id, &recoup_store::reports::closable(&recoup_store::reports::month_ends(&q), today())).await?;
+    println!("nightly month-end close: {kept} month-ends replayed and kept in {:.1} s", t.elapsed().as_secs_f64());
     let mut rounds = Vec::new();
     for _ in 0..ROUNDS {
         rounds.push(dashboard(store.as_ref(), tenant_id, &q).await?);
@@ -98,6 +92,10 @@ pub async fn run(args: ReportsArgs) -> Result<()> {
         model.metrics.test_auc.unwrap_or(f64::NAN)
     );
     store.activate_model(tenant_id, model.version, &actor).await?;
+    // The first of scoring's three steps on its own: reading every account's features.
+    let t = Instant::now();
+    let rows = store.snapshots(tenant_id, today(), 0).await?.len();
+    println!("features of {rows} accounts read in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let scored = scoring::score(store.as_ref(), tenant_id, today()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let took = t.elapsed();
@@ -105,6 +103,37 @@ pub async fn run(args: ReportsArgs) -> Result<()> {
     let limit = SCORING_LIMIT_PER_MILLION.mul_f64(args.accounts as f64 / 1e6);
     verdict(&format!("scoring {} accounts", scored.accounts), took, limit);
     Ok(())
+}
+
+/// A new book: generated, imported, and given its history.
+async fn build(args: &ReportsArgs, dir: &std::path::Path, path: &std::path::Path, keys: Arc<Keyring>) -> Result<(Arc<dyn Store>, Uuid)> {
+    let file = dir.join("bench-placement.csv");
+    let first_placed = today().checked_sub(Span::new().days(360))?;
+    generate(&file, args.accounts, first_placed)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path, keys).await?);
+    let Imported { tenant_id, elapsed, .. } = import_with_recoup(store.clone(), &file, first_placed).await?;
+    println!("imported {} accounts in {:.1} s", args.accounts, elapsed.as_secs_f64());
+    let t = Instant::now();
+    let counts = history(path, tenant_id).await?;
+    println!(
+        "history in {:.1} s: {} placements, {} ledger entries, {} contact attempts",
+        t.elapsed().as_secs_f64(),
+        counts.0,
+        counts.1,
+        counts.2
+    );
+    Ok((store, tenant_id))
+}
+
+/// The book an earlier run kept, opened (and so upgraded) by this version.
+async fn reopen(path: &std::path::Path, keys: Arc<Keyring>) -> Result<(Arc<dyn Store>, Uuid)> {
+    anyhow::ensure!(path.exists(), "no book at {}: run once without --reuse", path.display());
+    let t = Instant::now();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path, keys).await?);
+    println!("opened the kept book in {:.1} s (migrations included)", t.elapsed().as_secs_f64());
+    let tenants = store.list_tenants().await?;
+    let [tenant] = tenants.as_slice() else { anyhow::bail!("the kept book should hold one tenant, not {}", tenants.len()) };
+    Ok((store.clone(), tenant.id))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -137,9 +166,20 @@ async fn dashboard(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Resul
     let after_data = Instant::now();
     let names = Names::read(store, tenant_id, q).await?;
     let after_names = Instant::now();
-    for name in
-        ["recovery", "aging", "aging_trend", "rolls", "receivables", "funnel", "agents", "contacts", "promises", "blocked", "placements"]
-    {
+    for name in [
+        "recovery",
+        "aging",
+        "aging_trend",
+        "rolls",
+        "receivables",
+        "funnel",
+        "agents",
+        "contacts",
+        "promises",
+        "blocked",
+        "queues",
+        "placements",
+    ] {
         reports::build(name, &data, q, &names)?;
     }
     let after_tables = Instant::now();

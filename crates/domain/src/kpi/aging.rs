@@ -42,6 +42,11 @@ impl Bucket {
         }
     }
 
+    /// The bucket with this label.
+    pub fn parse(label: &str) -> Option<Bucket> {
+        Bucket::ALL.into_iter().find(|b| b.label() == label)
+    }
+
     /// The next bucket an unpaid balance rolls into; the last rolls nowhere.
     pub fn next(self) -> Option<Bucket> {
         Bucket::ALL.get(self.index() + 1).copied()
@@ -87,6 +92,14 @@ mod tests {
         }
         assert_eq!(Bucket::D121To180.next(), Some(Bucket::Over180));
         assert_eq!(Bucket::Over180.next(), None);
+    }
+
+    #[test]
+    fn a_bucket_is_read_back_from_its_label() {
+        for b in Bucket::ALL {
+            assert_eq!(Bucket::parse(b.label()), Some(b));
+        }
+        assert_eq!(Bucket::parse("1-31"), None);
     }
 
     #[test]

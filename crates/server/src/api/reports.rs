@@ -25,6 +25,9 @@ pub struct PeriodQuery {
     /// Only this client's accounts (its code). A client's own staff always see only theirs.
     #[serde(default)]
     pub client: Option<String>,
+    /// Only this portfolio's accounts (its code, within the client given).
+    #[serde(default)]
+    pub portfolio: Option<String>,
     /// json (default) or csv.
     #[serde(default)]
     pub format: Option<String>,
@@ -40,18 +43,36 @@ impl From<ReportError> for Problem {
     }
 }
 
-/// The period and client a principal asks about, narrowed to a client user's own client.
-pub(crate) async fn query_for(state: &AppState, p: &Principal, from: Date, to: Date, client: Option<&str>) -> Result<ReportQuery, Problem> {
-    let client_id = match client.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(super::clients::visible_client_by_code(state, p, code).await?.id),
+/// The period, client and portfolio a principal asks about, narrowed to a client user's own
+/// client. Portfolio codes are a client's own, so a portfolio needs its client.
+pub(crate) async fn query_for(
+    state: &AppState,
+    p: &Principal,
+    from: Date,
+    to: Date,
+    client: Option<&str>,
+    portfolio: Option<&str>,
+) -> Result<ReportQuery, Problem> {
+    let given = |v: Option<&str>| v.map(str::trim).filter(|c| !c.is_empty()).map(String::from);
+    let client_id = match given(client) {
+        Some(code) => Some(super::clients::visible_client_by_code(state, p, &code).await?.id),
         None => p.client_id.filter(|_| p.role == recoup_domain::access::Role::Client),
     };
-    Ok(ReportQuery { client_id, from, to })
+    let portfolio_id = match (given(portfolio), client_id) {
+        (None, _) => None,
+        (Some(_), None) => return Err(StoreError::invalid("/portfolio", "give the client too: portfolio codes are per client").into()),
+        (Some(code), Some(client_id)) => match state.store.portfolio_by_code(p.tenant_id, client_id, &code).await? {
+            Some(portfolio) => Some(portfolio.id),
+            None => return Err(StoreError::invalid("/portfolio", format!("the client has no portfolio {code:?}")).into()),
+        },
+    };
+    Ok(ReportQuery { client_id, portfolio_id, from, to })
 }
 
 /// A KPI report: placements, recovery (curves by vintage), aging, contacts (RPC and contact
 /// rates), funnel (attempts to kept promises), agents (leaderboard, per hour signed in),
-/// promises (kept rate, disputes), blocked (by reason) or netback (by client). Each answer
+/// promises (kept rate, disputes), blocked (by reason), queues (owed and collected per queue) or
+/// netback (by client). Each answer
 /// carries its formula in `help`.
 #[utoipa::path(get, path = "/api/v1/reports/{report}", tag = "reports", params(("report" = String, Path), PeriodQuery),
     responses(
@@ -67,7 +88,7 @@ pub async fn report(
     Path(name): Path<String>,
     Query(pq): Query<PeriodQuery>,
 ) -> Result<Response, Problem> {
-    let q = query_for(&state, &p, pq.from, pq.to, pq.client.as_deref()).await?;
+    let q = query_for(&state, &p, pq.from, pq.to, pq.client.as_deref(), pq.portfolio.as_deref()).await?;
     allow(&p, Action::ReadReports)?;
     let t = reports::table(state.store.as_ref(), p.tenant_id, &name, &q).await?;
     match pq.format.as_deref().unwrap_or("json") {

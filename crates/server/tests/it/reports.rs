@@ -171,6 +171,25 @@ async fn reports_match_figures_worked_out_by_hand() {
             (Some("12.34"), Some("2.47"), Some("9.87"))
         );
 
+        // Client A's only portfolio is all of client A; a portfolio needs its client.
+        let whole = get("placements", "&client=A").await.json();
+        assert_eq!(get("placements", "&client=A&portfolio=P").await.json()["rows"], whole["rows"]);
+        let r = get("placements", "&portfolio=P").await;
+        assert_eq!((r.status, r.json()["errors"][0]["pointer"].as_str()), (422, Some("/portfolio")), "{}", r.body);
+        let r = get("placements", "&client=A&portfolio=NOPE").await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(r.json()["detail"], "the client has no portfolio \"NOPE\"");
+
+        // No account sits in a queue: one row, with what A owes now and what came in.
+        let r = get("queues", "&client=A").await;
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 1, "{}", r.body);
+        assert_eq!(
+            (rows[0]["queue"].as_str(), rows[0]["accounts"].as_u64(), rows[0]["collected"].as_str()),
+            (Some("(no queue)"), Some(3), Some("50.00"))
+        );
+        assert_eq!(rows[0]["owed"].as_str(), Some(money(placed - 5_000).as_str()));
+
         let r = server.get(&format!("/api/v1/reports/contacts?{period}&format=csv"), Some(&admin)).await;
         assert_eq!(r.status, 200);
         let mut lines = r.body.lines();

@@ -71,6 +71,15 @@ fn prefixed(table: &str, cols: &str) -> String {
 }
 
 /// Every SQL string here is assembled from constants in this crate, never from input.
+const DIALECT: crate::reports::Dialect = crate::reports::Dialect { ph: |n| format!("${n}") };
+
+/// Which of `ends` have no kept month-end balances.
+async fn unkept(c: &mut PgConnection, tenant_id: Uuid, ends: &[Date]) -> Result<Vec<Date>> {
+    let kept: Vec<String> =
+        sqlx::query_scalar("SELECT on_day FROM month_end_closes WHERE tenant_id = $1").bind(tenant_id).fetch_all(&mut *c).await?;
+    Ok(ends.iter().copied().filter(|e| !kept.contains(&e.to_string())).collect())
+}
+
 fn sql(s: impl Into<String>) -> AssertSqlSafe<String> {
     AssertSqlSafe(s.into())
 }
@@ -904,24 +913,73 @@ impl Store for PgStore {
     }
 
     async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
-        use crate::reports::{Collector, Dialect, Part, part_sql};
+        use crate::reports::{self as r, Collector, part_sql};
         use futures_util::TryStreamExt;
-        let placements = self.placement_summaries(tenant_id, q.client_id).await?;
-        let dialect = Dialect { ph: |n| format!("${n}"), json_text: |f| format!("(data::jsonb ->> '{f}')") };
+        let ends = r::month_ends(q);
+        self.close_month_ends(tenant_id, &r::closable(&ends, ops::today())).await?;
+        let placements = r::in_portfolio(self.placement_summaries(tenant_id, q.client_id).await?, q.portfolio_id);
         let mut tx = self.pool.begin().await?;
         // One snapshot for every part, so the figures agree with each other.
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let kept = unkept(&mut tx, tenant_id, &ends).await?.is_empty();
         let mut c = Collector::new(placements, q);
-        for part in Part::ALL {
-            let (text, binds) = part_sql(part, tenant_id, q, &dialect);
+        for part in if kept { &r::KEPT_PARTS[..] } else { &r::REPLAYED_PARTS[..] } {
+            let (text, binds) = part_sql(*part, tenant_id, q, &DIALECT);
             let query = sql(text);
             let mut rows = bind_all(sqlx::query(query), binds).fetch(&mut *tx);
             while let Some(row) = rows.try_next().await? {
-                c.collect(part, &row)?;
+                c.collect(*part, &row)?;
             }
         }
         tx.commit().await?;
         Ok(c.finish())
+    }
+
+    async fn close_month_ends(&self, tenant_id: Uuid, ends: &[Date]) -> Result<u64> {
+        use crate::reports::{self as r, Replay};
+        use futures_util::TryStreamExt;
+        let mut c = self.pool.acquire().await?;
+        let ends = unkept(&mut c, tenant_id, ends).await?;
+        let Some(through) = ends.iter().max().copied() else { return Ok(0) };
+        // Raise the watch before replaying: any change from here on that reopens one of these
+        // month-ends bumps the epoch, and the replay is then not kept. The tenant's month-end
+        // lock waits for changes under way, which hold it shared since their triggers read the
+        // watch before it was raised.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('month_ends:' || $1::text))").bind(tenant_id).execute(&mut *tx).await?;
+        let epoch: i64 = sqlx::query_scalar(
+            "INSERT INTO month_end_watch (tenant_id, through, epoch) VALUES ($1, $2, 0) \
+             ON CONFLICT (tenant_id) DO UPDATE SET through = GREATEST(month_end_watch.through, excluded.through) RETURNING epoch",
+        )
+        .bind(tenant_id)
+        .bind(through.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let replayed = r::replay_ends(&ends);
+        let mut replay = Replay::new(replayed.clone());
+        {
+            let (text, binds) = r::replay_sql(tenant_id, &replayed, None, &DIALECT);
+            let query = sql(text);
+            let mut rows = bind_all(sqlx::query(query), binds).fetch(&mut *c);
+            while let Some(row) = rows.try_next().await? {
+                replay.add(&row)?;
+            }
+        }
+        let statements = r::close_statements(tenant_id, &ends, &replay.finish().closed(&ends), &DIALECT);
+        let mut tx = self.pool.begin().await?;
+        let now: i64 = sqlx::query_scalar("SELECT epoch FROM month_end_watch WHERE tenant_id = $1 FOR UPDATE")
+            .bind(tenant_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if now != epoch {
+            return Ok(0);
+        }
+        for (text, binds) in statements {
+            bind_all(sqlx::query(sql(text)), binds).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(ends.len() as u64)
     }
 
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {

@@ -291,6 +291,14 @@ fn query_all<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map
     Ok(out)
 }
 
+const DIALECT: crate::reports::Dialect = crate::reports::Dialect { ph: |n| format!("?{n}") };
+
+/// Which of `ends` have no kept month-end balances.
+fn unkept(c: &Connection, tenant_id: Uuid, ends: &[Date]) -> Result<Vec<Date>> {
+    let kept = query_all(c, "SELECT on_day FROM month_end_closes WHERE tenant_id = ?", [tenant_id], |r| r.date("on_day"))?;
+    Ok(ends.iter().copied().filter(|e| !kept.contains(e)).collect())
+}
+
 fn query_each(conn: &Connection, sql: &str, params: impl rusqlite::Params, mut f: impl FnMut(&Named) -> Result<()>) -> Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
@@ -929,18 +937,66 @@ impl Store for SqliteStore {
     }
 
     async fn report_data(&self, tenant_id: Uuid, q: &crate::reports::ReportQuery) -> Result<crate::reports::ReportData> {
-        use crate::reports::{Collector, Dialect, Part, part_sql};
-        let placements = self.placement_summaries(tenant_id, q.client_id).await?;
+        use crate::reports::{self as r, Collector, part_sql};
+        let ends = r::month_ends(q);
+        self.close_month_ends(tenant_id, &r::closable(&ends, ops::today())).await?;
+        let placements = r::in_portfolio(self.placement_summaries(tenant_id, q.client_id).await?, q.portfolio_id);
         let q = q.clone();
-        let dialect = Dialect { ph: |n| format!("?{n}"), json_text: |f| format!("CAST(json_extract(data, '$.{f}') AS TEXT)") };
         self.read(move |c| {
+            // One snapshot for every part, so the figures agree with each other.
             let tx = c.unchecked_transaction()?;
+            let kept = unkept(&tx, tenant_id, &ends)?.is_empty();
             let mut collector = Collector::new(placements, &q);
-            for part in Part::ALL {
-                let (sql, binds) = part_sql(part, tenant_id, &q, &dialect);
-                query_each(&tx, &sql, rusqlite::params_from_iter(binds.iter()), |r| collector.collect(part, r))?;
+            for part in if kept { &r::KEPT_PARTS[..] } else { &r::REPLAYED_PARTS[..] } {
+                let (sql, binds) = part_sql(*part, tenant_id, &q, &DIALECT);
+                query_each(&tx, &sql, rusqlite::params_from_iter(binds.iter()), |row| collector.collect(*part, row))?;
             }
             Ok(collector.finish())
+        })
+        .await
+    }
+
+    async fn close_month_ends(&self, tenant_id: Uuid, ends: &[Date]) -> Result<u64> {
+        use crate::reports::{self as r, Replay};
+        let wanted = ends.to_vec();
+        let ends = self.read(move |c| unkept(c, tenant_id, &wanted)).await?;
+        let Some(through) = ends.iter().max().copied() else { return Ok(0) };
+        // Raise the watch before replaying: any change from here on that reopens one of these
+        // month-ends bumps the epoch, and the replay is then not kept.
+        let epoch = self
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO month_end_watch (tenant_id, through, epoch) VALUES (?, ?, 0) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET through = max(through, excluded.through)",
+                    params![tenant_id, through.to_string()],
+                )?;
+                let epoch: i64 = tx.query_row("SELECT epoch FROM month_end_watch WHERE tenant_id = ?", [tenant_id], |r| r.get(0))?;
+                tx.commit()?;
+                Ok(epoch)
+            })
+            .await?;
+        let replayed = ends.clone();
+        let replay = self
+            .read(move |c| {
+                let (sql, binds) = r::replay_sql(tenant_id, &r::replay_ends(&replayed), None, &DIALECT);
+                let mut replay = Replay::new(r::replay_ends(&replayed));
+                query_each(c, &sql, rusqlite::params_from_iter(binds.iter()), |row| replay.add(row))?;
+                Ok(replay.finish())
+            })
+            .await?;
+        let statements = r::close_statements(tenant_id, &ends, &replay.closed(&ends), &DIALECT);
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let now: i64 = tx.query_row("SELECT epoch FROM month_end_watch WHERE tenant_id = ?", [tenant_id], |r| r.get(0))?;
+            if now != epoch {
+                return Ok(0);
+            }
+            for (sql, binds) in &statements {
+                tx.prepare_cached(sql)?.execute(rusqlite::params_from_iter(binds.iter()))?;
+            }
+            tx.commit()?;
+            Ok(ends.len() as u64)
         })
         .await
     }

@@ -162,6 +162,14 @@ impl Harness {
         }
     }
 
+    /// An id as a literal in the backend's SQL.
+    pub fn uuid_literal(&self, id: Uuid) -> String {
+        match &self.raw {
+            Raw::Sqlite(_) => format!("x'{}'", id.simple()),
+            Raw::Postgres(_) => format!("'{id}'::uuid"),
+        }
+    }
+
     /// The count a `SELECT COUNT(*) ...`, the same in both dialects, returns behind the store's back.
     pub async fn raw_count(&self, query: &str) -> i64 {
         match &self.raw {

@@ -18,9 +18,8 @@ use jiff::civil::Date;
 use recoup_domain::kpi::{self, Productivity};
 use recoup_domain::message::CallResult;
 use recoup_domain::worklist::Agent;
-use recoup_store::servicing::contact::{ContactAttempt, ContactDecision};
-use recoup_store::servicing::payment::{Payment, PaymentStatus};
-use recoup_store::servicing::promise::Promise;
+use recoup_store::reports::ReportQuery;
+use recoup_store::servicing::contact::ContactDecision;
 use recoup_store::servicing::{Kept, RecordKind, RecordQuery};
 use recoup_store::worklist::WorkQuery;
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,12 +162,11 @@ async fn load(state: &AppState, staff: &Staff) -> Result<Floor, Problem> {
     Ok(Floor { chrome: staff.chrome("Floor", "/console/floor"), queues, agents: rows, by_reason, blocked, outbox })
 }
 
-/// What each agent did today, per hour signed in (recoup_domain::kpi::productivity).
+/// What each agent did today, per hour signed in (recoup_domain::kpi::productivity), from the
+/// same kept sums as the reports: attempts by the day made, promises by the day taken,
+/// payments by the day effective.
 async fn productivity(state: &AppState, tenant_id: uuid::Uuid, agents: &[Agent], today: Date) -> Result<Vec<AgentRow>, Problem> {
-    let of_today = |kind| RecordQuery { on_from: Some(today), on_to: Some(today), limit: 50_000, ..RecordQuery::of(kind) };
-    let attempts: Vec<ContactAttempt> = kept(state, tenant_id, &of_today(RecordKind::ContactAttempt)).await?;
-    let promises: Vec<Promise> = kept(state, tenant_id, &of_today(RecordKind::Promise)).await?;
-    let payments: Vec<Payment> = kept(state, tenant_id, &of_today(RecordKind::Payment)).await?;
+    let data = state.store.report_data(tenant_id, &ReportQuery::window(today, today)).await?;
     // The UTC day servicing dates its records by; still-open sessions count up to their last request.
     let midnight = today.to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| Problem::internal())?.timestamp().as_microsecond();
     let end = midnight + 24 * 3_600_000_000;
@@ -177,16 +175,21 @@ async fn productivity(state: &AppState, tenant_id: uuid::Uuid, agents: &[Agent],
     let mut rows = Vec::new();
     for a in agents {
         let me = format!("user:{}", a.user_id);
-        let mine: Vec<_> = attempts.iter().filter(|x| x.by == me && !x.inbound).collect();
+        let me = me.as_str();
+        let mine = || data.contacts.iter().filter(move |x| x.by == me && !x.inbound);
+        let done = |kind: &'static str| data.done_by.iter().filter(move |x| x.by == me && x.kind == kind);
         let mut day = Productivity {
-            attempts: mine.len() as u64,
-            right_party_contacts: mine.iter().filter(|x| x.result.is_some_and(CallResult::is_rpc)).count() as u64,
-            promises: promises.iter().filter(|x| x.taken_by == me).count() as u64,
+            attempts: mine().map(|x| x.count).sum(),
+            right_party_contacts: mine()
+                .filter(|x| x.result.as_deref().and_then(CallResult::parse).is_some_and(CallResult::is_rpc))
+                .map(|x| x.count)
+                .sum(),
+            promises: done("promise").map(|x| x.count).sum(),
             worked_micros: worked.get(&a.user_id).copied().unwrap_or(0),
             ..Default::default()
         };
-        for x in payments.iter().filter(|x| x.posted_by == me && x.status == PaymentStatus::Posted) {
-            *day.collected.entry(x.currency.code().to_string()).or_default() += x.amount;
+        for x in done("payment") {
+            *day.collected.entry(x.currency.clone()).or_default() += x.minor;
         }
         let name = state.store.user(tenant_id, a.user_id).await?.map(|u| u.name).unwrap_or_else(|| a.user_id.to_string());
         let rate = |n: u64| (n, day.per_hour(n).map_or_else(|| "-".into(), |r| format!("{r:.1}")));

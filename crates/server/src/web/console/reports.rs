@@ -36,6 +36,8 @@ struct Period {
     to: String,
     #[serde(default)]
     client: String,
+    #[serde(default)]
+    portfolio: String,
 }
 
 /// A report as the page shows it: each cell formatted, figures marked to align right.
@@ -60,6 +62,9 @@ struct Dashboard {
     client: String,
     /// (code, name) for the client picker; empty for a client's own staff.
     clients: Vec<(String, String)>,
+    portfolio: String,
+    /// (code, name) of the chosen client's portfolios; empty until a client is chosen.
+    portfolios: Vec<(String, String)>,
     presets: Vec<(&'static str, String, String)>,
     /// (label, value, how it is worked out).
     tiles: Vec<(&'static str, String, &'static str)>,
@@ -101,6 +106,8 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         to: f.to.clone(),
         client: f.client.clone(),
         clients: Vec::new(),
+        portfolio: String::new(),
+        portfolios: Vec::new(),
         presets: presets(today),
         tiles: Vec::new(),
         sections: Vec::new(),
@@ -121,7 +128,15 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         }
     };
     (d.from, d.to) = (from.to_string(), to.to_string());
-    let q = crate::api::reports::query_for(state, &staff.p, from, to, Some(f.client.as_str())).await?;
+    let mut q = crate::api::reports::query_for(state, &staff.p, from, to, Some(f.client.as_str()), None).await?;
+    if let Some(client_id) = q.client_id {
+        let portfolios = state.store.list_portfolios(staff.p.tenant_id, client_id).await?;
+        // A portfolio of another client (the client was just changed) is let go.
+        if let Some(chosen) = portfolios.iter().find(|p| p.code == f.portfolio) {
+            (q.portfolio_id, d.portfolio) = (Some(chosen.id), chosen.code.clone());
+        }
+        d.portfolios = portfolios.into_iter().map(|p| (p.code, p.name)).collect();
+    }
     let store = state.store.as_ref();
     let tenant = staff.p.tenant_id;
     // The four reads are independent: side by side, each on its own connection.
@@ -132,9 +147,22 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
         reports::uplift(store, tenant, &q)
     );
     let (data, cx) = (data.map_err(Problem::from)?, cx.map_err(Problem::from)?);
-    let query = format!("from={from}&to={to}&client={}", form_urlencoded::byte_serialize(f.client.as_bytes()).collect::<String>());
-    let names =
-        ["recovery", "aging", "aging_trend", "rolls", "receivables", "funnel", "agents", "contacts", "promises", "blocked", "placements"];
+    let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let query = format!("from={from}&to={to}&client={}&portfolio={}", encode(&f.client), encode(&d.portfolio));
+    let names = [
+        "recovery",
+        "aging",
+        "aging_trend",
+        "rolls",
+        "receivables",
+        "funnel",
+        "agents",
+        "contacts",
+        "promises",
+        "blocked",
+        "queues",
+        "placements",
+    ];
     let tables =
         names.map(|name| reports::build(name, &data, &q, &cx)).into_iter().collect::<Result<Vec<_>, _>>().map_err(Problem::from)?;
     let named = |name: &str| tables.iter().find(|t| t.name == name);
