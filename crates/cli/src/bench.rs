@@ -235,6 +235,8 @@ async fn bare_limit(db: &Path, keys: Arc<Keyring>, file: &Path, today: Date) -> 
     let (db, file) = (db.to_path_buf(), file.to_path_buf());
     tokio::task::spawn_blocking(move || -> Result<Duration> {
         let mut conn = recoup_store::sqlite::connect(&db)?;
+        // As recoup's own writer does.
+        recoup_store::sqlite::keep_statement_journals_in_memory(&conn)?;
         let tx = conn.transaction()?;
         let mut reader = PlacementReader::new(File::open(&file)?, Format::Csv, &Mapping::standard(), ctx)?;
         let mut timed = Duration::ZERO;

@@ -612,8 +612,16 @@ fn record(d: &mut ReportData, r: &impl Get) -> Result<()> {
 
 /// A close's rows: the balances at each month-end in `ends` and the moves into it.
 pub(crate) struct Closed {
+    ends: Vec<Date>,
     pub owed: BTreeMap<OwedKey, (u64, i64)>,
     pub moves: MoveSums<MoveKey>,
+}
+
+impl Closed {
+    /// The month-ends replayed for keeping.
+    pub fn ends(&self) -> Vec<Date> {
+        self.ends.clone()
+    }
 }
 
 /// The month-ends whose balances and moves in `ends` need replaying: each of them and the
@@ -629,25 +637,50 @@ impl Replay {
     /// What a close keeps for `ends` out of a replay over [`replay_ends`].
     pub(crate) fn closed(self, ends: &[Date]) -> Closed {
         Closed {
+            ends: ends.to_vec(),
             owed: self.owed.into_iter().filter(|((on, ..), _)| ends.contains(on)).collect(),
             moves: self.moves.into_iter().filter(|((on, ..), _)| ends.contains(on)).collect(),
         }
     }
 }
 
-/// A close's statements with their values: clear what `ends` had, then keep the new rows.
+/// Marks a month-end as being replayed by `closer` (`{1}` tenant, `{2}` month-end, `{3}`
+/// closer), taking over from a replay that never finished; a month-end already kept stays kept.
+pub(crate) fn mark_sql(d: &Dialect) -> String {
+    let p = d.ph;
+    format!(
+        "INSERT INTO month_end_closes (tenant_id, on_day, closer) VALUES ({}, {}, {}) ON CONFLICT (tenant_id, on_day) \
+         DO UPDATE SET closer = excluded.closer WHERE month_end_closes.closer IS NOT NULL",
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// Turns `closer`'s mark into a kept month-end; changes no row when a change reopened it (or
+/// another replay took over) since it was marked.
+pub(crate) fn keep_sql(d: &Dialect) -> String {
+    let p = d.ph;
+    format!("UPDATE month_end_closes SET closer = NULL WHERE tenant_id = {} AND on_day = {} AND closer = {}", p(1), p(2), p(3))
+}
+
+/// A close's statements with their values for the month-ends it could keep: clear what they
+/// had, then write the new rows.
 pub(crate) fn close_statements(tenant_id: Uuid, ends: &[Date], closed: &Closed, d: &Dialect) -> Vec<(String, Vec<Bind>)> {
     let mut out = Vec::new();
-    for table in ["month_end_closes", "month_end_owed", "month_end_moves"] {
+    if ends.is_empty() {
+        return out;
+    }
+    for table in ["month_end_owed", "month_end_moves"] {
         let mut b = Binder::new(d, tenant_id);
         let days = b.days(ends);
         out.push((format!("DELETE FROM {table} WHERE tenant_id = {} AND on_day IN ({days})", (d.ph)(1)), b.binds));
     }
-    for end in ends {
-        let mut b = Binder::new(d, tenant_id);
-        let on = b.day(*end);
-        out.push((format!("INSERT INTO month_end_closes (tenant_id, on_day) VALUES ({}, {on})", (d.ph)(1)), b.binds));
-    }
+    let closed = Closed {
+        ends: ends.to_vec(),
+        owed: closed.owed.iter().filter(|((on, ..), _)| ends.contains(on)).map(|(k, v)| (k.clone(), *v)).collect(),
+        moves: closed.moves.iter().filter(|((on, ..), _)| ends.contains(on)).map(|(k, v)| (k.clone(), *v)).collect(),
+    };
     for ((on, (client, portfolio, currency), bucket), (n, minor)) in &closed.owed {
         let mut b = Binder::new(d, tenant_id);
         let values = [

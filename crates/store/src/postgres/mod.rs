@@ -940,21 +940,18 @@ impl Store for PgStore {
         use futures_util::TryStreamExt;
         let mut c = self.pool.acquire().await?;
         let ends = unkept(&mut c, tenant_id, ends).await?;
-        let Some(through) = ends.iter().max().copied() else { return Ok(0) };
-        // Raise the watch before replaying: any change from here on that reopens one of these
-        // month-ends bumps the epoch, and the replay is then not kept. The tenant's month-end
-        // lock waits for changes under way, which hold it shared since their triggers read the
-        // watch before it was raised.
+        if ends.is_empty() {
+            return Ok(0);
+        }
+        // Mark the month-ends before replaying: a change from here on that reopens one deletes
+        // its mark, and the replay then keeps nothing for it. The tenant's month-end lock waits
+        // for changes under way, which hold it shared: they looked before the mark was made.
+        let closer = Uuid::now_v7();
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext('month_ends:' || $1::text))").bind(tenant_id).execute(&mut *tx).await?;
-        let epoch: i64 = sqlx::query_scalar(
-            "INSERT INTO month_end_watch (tenant_id, through, epoch) VALUES ($1, $2, 0) \
-             ON CONFLICT (tenant_id) DO UPDATE SET through = GREATEST(month_end_watch.through, excluded.through) RETURNING epoch",
-        )
-        .bind(tenant_id)
-        .bind(through.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        for end in &ends {
+            sqlx::query(sql(r::mark_sql(&DIALECT))).bind(tenant_id).bind(end.to_string()).bind(closer).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         let replayed = r::replay_ends(&ends);
         let mut replay = Replay::new(replayed.clone());
@@ -966,20 +963,20 @@ impl Store for PgStore {
                 replay.add(&row)?;
             }
         }
-        let statements = r::close_statements(tenant_id, &ends, &replay.finish().closed(&ends), &DIALECT);
+        let closed = replay.finish().closed(&ends);
         let mut tx = self.pool.begin().await?;
-        let now: i64 = sqlx::query_scalar("SELECT epoch FROM month_end_watch WHERE tenant_id = $1 FOR UPDATE")
-            .bind(tenant_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if now != epoch {
-            return Ok(0);
+        let mut kept = Vec::new();
+        for end in closed.ends() {
+            let done = sqlx::query(sql(r::keep_sql(&DIALECT))).bind(tenant_id).bind(end.to_string()).bind(closer).execute(&mut *tx).await?;
+            if done.rows_affected() == 1 {
+                kept.push(end);
+            }
         }
-        for (text, binds) in statements {
+        for (text, binds) in r::close_statements(tenant_id, &kept, &closed, &DIALECT) {
             bind_all(sqlx::query(sql(text)), binds).execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(ends.len() as u64)
+        Ok(kept.len() as u64)
     }
 
     async fn placement(&self, tenant_id: Uuid, placement_id: Uuid) -> Result<Option<Placement>> {

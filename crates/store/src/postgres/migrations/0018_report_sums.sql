@@ -1,11 +1,12 @@
 -- Sums the reports read, kept as the rows they sum change, so a dashboard over a book of a
 -- million accounts reads thousands of rows, not millions.
 --
--- Each sum is defined once, by a view giving every source row's contribution (`*_facts`).
--- Triggers add a row's contribution after it is written and take it away before it changes or
--- goes, both through the view, so the triggers, the back-fill below and the conformance test
--- that re-derives the sums cannot disagree about what a contribution is. Everything happens in
--- the writer's transaction: a sum never runs ahead of or behind its rows.
+-- Each sum is defined by a view giving every source row's contribution (`*_facts`): the
+-- back-fill below reads it, and so does the conformance test that re-derives every sum and
+-- compares. Triggers add a row's contribution after it is written and take it away before it
+-- changes; where a write is frequent (a ledger entry) the trigger works from NEW rather than
+-- reading the view back. Everything happens in the writer's transaction: a sum never runs ahead
+-- of or behind its rows.
 
 -- Money in and out per day, by kind of entry, placement, portfolio, queue and currency: the
 -- account's when the entry was posted (entries never change, so they stay put).
@@ -31,14 +32,18 @@ CREATE TABLE ledger_days (
     PRIMARY KEY (tenant_id, kind, on_day, placement_id, portfolio_id, queue, currency)
 );
 
+-- Also: an entry dated on or before a kept month-end reopens that month-end and every later one
+-- (month_end_closes below), holding the tenant's month-end lock shared until it commits.
 CREATE FUNCTION recoup_ledger_days_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO ledger_days AS d
-    SELECT f.tenant_id, f.kind, f.on_day, f.placement_id, f.portfolio_id, f.queue, f.currency, 1, f.principal, f.interest, f.fees, f.costs, f.credit
-    FROM ledger_facts f WHERE f.tenant_id = NEW.tenant_id AND f.id = NEW.id
+    SELECT NEW.tenant_id, NEW.kind, NEW.effective_on, a.placement_id, a.portfolio_id, COALESCE(a.queue, ''), NEW.currency, 1,
+           NEW.principal, NEW.interest, NEW.fees, NEW.costs, NEW.credit
+    FROM accounts a WHERE a.tenant_id = NEW.tenant_id AND a.id = NEW.account_id
     ON CONFLICT (tenant_id, kind, on_day, placement_id, portfolio_id, queue, currency) DO UPDATE SET
         entries = d.entries + 1, principal = d.principal + excluded.principal, interest = d.interest + excluded.interest,
         fees = d.fees + excluded.fees, costs = d.costs + excluded.costs, credit = d.credit + excluded.credit;
+    PERFORM recoup_month_ends_reopen(NEW.tenant_id, NEW.effective_on);
     RETURN NULL;
 END;
 $$;
@@ -141,7 +146,7 @@ WHERE owed > 0 GROUP BY tenant_id, client_id, portfolio_id, queue, currency, sin
 --   payment          payments by the day effective, status, who posted them and currency, summed
 -- The portfolio is the account's; it moves with the account (the account trigger above).
 CREATE VIEW record_facts AS
-SELECT r.tenant_id, r.id, r.account_id, 'attempt' AS fact, r.on_date AS on_day, r.client_id, a.portfolio_id, r.status,
+SELECT r.tenant_id, r.id, r.account_id, 'attempt' AS fact, COALESCE(r.on_date, '') AS on_day, r.client_id, a.portfolio_id, r.status,
        COALESCE(r.data::jsonb ->> 'by', '') AS by_whom, COALESCE(r.data::jsonb ->> 'medium', '') AS medium,
        COALESCE(r.data::jsonb ->> 'result', '') AS result, CASE WHEN r.data::jsonb ->> 'inbound' = 'true' THEN 1 ELSE 0 END AS inbound,
        '' AS currency, '' AS code, '' AS rule, CAST(0 AS BIGINT) AS minor
@@ -237,10 +242,13 @@ GROUP BY tenant_id, fact, on_day, client_id, portfolio_id, status, by_whom, medi
 -- Balances at month-ends by aging bucket, and how each bucket's balance moved by the next
 -- month-end, kept once a month has closed (replaying the ledger for them is the slow part of a
 -- dashboard). `on_day` is the month-end; a move is kept under the later of its two month-ends.
--- `month_end_closes` lists the month-ends kept, even those with nothing owed.
+-- `month_end_closes` lists the month-ends kept (`closer` empty), even those with nothing owed,
+-- and those being replayed (`closer` the replay's id). A change that reopens a month-end deletes
+-- its row, so a replay that began before the change finds its row gone and keeps nothing.
 CREATE TABLE month_end_closes (
     tenant_id UUID NOT NULL,
     on_day TEXT NOT NULL,
+    closer UUID,
     PRIMARY KEY (tenant_id, on_day)
 );
 
@@ -271,52 +279,23 @@ CREATE TABLE month_end_moves (
     PRIMARY KEY (tenant_id, on_day, client_id, portfolio_id, currency, from_bucket, to_bucket)
 );
 
--- How far month-ends are kept (`through`), and a count bumped whenever a change reopens them,
--- so that month-ends replayed while money moved are not kept stale. Each change that may
--- reopen a month-end holds the tenant's month-end lock shared until it commits; a close takes
--- it exclusively while it raises `through`, so no change that read the watch before it was
--- raised can still be in flight when the close replays.
-CREATE TABLE month_end_watch (
-    tenant_id UUID NOT NULL PRIMARY KEY,
-    through TEXT NOT NULL,
-    epoch BIGINT NOT NULL
-);
-
-CREATE FUNCTION recoup_month_ends_hold(p_tenant UUID) RETURNS void LANGUAGE sql AS $$
-    SELECT pg_advisory_xact_lock_shared(hashtext('month_ends:' || p_tenant::text));
-$$;
-
+-- Each change that may reopen a month-end holds the tenant's month-end lock shared until it
+-- commits; a replay takes it exclusively while it marks its month-ends as being replayed, so
+-- no change that looked before the mark can still be in flight when the replay reads.
 CREATE FUNCTION recoup_month_ends_reopen(p_tenant UUID, p_from TEXT) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hashtext('month_ends:' || p_tenant::text));
     DELETE FROM month_end_closes WHERE tenant_id = p_tenant AND on_day >= p_from;
-    DELETE FROM month_end_owed WHERE tenant_id = p_tenant AND on_day >= p_from;
-    DELETE FROM month_end_moves WHERE tenant_id = p_tenant AND on_day >= p_from;
-    UPDATE month_end_watch SET epoch = epoch + 1 WHERE tenant_id = p_tenant;
 END;
 $$;
 
--- An entry dated on or before a kept month-end reopens that month-end and every later one.
-CREATE FUNCTION recoup_month_ends_reopen_by_entry() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM recoup_month_ends_hold(NEW.tenant_id);
-    IF NEW.effective_on <= (SELECT through FROM month_end_watch WHERE tenant_id = NEW.tenant_id) THEN
-        PERFORM recoup_month_ends_reopen(NEW.tenant_id, NEW.effective_on);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER month_ends_reopen_by_entry AFTER INSERT ON ledger_entries FOR EACH ROW EXECUTE FUNCTION recoup_month_ends_reopen_by_entry();
-
--- So does an account changing what buckets and groups it: all of them, as it may have been
--- delinquent or placed since any day.
+-- An account changing what buckets and groups it reopens every month-end, as it may have been
+-- delinquent or placed since any day. (Entries reopen theirs in recoup_ledger_days_add above.)
 CREATE FUNCTION recoup_month_ends_reopen_by_account() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (OLD.first_delinquency_on, OLD.placement_id, OLD.client_id, OLD.portfolio_id, OLD.currency)
        IS DISTINCT FROM (NEW.first_delinquency_on, NEW.placement_id, NEW.client_id, NEW.portfolio_id, NEW.currency) THEN
-        PERFORM recoup_month_ends_hold(NEW.tenant_id);
-        IF EXISTS (SELECT 1 FROM month_end_watch WHERE tenant_id = NEW.tenant_id) THEN
-            PERFORM recoup_month_ends_reopen(NEW.tenant_id, '');
-        END IF;
+        PERFORM recoup_month_ends_reopen(NEW.tenant_id, '');
     END IF;
     RETURN NULL;
 END;
