@@ -182,6 +182,23 @@ impl Context {
 }
 
 /// The report `name` from data already read.
+/// The tables the console's dashboard builds from one [`data`] read, in the order it shows them
+/// (netback and uplift read on their own).
+pub const DASHBOARD: [&str; 12] = [
+    "recovery",
+    "aging",
+    "aging_trend",
+    "rolls",
+    "receivables",
+    "funnel",
+    "agents",
+    "contacts",
+    "promises",
+    "blocked",
+    "queues",
+    "placements",
+];
+
 /// The month-ends the nightly run keeps: the last thirteen that are over on `today`.
 pub fn kept_month_ends(today: Date) -> Vec<Date> {
     let mut ends = vec![recoup_store::reports::previous_month_end(today)];

@@ -681,48 +681,24 @@ pub(crate) fn close_statements(tenant_id: Uuid, ends: &[Date], closed: &Closed, 
         owed: closed.owed.iter().filter(|((on, ..), _)| ends.contains(on)).map(|(k, v)| (k.clone(), *v)).collect(),
         moves: closed.moves.iter().filter(|((on, ..), _)| ends.contains(on)).map(|(k, v)| (k.clone(), *v)).collect(),
     };
-    for ((on, (client, portfolio, currency), bucket), (n, minor)) in &closed.owed {
+    let insert = |table: &str, columns: &str, on: Date, group: &Group, rest: Vec<Bind>| {
         let mut b = Binder::new(d, tenant_id);
-        let values = [
-            b.day(*on),
-            b.bind(Bind::Uuid(*client)),
-            b.bind(Bind::Uuid(*portfolio)),
-            b.bind(Bind::Text(currency.clone())),
-            b.bind(Bind::Text(bucket.label().into())),
-            b.bind(Bind::Int(*n as i64)),
-            b.bind(Bind::Int(*minor)),
-        ]
-        .join(", ");
-        out.push((
-            format!(
-                "INSERT INTO month_end_owed (tenant_id, on_day, client_id, portfolio_id, currency, bucket, accounts, owed) VALUES ({}, {values})",
-                (d.ph)(1)
-            ),
-            b.binds,
-        ));
+        let (client, portfolio, currency) = group;
+        let mut values =
+            vec![(d.ph)(1), b.day(on), b.bind(Bind::Uuid(*client)), b.bind(Bind::Uuid(*portfolio)), b.bind(Bind::Text(currency.clone()))];
+        values.extend(rest.into_iter().map(|v| b.bind(v)));
+        let sql =
+            format!("INSERT INTO {table} (tenant_id, on_day, client_id, portfolio_id, currency, {columns}) VALUES ({})", values.join(", "));
+        (sql, b.binds)
+    };
+    for ((on, group, bucket), (n, minor)) in &closed.owed {
+        let rest = vec![Bind::Text(bucket.label().into()), Bind::Int(*n as i64), Bind::Int(*minor)];
+        out.push(insert("month_end_owed", "bucket, accounts, owed", *on, group, rest));
     }
-    for ((on, (client, portfolio, currency), from, to), (n, from_minor, to_minor)) in &closed.moves {
-        let mut b = Binder::new(d, tenant_id);
-        let values = [
-            b.day(*on),
-            b.bind(Bind::Uuid(*client)),
-            b.bind(Bind::Uuid(*portfolio)),
-            b.bind(Bind::Text(currency.clone())),
-            b.bind(Bind::Text(from.label().into())),
-            b.bind(Bind::Text(to.map(|t| t.label()).unwrap_or_default().into())),
-            b.bind(Bind::Int(*n as i64)),
-            b.bind(Bind::Int(*from_minor)),
-            b.bind(Bind::Int(*to_minor)),
-        ]
-        .join(", ");
-        out.push((
-            format!(
-                "INSERT INTO month_end_moves (tenant_id, on_day, client_id, portfolio_id, currency, from_bucket, to_bucket, accounts, \
-                 from_minor, to_minor) VALUES ({}, {values})",
-                (d.ph)(1)
-            ),
-            b.binds,
-        ));
+    for ((on, group, from, to), (n, from_minor, to_minor)) in &closed.moves {
+        let to = Bind::Text(to.map(|t| t.label()).unwrap_or_default().into());
+        let rest = vec![Bind::Text(from.label().into()), to, Bind::Int(*n as i64), Bind::Int(*from_minor), Bind::Int(*to_minor)];
+        out.push(insert("month_end_moves", "from_bucket, to_bucket, accounts, from_minor, to_minor", *on, group, rest));
     }
     out
 }

@@ -166,20 +166,7 @@ async fn dashboard(store: &dyn Store, tenant_id: Uuid, q: &ReportQuery) -> Resul
     let after_data = Instant::now();
     let names = Names::read(store, tenant_id, q).await?;
     let after_names = Instant::now();
-    for name in [
-        "recovery",
-        "aging",
-        "aging_trend",
-        "rolls",
-        "receivables",
-        "funnel",
-        "agents",
-        "contacts",
-        "promises",
-        "blocked",
-        "queues",
-        "placements",
-    ] {
+    for name in reports::DASHBOARD {
         reports::build(name, &data, q, &names)?;
     }
     let after_tables = Instant::now();

@@ -53,6 +53,48 @@ async fn placements_sum_what_was_placed_and_collected_net_of_reversals(h: &Harne
     assert!(s.placement_summaries(org(s).await.tenant.id, None).await.unwrap().is_empty(), "another tenant's: none");
 }
 
+/// A dispute received on `day`: not mine.
+fn dispute_on(day: jiff::civil::Date) -> recoup_store::servicing::dispute::NewDispute {
+    recoup_store::servicing::dispute::NewDispute {
+        id: uuid::Uuid::now_v7(),
+        reason: recoup_domain::dispute::Reason::NotMine,
+        text: String::new(),
+        channel: "phone".into(),
+        received_on: day,
+        disputed_amount: None,
+        validation_notice_sent_on: None,
+    }
+}
+
+/// A promise of `amount` due `days` after `today`.
+fn promise_in(today: jiff::civil::Date, days: i64, amount: i64) -> recoup_store::servicing::promise::NewPromise {
+    recoup_store::servicing::promise::NewPromise {
+        id: uuid::Uuid::now_v7(),
+        items: vec![recoup_domain::promise::PromiseItem { due_on: today.checked_add(jiff::Span::new().days(days)).unwrap(), amount }],
+        grace_days: None,
+        channel: "phone".into(),
+    }
+}
+
+/// Two accounts placed; the first pays 300.00, then 200.00 that bounces on `bounced_on`.
+async fn two_accounts_one_paying(
+    s: &dyn recoup_store::Store,
+    o: &crate::support::Org,
+    refs: [&str; 2],
+    bounced_on: jiff::civil::Date,
+) -> (uuid::Uuid, uuid::Uuid) {
+    let (t, a) = (o.tenant.id, actor());
+    let on = date(2026, 11, 10);
+    let first = place_one(s, o, refs[0], owed(100_000, 5_000, 0)).await;
+    let second = place_one(s, o, refs[1], owed(40_000, 0, 1_000)).await;
+    s.service(t, first, payment::post(pay(30_000), on, &a)).await.unwrap();
+    let later = NewPayment { effective_on: date(2026, 11, 12), ..pay(20_000) };
+    let ch = s.service(t, first, payment::post(later, on, &a)).await.unwrap();
+    let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
+    s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, bounced_on, bounced_on, &a)).await.unwrap();
+    (first, second)
+}
+
 /// A contact attempt at `at`; a call's outcome follows its result, as Reg F counts it.
 pub fn attempt(medium: Medium, result: Option<CallResult>, inbound: bool, at: &str) -> ContactAttempt {
     ContactAttempt {
@@ -75,13 +117,7 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
     let o = org(s).await;
     let (t, a) = (o.tenant.id, actor());
     let on = date(2026, 11, 10);
-    let first = place_one(s, &o, "D-1", owed(100_000, 5_000, 0)).await;
-    let second = place_one(s, &o, "D-2", owed(40_000, 0, 1_000)).await;
-    s.service(t, first, payment::post(pay(30_000), on, &a)).await.unwrap();
-    let later = NewPayment { effective_on: date(2026, 11, 12), ..pay(20_000) };
-    let ch = s.service(t, first, payment::post(later, on, &a)).await.unwrap();
-    let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
-    s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, date(2026, 11, 15), date(2026, 11, 15), &a)).await.unwrap();
+    let (first, second) = two_accounts_one_paying(s, &o, ["D-1", "D-2"], date(2026, 11, 15)).await;
 
     let agent = recoup_store::Actor::new("user:agent-1");
     let calls = [
@@ -95,23 +131,8 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
     }
     s.service(t, second, contact::log(attempt(Medium::Sms, None, false, "2026-11-12T16:00:00Z"), None, &a)).await.unwrap();
     let today = jiff::Zoned::now().date();
-    let dispute = recoup_store::servicing::dispute::NewDispute {
-        id: uuid::Uuid::now_v7(),
-        reason: recoup_domain::dispute::Reason::NotMine,
-        text: String::new(),
-        channel: "phone".into(),
-        received_on: today,
-        disputed_amount: None,
-        validation_notice_sent_on: None,
-    };
-    let promised = recoup_store::servicing::promise::NewPromise {
-        id: uuid::Uuid::now_v7(),
-        items: vec![recoup_domain::promise::PromiseItem { due_on: today.checked_add(jiff::Span::new().days(9)).unwrap(), amount: 5_000 }],
-        grace_days: None,
-        channel: "phone".into(),
-    };
-    s.service(t, second, recoup_store::servicing::promise::take(promised, today, &agent)).await.unwrap();
-    s.service(t, second, recoup_store::servicing::dispute::open(dispute, today, &a)).await.unwrap();
+    s.service(t, second, recoup_store::servicing::promise::take(promise_in(today, 9, 5_000), today, &agent)).await.unwrap();
+    s.service(t, second, recoup_store::servicing::dispute::open(dispute_on(today), today, &a)).await.unwrap();
 
     let q = ReportQuery::window(date(2026, 11, 1), today);
     let d = s.report_data(t, &q).await.unwrap();
@@ -253,14 +274,7 @@ async fn kept_sums_equal_their_facts_after_every_kind_of_change(h: &Harness) {
     let o = org(s).await;
     let (t, a) = (o.tenant.id, actor());
     let on = date(2026, 11, 10);
-    let first = place_one(s, &o, "K-1", owed(100_000, 5_000, 0)).await;
-    let second = place_one(s, &o, "K-2", owed(40_000, 0, 1_000)).await;
-    assert_eq!(differences(h, t).await, no_differences(), "after the placement");
-
-    s.service(t, first, payment::post(pay(30_000), on, &a)).await.unwrap();
-    let ch = s.service(t, first, payment::post(pay(20_000), on, &a)).await.unwrap();
-    let bounced = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
-    s.service(t, first, payment::reverse(bounced, ReversalReason::Nsf, on, on, &a)).await.unwrap();
+    let (first, second) = two_accounts_one_paying(s, &o, ["K-1", "K-2"], date(2026, 11, 15)).await;
     let agent = recoup_store::Actor::new("user:agent-1");
     for c in [
         attempt(Medium::Call, Some(CallResult::RightParty), false, "2026-11-10T15:00:00Z"),
@@ -270,25 +284,11 @@ async fn kept_sums_equal_their_facts_after_every_kind_of_change(h: &Harness) {
         s.service(t, second, contact::log(c, None, &agent)).await.unwrap();
     }
     let today = jiff::Zoned::now().date();
-    let promised = promise::NewPromise {
-        id: uuid::Uuid::now_v7(),
-        items: vec![recoup_domain::promise::PromiseItem { due_on: today.checked_add(jiff::Span::new().days(5)).unwrap(), amount: 5_000 }],
-        grace_days: None,
-        channel: "phone".into(),
-    };
-    s.service(t, second, promise::take(promised, today, &agent)).await.unwrap();
+    s.service(t, second, promise::take(promise_in(today, 5, 5_000), today, &agent)).await.unwrap();
     assert_eq!(differences(h, t).await, no_differences(), "after payments, a reversal, contacts and a promise");
 
     // A dispute opened and moved on: its record (and its hold's) changes status in place.
-    let opened = dispute::NewDispute {
-        id: uuid::Uuid::now_v7(),
-        reason: recoup_domain::dispute::Reason::NotMine,
-        text: String::new(),
-        channel: "phone".into(),
-        received_on: today,
-        disputed_amount: None,
-        validation_notice_sent_on: None,
-    };
+    let opened = dispute_on(today);
     s.service(t, first, dispute::open(opened.clone(), today, &a)).await.unwrap();
     let withdrawn = dispute::DisputeUpdate {
         to: recoup_domain::dispute::DisputeStatus::Withdrawn,

@@ -149,22 +149,11 @@ async fn load(state: &AppState, staff: &Staff, f: Period) -> Result<Dashboard, P
     let (data, cx) = (data.map_err(Problem::from)?, cx.map_err(Problem::from)?);
     let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
     let query = format!("from={from}&to={to}&client={}&portfolio={}", encode(&f.client), encode(&d.portfolio));
-    let names = [
-        "recovery",
-        "aging",
-        "aging_trend",
-        "rolls",
-        "receivables",
-        "funnel",
-        "agents",
-        "contacts",
-        "promises",
-        "blocked",
-        "queues",
-        "placements",
-    ];
-    let tables =
-        names.map(|name| reports::build(name, &data, &q, &cx)).into_iter().collect::<Result<Vec<_>, _>>().map_err(Problem::from)?;
+    let tables = reports::DASHBOARD
+        .map(|name| reports::build(name, &data, &q, &cx))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Problem::from)?;
     let named = |name: &str| tables.iter().find(|t| t.name == name);
     d.tiles = tiles(&data, &q, named("funnel"), named("promises"));
     for t in tables {
