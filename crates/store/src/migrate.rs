@@ -39,6 +39,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 16, name: "work_periods", sql: include_str!("sqlite/migrations/0016_work_periods.sql") },
     Migration { version: 17, name: "models", sql: include_str!("sqlite/migrations/0017_models.sql") },
     Migration { version: 18, name: "report_sums", sql: include_str!("sqlite/migrations/0018_report_sums.sql") },
+    Migration { version: 19, name: "covering_account_indexes", sql: include_str!("sqlite/migrations/0019_covering_account_indexes.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -64,6 +65,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 16, name: "work_periods", sql: include_str!("postgres/migrations/0016_work_periods.sql") },
     Migration { version: 17, name: "models", sql: include_str!("postgres/migrations/0017_models.sql") },
     Migration { version: 18, name: "report_sums", sql: include_str!("postgres/migrations/0018_report_sums.sql") },
+    Migration { version: 19, name: "covering_account_indexes", sql: include_str!("postgres/migrations/0019_covering_account_indexes.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that
