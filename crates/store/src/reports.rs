@@ -1,5 +1,9 @@
 //! Reading what reports need in aggregate, written once for both backends (each only says how
-//! its placeholders look). The formulas applied to these sums live in `recoup_domain::kpi`.
+//! its placeholders look). Reports read sums the database keeps as their rows change (migration
+//! 0018: per day, by placement, portfolio, queue and the like), so a report costs the same at a
+//! thousand accounts as at a million; balances at month-ends are replayed from the ledger once a
+//! month is over and kept (`Replay`, `Store::close_month_ends`). The formulas applied to these
+//! sums live in `recoup_domain::kpi`.
 
 use crate::Result;
 use crate::listing::Bind;
