@@ -9,7 +9,7 @@ use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Portfolio, Tenant};
 use recoup_import::{Mapping, PlacementReader, synth};
 use recoup_server::import::ImportRequest;
-use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason, Source};
+use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason};
 use recoup_store::{Actor, Store};
 use std::fs::File;
 use std::io::BufWriter;
@@ -390,18 +390,7 @@ struct Paid {
 }
 
 fn demo_payment(amount: i64, on: jiff::civil::Date, method: Method, currency: recoup_domain::money::Currency) -> NewPayment {
-    NewPayment {
-        amount,
-        currency,
-        effective_on: on,
-        method,
-        source: Source::Agent,
-        route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
+    NewPayment::by_agent(amount, currency, on, method)
 }
 
 /// Gives about a third of the accounts one to three payments after placement; one payment in

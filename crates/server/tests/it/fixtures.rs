@@ -150,17 +150,6 @@ pub fn cookie(res: &Response) -> String {
 
 /// An ACH payment of `amount` minor units (USD) effective on `on`, taken by an agent for the agency.
 pub fn ach(amount: i64, on: jiff::civil::Date) -> recoup_store::servicing::payment::NewPayment {
-    use recoup_store::servicing::payment::{Method, NewPayment, Source};
-    NewPayment {
-        amount,
-        currency: recoup_domain::money::Currency::USD,
-        effective_on: on,
-        method: Method::Ach,
-        source: Source::Agent,
-        route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
+    use recoup_store::servicing::payment::{Method, NewPayment};
+    NewPayment::by_agent(amount, recoup_domain::money::Currency::USD, on, Method::Ach)
 }

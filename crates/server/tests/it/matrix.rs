@@ -261,18 +261,7 @@ async fn stored_document(store: &dyn Store, blob_dir: &std::path::Path, tenant_i
 async fn servicing_records(store: &dyn Store, tenant_id: Uuid, account: Uuid) -> (Uuid, Uuid, Uuid, Uuid) {
     use recoup_store::servicing::{RecordKind, dispute, payment, settlement};
     let (a, today) = (Actor::new("test"), recoup_server::api::servicing::today());
-    let pay = payment::NewPayment {
-        amount: 100,
-        currency: recoup_domain::money::Currency::USD,
-        effective_on: today,
-        method: payment::Method::Check,
-        source: payment::Source::Agent,
-        route: recoup_domain::remittance::Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    };
+    let pay = payment::NewPayment::by_agent(100, recoup_domain::money::Currency::USD, today, payment::Method::Check);
     let ch = store.service(tenant_id, account, payment::post(pay, today, &a)).await.unwrap();
     let payment = ch.records.iter().find(|r| r.kind == RecordKind::Payment).unwrap().id;
     let offer = settlement::NewSettlement {

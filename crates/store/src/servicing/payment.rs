@@ -160,6 +160,25 @@ pub struct NewPayment {
     pub split: bool,
 }
 
+impl NewPayment {
+    /// A payment an agent takes for the agency: commission as the client's policy says, no
+    /// reference, card or split.
+    pub fn by_agent(amount: i64, currency: Currency, effective_on: Date, method: Method) -> NewPayment {
+        NewPayment {
+            amount,
+            currency,
+            effective_on,
+            method,
+            source: Source::Agent,
+            route: Route::ToAgency,
+            commissionable: None,
+            reference: None,
+            card: None,
+            split: false,
+        }
+    }
+}
+
 /// Posts a payment and settles what it satisfies (promises, installments, a settlement, the
 /// whole balance) as of `today`.
 pub fn post(p: NewPayment, today: Date, actor: &Actor) -> Op {

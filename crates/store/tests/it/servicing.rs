@@ -9,11 +9,10 @@ use recoup_domain::ledger::{Amounts, EntryKind};
 use recoup_domain::money::Currency;
 use recoup_domain::plan::{Frequency, Sizing};
 use recoup_domain::promise::{PromiseItem, PromiseStatus};
-use recoup_domain::remittance::Route;
 use recoup_domain::settlement::Offer;
 use recoup_store::servicing::dispute::{self, Dispute, DisputeUpdate, NewDispute};
 use recoup_store::servicing::hold::{self, HoldDetails, HoldRecord, HoldStatus, NewHold};
-use recoup_store::servicing::payment::{self, Method, NewPayment, Payment, PaymentStatus, ReversalReason, Source};
+use recoup_store::servicing::payment::{self, Method, NewPayment, Payment, PaymentStatus, ReversalReason};
 use recoup_store::servicing::plan::{self, Plan, PlanStatus, PlanTerms};
 use recoup_store::servicing::promise::{self, NewPromise, Promise};
 use recoup_store::servicing::settlement::{self, NewSettlement, Requester, Settlement, SettlementStatus};
@@ -94,18 +93,7 @@ async fn run(s: &dyn Store, o: &Org, account: Uuid, op: Op) -> Result<Changes, S
 
 /// An ACH payment in dollars on `on`, taken by an agent for the agency.
 pub fn pay(amount: i64, on: Date) -> NewPayment {
-    NewPayment {
-        amount,
-        currency: Currency::USD,
-        effective_on: on,
-        method: Method::Ach,
-        source: Source::Agent,
-        route: Route::ToAgency,
-        commissionable: None,
-        reference: None,
-        card: None,
-        split: false,
-    }
+    NewPayment::by_agent(amount, Currency::USD, on, Method::Ach)
 }
 
 async fn only<T: Kept>(s: &dyn Store, o: &Org, account: Uuid) -> T {
