@@ -9,6 +9,7 @@ use recoup_domain::money::Currency;
 use recoup_domain::org::{Client, Portfolio, Tenant};
 use recoup_import::{Mapping, PlacementReader, synth};
 use recoup_server::import::ImportRequest;
+use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, Method, NewPayment, ReversalReason};
 use recoup_store::{Actor, Store};
 use std::fs::File;
@@ -140,8 +141,10 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
         sent.templates, sent.queued, sent.blocked, sent.notices
     );
     strategy_days(store.as_ref(), &tenant, &actor).await?;
-    let (paid, called) = after_the_first_day(store.as_ref(), &tenant, &actor).await?;
-    println!("since the first strategy day: {paid} payments and {called} logged calls on the experiment's accounts");
+    let (paid, called, worked) = after_the_first_day(store.as_ref(), &tenant, &actor).await?;
+    println!(
+        "since the first strategy day: {paid} payments and {called} logged calls on the experiment's accounts; {worked} call tasks worked"
+    );
     Ok(())
 }
 
@@ -149,9 +152,9 @@ pub async fn ensure(store: Arc<dyn Store>) -> Result<()> {
 /// experiment's arms have results to compare: some pay part of the balance, some are called
 /// (about three calls in ten reach the debtor). Every arm is treated alike here: any difference
 /// the results show is chance, which their intervals say.
-async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<(u64, u64)> {
+/// Then agents work some of the call tasks the runs queued.
+async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Result<(u64, u64, u64)> {
     use recoup_domain::message::CallResult;
-    use recoup_store::servicing::contact::{self, ContactAttempt};
     use recoup_store::servicing::promise;
     let mut rng = fastrand::Rng::with_seed(11);
     let today = recoup_server::api::servicing::today();
@@ -172,31 +175,9 @@ async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) 
             paid += 1;
         }
         if rng.u8(0..100) < 30 {
-            // Roughly how outbound collection calls end: most are not answered.
-            let result = match rng.u8(0..100) {
-                0..25 => CallResult::NoAnswer,
-                25..45 => CallResult::Voicemail,
-                45..55 => CallResult::NotConnected,
-                55..62 => CallResult::WrongNumber,
-                62..70 => CallResult::ThirdParty,
-                70..84 => CallResult::RightParty,
-                84..90 => CallResult::Refused,
-                _ => CallResult::PromiseTaken,
-            };
-            let attempt = ContactAttempt {
-                id: Uuid::now_v7(),
-                account_id: id,
-                contact_point_id: None,
-                medium: recoup_domain::policy::Medium::Call,
-                at: yesterday.at(18, rng.i8(0..60), 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp(),
-                outcome: result.outcome(),
-                result: Some(result),
-                message_id: None,
-                inbound: false,
-                by: String::new(),
-                note: None,
-            };
-            store.service(tenant.id, id, contact::log(attempt, None, &by)).await?;
+            let result = call_result(&mut rng);
+            let at = yesterday.at(18, rng.i8(0..60), 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+            store.service(tenant.id, id, contact::log(call(id, at, result), None, &by)).await?;
             called += 1;
             if result == CallResult::PromiseTaken && owed > 0 {
                 let due = yesterday.checked_add(jiff::Span::new().days(rng.i64(5..15)))?;
@@ -211,11 +192,64 @@ async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) 
             }
         }
     }
-    Ok((paid, called))
+    let worked = worked_tasks(store, tenant, &agents, &mut rng).await?;
+    Ok((paid, called, worked))
 }
 
 /// A day's shift for each agent (about eight hours, signed in yesterday afternoon UTC): a
 /// session opened and closed, which keeps its span for "per hour worked".
+/// Roughly how outbound collection calls end: most are not answered.
+fn call_result(rng: &mut fastrand::Rng) -> recoup_domain::message::CallResult {
+    use recoup_domain::message::CallResult;
+    match rng.u8(0..100) {
+        0..25 => CallResult::NoAnswer,
+        25..45 => CallResult::Voicemail,
+        45..55 => CallResult::NotConnected,
+        55..62 => CallResult::WrongNumber,
+        62..70 => CallResult::ThirdParty,
+        70..84 => CallResult::RightParty,
+        84..90 => CallResult::Refused,
+        _ => CallResult::PromiseTaken,
+    }
+}
+
+/// An outbound call as an agent logs it.
+fn call(account_id: Uuid, at: jiff::Timestamp, result: recoup_domain::message::CallResult) -> ContactAttempt {
+    ContactAttempt {
+        id: Uuid::now_v7(),
+        account_id,
+        contact_point_id: None,
+        medium: recoup_domain::policy::Medium::Call,
+        at,
+        outcome: result.outcome(),
+        result: Some(result),
+        message_id: None,
+        inbound: false,
+        by: String::new(),
+        note: None,
+        queue: None,
+    }
+}
+
+/// The agents have worked about half of the call tasks due so far, each call logged against its
+/// task (closing it), so the worklist queues' figures have calls, contacts and promises to show.
+async fn worked_tasks(store: &dyn Store, tenant: &Tenant, agents: &[Uuid], rng: &mut fastrand::Rng) -> Result<u64> {
+    let now = jiff::Timestamp::now();
+    let q = recoup_store::worklist::WorkQuery { queues: Vec::new(), agent_id: None, now: now.as_microsecond(), limit: 10_000 };
+    let mut worked = 0;
+    for item in store.worklist(tenant.id, &q).await? {
+        if item.due_at > now || agents.is_empty() || rng.bool() {
+            continue;
+        }
+        let by = Actor::new(format!("user:{}", agents[rng.usize(..agents.len())]));
+        let at = now.checked_sub(jiff::SignedDuration::from_mins(rng.i64(5..240)))?.max(item.due_at);
+        let logged = contact::log(call(item.account_id, at, call_result(rng)), Some(item.task_id), &by);
+        store.service(tenant.id, item.account_id, logged).await?;
+        worked += 1;
+    }
+    Ok(worked)
+}
+
 async fn worked_yesterday(
     store: &dyn Store,
     tenant: &Tenant,

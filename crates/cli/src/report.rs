@@ -11,7 +11,7 @@ use recoup_store::reports::ReportQuery;
 #[derive(Args)]
 pub struct ReportArgs {
     /// placements, recovery, aging, aging_trend, rolls, receivables, contacts, funnel, agents,
-    /// promises, blocked, queues, netback or uplift.
+    /// promises, blocked, queues, worklists, netback or uplift.
     pub name: String,
     /// First day, inclusive.
     #[arg(long)]

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every report, by the name the API and CLI take.
-pub const NAMES: [&str; 14] = [
+pub const NAMES: [&str; 15] = [
     "placements",
     "recovery",
     "aging",
@@ -29,6 +29,7 @@ pub const NAMES: [&str; 14] = [
     "promises",
     "blocked",
     "queues",
+    "worklists",
     "netback",
     "uplift",
 ];
@@ -184,7 +185,7 @@ impl Context {
 /// The report `name` from data already read.
 /// The tables the console's dashboard builds from one [`data`] read, in the order it shows them
 /// (netback and uplift read on their own).
-pub const DASHBOARD: [&str; 12] = [
+pub const DASHBOARD: [&str; 13] = [
     "recovery",
     "aging",
     "aging_trend",
@@ -196,6 +197,7 @@ pub const DASHBOARD: [&str; 12] = [
     "promises",
     "blocked",
     "queues",
+    "worklists",
     "placements",
 ];
 
@@ -223,6 +225,7 @@ pub fn build(name: &str, d: &ReportData, q: &ReportQuery, cx: &Context) -> Resul
         "promises" => promises(d),
         "blocked" => blocked(d),
         "queues" => queues(d, q),
+        "worklists" => worklists(d),
         other => return Err(ReportError::Unknown(other.into())),
     })
 }
@@ -339,6 +342,54 @@ fn queues(d: &ReportData, q: &ReportQuery) -> Table {
         title: "Queues",
         help: "Per worklist queue: accounts owing and what they owe as they stand now, the share of it over 90 days past due at the period's end, and money in during the period (payments less reversals) on accounts while they sat in the queue.",
         columns: vec!["queue", "accounts", "owed", "share_over_90_days", "collected"],
+        rows,
+    }
+}
+
+/// Per worklist queue: the call tasks opened in the period and where they stand, and the calls
+/// that worked them with what they reached.
+fn worklists(d: &ReportData) -> Table {
+    let mut queues: std::collections::BTreeSet<&str> = d.tasks.iter().map(|t| t.queue.as_str()).collect();
+    queues.extend(d.contacts.iter().filter(|c| !c.queue.is_empty()).map(|c| c.queue.as_str()));
+    let tasks = |queue: &str, status: Option<&str>| {
+        d.tasks.iter().filter(|t| t.queue == queue && status.is_none_or(|s| t.status == s)).map(|t| t.count).sum::<u64>()
+    };
+    let rows = queues
+        .into_iter()
+        .map(|queue| {
+            let calls = call_counts(d.contacts.iter().filter(|c| c.queue == queue));
+            let promises: u64 =
+                d.contacts.iter().filter(|c| c.queue == queue && c.result.as_deref() == Some("promise_taken")).map(|c| c.count).sum();
+            vec![
+                Cell::Text(queue.to_string()),
+                Cell::Count(tasks(queue, None)),
+                Cell::Count(tasks(queue, Some("done"))),
+                Cell::Count(tasks(queue, Some("open"))),
+                Cell::Count(tasks(queue, Some("blocked"))),
+                Cell::Count(calls.attempts),
+                Cell::Count(calls.right_party),
+                Cell::Rate(kpi::rates::rpc_per_attempt(calls).value()),
+                Cell::Count(promises),
+                Cell::Rate(kpi::rates::Ratio::new(promises, calls.right_party).value()),
+            ]
+        })
+        .collect();
+    Table {
+        name: "worklists",
+        title: "Worklist queues",
+        help: "Per worklist queue: call tasks opened in the period (by the day opened) and their status now: done (a call worked it), still open, or blocked (the contact policy refused the call when it was asked for). Calls: outbound calls in the period that worked one of the queue's tasks. Right-party contacts: those that reached the debtor (right party, refused, promise taken); RPC rate = right-party contacts / calls. Promises: calls that ended with a promise taken; promise rate = promises / right-party contacts.",
+        columns: vec![
+            "queue",
+            "tasks_opened",
+            "worked",
+            "open",
+            "blocked",
+            "calls",
+            "right_party_contacts",
+            "rpc_rate_per_call",
+            "promises",
+            "promise_rate_per_rpc",
+        ],
         rows,
     }
 }

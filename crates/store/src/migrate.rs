@@ -40,6 +40,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 17, name: "models", sql: include_str!("sqlite/migrations/0017_models.sql") },
     Migration { version: 18, name: "report_sums", sql: include_str!("sqlite/migrations/0018_report_sums.sql") },
     Migration { version: 19, name: "covering_account_indexes", sql: include_str!("sqlite/migrations/0019_covering_account_indexes.sql") },
+    Migration { version: 20, name: "worklist_queue_facts", sql: include_str!("sqlite/migrations/0020_worklist_queue_facts.sql") },
+    Migration { version: 21, name: "scores_kept_once", sql: include_str!("sqlite/migrations/0021_scores_kept_once.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -66,6 +68,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 17, name: "models", sql: include_str!("postgres/migrations/0017_models.sql") },
     Migration { version: 18, name: "report_sums", sql: include_str!("postgres/migrations/0018_report_sums.sql") },
     Migration { version: 19, name: "covering_account_indexes", sql: include_str!("postgres/migrations/0019_covering_account_indexes.sql") },
+    Migration { version: 20, name: "worklist_queue_facts", sql: include_str!("postgres/migrations/0020_worklist_queue_facts.sql") },
+    Migration { version: 21, name: "scores_kept_once", sql: include_str!("postgres/migrations/0021_scores_kept_once.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

@@ -1,9 +1,10 @@
 //! Propensity models and scores: each trained model is a version with how it was trained and how
-//! it tested; at most one is active. Scoring writes each account's score (per mille, on the
-//! account, where worklists and strategies read it) and its reasons in plain words.
+//! it tested; at most one is active. Scoring writes each account's score (per mille) and its
+//! reasons in plain words to `account_scores`, where an account read (worklists, strategies, the
+//! console) finds it.
 //!
-//! The snapshot query reads every account as it stood at the end of a day (the ledger and the
-//! servicing history up to it) and what it paid in the days after, for training and scoring.
+//! A snapshot reads every account as it stood at the end of a day (the ledger and the servicing
+//! history up to it) and what it paid in the days after, for training and scoring.
 
 use crate::rows::Get;
 use crate::{Actor, Result};
@@ -66,59 +67,130 @@ pub trait Models: Send + Sync {
     async fn models(&self, tenant_id: Uuid) -> Result<Vec<StoredModel>>;
     /// Makes `version` the one that scores (the last active one stops), audited.
     async fn activate_model(&self, tenant_id: Uuid, version: i64, actor: &Actor) -> Result<()>;
-    /// Writes scores (and each account's `score`) in one transaction.
+    /// Writes scores in one transaction (accounts read their `score` from them).
     async fn save_scores(&self, tenant_id: Uuid, scores: Vec<AccountScore>) -> Result<()>;
     async fn account_score(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountScore>>;
     /// Every account's last score, in account order.
     async fn scores(&self, tenant_id: Uuid) -> Result<Vec<AccountScore>>;
 }
 
-/// Placeholders `$1` the tenant, `$2` the snapshot day, `$3` the last day of the horizon.
-pub(crate) const SNAPSHOT_SQL: &str = "SELECT a.id AS account_id, c.code AS client, a.product, p.placed_on, a.first_delinquency_on, \
-     COALESCE(l.owed, 0) AS owed, COALESCE(l.paid, 0) AS paid, COALESCE(l.payments, 0) AS payments, l.last_payment_on, \
-     COALESCE(l.paid_after, 0) AS paid_after, COALESCE(r.attempts, 0) AS attempts, \
-     COALESCE(r.conversations, 0) AS conversations, COALESCE(r.kept, 0) AS kept, COALESCE(r.broken, 0) AS broken \
+// A snapshot is read in three parts, each in account order and each on its own connection so
+// they run side by side (at a million accounts each part is seconds of work): the accounts, their
+// ledger up to the day (and what came in over the horizon after it), and their contact and
+// promise history; `join_snapshots` puts them together. Placeholders: `$1` the tenant, `$2` the
+// snapshot day, `$3` the last day of the horizon. The parts are read a moment apart, not in one
+// transaction: a payment landing between them can be in one and not the other, which a score
+// shrugs off and the next run corrects.
+
+/// Accounts placed by the snapshot day.
+pub(crate) const SNAPSHOT_ACCOUNTS_SQL: &str = "SELECT a.id AS account_id, c.code AS client, a.product, p.placed_on, a.first_delinquency_on \
      FROM accounts a \
      JOIN placements p ON p.tenant_id = a.tenant_id AND p.id = a.placement_id \
      JOIN clients c ON c.tenant_id = a.tenant_id AND c.id = a.client_id \
-     LEFT JOIN (SELECT account_id, \
-         CAST(SUM(CASE WHEN effective_on <= $2 THEN principal + interest + fees + costs ELSE 0 END) AS BIGINT) AS owed, \
-         CAST(SUM(CASE WHEN effective_on <= $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid, \
-         CAST(SUM(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN 1 ELSE 0 END) AS BIGINT) AS payments, \
-         MAX(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN effective_on END) AS last_payment_on, \
-         CAST(SUM(CASE WHEN effective_on > $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid_after \
-       FROM ledger_entries WHERE tenant_id = $1 AND effective_on <= $3 GROUP BY account_id) l ON l.account_id = a.id \
-     LEFT JOIN (SELECT account_id, \
-         CAST(SUM(CASE WHEN kind = 'contact_attempt' THEN 1 ELSE 0 END) AS BIGINT) AS attempts, \
-         CAST(SUM(CASE WHEN kind = 'contact_attempt' AND status = 'conversation' THEN 1 ELSE 0 END) AS BIGINT) AS conversations, \
-         CAST(SUM(CASE WHEN kind = 'promise' AND status = 'kept' THEN 1 ELSE 0 END) AS BIGINT) AS kept, \
-         CAST(SUM(CASE WHEN kind = 'promise' AND status = 'broken' THEN 1 ELSE 0 END) AS BIGINT) AS broken \
-       FROM servicing_records WHERE tenant_id = $1 AND kind IN ('contact_attempt', 'promise') AND on_date <= $2 GROUP BY account_id) r \
-       ON r.account_id = a.id \
-     WHERE a.tenant_id = $1 AND p.placed_on <= $2 AND COALESCE(l.owed, 0) > 0 \
-     ORDER BY a.id";
+     WHERE a.tenant_id = $1 AND p.placed_on <= $2 ORDER BY a.id";
+
+/// Each account's ledger: owed and paid by the snapshot day, and paid over the horizon after it.
+pub(crate) const SNAPSHOT_LEDGER_SQL: &str = "SELECT account_id, \
+     CAST(SUM(CASE WHEN effective_on <= $2 THEN principal + interest + fees + costs ELSE 0 END) AS BIGINT) AS owed, \
+     CAST(SUM(CASE WHEN effective_on <= $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid, \
+     CAST(SUM(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN 1 ELSE 0 END) AS BIGINT) AS payments, \
+     MAX(CASE WHEN effective_on <= $2 AND kind = 'payment' THEN effective_on END) AS last_payment_on, \
+     CAST(SUM(CASE WHEN effective_on > $2 AND kind IN ('payment', 'reversal') THEN credit - principal - interest - fees - costs ELSE 0 END) AS BIGINT) AS paid_after \
+     FROM ledger_entries WHERE tenant_id = $1 AND effective_on <= $3 GROUP BY account_id ORDER BY account_id";
+
+/// Each account's contacts and promises by the snapshot day.
+pub(crate) const SNAPSHOT_RECORDS_SQL: &str = "SELECT account_id, \
+     CAST(SUM(CASE WHEN kind = 'contact_attempt' THEN 1 ELSE 0 END) AS BIGINT) AS attempts, \
+     CAST(SUM(CASE WHEN kind = 'contact_attempt' AND status = 'conversation' THEN 1 ELSE 0 END) AS BIGINT) AS conversations, \
+     CAST(SUM(CASE WHEN kind = 'promise' AND status = 'kept' THEN 1 ELSE 0 END) AS BIGINT) AS kept, \
+     CAST(SUM(CASE WHEN kind = 'promise' AND status = 'broken' THEN 1 ELSE 0 END) AS BIGINT) AS broken \
+     FROM servicing_records WHERE tenant_id = $1 AND kind IN ('contact_attempt', 'promise') AND on_date <= $2 \
+     GROUP BY account_id ORDER BY account_id";
 
 fn count(r: &impl Get, col: &str) -> Result<u32> {
     Ok(u32::try_from(r.int(col)?.max(0)).unwrap_or(u32::MAX))
 }
 
-pub(crate) fn snapshot(r: &impl Get) -> Result<Snapshot> {
+/// A row of [`SNAPSHOT_ACCOUNTS_SQL`]: the account, its history not yet read.
+pub(crate) fn snapshot_account(r: &impl Get) -> Result<Snapshot> {
     Ok(Snapshot {
         account_id: r.uuid("account_id")?,
         client: r.text("client")?,
         product: r.opt_text("product")?,
         placed_on: r.date("placed_on")?,
         first_delinquency_on: r.opt_date("first_delinquency_on")?,
-        owed_minor: r.int("owed")?,
-        paid_minor: r.int("paid")?,
+        owed_minor: 0,
+        paid_minor: 0,
+        payments: 0,
+        last_payment_on: None,
+        attempts: 0,
+        conversations: 0,
+        promises_kept: 0,
+        promises_broken: 0,
+        paid_after_minor: 0,
+    })
+}
+
+/// A row of [`SNAPSHOT_LEDGER_SQL`] as the parts of a snapshot it fills.
+pub(crate) struct LedgerPart {
+    account_id: Uuid,
+    owed: i64,
+    paid: i64,
+    payments: u32,
+    last_payment_on: Option<Date>,
+    paid_after: i64,
+}
+
+pub(crate) fn ledger_part(r: &impl Get) -> Result<LedgerPart> {
+    Ok(LedgerPart {
+        account_id: r.uuid("account_id")?,
+        owed: r.int("owed")?,
+        paid: r.int("paid")?,
         payments: count(r, "payments")?,
         last_payment_on: r.opt_date("last_payment_on")?,
+        paid_after: r.int("paid_after")?,
+    })
+}
+
+/// A row of [`SNAPSHOT_RECORDS_SQL`].
+pub(crate) struct RecordsPart {
+    account_id: Uuid,
+    attempts: u32,
+    conversations: u32,
+    kept: u32,
+    broken: u32,
+}
+
+pub(crate) fn records_part(r: &impl Get) -> Result<RecordsPart> {
+    Ok(RecordsPart {
+        account_id: r.uuid("account_id")?,
         attempts: count(r, "attempts")?,
         conversations: count(r, "conversations")?,
-        promises_kept: count(r, "kept")?,
-        promises_broken: count(r, "broken")?,
-        paid_after_minor: r.int("paid_after")?,
+        kept: count(r, "kept")?,
+        broken: count(r, "broken")?,
     })
+}
+
+/// The accounts owing on the snapshot day with their history: the three parts, each in account
+/// order, merged in one pass.
+pub(crate) fn join_snapshots(accounts: Vec<Snapshot>, ledger: Vec<LedgerPart>, records: Vec<RecordsPart>) -> Vec<Snapshot> {
+    let (mut ledger, mut records) = (ledger.into_iter().peekable(), records.into_iter().peekable());
+    let mut out = Vec::with_capacity(accounts.len());
+    for mut s in accounts {
+        while ledger.next_if(|l| l.account_id < s.account_id).is_some() {}
+        while records.next_if(|r| r.account_id < s.account_id).is_some() {}
+        let Some(l) = ledger.next_if(|l| l.account_id == s.account_id) else { continue };
+        if l.owed <= 0 {
+            continue;
+        }
+        (s.owed_minor, s.paid_minor, s.payments, s.last_payment_on, s.paid_after_minor) =
+            (l.owed, l.paid, l.payments, l.last_payment_on, l.paid_after);
+        if let Some(r) = records.next_if(|r| r.account_id == s.account_id) {
+            (s.attempts, s.conversations, s.promises_kept, s.promises_broken) = (r.attempts, r.conversations, r.kept, r.broken);
+        }
+        out.push(s);
+    }
+    out
 }
 
 pub(crate) const MODEL_COLS: &str = "version, created_at, created_by, active, trained_on, tested_on, outcome, metrics, model";

@@ -120,6 +120,17 @@ pub struct ContactCount {
     /// A call's result ("right_party", "no_answer", ...), when it was a call.
     pub result: Option<String>,
     pub inbound: bool,
+    /// The worklist queue whose call task the call worked ("" for calls outside a worklist).
+    pub queue: String,
+    pub count: u64,
+}
+
+/// Call tasks opened in the window, by worklist queue and their status now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCount {
+    pub queue: String,
+    /// open, done (a call worked it), blocked (the policy refused the call) or cancelled.
+    pub status: String,
     pub count: u64,
 }
 
@@ -204,6 +215,7 @@ pub struct ReportData {
     /// Money in during the window, by queue.
     pub queue_collected: Vec<QueueCollected>,
     pub contacts: Vec<ContactCount>,
+    pub tasks: Vec<TaskCount>,
     pub records: Vec<RecordCount>,
     /// The policy's blocked contacts in the window, counted by reason (a contact blocked for
     /// two reasons counts under both).
@@ -244,7 +256,7 @@ pub(crate) const KEPT_PARTS: [Part; 6] =
 pub(crate) const REPLAYED_PARTS: [Part; 5] = [Part::Collected, Part::QueueCollected, Part::Owed, Part::Records, Part::Replay];
 
 /// The facts `record_days` keeps that reports read.
-const FACTS: &str = "'attempt', 'promise_due', 'promise_taken', 'contact_decision', 'blocked', 'dispute', 'cease', 'payment'";
+const FACTS: &str = "'attempt', 'promise_due', 'promise_taken', 'contact_decision', 'blocked', 'dispute', 'cease', 'payment', 'task'";
 
 /// Builds a statement's placeholders and values together, the tenant first.
 struct Binder<'a> {
@@ -320,10 +332,10 @@ pub(crate) fn part_sql(part: Part, tenant_id: Uuid, q: &ReportQuery, d: &Dialect
             let (from, to) = (b.day(q.from), b.day(q.to));
             let scope = b.scope(q, "client_id", "portfolio_id");
             format!(
-                "SELECT fact, status, by_whom, medium, result, CAST(inbound AS BIGINT) AS inbound, currency, code, rule, CAST(SUM(n) AS BIGINT) AS n, \
-                 CAST(SUM(minor) AS BIGINT) AS minor FROM record_days \
+                "SELECT fact, status, by_whom, medium, result, CAST(inbound AS BIGINT) AS inbound, currency, code, rule, queue, \
+                 CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(minor) AS BIGINT) AS minor FROM record_days \
                  WHERE tenant_id = {t} AND fact IN ({FACTS}) AND on_day >= {from} AND on_day <= {to}{scope} \
-                 GROUP BY fact, status, by_whom, medium, result, inbound, currency, code, rule HAVING SUM(n) <> 0"
+                 GROUP BY fact, status, by_whom, medium, result, inbound, currency, code, rule, queue HAVING SUM(n) <> 0"
             )
         }
         Part::ClosedOwed => {
@@ -584,8 +596,13 @@ fn record(d: &mut ReportData, r: &impl Get) -> Result<()> {
                 medium: text("medium")?,
                 result: (!result.is_empty()).then_some(result),
                 inbound: r.int("inbound")? != 0,
+                queue: text("queue")?,
                 count: n,
             });
+            return Ok(());
+        }
+        "task" => {
+            d.tasks.push(TaskCount { queue: text("queue")?, status, count: n });
             return Ok(());
         }
         "blocked" => {

@@ -128,9 +128,12 @@ pub(crate) fn placement(r: &impl Get) -> Result<Placement> {
     })
 }
 
+/// An account's columns, read from `accounts` (unaliased), with its last score from
+/// `account_scores`, where scoring writes it.
 pub(crate) const ACCOUNT_COLS: &str = "tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, \
     original_creditor, current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, \
-    itemization_basis, last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score";
+    itemization_basis, last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, \
+    (SELECT s.per_mille FROM account_scores s WHERE s.tenant_id = accounts.tenant_id AND s.account_id = accounts.id) AS score";
 
 pub(crate) fn account(r: &impl Get) -> Result<Account> {
     Ok(Account {

@@ -251,7 +251,8 @@ pub(crate) fn action_row(r: &impl Get) -> Result<StrategyAction> {
 /// The accounts of a batch: `a` accounts, `c` clients, `p` portfolios, `pl` placements.
 pub(crate) const FACT_ACCOUNT_COLS: &str = "a.id AS id, a.client_id AS client_id, a.currency AS currency, a.status AS status, \
      a.stage AS stage, a.flags AS flags, a.product AS product, a.first_delinquency_on AS first_delinquency_on, \
-     a.charged_off_on AS charged_off_on, a.last_payment_on AS last_payment_on, a.score AS score, \
+     a.charged_off_on AS charged_off_on, a.last_payment_on AS last_payment_on, \
+     (SELECT s.per_mille FROM account_scores s WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id) AS score, \
      a.rep_principal + a.rep_interest + a.rep_fees + a.rep_costs - a.rep_credit AS original_minor, \
      a.bal_principal + a.bal_interest + a.bal_fees + a.bal_costs - a.bal_credit AS balance_minor, \
      c.code AS client_code, p.code AS portfolio_code, pl.placed_on AS placed_on";

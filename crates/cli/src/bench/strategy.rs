@@ -135,7 +135,8 @@ async fn bare_limit(db: &std::path::Path, tenant_id: Uuid, actions: u64) -> Resu
         let t = Instant::now();
         let mut scan = conn.prepare(
             "SELECT id, client_id, currency, status, stage, flags, product, first_delinquency_on, charged_off_on, last_payment_on, \
-             score, bal_principal, rep_principal FROM accounts WHERE tenant_id = ?",
+             s.per_mille, bal_principal, rep_principal FROM accounts LEFT JOIN account_scores s \
+             ON s.tenant_id = accounts.tenant_id AND s.account_id = accounts.id WHERE accounts.tenant_id = ?",
         )?;
         let mut rows = scan.query([tenant_id])?;
         let mut seen = 0u64;
@@ -173,7 +174,8 @@ async fn pg_limit(url: &str, tenant_id: Uuid, actions: u64) -> Result<Duration> 
     let t = Instant::now();
     let rows = sqlx::query(
         "SELECT id, client_id, currency, status, stage, flags, product, first_delinquency_on, charged_off_on, last_payment_on, \
-         score, bal_principal, rep_principal FROM accounts WHERE tenant_id = $1",
+         s.per_mille, bal_principal, rep_principal FROM accounts LEFT JOIN account_scores s \
+         ON s.tenant_id = accounts.tenant_id AND s.account_id = accounts.id WHERE accounts.tenant_id = $1",
     )
     .bind(tenant_id)
     .fetch_all(&mut conn)

@@ -172,6 +172,7 @@ pub async fn log(
         inbound: req.inbound,
         by: String::new(),
         note: req.note,
+        queue: None,
     };
     let changes = act(&state, &p, &account, contact::log(attempt, req.task_id, &actor(&p))).await?;
     Ok((StatusCode::CREATED, Json(first::<ContactAttempt>(&changes)?)))

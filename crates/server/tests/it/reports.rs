@@ -29,6 +29,7 @@ fn call(result: CallResult, at: &str) -> ContactAttempt {
         inbound: false,
         by: String::new(),
         note: None,
+        queue: None,
     }
 }
 

@@ -218,3 +218,54 @@ async fn agents_asking_at_the_same_moment_never_share_an_account() {
         assert_eq!(handed.len(), 8, "each agent holds one account and keeps it on asking again");
     }
 }
+
+/// The worklists report: per queue, the tasks opened and where they stand, and only the calls
+/// that worked a task, with what they reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worklists_report_counts_each_queues_tasks_and_the_calls_that_worked_them() {
+    for server in Server::all().await {
+        let s = server.store.as_ref();
+        let (tenant, _) = ready(&server.store, 12).await;
+        let admin = key(s, &tenant, Role::Admin, None).await;
+        let ids = callable(&server, tenant.id, 4).await;
+        let mut tasks = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let queue = if i < 3 { "early" } else { "late" };
+            let r =
+                post(&server, &admin, &format!("/api/v1/accounts/{id}/call-tasks"), &format!(r#"{{"queue":"{queue}","reason":"call"}}"#))
+                    .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            tasks.push(r.json()["id"].as_str().unwrap().to_string());
+        }
+        let now = weekday_afternoon();
+        let log = |id: Uuid, result: &str, task: Option<&str>| {
+            let task = task.map(|t| format!(r#","task_id":"{t}""#)).unwrap_or_default();
+            let body = format!(r#"{{"medium":"call","result":"{result}","at":"{now}"{task}}}"#);
+            let (server, admin) = (&server, admin.clone());
+            async move { post(server, &admin, &format!("/api/v1/accounts/{id}/contact-attempts"), &body).await }
+        };
+        // Two early tasks worked (a promise, no answer); a call on the third account outside
+        // its task; the late task untouched.
+        let r = log(ids[0], "promise_taken", Some(&tasks[0])).await;
+        assert_eq!((r.status, r.json()["queue"].as_str()), (201, Some("early")), "{}", r.body);
+        assert_eq!(log(ids[1], "no_answer", Some(&tasks[1])).await.status, 201);
+        let r = log(ids[2], "right_party", None).await;
+        assert!(r.json().get("queue").is_none(), "{}", r.body);
+        assert_problem(&log(ids[0], "right_party", Some(&tasks[0])).await, 409, "refused");
+
+        let today = recoup_server::api::servicing::today();
+        let from = now.to_zoned(jiff::tz::TimeZone::UTC).date().min(today);
+        let r = server.get(&format!("/api/v1/reports/worklists?from={from}&to={today}"), Some(&admin)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        let row = |q: &str| rows.iter().find(|r| r["queue"] == q).unwrap_or_else(|| panic!("no {q} in {rows:?}")).clone();
+        let (early, late) = (row("early"), row("late"));
+        let counts = |r: &serde_json::Value, cols: &[&str]| cols.iter().map(|c| r[*c].as_u64().unwrap()).collect::<Vec<_>>();
+        let cols = ["tasks_opened", "worked", "open", "blocked", "calls", "right_party_contacts", "promises"];
+        assert_eq!(counts(&early, &cols), [3, 2, 1, 0, 2, 1, 1]);
+        assert_eq!(counts(&late, &cols), [1, 0, 1, 0, 0, 0, 0]);
+        assert_eq!((early["rpc_rate_per_call"].as_f64(), early["promise_rate_per_rpc"].as_f64()), (Some(0.5), Some(1.0)));
+        assert!(late["rpc_rate_per_call"].is_null(), "no calls: no rate, {late}");
+        assert_eq!(rows.len(), 2, "the call outside a task is in no queue: {rows:?}");
+    }
+}

@@ -98,7 +98,7 @@ impl Rows {
                 "accounts",
                 "tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, current_creditor, \
                  product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, last_payment_on, \
-                 last_payment_minor, status, stage, flags, queue, agent_id, score, rep_principal, rep_interest, rep_fees, rep_costs, \
+                 last_payment_minor, status, stage, flags, queue, agent_id, rep_principal, rep_interest, rep_fees, rep_costs, \
                  bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, fingerprint, created_at, updated_at",
             ),
             parties: Copy::new(
@@ -152,7 +152,6 @@ impl Rows {
             owned(a.flags.to_text()),
             a.queue.as_deref().map(Into::into),
             opt(a.agent_id),
-            opt(a.score),
             owned(reported.principal),
             owned(reported.interest),
             owned(reported.fees),

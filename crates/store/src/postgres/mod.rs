@@ -241,13 +241,13 @@ async fn insert_accounts(c: &mut PgConnection, rows: &[&AccountRow<'_>], now: i6
     sqlx::query(
         "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
          current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
-         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score, \
+         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, \
          rep_principal, rep_interest, rep_fees, rep_costs, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
          fingerprint, created_at, updated_at) \
-         SELECT *, $34, $34 FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], \
+         SELECT *, $33, $33 FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], \
          $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], \
-         $18::text[], $19::text[], $20::text[], $21::text[], $22::uuid[], $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[], \
-         $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::bytea[])",
+         $18::text[], $19::text[], $20::text[], $21::text[], $22::uuid[], $23::bigint[], $24::bigint[], $25::bigint[], \
+         $26::bigint[], $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bytea[])",
     )
     .bind(ids(rows, |r| r.account.tenant_id))
     .bind(ids(rows, |r| r.account.id))
@@ -271,7 +271,6 @@ async fn insert_accounts(c: &mut PgConnection, rows: &[&AccountRow<'_>], now: i6
     .bind(strs(rows, |r| r.account.flags.to_text()))
     .bind(a(|x| x.queue.clone()))
     .bind(rows.iter().map(|r| r.account.agent_id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.account.score.map(i64::from)).collect::<Vec<_>>())
     .bind(ints(rows, |r| r.reported.principal))
     .bind(ints(rows, |r| r.reported.interest))
     .bind(ints(rows, |r| r.reported.fees))

@@ -16,8 +16,14 @@ impl Models for PgStore {
     async fn snapshots(&self, tenant_id: Uuid, on: Date, horizon_days: i32) -> Result<Vec<Snapshot>> {
         let until =
             on.checked_add(jiff::Span::new().days(horizon_days)).map_err(|e| StoreError::invalid("/horizon_days", e.to_string()))?;
-        let mut c = self.pool.acquire().await?;
-        all(&mut c, SNAPSHOT_SQL.into(), |q| q.bind(tenant_id).bind(on.to_string()).bind(until.to_string()), snapshot).await
+        let (on, until) = (on.to_string(), until.to_string());
+        let (mut a, mut l, mut r) = (self.pool.acquire().await?, self.pool.acquire().await?, self.pool.acquire().await?);
+        let (accounts, ledger, records) = tokio::try_join!(
+            all(&mut a, SNAPSHOT_ACCOUNTS_SQL.into(), |q| q.bind(tenant_id).bind(&on), snapshot_account),
+            all(&mut l, SNAPSHOT_LEDGER_SQL.into(), |q| q.bind(tenant_id).bind(&on).bind(&until), ledger_part),
+            all(&mut r, SNAPSHOT_RECORDS_SQL.into(), |q| q.bind(tenant_id).bind(&on), records_part),
+        )?;
+        Ok(join_snapshots(accounts, ledger, records))
     }
 
     async fn save_model(&self, tenant_id: Uuid, m: &StoredModel, actor: &Actor) -> Result<i64> {
@@ -104,12 +110,6 @@ impl Models for PgStore {
             .bind(&reasons)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE accounts a SET score = s.per_mille FROM UNNEST($2::uuid[], $3::bigint[]) AS s(id, per_mille) WHERE a.tenant_id = $1 AND a.id = s.id")
-                .bind(tenant_id)
-                .bind(&ids)
-                .bind(&marks)
-                .execute(&mut *tx)
-                .await?;
         }
         tx.commit().await?;
         Ok(())

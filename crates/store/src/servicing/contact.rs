@@ -40,6 +40,10 @@ pub struct ContactAttempt {
     pub inbound: bool,
     pub by: String,
     pub note: Option<String>,
+    /// The worklist queue of the call task this call worked, so the floor can be read by queue;
+    /// set from the task when the call is logged, never by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
 }
 
 impl Kept for ContactAttempt {
@@ -107,7 +111,11 @@ pub fn log(attempt: ContactAttempt, task_id: Option<Uuid>, actor: &Actor) -> Op 
             return Err(StoreError::invalid("/note", "at most 4,000 characters"));
         }
         let outcome = attempt.result.map(CallResult::outcome).unwrap_or(attempt.outcome);
-        let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), outcome, ..attempt };
+        let queue = match task_id {
+            Some(t) => Some(super::task::open_task(d, t)?.queue),
+            None => None,
+        };
+        let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), outcome, queue, ..attempt };
         d.put(&a);
         d.audit(
             "contact.logged",

@@ -296,6 +296,7 @@ pub fn sent(message_id: Uuid, transport: String, provider_id: String, delivered:
             inbound: false,
             by: d.actor.0.clone(),
             note: None,
+            queue: None,
         };
         d.put(&attempt);
         d.audit("message.sent", "message", m.id, json!({"transport": m.transport, "provider_id": m.provider_id}));

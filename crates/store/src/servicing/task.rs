@@ -94,14 +94,20 @@ pub fn create(task: CallTask, check: Check, actor: &Actor) -> Op {
     })
 }
 
-/// Closes an open task with the call that worked it.
-pub(crate) fn close_in(d: &mut super::Draft<'_>, task_id: Uuid, attempt_id: Uuid) -> Result<()> {
-    let Some(mut t) = d.find::<CallTask>(task_id)? else {
+/// The account's task `task_id`, which must be open for a call to work it.
+pub(crate) fn open_task(d: &super::Draft<'_>, task_id: Uuid) -> Result<CallTask> {
+    let Some(t) = d.find::<CallTask>(task_id)? else {
         return Err(StoreError::invalid("/task_id", "no such call task on this account"));
     };
     if t.status != TaskStatus::Open {
         return Err(StoreError::Refused(format!("the task is {}", t.status.as_str())));
     }
+    Ok(t)
+}
+
+/// Closes an open task with the call that worked it.
+pub(crate) fn close_in(d: &mut super::Draft<'_>, task_id: Uuid, attempt_id: Uuid) -> Result<()> {
+    let mut t = open_task(d, task_id)?;
     t.status = TaskStatus::Done;
     t.attempt_id = Some(attempt_id);
     d.audit("task.done", "call_task", t.id, json!({"attempt_id": attempt_id}));

@@ -370,10 +370,10 @@ fn insert_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &A
     let mut stmt = tx.prepare_cached(
         "INSERT INTO accounts (tenant_id, id, client_id, portfolio_id, placement_id, external_ref, currency, original_creditor, \
          current_creditor, product, opened_on, first_delinquency_on, charged_off_on, itemization_on, itemization_basis, \
-         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, score, \
+         last_payment_on, last_payment_minor, status, stage, flags, queue, agent_id, \
          rep_principal, rep_interest, rep_fees, rep_costs, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
          fingerprint, created_at, updated_at) \
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     )?;
     stmt.execute(params![
         a.tenant_id,
@@ -398,7 +398,6 @@ fn insert_account(tx: &Transaction, a: &Account, reported: &Amounts, balance: &A
         a.flags.to_text(),
         a.queue,
         a.agent_id,
-        a.score,
         reported.principal,
         reported.interest,
         reported.fees,

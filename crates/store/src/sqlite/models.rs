@@ -18,7 +18,14 @@ impl Models for SqliteStore {
     async fn snapshots(&self, tenant_id: Uuid, on: Date, horizon_days: i32) -> Result<Vec<Snapshot>> {
         let until =
             on.checked_add(jiff::Span::new().days(horizon_days)).map_err(|e| StoreError::invalid("/horizon_days", e.to_string()))?;
-        self.read(move |c| query_all(c, &q(SNAPSHOT_SQL), params![tenant_id, on.to_string(), until.to_string()], |r| snapshot(r))).await
+        let (on, until) = (on.to_string(), until.to_string());
+        let day = on.clone();
+        let accounts = self.read(move |c| query_all(c, &q(SNAPSHOT_ACCOUNTS_SQL), params![tenant_id, day], |r| snapshot_account(r)));
+        let day = on.clone();
+        let ledger = self.read(move |c| query_all(c, &q(SNAPSHOT_LEDGER_SQL), params![tenant_id, day, until], |r| ledger_part(r)));
+        let records = self.read(move |c| query_all(c, &q(SNAPSHOT_RECORDS_SQL), params![tenant_id, on], |r| records_part(r)));
+        let (accounts, ledger, records) = tokio::try_join!(accounts, ledger, records)?;
+        Ok(join_snapshots(accounts, ledger, records))
     }
 
     async fn save_model(&self, tenant_id: Uuid, m: &StoredModel, actor: &Actor) -> Result<i64> {
@@ -72,11 +79,9 @@ impl Models for SqliteStore {
     async fn save_scores(&self, tenant_id: Uuid, scores: Vec<AccountScore>) -> Result<()> {
         self.tx(move |tx| {
             let mut put = tx.prepare_cached(&q(SCORE_UPSERT))?;
-            let mut on_account = tx.prepare_cached("UPDATE accounts SET score = ? WHERE tenant_id = ? AND id = ?")?;
             for s in &scores {
                 let reasons = serde_json::to_string(&s.reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 put.execute(params![tenant_id, s.account_id, s.model_version, s.scored_on.to_string(), s.per_mille, reasons])?;
-                on_account.execute(params![s.per_mille, tenant_id, s.account_id])?;
             }
             Ok(())
         })

@@ -109,6 +109,7 @@ pub fn attempt(medium: Medium, result: Option<CallResult>, inbound: bool, at: &s
         inbound,
         by: String::new(),
         note: None,
+        queue: None,
     }
 }
 
@@ -152,6 +153,7 @@ async fn report_data_reads_money_owed_contacts_and_records_for_the_window(h: &Ha
         medium: medium.into(),
         result: result.map(String::from),
         inbound,
+        queue: String::new(),
         count,
     };
     assert_eq!(
@@ -240,7 +242,7 @@ async fn differences(h: &Harness, tenant_id: uuid::Uuid) -> Vec<(&'static str, i
         (
             "record_days",
             "record_facts",
-            "fact, on_day, client_id, portfolio_id, status, by_whom, medium, result, inbound, currency, code, rule",
+            "fact, on_day, client_id, portfolio_id, status, by_whom, medium, result, inbound, currency, code, rule, queue",
             "minor",
             "n",
             "",
@@ -262,6 +264,43 @@ async fn differences(h: &Harness, tenant_id: uuid::Uuid) -> Vec<(&'static str, i
         out.push((table, n));
     }
     out
+}
+
+/// A call task on the account's first phone, due on a weekday afternoon in the debtor's zone.
+async fn call_task(s: &dyn recoup_store::Store, t: uuid::Uuid, account_id: uuid::Uuid, queue: &str) -> uuid::Uuid {
+    use recoup_domain::hold::{Purpose, Recipient};
+    use recoup_domain::policy::Intent;
+    use recoup_store::servicing::task::{self, CallTask, TaskStatus};
+    let parties = s.parties_of(t, account_id).await.unwrap();
+    let point = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == recoup_domain::contact::ContactKind::Phone).unwrap();
+    let at: jiff::Timestamp = "2026-11-18T18:00:00Z".parse().unwrap();
+    let intent = Intent {
+        medium: Medium::Call,
+        purpose: Purpose::Collection,
+        recipient: Recipient::Consumer,
+        automated: false,
+        opt_out_confirmation: false,
+    };
+    let id = uuid::Uuid::now_v7();
+    let new = CallTask {
+        id,
+        account_id,
+        contact_point_id: point.id,
+        queue: queue.into(),
+        reason: "first call".into(),
+        due_at: at,
+        status: TaskStatus::Open,
+        decision_id: None,
+        attempt_id: None,
+        created_by: String::new(),
+        appointment: false,
+        agent_id: None,
+    };
+    let check = contact::Check { intent, point: point.clone(), postal_state: None, at };
+    let ch = s.service(t, account_id, task::create(new, check, &actor())).await.unwrap();
+    let made: CallTask = recoup_store::servicing::changed(&ch, id).unwrap();
+    assert_eq!(made.status, TaskStatus::Open, "the policy allows the call");
+    id
 }
 
 fn no_differences() -> Vec<(&'static str, i64)> {
@@ -286,6 +325,21 @@ async fn kept_sums_equal_their_facts_after_every_kind_of_change(h: &Harness) {
     let today = jiff::Zoned::now().date();
     s.service(t, second, promise::take(promise_in(today, 5, 5_000), today, &agent)).await.unwrap();
     assert_eq!(differences(h, t).await, no_differences(), "after payments, a reversal, contacts and a promise");
+
+    // Two call tasks in the early queue, one worked by a call: its status changes in place, and
+    // the call counts under the task's queue.
+    let worked = call_task(s, t, second, "early").await;
+    call_task(s, t, second, "early").await;
+    let call = attempt(Medium::Call, Some(CallResult::PromiseTaken), false, "2026-11-18T18:00:00Z");
+    s.service(t, second, contact::log(call, Some(worked), &agent)).await.unwrap();
+    assert_eq!(differences(h, t).await, no_differences(), "after a task opened and one worked");
+    let d = s.report_data(t, &ReportQuery::window(date(2026, 11, 1), today)).await.unwrap();
+    let mut tasks: Vec<_> = d.tasks.iter().map(|c| (c.queue.as_str(), c.status.as_str(), c.count)).collect();
+    tasks.sort();
+    assert_eq!(tasks, [("early", "done", 1), ("early", "open", 1)]);
+    let from_queue: Vec<_> =
+        d.contacts.iter().filter(|c| !c.queue.is_empty()).map(|c| (c.queue.as_str(), c.result.as_deref(), c.count)).collect();
+    assert_eq!(from_queue, [("early", Some("promise_taken"), 1)], "only the call that worked a task has a queue");
 
     // A dispute opened and moved on: its record (and its hold's) changes status in place.
     let opened = dispute_on(today);
@@ -321,7 +375,7 @@ async fn kept_sums_equal_their_facts_after_every_kind_of_change(h: &Harness) {
     assert_eq!(differences(h, t).await, no_differences(), "after status changes, a queue and a portfolio move");
     let q = ReportQuery { portfolio_id: Some(other.id), ..ReportQuery::window(date(2026, 11, 1), today) };
     let d = s.report_data(t, &q).await.unwrap();
-    assert_eq!(d.contacts.iter().map(|c| c.count).sum::<u64>(), 3, "the moved account's contacts moved with it");
+    assert_eq!(d.contacts.iter().map(|c| c.count).sum::<u64>(), 4, "the moved account's contacts moved with it");
     assert_eq!(d.owed.iter().map(|o| (o.queue.as_str(), o.accounts)).collect::<Vec<_>>(), [("late", 1)]);
     assert_eq!(d.queue_collected.iter().map(|c| (c.queue.as_str(), c.minor)).collect::<Vec<_>>(), [("late", 1_000)]);
 }
