@@ -177,7 +177,7 @@ async fn after_the_first_day(store: &dyn Store, tenant: &Tenant, actor: &Actor) 
         if rng.u8(0..100) < 30 {
             let result = call_result(&mut rng);
             let at = yesterday.at(18, rng.i8(0..60), 0, 0).to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
-            store.service(tenant.id, id, contact::log(call(id, at, result), None, &by)).await?;
+            store.service(tenant.id, id, contact::log(ContactAttempt::call(id, at, result), None, &by)).await?;
             called += 1;
             if result == CallResult::PromiseTaken && owed > 0 {
                 let due = yesterday.checked_add(jiff::Span::new().days(rng.i64(5..15)))?;
@@ -213,24 +213,6 @@ fn call_result(rng: &mut fastrand::Rng) -> recoup_domain::message::CallResult {
     }
 }
 
-/// An outbound call as an agent logs it.
-fn call(account_id: Uuid, at: jiff::Timestamp, result: recoup_domain::message::CallResult) -> ContactAttempt {
-    ContactAttempt {
-        id: Uuid::now_v7(),
-        account_id,
-        contact_point_id: None,
-        medium: recoup_domain::policy::Medium::Call,
-        at,
-        outcome: result.outcome(),
-        result: Some(result),
-        message_id: None,
-        inbound: false,
-        by: String::new(),
-        note: None,
-        queue: None,
-    }
-}
-
 /// The agents have worked about half of the call tasks due so far, each call logged against its
 /// task (closing it), so the worklist queues' figures have calls, contacts and promises to show.
 async fn worked_tasks(store: &dyn Store, tenant: &Tenant, agents: &[Uuid], rng: &mut fastrand::Rng) -> Result<u64> {
@@ -243,7 +225,7 @@ async fn worked_tasks(store: &dyn Store, tenant: &Tenant, agents: &[Uuid], rng: 
         }
         let by = Actor::new(format!("user:{}", agents[rng.usize(..agents.len())]));
         let at = now.checked_sub(jiff::SignedDuration::from_mins(rng.i64(5..240)))?.max(item.due_at);
-        let logged = contact::log(call(item.account_id, at, call_result(rng)), Some(item.task_id), &by);
+        let logged = contact::log(ContactAttempt::call(item.account_id, at, call_result(rng)), Some(item.task_id), &by);
         store.service(tenant.id, item.account_id, logged).await?;
         worked += 1;
     }

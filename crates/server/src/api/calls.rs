@@ -292,28 +292,8 @@ pub fn prepare_call(
     ask: CallAsk<'_>,
 ) -> (CallTask, Check) {
     let postal_state = crate::messages::postal_state(parties, &point);
-    let intent = Intent {
-        medium: Medium::Call,
-        purpose: Purpose::Collection,
-        recipient: Recipient::Consumer,
-        automated: false,
-        opt_out_confirmation: false,
-    };
-    let task = CallTask {
-        id: ask.id.unwrap_or_else(Uuid::now_v7),
-        account_id,
-        contact_point_id: point.id,
-        queue: ask.queue.into(),
-        reason: ask.reason.into(),
-        due_at: now,
-        status: TaskStatus::Open,
-        decision_id: None,
-        attempt_id: None,
-        created_by: String::new(),
-        appointment: false,
-        agent_id: None,
-    };
-    (task, Check { intent, point, postal_state, at: now })
+    let task = CallTask { id: ask.id.unwrap_or_else(Uuid::now_v7), ..CallTask::new(account_id, point.id, ask.queue, ask.reason, now) };
+    (task, task::agent_call(point, postal_state, now))
 }
 
 /// Where answers to inbound texts wait for an agent.

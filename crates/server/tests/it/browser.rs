@@ -12,7 +12,7 @@ use std::time::Duration;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A SQLite server for a browser to use: sessions last as in production (the shared test
-/// servers end them after 800 ms idle, for the expiry tests), so a slow page does not sign
+/// servers end them after 2 s idle, for the expiry tests), so a slow page does not sign
 /// the browser out.
 pub async fn browsing() -> crate::http::Server {
     crate::http::Server::sqlite_with(|s| s.session_idle = recoup_server::AppState::DEFAULT_SESSION_IDLE).await

@@ -84,7 +84,7 @@ impl Server {
             ..Default::default()
         };
         let mut state = AppState {
-            session_idle: std::time::Duration::from_millis(800),
+            session_idle: std::time::Duration::from_millis(2_000),
             worker,
             blob_dir: blob_dir.clone(),
             outbound,

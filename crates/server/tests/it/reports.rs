@@ -9,7 +9,6 @@ use jiff::civil::Date;
 use recoup_domain::access::Role;
 use recoup_domain::kpi::Bucket;
 use recoup_domain::message::CallResult;
-use recoup_domain::policy::{Medium, Outcome};
 use recoup_store::servicing::contact::{self, ContactAttempt};
 use recoup_store::servicing::payment::{self, ReversalReason};
 use recoup_store::servicing::{RecordKind, dispute, hold, promise};
@@ -17,20 +16,7 @@ use recoup_store::{Actor, Store};
 use uuid::Uuid;
 
 fn call(result: CallResult, at: &str) -> ContactAttempt {
-    ContactAttempt {
-        id: Uuid::now_v7(),
-        account_id: Uuid::nil(),
-        contact_point_id: None,
-        medium: Medium::Call,
-        at: at.parse().unwrap(),
-        outcome: Outcome::NoConversation,
-        result: Some(result),
-        message_id: None,
-        inbound: false,
-        by: String::new(),
-        note: None,
-        queue: None,
-    }
+    ContactAttempt::call(Uuid::nil(), at.parse().unwrap(), result)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,12 +53,13 @@ async fn idle_and_disabled_sessions_end() {
         let s = server.store.as_ref();
         let u = user(s, Role::Agent, "correct horse battery").await;
         let c = cookie(&sign_in(&server, &u.email, "correct horse battery").await);
-        // The test server's idle timeout is 800 ms; activity keeps the session alive.
-        for _ in 0..3 {
-            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // The test server's idle timeout is 2 s (room for a loaded machine); activity keeps the session alive.
+        // Six requests half a second apart: alive well past one timeout.
+        for _ in 0..6 {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             assert_eq!(with_cookie(&server, "GET", "/api/v1/session", &c).await.status, 200);
         }
-        tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2_300)).await;
         let idle = with_cookie(&server, "GET", "/api/v1/session", &c).await;
         assert_eq!(idle.status, 401);
         assert!(idle.json()["detail"].as_str().unwrap().contains("idle"));

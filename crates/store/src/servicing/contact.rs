@@ -46,6 +46,26 @@ pub struct ContactAttempt {
     pub queue: Option<String>,
 }
 
+impl ContactAttempt {
+    /// An outbound call as an agent logs it: how it ended decides the outcome.
+    pub fn call(account_id: Uuid, at: Timestamp, result: CallResult) -> ContactAttempt {
+        ContactAttempt {
+            id: Uuid::now_v7(),
+            account_id,
+            contact_point_id: None,
+            medium: Medium::Call,
+            at,
+            outcome: result.outcome(),
+            result: Some(result),
+            message_id: None,
+            inbound: false,
+            by: String::new(),
+            note: None,
+            queue: None,
+        }
+    }
+}
+
 impl Kept for ContactAttempt {
     const KIND: RecordKind = RecordKind::ContactAttempt;
     fn id(&self) -> Uuid {

@@ -57,6 +57,42 @@ pub struct CallTask {
     pub agent_id: Option<Uuid>,
 }
 
+impl CallTask {
+    /// An open task to call `contact_point_id` from `due_at`, in `queue`, until [`create`] has
+    /// asked the policy about it.
+    pub fn new(account_id: Uuid, contact_point_id: Uuid, queue: &str, reason: &str, due_at: Timestamp) -> CallTask {
+        CallTask {
+            id: Uuid::now_v7(),
+            account_id,
+            contact_point_id,
+            queue: queue.into(),
+            reason: reason.into(),
+            due_at,
+            status: TaskStatus::Open,
+            decision_id: None,
+            attempt_id: None,
+            created_by: String::new(),
+            appointment: false,
+            agent_id: None,
+        }
+    }
+}
+
+/// What the policy is asked about a call an agent dials (so never an automated call) to the
+/// consumer about the debt at `at`.
+pub fn agent_call(point: recoup_domain::contact::ContactPoint, postal_state: Option<String>, at: Timestamp) -> Check {
+    use recoup_domain::hold::{Purpose, Recipient};
+    use recoup_domain::policy::{Intent, Medium};
+    let intent = Intent {
+        medium: Medium::Call,
+        purpose: Purpose::Collection,
+        recipient: Recipient::Consumer,
+        automated: false,
+        opt_out_confirmation: false,
+    };
+    Check { intent, point, postal_state, at }
+}
+
 impl Kept for CallTask {
     const KIND: RecordKind = RecordKind::CallTask;
     fn id(&self) -> Uuid {

@@ -268,36 +268,13 @@ async fn differences(h: &Harness, tenant_id: uuid::Uuid) -> Vec<(&'static str, i
 
 /// A call task on the account's first phone, due on a weekday afternoon in the debtor's zone.
 async fn call_task(s: &dyn recoup_store::Store, t: uuid::Uuid, account_id: uuid::Uuid, queue: &str) -> uuid::Uuid {
-    use recoup_domain::hold::{Purpose, Recipient};
-    use recoup_domain::policy::Intent;
     use recoup_store::servicing::task::{self, CallTask, TaskStatus};
     let parties = s.parties_of(t, account_id).await.unwrap();
     let point = parties.iter().flat_map(|p| &p.contact_points).find(|c| c.kind == recoup_domain::contact::ContactKind::Phone).unwrap();
     let at: jiff::Timestamp = "2026-11-18T18:00:00Z".parse().unwrap();
-    let intent = Intent {
-        medium: Medium::Call,
-        purpose: Purpose::Collection,
-        recipient: Recipient::Consumer,
-        automated: false,
-        opt_out_confirmation: false,
-    };
-    let id = uuid::Uuid::now_v7();
-    let new = CallTask {
-        id,
-        account_id,
-        contact_point_id: point.id,
-        queue: queue.into(),
-        reason: "first call".into(),
-        due_at: at,
-        status: TaskStatus::Open,
-        decision_id: None,
-        attempt_id: None,
-        created_by: String::new(),
-        appointment: false,
-        agent_id: None,
-    };
-    let check = contact::Check { intent, point: point.clone(), postal_state: None, at };
-    let ch = s.service(t, account_id, task::create(new, check, &actor())).await.unwrap();
+    let new = CallTask::new(account_id, point.id, queue, "first call", at);
+    let id = new.id;
+    let ch = s.service(t, account_id, task::create(new, task::agent_call(point.clone(), None, at), &actor())).await.unwrap();
     let made: CallTask = recoup_store::servicing::changed(&ch, id).unwrap();
     assert_eq!(made.status, TaskStatus::Open, "the policy allows the call");
     id
