@@ -131,10 +131,8 @@ pub fn log(attempt: ContactAttempt, task_id: Option<Uuid>, actor: &Actor) -> Op 
             return Err(StoreError::invalid("/note", "at most 4,000 characters"));
         }
         let outcome = attempt.result.map(CallResult::outcome).unwrap_or(attempt.outcome);
-        let queue = match task_id {
-            Some(t) => Some(super::task::open_task(d, t)?.queue),
-            None => None,
-        };
+        let task = task_id.map(|t| super::task::open_task(d, t)).transpose()?;
+        let queue = task.as_ref().map(|t| t.queue.clone());
         let a = ContactAttempt { account_id: d.account.id, by: d.actor.0.clone(), outcome, queue, ..attempt };
         d.put(&a);
         d.audit(
@@ -143,8 +141,8 @@ pub fn log(attempt: ContactAttempt, task_id: Option<Uuid>, actor: &Actor) -> Op 
             d.account.id,
             json!({"attempt_id": a.id, "medium": a.medium, "outcome": a.outcome, "result": a.result, "at": a.at.to_string()}),
         );
-        if let Some(t) = task_id {
-            super::task::close_in(d, t, a.id)?;
+        if let Some(t) = task {
+            super::task::close_in(d, t, a.id);
         }
         Ok(())
     })

@@ -141,15 +141,13 @@ pub(crate) fn open_task(d: &super::Draft<'_>, task_id: Uuid) -> Result<CallTask>
     Ok(t)
 }
 
-/// Closes an open task with the call that worked it.
-pub(crate) fn close_in(d: &mut super::Draft<'_>, task_id: Uuid, attempt_id: Uuid) -> Result<()> {
-    let mut t = open_task(d, task_id)?;
+/// Closes an open task ([`open_task`]) with the call that worked it.
+pub(crate) fn close_in(d: &mut super::Draft<'_>, mut t: CallTask, attempt_id: Uuid) {
     t.status = TaskStatus::Done;
     t.attempt_id = Some(attempt_id);
     d.audit("task.done", "call_task", t.id, json!({"attempt_id": attempt_id}));
     d.put(&t);
     put_work(d, &t);
-    Ok(())
 }
 
 /// The task's row in the worklists, valued on the account as the change leaves it.
