@@ -1,5 +1,6 @@
 //! `recoup bench import --rows N`: the placement import's speed beside the limit measured in the
-//! same run: the same rows written by bare prepared statements in one transaction (SQLite).
+//! same run: the same rows written by bare prepared statements in one transaction (SQLite), and
+//! the engine's floor for those rows ([`engine_floor`]: copied table by table, no code between).
 //! `recoup bench api` (in [`api`]): reading accounts over HTTP beside a route that does no work.
 //! `recoup bench strategy` (in [`strategy`]): a full strategy day beside a bare scan and insert.
 //! `recoup bench pages` (in [`pages`]): every console and portal page on the demo, against 100 ms
@@ -92,7 +93,7 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
     let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.join("recoup.sqlite"), keys.clone()).await?);
     let before = disk_writes();
-    let Imported { elapsed, peak_mb, .. } = import_with_recoup(store, &file, today).await?;
+    let Imported { tenant_id, elapsed, peak_mb } = import_with_recoup(store, &file, today).await?;
     let recoup_wrote = disk_writes() - before;
     let before = disk_writes();
     let limit = bare_limit(&dir.join("limit.sqlite"), keys, &file, today).await?;
@@ -106,6 +107,10 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
         written as f64 / rows as f64,
         written as f64 / elapsed.as_secs_f64()
     );
+    let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
+    let picked: Vec<Written> = IMPORT_TABLES.iter().map(|t| (*t, "tenant_id = ?1")).collect();
+    let floor = engine_floor(&dir, &dir.join("recoup.sqlite"), keys, ORG_TABLES, &picked, tenant_id, 0).await?;
+    print_floor(rows, floor);
 
     if let Some(url) = &db.database_url {
         println!("-- PostgreSQL");
@@ -128,6 +133,22 @@ fn report(rows: u64, elapsed: Duration, peak_mb: f64, limit: Duration, what: &st
     println!("ratio recoup/limit {ratio:.2} (target <= {TARGET_RATIO}: {})", verdict(ratio <= TARGET_RATIO));
     println!("rate {rate:.0} rows/s (target >= {TARGET_ROWS_PER_SEC}: {})", verdict(rate >= TARGET_ROWS_PER_SEC));
     println!("peak RSS {peak_mb:.0} MB (target <= {TARGET_RSS_MB}: {})", verdict(peak_mb <= TARGET_RSS_MB));
+}
+
+/// The rows an import's writes refer to.
+pub(crate) const ORG_TABLES: &[&str] = &["tenants", "clients", "portfolios", "placements"];
+/// The tables an import writes.
+const IMPORT_TABLES: [&str; 7] = ["accounts", "parties", "account_parties", "contact_points", "invoices", "ledger_entries", "audit_log"];
+
+fn print_floor(rows: u64, floor: Duration) {
+    let rate = rows as f64 / floor.as_secs_f64();
+    println!(
+        "engine floor  : {:>8.2} s  {rate:>10.0} rows/s  (the rows the import wrote, copied by one INSERT … SELECT per table into the same schema, one transaction)",
+        floor.as_secs_f64()
+    );
+    if rate < TARGET_ROWS_PER_SEC {
+        println!("the floor is below the {TARGET_ROWS_PER_SEC} rows/s target: SQLite cannot write these rows that fast on this machine");
+    }
 }
 
 fn org(tenant_id: Uuid) -> (Tenant, Client, Portfolio) {
@@ -282,11 +303,56 @@ async fn copy_limit(url: &str, keys: Arc<Keyring>, file: &Path, today: Date) -> 
     Ok(timed + t.elapsed())
 }
 
+/// Rows to copy into a floor database: a table, and the condition that picks the rows a run
+/// wrote (`?1` is the run's tenant, `?2` the microsecond it started).
+pub(crate) type Written<'a> = (&'a str, &'a str);
+
+/// What SQLite itself needs to write the rows a run wrote, on this machine: a fresh database
+/// with the same schema and recoup's connection settings (WAL, synchronous NORMAL), the `given`
+/// tables copied first (not timed: what the rows refer to), then the `written` rows copied by
+/// one INSERT … SELECT per table, in one transaction, timed with its commit. No parsing, no
+/// statement per row, no application code: no run that writes these rows can be faster, so a
+/// target beyond this figure cannot be met by any code on top of this schema and this machine.
+pub(crate) async fn engine_floor(
+    dir: &Path,
+    src: &Path,
+    keys: Arc<Keyring>,
+    given: &[&'static str],
+    written: &[Written<'static>],
+    tenant_id: Uuid,
+    since_micros: i64,
+) -> Result<Duration> {
+    let db = dir.join("floor.sqlite");
+    let _ = std::fs::remove_file(&db);
+    drop(SqliteStore::open(&db, keys).await?); // the same schema, migrated
+    let (src, given, written) = (src.to_path_buf(), given.to_vec(), written.to_vec());
+    tokio::task::spawn_blocking(move || -> Result<Duration> {
+        let mut conn = recoup_store::sqlite::connect(&db)?;
+        recoup_store::sqlite::keep_statement_journals_in_memory(&conn)?;
+        conn.execute("ATTACH DATABASE ?1 AS src", [src.to_string_lossy()])?;
+        for table in given {
+            conn.execute(&format!("INSERT INTO {table} SELECT * FROM src.{table}"), [])?;
+        }
+        let t = Instant::now();
+        let tx = conn.transaction()?;
+        let values: [&dyn rusqlite::ToSql; 2] = [&tenant_id, &since_micros];
+        for (table, picked) in written {
+            let mut copy = tx.prepare(&format!("INSERT INTO {table} SELECT * FROM src.{table} WHERE {picked}"))?;
+            let n = copy.parameter_count();
+            copy.execute(&values[..n])?;
+        }
+        tx.commit()?;
+        Ok(t.elapsed())
+    })
+    .await
+    .context("the floor run stopped")?
+}
+
 /// Rows in the tables an import writes, to show what one placed account costs the database.
 fn database_rows(db: &Path) -> Result<u64> {
     let c = rusqlite::Connection::open(db)?;
     let mut n = 0;
-    for table in ["accounts", "parties", "account_parties", "contact_points", "invoices", "ledger_entries", "audit_log"] {
+    for table in IMPORT_TABLES {
         n += c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64;
     }
     Ok(n)

@@ -130,8 +130,26 @@ impl Get for Named<'_> {
     }
 }
 
+/// SQLite's process-wide settings, made once before the first connection opens (they cannot
+/// change after). Memory statistics are off: with them on, every allocation SQLite makes takes a
+/// global lock to count itself, and a write that fires triggers allocates many times (statement
+/// journals, cursors, records); recoup never reads the statistics.
+fn configure_sqlite_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: called before any connection exists (the Once runs ahead of the first open in
+        // this process); a refusal (SQLITE_MISUSE, when some other code opened a database
+        // first) leaves the defaults, which are correct, only slower.
+        let rc = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was initialised before recoup could turn memory statistics off");
+        }
+    });
+}
+
 /// Opens a connection with the settings every recoup connection needs.
 pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    configure_sqlite_once();
     let c = Connection::open(path)?;
     // Larger pages suit rows this wide (accounts and contact points run to hundreds of bytes):
     // fewer splits and fewer pages to write. Only takes effect when the file is created.
