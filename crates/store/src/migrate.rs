@@ -71,6 +71,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 19, name: "covering_account_indexes", sql: include_str!("postgres/migrations/0019_covering_account_indexes.sql") },
     Migration { version: 20, name: "worklist_queue_facts", sql: include_str!("postgres/migrations/0020_worklist_queue_facts.sql") },
     Migration { version: 21, name: "scores_kept_once", sql: include_str!("postgres/migrations/0021_scores_kept_once.sql") },
+    Migration { version: 22, name: "record_facts_by_id", sql: include_str!("postgres/migrations/0022_record_facts_by_id.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that
