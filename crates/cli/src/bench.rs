@@ -96,7 +96,7 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
     let Imported { tenant_id, elapsed, peak_mb } = import_with_recoup(store, &file, today).await?;
     let recoup_wrote = disk_writes() - before;
     let before = disk_writes();
-    let limit = bare_limit(&dir.join("limit.sqlite"), keys, &file, today).await?;
+    let limit = bare_limit(&dir.join("limit.sqlite"), keys.clone(), &file, today).await?;
     let limit_wrote = disk_writes() - before;
     report(rows, elapsed, peak_mb, limit, "same rows, same statements, one transaction");
     // Most of an import's time beyond the limit is pages written again at each commit.
@@ -107,9 +107,7 @@ async fn import(db: &DbArgs, rows: u64, dir: Option<std::path::PathBuf>) -> Resu
         written as f64 / rows as f64,
         written as f64 / elapsed.as_secs_f64()
     );
-    let keys = Arc::new(Keyring::load_or_create_file(&dir.join("recoup.keys"))?);
-    let picked: Vec<Written> = IMPORT_TABLES.iter().map(|t| (*t, "tenant_id = ?1")).collect();
-    let floor = engine_floor(&dir, &dir.join("recoup.sqlite"), keys, ORG_TABLES, &picked, tenant_id, 0).await?;
+    let floor = engine_floor(&dir, &dir.join("recoup.sqlite"), keys, ORG_TABLES, IMPORT_WRITES, tenant_id, 0).await?;
     print_floor(rows, floor);
 
     if let Some(url) = &db.database_url {
@@ -137,8 +135,16 @@ fn report(rows: u64, elapsed: Duration, peak_mb: f64, limit: Duration, what: &st
 
 /// The rows an import's writes refer to.
 pub(crate) const ORG_TABLES: &[&str] = &["tenants", "clients", "portfolios", "placements"];
-/// The tables an import writes.
-const IMPORT_TABLES: [&str; 7] = ["accounts", "parties", "account_parties", "contact_points", "invoices", "ledger_entries", "audit_log"];
+/// The tables an import writes, and its rows in each.
+const IMPORT_WRITES: &[Written] = &[
+    ("accounts", "tenant_id = ?1"),
+    ("parties", "tenant_id = ?1"),
+    ("account_parties", "tenant_id = ?1"),
+    ("contact_points", "tenant_id = ?1"),
+    ("invoices", "tenant_id = ?1"),
+    ("ledger_entries", "tenant_id = ?1"),
+    ("audit_log", "tenant_id = ?1"),
+];
 
 fn print_floor(rows: u64, floor: Duration) {
     let rate = rows as f64 / floor.as_secs_f64();
@@ -352,7 +358,7 @@ pub(crate) async fn engine_floor(
 fn database_rows(db: &Path) -> Result<u64> {
     let c = rusqlite::Connection::open(db)?;
     let mut n = 0;
-    for table in IMPORT_TABLES {
+    for (table, _) in IMPORT_WRITES {
         n += c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64;
     }
     Ok(n)

@@ -66,6 +66,20 @@ pub struct Intent {
     pub opt_out_confirmation: bool,
 }
 
+impl Intent {
+    /// A collection call to the consumer about the debt; `automated` when a dialer places it
+    /// rather than an agent.
+    pub fn collection_call(automated: bool) -> Intent {
+        Intent {
+            medium: Medium::Call,
+            purpose: Purpose::Collection,
+            recipient: Recipient::Consumer,
+            automated,
+            opt_out_confirmation: false,
+        }
+    }
+}
+
 /// How a past attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -98,15 +98,8 @@ fn point() -> ContactPoint {
 
 impl Fixture {
     fn new() -> Self {
-        let intent = Intent {
-            medium: Medium::Call,
-            purpose: Purpose::Collection,
-            recipient: Recipient::Consumer,
-            automated: false,
-            opt_out_confirmation: false,
-        };
         Fixture {
-            intent,
+            intent: Intent::collection_call(false),
             point: point(),
             state: None,
             holds: Vec::new(),

@@ -66,13 +66,7 @@ pub async fn create_task(
     let account = account_for(&state, &p, &id, Action::SendMessages).await?;
     let (point, postal_state) = point_for(&state, &p, &account, Medium::Call, req.contact_point_id).await?;
     let now = (state.outbound.clock)();
-    let intent = Intent {
-        medium: Medium::Call,
-        purpose: Purpose::Collection,
-        recipient: Recipient::Consumer,
-        automated: req.automated,
-        opt_out_confirmation: false,
-    };
+    let intent = Intent::collection_call(req.automated);
     let task = CallTask {
         id: Uuid::now_v7(),
         account_id: account.id,

@@ -81,16 +81,7 @@ impl CallTask {
 /// What the policy is asked about a call an agent dials (so never an automated call) to the
 /// consumer about the debt at `at`.
 pub fn agent_call(point: recoup_domain::contact::ContactPoint, postal_state: Option<String>, at: Timestamp) -> Check {
-    use recoup_domain::hold::{Purpose, Recipient};
-    use recoup_domain::policy::{Intent, Medium};
-    let intent = Intent {
-        medium: Medium::Call,
-        purpose: Purpose::Collection,
-        recipient: Recipient::Consumer,
-        automated: false,
-        opt_out_confirmation: false,
-    };
-    Check { intent, point, postal_state, at }
+    Check { intent: recoup_domain::policy::Intent::collection_call(false), point, postal_state, at }
 }
 
 impl Kept for CallTask {
