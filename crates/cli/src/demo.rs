@@ -266,8 +266,9 @@ async fn strategy_days(store: &dyn Store, tenant: &Tenant, actor: &Actor) -> Res
     for back in (0..3).rev() {
         let date = today.checked_sub(jiff::Span::new().days(back))?;
         let req = RunRequest { tenant_id: tenant.id, date, dry_run: false, version: None, node: None };
-        let r =
+        let mut r =
             recoup_server::strategy::run(store, &out, &req, |_| {}).await.map_err(|e| anyhow::anyhow!("the demo's run for {date}: {e}"))?;
+        recoup_server::strategy::carry_out_day(store, &out, &mut r, tenant.id).await?;
         let done = r.outcomes.get("done").copied().unwrap_or(0);
         println!(
             "strategy \"{}\" ran for {date}: {} accounts, {} actions ({done} carried out, the rest blocked or failed with reasons)",

@@ -154,10 +154,19 @@ pub async fn run(db: &DbArgs, date: Option<Date>, dry_run: bool, version: Option
         recoup_server::strategy::run_by_hand(store.as_ref(), &out, tenant.id, date, &node, move |n| shown.set_position(n)).await
     };
     bar.finish_and_clear();
-    let report = result.map_err(|e| match e {
+    let mut report = result.map_err(|e| match e {
         StrategyRefusal::Invalid(errors) => anyhow::anyhow!("the stored strategy does not parse: {}", errors[0]),
         StrategyRefusal::Store(e) => e.into(),
     })?;
+    // `serve`'s job worker would carry the actions out; here nobody waits for it. A run killed
+    // during its carry-out left some: they are made now too.
+    if !dry_run {
+        let spinner = ProgressBar::new_spinner().with_message("carrying out the day's actions (rendering messages, making tasks)");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        let done = recoup_server::strategy::carry_out_day(store.as_ref(), &out, &mut report, tenant.id).await;
+        spinner.finish_and_clear();
+        done?;
+    }
     print_report(&report);
     Ok(())
 }

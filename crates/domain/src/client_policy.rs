@@ -77,7 +77,7 @@ impl Limitation {
             defaulted_on: first_delinquency_on.or(charged_off_on),
             last_payment_on,
         };
-        crate::limitation::judge(&self.rules, &crate::limitation::default_rules(), &debt, today)
+        crate::limitation::judge(&self.rules, crate::limitation::defaults(), &debt, today)
     }
 }
 

@@ -39,6 +39,12 @@ fn rule(state: &str, debt_type: Option<DebtType>, years: u8, payment_restarts: b
     LimitationRule { state: state.into(), debt_type, years, payment_restarts, source: source.into() }
 }
 
+/// The defaults, built once: every account a run judges is checked against them.
+pub fn defaults() -> &'static [LimitationRule] {
+    static DEFAULTS: std::sync::LazyLock<Vec<LimitationRule>> = std::sync::LazyLock::new(default_rules);
+    &DEFAULTS
+}
+
 /// The defaults (COMPLIANCE 28; check each against current law before relying on it).
 pub fn default_rules() -> Vec<LimitationRule> {
     use DebtType::*;

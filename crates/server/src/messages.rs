@@ -231,20 +231,81 @@ pub async fn send_template(
     queued.into_iter().last().ok_or_else(|| StoreError::Corrupt("nothing was queued".into()))
 }
 
-/// The live version of each template a caller asks for, read once: a strategy run renders the
-/// same few templates for every account, and uses the versions live when it began.
+/// The live version of each template a caller asks for, read and parsed once: a strategy run
+/// renders the same few templates for every account, and uses the versions live when it began.
 #[derive(Default)]
-pub struct TemplateCache(std::sync::Mutex<std::collections::HashMap<(String, String), Option<StoredTemplate>>>);
+pub struct TemplateCache(std::sync::Mutex<std::collections::HashMap<(String, String), Found>>);
+
+/// A template looked up: None when there is none for that key and language.
+type Found = Option<std::sync::Arc<Cached>>;
+
+/// A template as the cache keeps it.
+pub struct Cached {
+    pub stored: StoredTemplate,
+    pub draft: TemplateDraft,
+    /// Its words threaten legal action before any account's values are put in.
+    pub legal_threat: bool,
+}
 
 impl TemplateCache {
-    pub async fn get(&self, store: &dyn Store, tenant_id: Uuid, key: &str, language: &str) -> Result<Option<StoredTemplate>, StoreError> {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        tenant_id: Uuid,
+        key: &str,
+        language: &str,
+    ) -> Result<Option<std::sync::Arc<Cached>>, StoreError> {
         let slot = (key.to_string(), language.to_string());
         if let Some(t) = self.0.lock().map_err(|_| StoreError::Task("template cache poisoned".into()))?.get(&slot) {
             return Ok(t.clone());
         }
-        let found = store.template(tenant_id, key, language, None).await?;
+        let found = match store.template(tenant_id, key, language, None).await? {
+            Some(stored) => {
+                let draft = draft_of(&stored)?;
+                let legal_threat = threatens_legal_action(&draft.text) || draft.subject.as_deref().is_some_and(threatens_legal_action);
+                Some(std::sync::Arc::new(Cached { stored, draft, legal_threat }))
+            }
+            None => None,
+        };
         self.0.lock().map_err(|_| StoreError::Task("template cache poisoned".into()))?.insert(slot, found.clone());
         Ok(found)
+    }
+}
+
+/// What a template message to an account starts from: the template in the debtor's language,
+/// the medium, and the contact point it goes to.
+pub struct Head {
+    pub template: std::sync::Arc<Cached>,
+    pub language: Language,
+    pub medium: Medium,
+    pub point: ContactPoint,
+    pub postal_state: Option<String>,
+}
+
+impl Head {
+    pub async fn find(
+        store: &dyn Store,
+        tenant_id: Uuid,
+        parties: &[PlacedParty],
+        templates: &TemplateCache,
+        ask: &FromTemplate,
+    ) -> Result<Head, StoreError> {
+        let language = ask.language.unwrap_or_else(|| compose::language_of(parties));
+        let template = templates
+            .get(store, tenant_id, &ask.template, language_code(language))
+            .await?
+            .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", ask.template, language_code(language))))?;
+        let medium = medium_of(template.draft.channel)?;
+        let (point, postal_state) = pick_point(parties, medium, ask.contact_point_id)?;
+        Ok(Head { template, language, medium, point, postal_state })
+    }
+
+    /// The question the policy will be asked about the message, at `at`.
+    pub fn check(&self, automated: bool, at: Timestamp) -> Check {
+        let purpose = self.template.draft.purpose;
+        let opt_out = purpose == TemplatePurpose::OptOutConfirmation;
+        let intent = message::intent(self.medium, hold_purpose(purpose), automated, opt_out);
+        Check { intent, point: self.point.clone(), postal_state: self.postal_state.clone(), at }
     }
 }
 
@@ -262,24 +323,19 @@ pub async fn prepare_template(
 ) -> Result<Vec<(Message, Check)>, StoreError> {
     let account = &file.account;
     let tenant_id = account.tenant_id;
-    let lang = ask.language.unwrap_or_else(|| compose::language_of(parties));
-    let t = templates
-        .get(store, tenant_id, &ask.template, language_code(lang))
-        .await?
-        .ok_or_else(|| StoreError::invalid("/template", format!("no template {:?} in {}", ask.template, language_code(lang))))?;
-    let d = draft_of(&t)?;
-    let medium = medium_of(d.channel)?;
-    let (point, postal_state) = pick_point(parties, medium, ask.contact_point_id)?;
+    let head = Head::find(store, tenant_id, parties, templates, &ask).await?;
+    let (t, d, lang, medium) = (&head.template.stored, &head.template.draft, head.language, head.medium);
     let now = (out.clock)();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let ctx = compose::context(file, parties, d.purpose, lang, today, links(store, out, (tenant_id, account.id), medium, point.id, today))?;
-    let rendered = recoup_channels::template::render(&d, &ctx)
+    let ctx =
+        compose::context(file, parties, d.purpose, lang, today, links(store, out, (tenant_id, account.id), medium, head.point.id, today))?;
+    let rendered = recoup_channels::template::render(d, &ctx)
         .map_err(|e| StoreError::Refused(format!("the template does not render for this account: {e}")))?;
     let outline = Outline {
         medium,
-        addressee: addressee(parties, &point),
-        point,
-        postal_state,
+        addressee: addressee(parties, &head.point),
+        point: head.point.clone(),
+        postal_state: head.postal_state.clone(),
         subject: rendered.subject,
         legal_threat: threatens_legal_action(&rendered.text),
         text: rendered.text,
@@ -292,7 +348,7 @@ pub async fn prepare_template(
         not_before: ask.send_at.unwrap_or(now),
     };
     let mut items = Vec::new();
-    if d.purpose != TemplatePurpose::ValidationNotice && needs_notice(file)? {
+    if d.purpose != TemplatePurpose::ValidationNotice && notice_due(file)? {
         items.push(notice_item(file, parties, lang, now)?);
     }
     let (mut message, check) = build(account.id, outline, now);
@@ -303,7 +359,7 @@ pub async fn prepare_template(
 
 /// The first communication about a debt carries the validation notice or schedules it (Reg F
 /// 1006.34(a)); UK profiles have no such notice.
-fn needs_notice(file: &AccountFile) -> Result<bool, StoreError> {
+fn notice_due(file: &AccountFile) -> Result<bool, StoreError> {
     let profile =
         file.policy.contact_profile(file.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
     Ok(profile.regime == Regime::Us && file.all::<Message>()?.is_empty())

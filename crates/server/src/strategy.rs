@@ -1,14 +1,21 @@
 //! Strategies at work: checking a file against the tenant's templates before it is saved, and
 //! the daily run.
 //!
-//! A run has two halves. **Deciding** streams the active accounts in batches, evaluates each
-//! with the strategy (a pure function), and writes each batch's positions and actions in one
-//! transaction; a dry run only counts. **Carrying out** takes the day's planned actions one by
-//! one: a message goes through the template and the contact policy (blocked ones are kept with
-//! their reasons, deferred ones wait in the queue), a call becomes a call task, an escalation
-//! moves the account to a queue. Both halves can be repeated: accounts already decided today are
-//! passed over, actions already carried out are not planned any more, so a run that was killed
-//! resumes where it stopped and a second run of the same day creates nothing.
+//! A run streams the active accounts in batches, evaluates each with the strategy (a pure
+//! function), asks the contact policy about each action it decides, and writes each batch's
+//! positions and actions in one transaction; a dry run only counts. An action the policy lets
+//! through (now, or deferred to a later instant) is written `queued`, and the **carry-out** job
+//! makes what it asks for afterwards: renders the message and queues it through the policy again
+//! (the validation notice first when one is due), makes the call task, moves the account to its
+//! queue. An action the policy blocks, or one that cannot be made (no contact point, no notice
+//! possible), is carried out by the run itself, so its blocked message or its failure is on the
+//! account with the reasons when the run ends. Both halves can be repeated: accounts already
+//! decided today are passed over, actions already carried out are not taken again, so a run that
+//! was killed resumes where it stopped and a second run of the same day creates nothing.
+//!
+//! Rendering waits for the carry-out because it is most of the cost of an action (two messages
+//! of a few kilobytes each on an account's first contact), and a message rendered when it is made
+//! shows the balance of that moment.
 
 use crate::api::calls::{CallAsk, prepare_call};
 use crate::messages::{self, FromTemplate};
@@ -20,6 +27,7 @@ use recoup_domain::limitation::TimeBar;
 use recoup_domain::policy::Medium;
 use recoup_domain::strategy::plan::Note;
 use recoup_domain::strategy::{self, Action, Strategy, StrategyError};
+use recoup_store::outbox::{Job, JobEnd, JobKind, NewJob};
 use recoup_store::servicing::message::Message;
 use recoup_store::servicing::task::{CallTask, TaskStatus};
 use recoup_store::strategy::{ActionQuery, ActionStatus, Decided, FinishedAction, RunInput, StoredStrategy, StrategyAction};
@@ -134,31 +142,90 @@ pub async fn run(store: &dyn Store, out: &Outbound, req: &RunRequest, progress: 
     let s = strategy::parse(&stored.body).map_err(StrategyRefusal::Invalid)?;
     let mut report = RunReport { date: req.date, version: stored.version, dry_run: req.dry_run, ..RunReport::default() };
     let mut bars = TimeBars::default();
+    let gate =
+        Gate { store, out, tenant_id: req.tenant_id, templates: messages::TemplateCache::default(), actor: run_actor(stored.version) };
     let mut after = None;
+    // A pipeline of three batches: while one is written (on the single writer), the one before
+    // it is asked of the policy and the next is read and decided (the reads of both on reader
+    // connections beside the writer).
+    let (mut gating, mut writing): (Option<Batch>, Option<Batch>) = (None, None);
     loop {
-        let batch = store.run_batch(req.tenant_id, req.date, after, RUN_BATCH).await?;
-        let Some(last) = batch.last() else { break };
-        after = Some(last.facts.account_id);
-        let mut decided = Vec::with_capacity(batch.len());
-        let worth: Vec<_> = batch.iter().map(|i| worth(&i.facts)).collect();
-        for input in batch {
-            if let Some(d) = decide(store, &s, stored.version, req, &mut bars, input, &mut report).await? {
-                decided.push(d);
+        let (next, gated, written) = tokio::join!(
+            next_batch(store, &s, stored.version, req, &mut bars, after, &mut report),
+            gate.batch(gating.take()),
+            write_batch(store, req, stored.version, writing.take()),
+        );
+        written?;
+        if let Some((batch, tally)) = gated? {
+            for (map, counts) in [(&mut report.outcomes, tally.outcomes), (&mut report.block_reasons, tally.reasons)] {
+                for (k, n) in counts {
+                    *map.entry(k).or_default() += n;
+                }
             }
+            writing = Some(batch);
         }
-        if !req.dry_run && !decided.is_empty() {
-            keep_lease(store, req).await?;
-            store.save_run_batch(req.tenant_id, stored.version, decided).await?;
+        match next? {
+            Some(batch) => {
+                after = Some(batch.last);
+                progress(report.accounts);
+                gating = (!req.dry_run).then_some(batch);
+            }
+            None if gating.is_none() && writing.is_none() => break,
+            None => {}
         }
-        if !req.dry_run {
-            store.refresh_expected(req.tenant_id, worth).await?;
-        }
-        progress(report.accounts);
     }
-    if !req.dry_run {
-        carry_out(store, out, req, &mut report).await?;
+    if req.dry_run {
+        return Ok(report);
     }
+    // The blocked messages, the failures and what the policy let through are made by the job
+    // (asked for by every live run: one that resumes a killed one may find nothing new to decide
+    // and still leave the killed one's actions to make).
+    enqueue_carry_out(store, req.tenant_id, req.date).await?;
     Ok(report)
+}
+
+/// A batch decided (and, for a live run, asked of the policy), to write.
+struct Batch {
+    last: Uuid,
+    decided: Vec<Decided>,
+    worth: Vec<(Uuid, i64, Option<Date>)>,
+}
+
+/// Reads and decides the batch after `after`; None when no account is left.
+async fn next_batch(
+    store: &dyn Store,
+    s: &Strategy,
+    version: u32,
+    req: &RunRequest,
+    bars: &mut TimeBars,
+    after: Option<Uuid>,
+    report: &mut RunReport,
+) -> Result<Option<Batch>, StoreError> {
+    let inputs = store.run_batch(req.tenant_id, req.date, after, RUN_BATCH).await?;
+    let Some(last) = inputs.last().map(|i| i.facts.account_id) else { return Ok(None) };
+    let worth = inputs.iter().map(|i| worth(&i.facts)).collect();
+    let mut decided = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if let Some(d) = decide(store, s, version, req, bars, input, report).await? {
+            decided.push(d);
+        }
+    }
+    Ok(Some(Batch { last, decided, worth }))
+}
+
+/// Writes a batch's positions and actions in one transaction, and refreshes the worth of its
+/// accounts' open tasks.
+async fn write_batch(store: &dyn Store, req: &RunRequest, version: u32, batch: Option<Batch>) -> Result<(), StoreError> {
+    let Some(Batch { decided, worth, .. }) = batch else { return Ok(()) };
+    if !decided.is_empty() {
+        keep_lease(store, req).await?;
+        store.save_run_batch(req.tenant_id, version, decided).await?;
+    }
+    store.refresh_expected(req.tenant_id, worth).await
+}
+
+fn run_actor(version: u32) -> Actor {
+    Actor::new(format!("strategy:v{version}"))
 }
 
 /// What working the account is worth today, for the order of the worklists its open tasks are in.
@@ -183,6 +250,111 @@ impl TimeBars {
         let bar = limitation.judge_dates(f.state.as_deref(), f.first_delinquency_on, f.charged_off_on, f.last_payment_on, f.today);
         Ok(matches!(bar, TimeBar::Barred { .. }))
     }
+}
+
+/// The contact policy's first look at a batch's actions, before they are written.
+struct Gate<'a> {
+    store: &'a dyn Store,
+    out: &'a Outbound,
+    tenant_id: Uuid,
+    templates: messages::TemplateCache,
+    actor: Actor,
+}
+
+/// The policy's first answer about an action, before anything is made.
+enum Asked {
+    /// Let through now, or deferred (the detail says until when).
+    Through(Option<String>),
+    /// Blocked, with the policy's reasons and their rules.
+    Blocked(String),
+    /// It cannot be made as things stand (no contact point for the channel, no template), with why.
+    Unmakeable(String),
+    /// Judged once rendered: words that may threaten suit (Reg F 1006.26(b)).
+    Unjudged,
+}
+
+/// What a batch's gate counted, for the run's report.
+#[derive(Default)]
+struct Tally {
+    outcomes: BTreeMap<String, u64>,
+    reasons: BTreeMap<String, u64>,
+}
+
+impl Gate<'_> {
+    /// Sets each action's status: queued when the policy lets it through (now, or deferred) or
+    /// asks nothing of it; planned, with the reasons, when it blocks it or the action cannot be
+    /// made (the carry-out then records the blocked message or the failure on the account).
+    async fn batch(&self, batch: Option<Batch>) -> Result<Option<(Batch, Tally)>, StoreError> {
+        let Some(mut batch) = batch else { return Ok(None) };
+        let ids: Vec<Uuid> =
+            batch.decided.iter().filter(|d| d.action.as_ref().is_some_and(|a| contacts(&a.action))).map(|d| d.account_id).collect();
+        let (files, parties) = if ids.is_empty() {
+            Default::default()
+        } else {
+            tokio::try_join!(self.store.account_files(self.tenant_id, &ids), self.store.parties_of_many(self.tenant_id, &ids))?
+        };
+        let now = (self.out.clock)();
+        let mut tally = Tally::default();
+        for a in batch.decided.iter_mut().filter_map(|d| d.action.as_mut()) {
+            let asked = match (contacts(&a.action), files.get(&a.account_id)) {
+                (false, _) => Asked::Through(None),
+                (true, Some(file)) => self.ask(a, file, parties.get(&a.account_id).map(Vec::as_slice).unwrap_or_default(), now).await?,
+                (true, None) => Asked::Unmakeable(StoreError::not_found("account", a.account_id).to_string()),
+            };
+            let (status, outcome, detail) = match asked {
+                Asked::Through(detail) => (ActionStatus::Queued, ActionStatus::Queued, detail),
+                Asked::Unjudged => (ActionStatus::Planned, ActionStatus::Queued, None),
+                Asked::Blocked(why) => (ActionStatus::Planned, ActionStatus::Blocked, Some(why)),
+                Asked::Unmakeable(why) => (ActionStatus::Planned, ActionStatus::Failed, Some(why)),
+            };
+            bump(&mut tally.outcomes, outcome.as_str());
+            if matches!(outcome, ActionStatus::Blocked | ActionStatus::Failed) {
+                bump(&mut tally.reasons, detail.clone().unwrap_or_default());
+            }
+            (a.status, a.detail) = (status, detail);
+        }
+        Ok(Some((batch, tally)))
+    }
+
+    /// The policy's answer about one contact action.
+    async fn ask(
+        &self,
+        a: &StrategyAction,
+        file: &recoup_store::servicing::AccountFile,
+        parties: &[recoup_domain::placement::PlacedParty],
+        now: jiff::Timestamp,
+    ) -> Result<Asked, StoreError> {
+        let check = match Action::parse(&a.action) {
+            Some(Action::Call) => match messages::pick_point(parties, Medium::Call, None) {
+                Ok((point, _)) => prepare_call(parties, now, a.account_id, point, CallAsk { queue: "", reason: "", id: None }).1,
+                Err(e) => return Ok(Asked::Unmakeable(e.to_string())),
+            },
+            _ => {
+                let Some(template) = a.template.clone() else { return Ok(Asked::Unmakeable("a message step names a template".into())) };
+                let ask = FromTemplate { template, language: None, contact_point_id: None, send_at: None, automated: true, id: None };
+                let head = match messages::Head::find(self.store, self.tenant_id, parties, &self.templates, &ask).await {
+                    Ok(h) => h,
+                    Err(e) if refusal_kind(&e) => return Ok(Asked::Unmakeable(e.to_string())),
+                    Err(e) => return Err(e),
+                };
+                if head.template.legal_threat {
+                    return Ok(Asked::Unjudged);
+                }
+                head.check(true, now)
+            }
+        };
+        let decision = recoup_store::servicing::contact::explain(file, &check, &self.actor)?;
+        Ok(match (decision.decision.as_str(), decision.until) {
+            ("allow", _) => Asked::Through(None),
+            ("defer", Some(until)) => Asked::Through(Some(format!("deferred until {until}: {}", decision.words()))),
+            _ => Asked::Blocked(decision.words()),
+        })
+    }
+}
+
+/// Whether an action contacts the person (a message or a call), so the policy is asked.
+fn contacts(action: &str) -> bool {
+    matches!(Action::parse(action), Some(Action::Email | Action::Sms | Action::Letter | Action::Call))
 }
 
 async fn decide(
@@ -259,25 +431,40 @@ fn idle_reason(note: &Note) -> String {
     }
 }
 
-/// Carries out the day's planned actions; each ends done, blocked or failed with why. A page's
-/// messages and call tasks are written in one transaction (one commit instead of hundreds).
-async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: &mut RunReport) -> Result<(), StoreError> {
-    let actor = Actor::new(format!("strategy:v{}", report.version));
-    let mut q = ActionQuery { run_on: Some(req.date), status: Some(ActionStatus::Planned), limit: 500, ..ActionQuery::default() };
+/// How many actions one claim of the carry-out job takes; it is queued again for the rest, so
+/// its lease never has to outlast a whole day's worth.
+pub const CARRY_OUT_CHUNK: u64 = 10_000;
+
+/// Carries out the day's actions in `status`, `most` of them at most; each ends done, blocked
+/// or failed with why. A page's messages and call tasks are written in one transaction (one
+/// commit instead of hundreds). Returns whether some may be left.
+async fn carry_out(
+    store: &dyn Store,
+    out: &Outbound,
+    req: &RunRequest,
+    status: ActionStatus,
+    most: Option<u64>,
+    report: &mut RunReport,
+) -> Result<bool, StoreError> {
+    let mut q = ActionQuery { run_on: Some(req.date), status: Some(status), limit: 500, ..ActionQuery::default() };
     // A pipeline: while one page's messages and tasks are written (on the single writer), the
-    // next page is read and rendered, four parts at a time (reads wait on the database, not the CPU). Pages hold different accounts, since an
-    // account has one action a day.
+    // next page is read and rendered, four parts at a time (reads wait on the database, not the
+    // CPU). Pages hold different accounts, since an account has one action a day.
     let mut prepared: Option<Prepared> = None;
     let templates = messages::TemplateCache::default();
+    let mut taken = 0u64;
     loop {
         keep_lease(store, req).await?;
-        let page = store.strategy_actions(req.tenant_id, &q).await?;
+        let full = most.is_none_or(|m| taken < m);
+        let page = if full { store.strategy_actions(req.tenant_id, &q).await? } else { Vec::new() };
+        taken += page.len() as u64;
         if let Some(last) = page.last() {
             q.after = Some(last.id);
         }
         if page.is_empty() && prepared.is_none() {
-            return Ok(());
+            return Ok(!full);
         }
+        let actor = page.first().map(|a| run_actor(a.version)).unwrap_or_else(|| run_actor(report.version));
         let quarter = page.len().div_ceil(4);
         let mut parts = page.chunks(quarter.max(1));
         let mut part = || parts.next().unwrap_or(&[]);
@@ -287,13 +474,14 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
             prepare_page(store, out, req.tenant_id, p2, &actor, &templates),
             prepare_page(store, out, req.tenant_id, p3, &actor, &templates),
             prepare_page(store, out, req.tenant_id, p4, &actor, &templates),
-            write_page(store, req.tenant_id, prepared.take(), &actor),
+            write_page(store, req.tenant_id, prepared.take()),
         );
         let mut next = a?;
         for more in [b?, c?, d?] {
             next.ended.extend(more.ended);
             next.writes.extend(more.writes);
         }
+        next.actor = actor;
         prepared = (!next.ended.is_empty() || !next.writes.is_empty()).then_some(next);
         for f in written? {
             bump(&mut report.outcomes, f.status.as_str());
@@ -304,11 +492,59 @@ async fn carry_out(store: &dyn Store, out: &Outbound, req: &RunRequest, report: 
     }
 }
 
+/// The carry-out job's id for a tenant's day: asking for it twice makes one job.
+fn carry_out_job_id(tenant_id: Uuid, date: Date) -> Uuid {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{}/{tenant_id}/{date}", JobKind::StrategyCarryOut.as_str()));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+async fn enqueue_carry_out(store: &dyn Store, tenant_id: Uuid, date: Date) -> Result<(), StoreError> {
+    let job = NewJob { kind: JobKind::StrategyCarryOut, payload: date.to_string(), run_at: jiff::Timestamp::now().as_microsecond() };
+    store.enqueue_job(tenant_id, carry_out_job_id(tenant_id, date), &job).await
+}
+
+/// The carry-out job: makes what a chunk of the day's actions ask for (the planned ones first:
+/// the blocked messages and failures the run found), and comes back for the rest.
+pub async fn run_carry_out_job(out: &Outbound, store: &dyn Store, job: &Job) -> Result<(), StoreError> {
+    let Ok(date) = job.payload.parse::<Date>() else {
+        return store.bury_job(job, "the job's payload is not a date").await;
+    };
+    let req = RunRequest { tenant_id: job.tenant_id, date, dry_run: false, version: None, node: None };
+    let mut report = RunReport { date, ..RunReport::default() };
+    let mut more = false;
+    for status in [ActionStatus::Planned, ActionStatus::Queued] {
+        more = carry_out(store, out, &req, status, Some(CARRY_OUT_CHUNK), &mut report).await?;
+        if more {
+            break;
+        }
+    }
+    tracing::info!(tenant = %job.tenant_id, %date, outcomes = ?report.outcomes, more, "strategy actions carried out");
+    let end =
+        if more { JobEnd::RetryAt(jiff::Timestamp::now().as_microsecond(), "more actions to carry out".into()) } else { JobEnd::Done };
+    store.finish_job(job, &end).await
+}
+
+/// Carries out every action of the day the run left, now, for a caller with no job worker to
+/// wait for (the CLI, the demo); the report's counts become what the actions became.
+pub async fn carry_out_day(store: &dyn Store, out: &Outbound, report: &mut RunReport, tenant_id: Uuid) -> Result<(), StoreError> {
+    let req = RunRequest { tenant_id, date: report.date, dry_run: false, version: None, node: None };
+    // The run's counts were the policy's first answers; these are what became of the actions.
+    report.outcomes.clear();
+    report.block_reasons.clear();
+    for status in [ActionStatus::Planned, ActionStatus::Queued] {
+        carry_out(store, out, &req, status, None, report).await?;
+    }
+    Ok(())
+}
+
 /// A page's actions, read and rendered: those that ended already and those to write.
-#[derive(Default)]
 struct Prepared {
     ended: Vec<(StrategyAction, Outcome)>,
     writes: Vec<(StrategyAction, Write)>,
+    actor: Actor,
 }
 
 async fn prepare_page(
@@ -319,7 +555,7 @@ async fn prepare_page(
     actor: &Actor,
     templates: &messages::TemplateCache,
 ) -> Result<Prepared, StoreError> {
-    let mut p = Prepared::default();
+    let mut p = Prepared { ended: Vec::new(), writes: Vec::new(), actor: actor.clone() };
     if page.is_empty() {
         return Ok(p);
     }
@@ -342,9 +578,9 @@ async fn prepare_page(
 }
 
 /// Writes a prepared page's messages and tasks, then records every action's outcome.
-async fn write_page(store: &dyn Store, tenant_id: Uuid, page: Option<Prepared>, actor: &Actor) -> Result<Vec<FinishedAction>, StoreError> {
-    let Some(Prepared { mut ended, writes }) = page else { return Ok(Vec::new()) };
-    ended.extend(write_all(store, tenant_id, writes, actor).await?);
+async fn write_page(store: &dyn Store, tenant_id: Uuid, page: Option<Prepared>) -> Result<Vec<FinishedAction>, StoreError> {
+    let Some(Prepared { mut ended, writes, actor }) = page else { return Ok(Vec::new()) };
+    ended.extend(write_all(store, tenant_id, writes, &actor).await?);
     let finished: Vec<FinishedAction> =
         ended.into_iter().map(|(a, (status, detail, result_id))| FinishedAction { id: a.id, status, detail, result_id }).collect();
     store.finish_actions(tenant_id, finished.clone()).await?;

@@ -161,6 +161,7 @@ impl Worker {
         let result = match job.kind {
             JobKind::WebhookDelivery => self.deliver(&job).await,
             JobKind::MessageSend => crate::outbound::run_job(&self.outbound, self.store.as_ref(), &job).await,
+            JobKind::StrategyCarryOut => crate::strategy::run_carry_out_job(&self.outbound, self.store.as_ref(), &job).await,
         };
         if let Err(e) = result {
             tracing::error!(job = %job.id, error = %e, "job failed; it will be retried when its lease runs out");

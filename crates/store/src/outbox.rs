@@ -17,6 +17,8 @@ pub enum JobKind {
     WebhookDelivery,
     /// Payload: `<account id>/<message id>`.
     MessageSend,
+    /// Payload: the run's date: make the messages and tasks its queued actions ask for.
+    StrategyCarryOut,
 }
 
 impl JobKind {
@@ -24,11 +26,12 @@ impl JobKind {
         match self {
             JobKind::WebhookDelivery => "webhook.delivery",
             JobKind::MessageSend => "message.send",
+            JobKind::StrategyCarryOut => "strategy.carry_out",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [JobKind::WebhookDelivery, JobKind::MessageSend].into_iter().find(|k| k.as_str() == s)
+        [JobKind::WebhookDelivery, JobKind::MessageSend, JobKind::StrategyCarryOut].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -133,6 +136,9 @@ pub trait Jobs: Send + Sync {
     /// `now + lease_micros`, of one tenant or (`None`) of all. Two claimers never get the same
     /// job while its lease holds.
     async fn claim_jobs(&self, tenant: Option<Uuid>, now: i64, lease_micros: i64, limit: u32) -> Result<Vec<Job>>;
+    /// Adds a job under a known id, so asking twice makes one job: one already queued or
+    /// running is left as it is, one done or dead is queued again.
+    async fn enqueue_job(&self, tenant_id: Uuid, id: Uuid, job: &NewJob) -> Result<()>;
     /// Marks a job that could not be run as dead, with why.
     async fn bury_job(&self, job: &Job, error: &str) -> Result<()> {
         self.finish_job(job, &JobEnd::Dead(error.to_string())).await
@@ -196,6 +202,12 @@ pub(crate) fn parse_types(s: &str) -> Result<std::collections::BTreeSet<EventTyp
         .map(|t| EventType::parse(t).ok_or_else(|| crate::rows::corrupt("event_types", format!("unknown event type {t:?}"))))
         .collect()
 }
+
+/// [`Jobs::enqueue_job`]'s statement (`$` placeholders: tenant, id, kind, payload, run_at).
+pub(crate) const ENQUEUE_ONCE: &str = "INSERT INTO jobs (tenant_id, id, kind, payload, state, run_at, attempts, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, 'queued', $5, 0, $5, $5) ON CONFLICT (tenant_id, id) DO UPDATE SET state = 'queued', \
+     run_at = excluded.run_at, attempts = 0, locked_until = NULL, last_error = NULL, updated_at = excluded.updated_at \
+     WHERE jobs.state IN ('done', 'dead')";
 
 const SECRET_COLUMN: &str = "webhook_subscriptions.secret";
 const SEALED_PREFIX: &str = "sealed:";

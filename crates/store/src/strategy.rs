@@ -34,8 +34,13 @@ pub struct StoredStrategy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
-    /// Decided; not yet carried out.
+    /// Decided; the run itself carries it out (the policy blocked it, or it cannot be made, so
+    /// its message or failure is recorded at once), or an older run left it so.
     Planned,
+    /// Decided and let through by the contact policy (now, or deferred: the detail says until
+    /// when), or needing no policy (a queue move, a status change); the carry-out job makes its
+    /// message or task, asking the policy again.
+    Queued,
     /// Became a message or task that the policy allowed now or later.
     Done,
     /// The contact policy refused it; the reasons are kept.
@@ -48,6 +53,7 @@ impl ActionStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ActionStatus::Planned => "planned",
+            ActionStatus::Queued => "queued",
             ActionStatus::Done => "done",
             ActionStatus::Blocked => "blocked",
             ActionStatus::Failed => "failed",
@@ -55,7 +61,9 @@ impl ActionStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [ActionStatus::Planned, ActionStatus::Done, ActionStatus::Blocked, ActionStatus::Failed].into_iter().find(|a| a.as_str() == s)
+        [ActionStatus::Planned, ActionStatus::Queued, ActionStatus::Done, ActionStatus::Blocked, ActionStatus::Failed]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 

@@ -1,8 +1,11 @@
 //! `recoup bench strategy`: loads accounts through the real import into a fresh SQLite store,
-//! saves the demo strategy, and times a full daily run (deciding, then carrying out every action
-//! through the templates and the contact policy). In the same run it measures the limit: a bare
-//! scan of the same accounts' columns plus a bare insert of as many action rows, in one
-//! transaction.
+//! saves the demo strategy, and times a full daily run: every account evaluated, every action
+//! asked of the contact policy, positions and actions written (the blocked and unmakeable ones
+//! carried out at once with their reasons), the carry-out job queued. In the same run it
+//! measures the limit: a bare scan of the same accounts' columns plus a bare insert of as many
+//! action rows, in one transaction. The carry-out that follows the run (rendering the messages,
+//! queuing them through the policy again, making the call tasks) is timed too and printed apart:
+//! it is the job worker's, over the day.
 
 use super::{Imported, ORG_TABLES, Written, engine_floor, generate, import_with_recoup, peak_rss_mb, reset_peak_rss};
 use anyhow::{Context, Result};
@@ -42,18 +45,20 @@ pub async fn run_bench(db_args: &crate::DbArgs, args: StrategyArgs) -> Result<()
     let db = dir.join("recoup.sqlite");
     println!("-- SQLite");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db, keys.clone()).await?);
-    let day = day_run(store, &file, args.accounts).await?;
+    let mut day = day_run(store.clone(), &file, args.accounts).await?;
     let limit = bare_limit(&db, day.tenant_id, day.report.actions).await?;
     day.print(args.accounts, limit, "bare scan of the accounts + bare insert of the action rows, one transaction");
     let given: Vec<&str> = ORG_TABLES.iter().copied().chain(["accounts"]).collect();
     let floor = engine_floor(&dir, &db, keys, &given, RUN_WRITES, day.tenant_id, day.started_micros).await?;
     print_floor(args.accounts, floor);
+    day.carry_out(store.as_ref(), args.accounts).await?;
     if let Some(url) = &db_args.database_url {
         println!("-- PostgreSQL");
         let store: Arc<dyn Store> = Arc::new(PgStore::connect(url, crate::store::keyring(db_args)?).await?);
-        let day = day_run(store, &file, args.accounts).await?;
+        let mut day = day_run(store.clone(), &file, args.accounts).await?;
         let limit = pg_limit(url, day.tenant_id, day.report.actions).await?;
         day.print(args.accounts, limit, "bare scan of the accounts + the action rows inserted with UNNEST, one transaction");
+        day.carry_out(store.as_ref(), args.accounts).await?;
     }
     Ok(())
 }
@@ -95,6 +100,20 @@ async fn day_run(store: Arc<dyn Store>, file: &std::path::Path, accounts: u64) -
 }
 
 impl Day {
+    /// Times the carry-out the job worker would do after the run, and prints what it made.
+    async fn carry_out(&mut self, store: &dyn Store, accounts: u64) -> Result<()> {
+        let out = recoup_server::outbound::Outbound::default();
+        let t = Instant::now();
+        recoup_server::strategy::carry_out_day(store, &out, &mut self.report, self.tenant_id).await?;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "carry-out (the job after the run: messages rendered and queued, tasks made): {secs:.2} s, {:.1} s per million accounts ({:?})",
+            secs * 1_000_000.0 / accounts as f64,
+            self.report.outcomes
+        );
+        Ok(())
+    }
+
     fn print(&self, accounts: u64, limit: Duration, what: &str) {
         let secs = self.elapsed.as_secs_f64();
         let per_million = secs * 1_000_000.0 / accounts as f64;
@@ -115,8 +134,8 @@ impl Day {
     }
 }
 
-/// The rows a live day writes: positions, experiment members, actions, the messages, call tasks
-/// and contact-policy decisions they made, their outbox jobs and worklist rows, the audit trail.
+/// The rows a live day writes: positions, experiment members, actions, the blocked messages and
+/// the decisions that blocked them, the carry-out job, the audit trail.
 const RUN_WRITES: &[Written] = &[
     ("strategy_positions", "tenant_id = ?1"),
     ("experiment_members", "tenant_id = ?1"),

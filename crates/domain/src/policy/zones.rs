@@ -20,7 +20,10 @@ fn rows() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
 
 /// The zones a North American area code ("212") covers, or empty when the table does not know it.
 pub fn area_code_zones(code: &str) -> Vec<&'static str> {
-    rows().find(|(c, _, _)| *c == code).map(|(_, _, z)| z.split(' ').collect()).unwrap_or_default()
+    // The table is read once: every contact the policy judges looks a number up in it.
+    static BY_CODE: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<&'static str>>> =
+        std::sync::LazyLock::new(|| rows().map(|(c, _, z)| (c, z.split(' ').collect())).collect());
+    BY_CODE.get(code).cloned().unwrap_or_default()
 }
 
 /// The area code of a +1 E.164 number.

@@ -104,9 +104,12 @@ pub struct RunBody {
 }
 
 /// Run the strategy for a day: every active account is evaluated and its step, if one is due,
-/// goes through the contact policy and becomes a message or a task, or a recorded block. The
-/// same day run again creates nothing new. A dry run counts by segment, arm, step, action and
-/// reason, and writes nothing.
+/// is asked of the contact policy and written: `queued` when the policy lets it through (now or
+/// deferred), `planned` with the reasons when it blocks it or it cannot be made. The server's
+/// carry-out job then makes each one (a message through the policy again, a call task, a queue
+/// move, or the blocked message and the failure with why). The report counts the policy's first
+/// answers. The same day run again creates nothing new. A dry run counts by segment, arm, step,
+/// action and reason, and writes nothing.
 #[utoipa::path(post, path = "/api/v1/strategy-runs", tag = "strategy", request_body = RunBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeats return the first answer")),
     responses(
@@ -164,7 +167,7 @@ pub async fn diff(State(state): State<AppState>, p: Principal, Query(q): Query<D
 pub struct ActionsQuery {
     #[param(value_type = Option<String>)]
     pub run_on: Option<Date>,
-    /// planned, done, blocked or failed.
+    /// planned, queued, done, blocked or failed.
     pub status: Option<String>,
     pub account_id: Option<Uuid>,
     /// The last id of the previous page.
@@ -184,7 +187,7 @@ pub async fn actions(
     allow(&p, Action::ReadStrategies)?;
     let status = match q.status.as_deref() {
         None => None,
-        Some(s) => Some(ActionStatus::parse(s).ok_or_else(|| StoreError::invalid("/status", "planned, done, blocked or failed"))?),
+        Some(s) => Some(ActionStatus::parse(s).ok_or_else(|| StoreError::invalid("/status", "planned, queued, done, blocked or failed"))?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let query = ActionQuery { run_on: q.run_on, status, account_id: q.account_id, after: q.after, limit };

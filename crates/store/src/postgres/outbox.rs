@@ -343,6 +343,18 @@ impl Jobs for PgStore {
         Ok(())
     }
 
+    async fn enqueue_job(&self, tenant_id: Uuid, id: Uuid, job: &crate::outbox::NewJob) -> Result<()> {
+        sqlx::query(outbox::ENQUEUE_ONCE)
+            .bind(tenant_id)
+            .bind(id)
+            .bind(job.kind.as_str())
+            .bind(&job.payload)
+            .bind(job.run_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn pending_jobs(&self, tenant_id: Uuid) -> Result<u64> {
         let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1 AND state IN ('queued', 'running')")
             .bind(tenant_id)

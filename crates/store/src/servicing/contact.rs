@@ -111,6 +111,13 @@ pub struct ContactDecision {
     pub asked_by: String,
 }
 
+impl ContactDecision {
+    /// The reasons in words, each with its rule.
+    pub fn words(&self) -> String {
+        self.reasons.iter().map(|r| format!("{} ({})", r.detail, r.rule)).collect::<Vec<_>>().join("; ")
+    }
+}
+
 impl Kept for ContactDecision {
     const KIND: RecordKind = RecordKind::ContactDecision;
     fn id(&self) -> Uuid {
@@ -177,6 +184,13 @@ fn history(d: &Draft<'_>) -> Result<Vec<Attempt>> {
 /// Asks the policy about a contact at `c.at`, under the profile the client's policy names for
 /// the account's portfolio, and keeps its answer with the reasons. Returns the decision kept.
 pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
+    let rec = judge(d, c)?;
+    d.put(&rec);
+    Ok(rec)
+}
+
+/// The policy's answer about a contact, not kept.
+fn judge(d: &Draft<'_>, c: &Check) -> Result<ContactDecision> {
     let profile =
         d.file.policy.contact_profile(d.account.portfolio_id).map_err(|e| StoreError::Corrupt(format!("contact profile: {e}")))?;
     let holds = super::hold::in_force(d)?;
@@ -218,15 +232,13 @@ pub(crate) fn decide(d: &mut Draft<'_>, c: &Check) -> Result<ContactDecision> {
         profile: profile.name.clone(),
         asked_by: d.actor.0.clone(),
     };
-    d.put(&rec);
     Ok(rec)
 }
 
 /// The policy's answer about a contact, asked of the account's file as it stands, kept nowhere:
 /// for "why can't I contact this person now", which must not itself count as a decision.
 pub fn explain(file: &super::AccountFile, c: &Check, actor: &Actor) -> Result<ContactDecision> {
-    let mut d = Draft::new(file, actor);
-    decide(&mut d, c)
+    judge(&Draft::new(file, actor), c)
 }
 
 /// Asks the policy about a contact and keeps its answer (an agent before dialing, an integrator).

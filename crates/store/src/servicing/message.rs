@@ -110,14 +110,13 @@ impl Message {
 
 /// The policy's question about this message, asked of `point` at `at`.
 pub fn check_for(m: &Message, point: recoup_domain::contact::ContactPoint, postal_state: Option<String>, at: Timestamp) -> Check {
-    let intent = recoup_domain::policy::Intent {
-        medium: m.medium,
-        purpose: m.purpose,
-        recipient: Recipient::Consumer,
-        automated: m.automated,
-        opt_out_confirmation: m.opt_out_confirmation,
-    };
+    let intent = intent(m.medium, m.purpose, m.automated, m.opt_out_confirmation);
     Check { intent, point, postal_state, at }
+}
+
+/// What the policy is asked about a message to the consumer (before it is one, too).
+pub fn intent(medium: Medium, purpose: Purpose, automated: bool, opt_out_confirmation: bool) -> recoup_domain::policy::Intent {
+    recoup_domain::policy::Intent { medium, purpose, recipient: Recipient::Consumer, automated, opt_out_confirmation }
 }
 
 /// The job payload that sends a message.
@@ -162,7 +161,7 @@ fn gate(d: &mut Draft<'_>, m: &mut Message, check: &Check) -> Result<Gate> {
     }
     let decision = contact::decide(d, check)?;
     m.decision_id = Some(decision.id);
-    let words = decision.reasons.iter().map(|r| format!("{} ({})", r.detail, r.rule)).collect::<Vec<_>>().join("; ");
+    let words = decision.words();
     match (decision.decision.as_str(), decision.until) {
         ("allow", _) => Ok(Gate::Go),
         ("defer", Some(until)) => {
@@ -188,6 +187,10 @@ fn announce_block(d: &mut Draft<'_>, m: &Message) {
 pub fn queue(items: Vec<(Message, Check)>, actor: &Actor) -> Op {
     op(actor, move |d| {
         for (message, check) in items {
+            // Made already under this id (a carry-out taken up twice): it stays as it was.
+            if d.find::<Message>(message.id)?.is_some() {
+                continue;
+            }
             queue_one(d, message, &check)?;
         }
         Ok(())

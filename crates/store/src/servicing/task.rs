@@ -106,6 +106,10 @@ pub fn create(task: CallTask, check: Check, actor: &Actor) -> Op {
         if task.queue.trim().is_empty() || task.queue.len() > 64 {
             return Err(StoreError::invalid("/queue", "a queue name of 1 to 64 characters"));
         }
+        // Made already under this id (a carry-out taken up twice): it stays as it was.
+        if d.find::<CallTask>(task.id)?.is_some() {
+            return Ok(());
+        }
         let decision = contact::decide(d, &check)?;
         let (status, due_at) = match (decision.decision.as_str(), decision.until) {
             ("allow", _) => (TaskStatus::Open, task.due_at.max(check.at)),

@@ -79,17 +79,19 @@ impl rusqlite::ToSql for Bind {
 /// wanted, so reading a wide account cost some 400 such calls, more than the query itself.
 pub(crate) struct Named<'a> {
     row: &'a Row<'a>,
-    names: Vec<&'a str>,
+    names: &'a [String],
 }
 
 impl<'a> Named<'a> {
-    fn new(row: &'a Row<'a>) -> Self {
-        Named { row, names: row.as_ref().column_names() }
+    fn new(row: &'a Row<'a>, names: &'a [String]) -> Self {
+        Named { row, names }
     }
 
     fn index(&self, col: &str) -> Result<usize> {
-        // Case-insensitive, as SQLite and rusqlite match column names.
-        let i = self.names.iter().position(|n| n.eq_ignore_ascii_case(col));
+        // Case-insensitive, as SQLite and rusqlite match column names; the code names them as
+        // the SQL does, so the exact comparison (lengths first) finds almost all at once.
+        let exact = self.names.iter().position(|n| n == col);
+        let i = exact.or_else(|| self.names.iter().position(|n| n.eq_ignore_ascii_case(col)));
         Ok(i.ok_or_else(|| rusqlite::Error::InvalidColumnName(col.to_string()))?)
     }
 
@@ -304,6 +306,51 @@ fn parties_in(c: &Connection, keys: &Keyring, tenant_id: Uuid, account_id: Uuid)
         .collect()
 }
 
+/// Several accounts' parties with their contact points, primary first: two statements, the ids
+/// bound as IN lists; each list put in order here, not by the planner.
+fn parties_of(c: &Connection, keys: &Keyring, tenant_id: Uuid, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<PlacedParty>> = std::collections::HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let binds = |ids: &[Uuid]| -> Vec<Bind> { std::iter::once(Bind::Uuid(tenant_id)).chain(ids.iter().copied().map(Bind::Uuid)).collect() };
+    let marks = |n: usize| vec!["?"; n].join(", ");
+    let sql = format!(
+        "SELECT {}, ap.role, ap.account_id AS linked_account FROM account_parties ap \
+         JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id WHERE ap.tenant_id = ? AND ap.account_id IN ({})",
+        prefixed("p", rows::PARTY_COLS),
+        marks(ids.len())
+    );
+    let links = query_all(c, &sql, rusqlite::params_from_iter(binds(ids)), |r| {
+        Ok((r.uuid("linked_account")?, rows::party(r, keys)?, r.parsed("role", PartyRole::parse)?))
+    })?;
+    let mut party_ids: Vec<Uuid> = links.iter().map(|(_, p, _)| p.id).collect();
+    party_ids.sort_unstable();
+    party_ids.dedup();
+    let sql = format!(
+        "SELECT {} FROM contact_points INDEXED BY contact_points_party WHERE tenant_id = ? AND party_id IN ({})",
+        rows::CONTACT_COLS,
+        marks(party_ids.len())
+    );
+    let mut points: std::collections::HashMap<Uuid, Vec<ContactPoint>> = std::collections::HashMap::new();
+    for cp in query_all(c, &sql, rusqlite::params_from_iter(binds(&party_ids)), |r| rows::contact_point(r))? {
+        points.entry(cp.party_id).or_default().push(cp);
+    }
+    for list in points.values_mut() {
+        list.sort_by_key(|cp| cp.id);
+    }
+    for (account, party, role) in links {
+        // A party on several accounts appears once per account.
+        let contact_points = points.get(&party.id).cloned().unwrap_or_default();
+        out.entry(account).or_default().push(PlacedParty { role, party, contact_points });
+    }
+    // As `parties_in` orders them: by role descending, then party id.
+    for list in out.values_mut() {
+        list.sort_by(|a, b| b.role.as_str().cmp(a.role.as_str()).then(a.party.id.cmp(&b.party.id)));
+    }
+    Ok(out)
+}
+
 /// "a.x, a.y" from "x, y".
 fn prefixed(table: &str, cols: &str) -> String {
     cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
@@ -331,18 +378,25 @@ fn unkept(c: &Connection, tenant_id: Uuid, ends: &[Date]) -> Result<Vec<Date>> {
 
 fn query_each(conn: &Connection, sql: &str, params: impl rusqlite::Params, mut f: impl FnMut(&Named) -> Result<()>) -> Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
+    let names = column_names(&stmt);
     let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
-        f(&Named::new(r))?;
+        f(&Named::new(r, &names))?;
     }
     Ok(())
 }
 
+/// A statement's column names, read once for all its rows.
+fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
+    stmt.column_names().into_iter().map(String::from).collect()
+}
+
 fn query_one<T>(conn: &Connection, sql: &str, params: impl rusqlite::Params, map: impl Fn(&Named) -> Result<T>) -> Result<Option<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
+    let names = column_names(&stmt);
     let mut rows = stmt.query(params)?;
     match rows.next()? {
-        Some(r) => Ok(Some(map(&Named::new(r))?)),
+        Some(r) => Ok(Some(map(&Named::new(r, &names))?)),
         None => Ok(None),
     }
 }
@@ -1077,14 +1131,7 @@ impl Store for SqliteStore {
 
     async fn parties_of_many(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>> {
         let (keys, ids) = (self.keys(), account_ids.to_vec());
-        self.read(move |c| {
-            let mut out = std::collections::HashMap::with_capacity(ids.len());
-            for id in ids {
-                out.insert(id, parties_in(c, &keys, tenant_id, id)?);
-            }
-            Ok(out)
-        })
-        .await
+        self.read(move |c| parties_of(c, &keys, tenant_id, &ids)).await
     }
 
     async fn invoices(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<Invoice>> {

@@ -245,6 +245,12 @@ impl Jobs for SqliteStore {
         .await
     }
 
+    async fn enqueue_job(&self, tenant_id: Uuid, id: Uuid, job: &crate::outbox::NewJob) -> Result<()> {
+        let job = job.clone();
+        let sql = outbox::ENQUEUE_ONCE.replace('$', "?");
+        self.tx(move |tx| Ok(tx.execute(&sql, params![tenant_id, id, job.kind.as_str(), job.payload, job.run_at]).map(|_| ())?)).await
+    }
+
     async fn pending_jobs(&self, tenant_id: Uuid) -> Result<u64> {
         self.read(move |c| {
             let n: i64 =
