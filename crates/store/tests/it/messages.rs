@@ -15,6 +15,7 @@ conformance!(
     templates_are_versioned_per_key_and_language,
     a_message_is_queued_with_its_job_judged_again_and_sent_once,
     a_message_to_a_revoked_channel_is_blocked_and_gets_no_job,
+    a_message_queued_twice_under_one_id_is_made_once_and_a_job_asked_for_twice_is_one,
     contact_points_are_found_by_their_number,
     accounts_are_found_by_a_part_of_a_name,
     a_partys_language_is_changed_and_audited,
@@ -140,6 +141,40 @@ async fn a_message_is_queued_with_its_job_judged_again_and_sent_once(h: &Harness
     assert_eq!(attempts[0].message_id, Some(mid));
     let audit = s.audit_entries(o.tenant.id, 0, 1000).await.unwrap();
     assert!(audit.iter().any(|e| e.event.action == "message.sent"));
+}
+
+/// A strategy action's carry-out taken up twice (two nodes, a lease that ran out) queues the
+/// same message under the same id twice; the job that carries a day out is asked for by every run.
+async fn a_message_queued_twice_under_one_id_is_made_once_and_a_job_asked_for_twice_is_one(h: &Harness) {
+    let s = h.store.as_ref();
+    let o = org(s).await;
+    let id = place_one(s, &o, "M-3", Amounts { principal: 50_000, ..Amounts::default() }).await;
+    let point = phone_of(h, o.tenant.id, id).await;
+    let (m, check) = sms(id, &point, afternoon());
+    let mid = m.id;
+    s.service(o.tenant.id, id, message::queue(vec![(m.clone(), check.clone())], &actor())).await.unwrap();
+    let second = Message { text: "Something else.".into(), ..m };
+    s.service(o.tenant.id, id, message::queue(vec![(second, check)], &actor())).await.unwrap();
+    let file = s.account_file(o.tenant.id, id).await.unwrap().unwrap();
+    let kept = file.all::<Message>().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].id == mid && kept[0].text.starts_with("This is a debt collector"), "the first stays as it was");
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 1, "one send job");
+
+    let job_id = Uuid::now_v7();
+    let job = recoup_store::outbox::NewJob { kind: JobKind::StrategyCarryOut, payload: "2026-06-03".into(), run_at: 0 };
+    s.enqueue_job(o.tenant.id, job_id, &job).await.unwrap();
+    s.enqueue_job(o.tenant.id, job_id, &job).await.unwrap();
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 2, "asked for twice, queued once");
+    let now = Timestamp::now().as_microsecond();
+    let claimed = s.claim_jobs(Some(o.tenant.id), now, 60_000_000, 10).await.unwrap();
+    let carry = claimed.iter().find(|j| j.kind == JobKind::StrategyCarryOut).expect("the carry-out job");
+    s.enqueue_job(o.tenant.id, job_id, &job).await.unwrap();
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 2, "a running job is left running");
+    s.finish_job(carry, &JobEnd::Done).await.unwrap();
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 1);
+    s.enqueue_job(o.tenant.id, job_id, &job).await.unwrap();
+    assert_eq!(s.pending_jobs(o.tenant.id).await.unwrap(), 2, "a finished job is queued again");
 }
 
 async fn a_message_to_a_revoked_channel_is_blocked_and_gets_no_job(h: &Harness) {
