@@ -4,14 +4,14 @@
 //! A run streams the active accounts in batches, evaluates each with the strategy (a pure
 //! function), asks the contact policy about each action it decides, and writes each batch's
 //! positions and actions in one transaction; a dry run only counts. An action the policy lets
-//! through (now, or deferred to a later instant) is written `queued`, and the **carry-out** job
-//! makes what it asks for afterwards: renders the message and queues it through the policy again
-//! (the validation notice first when one is due), makes the call task, moves the account to its
-//! queue. An action the policy blocks, or one that cannot be made (no contact point, no notice
-//! possible), is carried out by the run itself, so its blocked message or its failure is on the
-//! account with the reasons when the run ends. Both halves can be repeated: accounts already
-//! decided today are passed over, actions already carried out are not taken again, so a run that
-//! was killed resumes where it stopped and a second run of the same day creates nothing.
+//! through (now, or deferred to a later instant) is written `queued`; one it blocks, or one that
+//! cannot be made (no contact point, no template), is written `planned` with the reasons. The
+//! run then asks for the day's **carry-out** job, which makes what each action asks for: the
+//! planned ones' blocked messages and failures, then the queued ones' messages rendered and
+//! queued through the policy again (the validation notice first when one is due), call tasks
+//! and queue moves. Both halves can be repeated: accounts already decided today are passed over,
+//! actions already carried out are not taken again, so a run that was killed resumes where it
+//! stopped and a second run of the same day creates nothing.
 //!
 //! Rendering waits for the carry-out because it is most of the cost of an action (two messages
 //! of a few kilobytes each on an account's first contact), and a message rendered when it is made
@@ -326,7 +326,7 @@ impl Gate<'_> {
     ) -> Result<Asked, StoreError> {
         let check = match Action::parse(&a.action) {
             Some(Action::Call) => match messages::pick_point(parties, Medium::Call, None) {
-                Ok((point, _)) => prepare_call(parties, now, a.account_id, point, CallAsk { queue: "", reason: "", id: None }).1,
+                Ok((point, postal_state)) => recoup_store::servicing::task::agent_call(point, postal_state, now),
                 Err(e) => return Ok(Asked::Unmakeable(e.to_string())),
             },
             _ => {
@@ -514,13 +514,7 @@ pub async fn run_carry_out_job(out: &Outbound, store: &dyn Store, job: &Job) -> 
     };
     let req = RunRequest { tenant_id: job.tenant_id, date, dry_run: false, version: None, node: None };
     let mut report = RunReport { date, ..RunReport::default() };
-    let mut more = false;
-    for status in [ActionStatus::Planned, ActionStatus::Queued] {
-        more = carry_out(store, out, &req, status, Some(CARRY_OUT_CHUNK), &mut report).await?;
-        if more {
-            break;
-        }
-    }
+    let more = carry_out_left(store, out, &req, Some(CARRY_OUT_CHUNK), &mut report).await?;
     tracing::info!(tenant = %job.tenant_id, %date, outcomes = ?report.outcomes, more, "strategy actions carried out");
     let end =
         if more { JobEnd::RetryAt(jiff::Timestamp::now().as_microsecond(), "more actions to carry out".into()) } else { JobEnd::Done };
@@ -534,10 +528,26 @@ pub async fn carry_out_day(store: &dyn Store, out: &Outbound, report: &mut RunRe
     // The run's counts were the policy's first answers; these are what became of the actions.
     report.outcomes.clear();
     report.block_reasons.clear();
-    for status in [ActionStatus::Planned, ActionStatus::Queued] {
-        carry_out(store, out, &req, status, None, report).await?;
-    }
+    carry_out_left(store, out, &req, None, report).await?;
     Ok(())
+}
+
+/// Carries out what the day's runs left: the planned actions first (the blocked messages and
+/// failures they found), then the queued ones; `most` of each at most. Returns whether some may
+/// be left.
+async fn carry_out_left(
+    store: &dyn Store,
+    out: &Outbound,
+    req: &RunRequest,
+    most: Option<u64>,
+    report: &mut RunReport,
+) -> Result<bool, StoreError> {
+    for status in [ActionStatus::Planned, ActionStatus::Queued] {
+        if carry_out(store, out, req, status, most, report).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A page's actions, read and rendered: those that ended already and those to write.

@@ -290,20 +290,7 @@ impl SqliteStore {
 
 /// An account's parties with their contact points, primary first.
 fn parties_in(c: &Connection, keys: &Keyring, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
-    let cols = prefixed("p", rows::PARTY_COLS);
-    let sql = format!(
-        "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
-         WHERE ap.tenant_id = ? AND ap.account_id = ? ORDER BY ap.role DESC, p.id"
-    );
-    let parties = query_all(c, &sql, params![tenant_id, account_id], |r| Ok((rows::party(r, keys)?, r.parsed("role", PartyRole::parse)?)))?;
-    let contacts_sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id = ? ORDER BY id", rows::CONTACT_COLS);
-    parties
-        .into_iter()
-        .map(|(party, role)| {
-            let contact_points = query_all(c, &contacts_sql, params![tenant_id, party.id], |r| rows::contact_point(r))?;
-            Ok(PlacedParty { role, party, contact_points })
-        })
-        .collect()
+    Ok(parties_of(c, keys, tenant_id, &[account_id])?.remove(&account_id).unwrap_or_default())
 }
 
 /// Several accounts' parties with their contact points, primary first: two statements, the ids
@@ -344,7 +331,7 @@ fn parties_of(c: &Connection, keys: &Keyring, tenant_id: Uuid, ids: &[Uuid]) -> 
         let contact_points = points.get(&party.id).cloned().unwrap_or_default();
         out.entry(account).or_default().push(PlacedParty { role, party, contact_points });
     }
-    // As `parties_in` orders them: by role descending, then party id.
+    // Primary first: by role descending, then party id.
     for list in out.values_mut() {
         list.sort_by(|a, b| b.role.as_str().cmp(a.role.as_str()).then(a.party.id.cmp(&b.party.id)));
     }
