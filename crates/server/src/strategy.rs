@@ -21,9 +21,11 @@ use crate::api::calls::{CallAsk, prepare_call};
 use crate::messages::{self, FromTemplate};
 use crate::outbound::Outbound;
 use jiff::civil::Date;
-use recoup_domain::account::AccountStatus;
+use recoup_domain::account::{Account, AccountStatus};
 use recoup_domain::client_policy::ClientPolicy;
+use recoup_domain::ledger::Amounts;
 use recoup_domain::limitation::TimeBar;
+use recoup_domain::placement::PlacedParty;
 use recoup_domain::policy::Medium;
 use recoup_domain::strategy::plan::Note;
 use recoup_domain::strategy::{self, Action, Strategy, StrategyError};
@@ -189,6 +191,9 @@ struct Batch {
     last: Uuid,
     decided: Vec<Decided>,
     worth: Vec<(Uuid, i64, Option<Date>)>,
+    /// The accounts whose action contacts someone, with their balances and parties, as the
+    /// batch's read found them.
+    contacted: HashMap<Uuid, (Account, Amounts, Vec<PlacedParty>)>,
 }
 
 /// Reads and decides the batch after `after`; None when no account is left.
@@ -205,12 +210,16 @@ async fn next_batch(
     let Some(last) = inputs.last().map(|i| i.facts.account_id) else { return Ok(None) };
     let worth = inputs.iter().map(|i| worth(&i.facts)).collect();
     let mut decided = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        if let Some(d) = decide(store, s, version, req, bars, input, report).await? {
-            decided.push(d);
+    let mut contacted = HashMap::new();
+    for RunInput { facts, position, account, balance, parties } in inputs {
+        let Some(d) = decide(store, s, version, req, bars, facts, position, report).await? else { continue };
+        // Kept for the policy's questions about the action.
+        if d.action.as_ref().is_some_and(|a| contacts(&a.action)) {
+            contacted.insert(d.account_id, (account, balance, parties));
         }
+        decided.push(d);
     }
-    Ok(Some(Batch { last, decided, worth }))
+    Ok(Some(Batch { last, decided, worth, contacted }))
 }
 
 /// Writes a batch's positions and actions in one transaction, and refreshes the worth of its
@@ -286,13 +295,13 @@ impl Gate<'_> {
     /// made (the carry-out then records the blocked message or the failure on the account).
     async fn batch(&self, batch: Option<Batch>) -> Result<Option<(Batch, Tally)>, StoreError> {
         let Some(mut batch) = batch else { return Ok(None) };
-        let ids: Vec<Uuid> =
-            batch.decided.iter().filter(|d| d.action.as_ref().is_some_and(|a| contacts(&a.action))).map(|d| d.account_id).collect();
-        let (files, parties) = if ids.is_empty() {
-            Default::default()
-        } else {
-            tokio::try_join!(self.store.account_files(self.tenant_id, &ids), self.store.parties_of_many(self.tenant_id, &ids))?
-        };
+        let mut parties = HashMap::with_capacity(batch.contacted.len());
+        let mut accounts = Vec::with_capacity(batch.contacted.len());
+        for (id, (account, balance, people)) in std::mem::take(&mut batch.contacted) {
+            accounts.push((account, balance));
+            parties.insert(id, people);
+        }
+        let files = self.store.contact_files(self.tenant_id, accounts).await?;
         let now = (self.out.clock)();
         let mut tally = Tally::default();
         for a in batch.decided.iter_mut().filter_map(|d| d.action.as_mut()) {
@@ -321,7 +330,7 @@ impl Gate<'_> {
         &self,
         a: &StrategyAction,
         file: &recoup_store::servicing::AccountFile,
-        parties: &[recoup_domain::placement::PlacedParty],
+        parties: &[PlacedParty],
         now: jiff::Timestamp,
     ) -> Result<Asked, StoreError> {
         let check = match Action::parse(&a.action) {
@@ -363,10 +372,10 @@ async fn decide(
     version: u32,
     req: &RunRequest,
     bars: &mut TimeBars,
-    input: RunInput,
+    mut facts: strategy::Facts,
+    position: Option<(u32, strategy::Position)>,
     report: &mut RunReport,
 ) -> Result<Option<Decided>, StoreError> {
-    let RunInput { mut facts, position } = input;
     facts.time_barred = bars.barred(store, req.tenant_id, &facts).await?;
     // A position from another version still counts if its segment exists in this one.
     let previous = position.filter(|(v, p)| *v == version || s.segment(&p.segment).is_some()).map(|(_, p)| p);

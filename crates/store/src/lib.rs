@@ -300,6 +300,12 @@ pub async fn verify_audit(store: &dyn Store, tenant_id: Uuid) -> Result<Result<u
     }
 }
 
+/// An account's parties in the order every read gives them: primary first (by role, descending),
+/// then by party id.
+pub(crate) fn in_party_order(list: &mut [PlacedParty]) {
+    list.sort_by(|a, b| b.role.as_str().cmp(a.role.as_str()).then(a.party.id.cmp(&b.party.id)));
+}
+
 /// Opens the store a URL names: `postgres://...` or `sqlite://PATH` (or a bare path), sealing
 /// sensitive fields with `keys`.
 pub async fn open(url: &str, keys: Arc<Keyring>) -> Result<Arc<dyn Store>> {

@@ -43,6 +43,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     Migration { version: 20, name: "worklist_queue_facts", sql: include_str!("sqlite/migrations/0020_worklist_queue_facts.sql") },
     Migration { version: 21, name: "scores_kept_once", sql: include_str!("sqlite/migrations/0021_scores_kept_once.sql") },
     Migration { version: 22, name: "record_facts_by_id", sql: include_str!("sqlite/migrations/0022_record_facts_by_id.sql") },
+    Migration { version: 23, name: "contact_points_by_party", sql: include_str!("sqlite/migrations/0023_contact_points_by_party.sql") },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -72,6 +73,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     Migration { version: 20, name: "worklist_queue_facts", sql: include_str!("postgres/migrations/0020_worklist_queue_facts.sql") },
     Migration { version: 21, name: "scores_kept_once", sql: include_str!("postgres/migrations/0021_scores_kept_once.sql") },
     Migration { version: 22, name: "record_facts_by_id", sql: include_str!("postgres/migrations/0022_record_facts_by_id.sql") },
+    Migration { version: 23, name: "contact_points_by_party", sql: include_str!("postgres/migrations/0023_contact_points_by_party.sql") },
 ];
 
 /// The migrations of `list` not yet in `applied` (version, checksum), in order. A migration that

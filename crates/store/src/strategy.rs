@@ -11,11 +11,13 @@ use crate::rows::Get;
 use crate::{Actor, Result, StoreError};
 use async_trait::async_trait;
 use jiff::civil::Date;
-use recoup_domain::account::{AccountStatus, Flags, Stage};
-use recoup_domain::money::Currency;
+use recoup_domain::account::Account;
+use recoup_domain::contact::{ConsentState, ContactKind, ContactPoint};
+use recoup_domain::ledger::Amounts;
+use recoup_domain::party::PartyRole;
+use recoup_domain::placement::PlacedParty;
 use recoup_domain::strategy::{Facts, Position};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -106,6 +108,12 @@ pub struct FinishedAction {
 pub struct RunInput {
     pub facts: Facts,
     pub position: Option<(u32, Position)>,
+    /// The account as read, with its balance, and its parties, primary first, with their contact
+    /// points (the sealed columns left unread): for the contact policy's questions about the
+    /// actions decided.
+    pub account: Account,
+    pub balance: Amounts,
+    pub parties: Vec<PlacedParty>,
 }
 
 /// What the run decided for one account: its new position (None: it left the strategy) and
@@ -256,61 +264,75 @@ pub(crate) fn action_row(r: &impl Get) -> Result<StrategyAction> {
     })
 }
 
-/// The accounts of a batch: `a` accounts, `c` clients, `p` portfolios, `pl` placements.
-pub(crate) const FACT_ACCOUNT_COLS: &str = "a.id AS id, a.client_id AS client_id, a.currency AS currency, a.status AS status, \
-     a.stage AS stage, a.flags AS flags, a.product AS product, a.first_delinquency_on AS first_delinquency_on, \
-     a.charged_off_on AS charged_off_on, a.last_payment_on AS last_payment_on, \
-     (SELECT s.per_mille FROM account_scores s WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id) AS score, \
-     a.rep_principal + a.rep_interest + a.rep_fees + a.rep_costs - a.rep_credit AS original_minor, \
-     a.bal_principal + a.bal_interest + a.bal_fees + a.bal_costs - a.bal_credit AS balance_minor, \
-     c.code AS client_code, p.code AS portfolio_code, pl.placed_on AS placed_on";
+/// A batch of active accounts after `$2`, whole, with their balances (`bal_`), what they were
+/// placed at, their clients' and portfolios' codes and the day they were placed.
+pub(crate) fn run_accounts_sql() -> String {
+    format!(
+        "SELECT acc.*, c.code AS client_code, p.code AS portfolio_code, pl.placed_on AS placed_on FROM \
+         (SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
+          rep_principal + rep_interest + rep_fees + rep_costs - rep_credit AS original_minor \
+          FROM accounts WHERE tenant_id = $1 AND id > $2 AND status = 'active' ORDER BY id LIMIT $3) acc \
+         JOIN clients c ON c.tenant_id = acc.tenant_id AND c.id = acc.client_id \
+         JOIN portfolios p ON p.tenant_id = acc.tenant_id AND p.id = acc.portfolio_id \
+         LEFT JOIN placements pl ON pl.tenant_id = acc.tenant_id AND pl.id = acc.placement_id ORDER BY acc.id",
+        crate::rows::ACCOUNT_COLS
+    )
+}
 
-pub(crate) fn account_facts(r: &impl Get, today: Date) -> Result<Facts> {
-    let currency = Currency::from_code(&r.text("currency")?).map_err(|e| StoreError::Corrupt(format!("currency: {e}")))?;
-    let mut f = Facts::blank(r.uuid("id")?, today, r.int("balance_minor")?);
-    f.client_id = r.uuid("client_id")?;
-    f.exponent = currency.exponent();
+/// A row of [`run_accounts_sql`]: the account, its balance, and its facts as far as the account
+/// alone tells them.
+pub(crate) fn run_account(r: &impl Get, today: Date) -> Result<(Account, Amounts, Facts)> {
+    let a = crate::rows::account(r)?;
+    let balance = crate::rows::amounts(r, "bal_")?;
+    let mut f = Facts::blank(a.id, today, balance.net());
+    f.client_id = a.client_id;
+    f.exponent = a.currency.exponent();
     f.original_balance_minor = r.int("original_minor")?;
-    f.status = r.parsed("status", AccountStatus::parse)?;
-    f.stage = r.parsed("stage", Stage::parse)?;
-    f.flags = r.with_opt_text("flags", |s| Flags::parse(s.unwrap_or("")).map_err(|w| StoreError::Corrupt(format!("flag {w}"))))?;
-    f.product = r.opt_text("product")?;
-    f.first_delinquency_on = r.opt_date("first_delinquency_on")?;
-    f.charged_off_on = r.opt_date("charged_off_on")?;
-    f.last_payment_on = r.opt_date("last_payment_on")?;
-    f.score = r.opt_int("score")?.and_then(|s| i32::try_from(s).ok());
+    f.status = a.status;
+    f.stage = a.stage;
+    f.flags = a.flags.clone();
+    f.product.clone_from(&a.product);
+    f.first_delinquency_on = a.first_delinquency_on;
+    f.charged_off_on = a.charged_off_on;
+    f.last_payment_on = a.last_payment_on;
+    f.score = a.score;
     f.client = r.text("client_code")?;
     f.portfolio = r.text("portfolio_code")?;
     f.placed_on = r.opt_date("placed_on")?;
-    Ok(f)
+    Ok((a, balance, f))
 }
 
-/// The primary party's language and contact points for a batch: `ap` account_parties,
-/// `pa` parties, `cp` contact points (absent for a party without any).
-pub(crate) const FACT_PARTY_COLS: &str = "ap.account_id AS account_id, pa.language AS language, cp.kind AS kind, \
-     cp.region AS region, cp.consent_call AS consent_call, cp.consent_sms AS consent_sms, cp.consent_email AS consent_email, \
-     cp.consent_letter AS consent_letter";
+/// Every party of a batch's accounts (`ap` account_parties, `p` parties) with its role. The
+/// sealed columns are not read: nothing a run decides or asks the policy needs them, and the
+/// run then holds no secrets.
+pub(crate) const RUN_PARTY_COLS: &str = "ap.account_id AS linked_account, ap.role AS role, p.tenant_id AS tenant_id, \
+     p.id AS id, p.kind AS kind, p.first_name AS first_name, p.last_name AS last_name, p.company_name AS company_name, \
+     p.date_of_birth AS date_of_birth, NULL AS date_of_birth_enc, NULL AS national_id_enc, \
+     p.national_id_last4 AS national_id_last4, p.language AS language";
 
-pub(crate) fn add_party(facts: &mut Facts, r: &impl Get) -> Result<()> {
-    if facts.language.is_none() {
-        facts.language = r.opt_text("language")?;
-    }
-    let revoked = |col: &str| -> Result<bool> { Ok(r.opt_text(col)?.as_deref() == Some("revoked")) };
-    match r.opt_text("kind")?.as_deref() {
-        Some("email") => facts.can_email |= !revoked("consent_email")?,
-        Some("phone") => {
-            facts.can_sms |= !revoked("consent_sms")?;
-            facts.can_call |= !revoked("consent_call")?;
+/// The primary party's language, state and channel consent.
+fn party_facts(facts: &mut Facts, parties: &[PlacedParty]) {
+    let revoked = |c: ConsentState| c == ConsentState::Revoked;
+    for placed in parties.iter().filter(|p| p.role == PartyRole::Primary) {
+        if facts.language.is_none() {
+            facts.language.clone_from(&placed.party.language);
         }
-        Some("address") => {
-            facts.can_mail |= !revoked("consent_letter")?;
-            if facts.state.is_none() {
-                facts.state = r.opt_text("region")?.map(|s| s.trim().to_ascii_uppercase());
+        for cp in &placed.contact_points {
+            match cp.kind {
+                ContactKind::Email => facts.can_email |= !revoked(cp.consent.email),
+                ContactKind::Phone => {
+                    facts.can_sms |= !revoked(cp.consent.sms);
+                    facts.can_call |= !revoked(cp.consent.call);
+                }
+                ContactKind::Address => {
+                    facts.can_mail |= !revoked(cp.consent.letter);
+                    if facts.state.is_none() {
+                        facts.state = cp.address.as_ref().map(|a| a.region.trim().to_ascii_uppercase());
+                    }
+                }
             }
         }
-        _ => {}
     }
-    Ok(())
 }
 
 /// The servicing records a run reads: promises, plans, disputes and contact attempts.
@@ -387,14 +409,30 @@ pub(crate) fn position_row(r: &impl Get) -> Result<(Uuid, u32, Position)> {
 
 /// A batch being read: accounts first, then the rows that add to them, in any order.
 pub(crate) struct BatchFacts {
+    /// In account id order, as read.
     inputs: Vec<RunInput>,
-    index: HashMap<Uuid, usize>,
+    /// Where the last row's account was: the rows of one account mostly come together.
+    last: std::cell::Cell<usize>,
 }
 
 impl BatchFacts {
-    pub fn new(accounts: Vec<Facts>) -> Self {
-        let index = accounts.iter().enumerate().map(|(i, f)| (f.account_id, i)).collect();
-        BatchFacts { inputs: accounts.into_iter().map(|facts| RunInput { facts, position: None }).collect(), index }
+    pub fn new(accounts: Vec<(Account, Amounts, Facts)>) -> Self {
+        let inputs = accounts
+            .into_iter()
+            .map(|(account, balance, facts)| RunInput { facts, position: None, account, balance, parties: Vec::new() })
+            .collect();
+        BatchFacts { inputs, last: std::cell::Cell::new(0) }
+    }
+
+    /// The place of an account of the batch.
+    fn slot(&self, account_id: Uuid) -> Option<usize> {
+        let last = self.last.get();
+        if self.inputs.get(last).is_some_and(|i| i.account.id == account_id) {
+            return Some(last);
+        }
+        let i = self.inputs.binary_search_by_key(&account_id, |i| i.account.id).ok()?;
+        self.last.set(i);
+        Some(i)
     }
 
     /// The bounds of the batch's ids, for range queries; None for an empty batch.
@@ -403,16 +441,40 @@ impl BatchFacts {
     }
 
     pub fn facts(&mut self, account_id: Uuid) -> Option<&mut Facts> {
-        self.index.get(&account_id).map(|&i| &mut self.inputs[i].facts)
+        self.slot(account_id).map(|i| &mut self.inputs[i].facts)
     }
 
     pub fn set_position(&mut self, (account_id, version, p): (Uuid, u32, Position)) {
-        if let Some(&i) = self.index.get(&account_id) {
+        if let Some(i) = self.slot(account_id) {
             self.inputs[i].position = Some((version, p));
         }
     }
 
-    pub fn finish(self) -> Vec<RunInput> {
+    /// A row of [`RUN_PARTY_COLS`].
+    pub fn add_party(&mut self, r: &impl Get, keys: &crate::Keyring) -> Result<()> {
+        let Some(i) = self.slot(r.uuid("linked_account")?) else { return Ok(()) };
+        let party = crate::rows::party(r, keys)?;
+        self.inputs[i].parties.push(PlacedParty { role: r.parsed("role", PartyRole::parse)?, party, contact_points: Vec::new() });
+        Ok(())
+    }
+
+    /// A contact point of one of the batch's parties (added before), on the account it was
+    /// read for.
+    pub fn add_point(&mut self, account_id: Uuid, cp: ContactPoint) {
+        let Some(i) = self.slot(account_id) else { return };
+        if let Some(placed) = self.inputs[i].parties.iter_mut().find(|p| p.party.id == cp.party_id) {
+            placed.contact_points.push(cp);
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<RunInput> {
+        for input in &mut self.inputs {
+            for placed in &mut input.parties {
+                placed.contact_points.sort_by_key(|cp| cp.id);
+            }
+            crate::in_party_order(&mut input.parties);
+            party_facts(&mut input.facts, &input.parties);
+        }
         self.inputs
     }
 }

@@ -31,6 +31,24 @@ async fn load_many(c: &mut PgConnection, tenant_id: Uuid, ids: &[Uuid], lock: bo
         if lock { " FOR UPDATE" } else { "" }
     );
     let accounts = all(c, q, |q| q.bind(tenant_id).bind(ids), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?))).await?;
+    complete(c, tenant_id, accounts, Ledger::Read).await
+}
+
+/// Whether a file is read with its ledger.
+#[derive(PartialEq)]
+enum Ledger {
+    Read,
+    LeftOut,
+}
+
+/// The files of accounts already read: their clients and policies, records and (perhaps) ledgers.
+async fn complete(
+    c: &mut PgConnection,
+    tenant_id: Uuid,
+    accounts: Vec<(Account, Amounts)>,
+    ledger: Ledger,
+) -> Result<HashMap<Uuid, AccountFile>> {
+    let ids: Vec<Uuid> = accounts.iter().map(|(a, _)| a.id).collect();
     let mut client_ids: Vec<Uuid> = accounts.iter().map(|(a, _)| a.client_id).collect();
     client_ids.sort_unstable();
     client_ids.dedup();
@@ -41,11 +59,15 @@ async fn load_many(c: &mut PgConnection, tenant_id: Uuid, ids: &[Uuid], lock: bo
             .into_iter()
             .map(|(cl, p)| (cl.id, (cl, p)))
             .collect();
-    let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY id", rows::LEDGER_COLS);
-    let ledger = all(c, q, |q| q.bind(tenant_id).bind(ids), rows::ledger_entry).await?;
+    let entries = if ledger == Ledger::Read {
+        let q = format!("SELECT {} FROM ledger_entries WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY id", rows::LEDGER_COLS);
+        all(c, q, |q| q.bind(tenant_id).bind(&ids), rows::ledger_entry).await?
+    } else {
+        Vec::new()
+    };
     let q = format!("SELECT {RECORD_COLS} FROM servicing_records WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY created_at, id");
-    let records = all(c, q, |q| q.bind(tenant_id).bind(ids), rows::record).await?;
-    crate::servicing::assemble(accounts, &clients, ledger, records)
+    let records = all(c, q, |q| q.bind(tenant_id).bind(&ids), rows::record).await?;
+    crate::servicing::assemble(accounts, &clients, entries, records)
 }
 
 /// Writes several accounts' changes, each kind of row in one statement; the audit entries go
@@ -205,6 +227,11 @@ impl Servicing for PgStore {
     async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<HashMap<Uuid, AccountFile>> {
         let mut c = self.pool.acquire().await?;
         load_many(&mut c, tenant_id, account_ids, false).await
+    }
+
+    async fn contact_files(&self, tenant_id: Uuid, accounts: Vec<(Account, Amounts)>) -> Result<HashMap<Uuid, AccountFile>> {
+        let mut c = self.pool.acquire().await?;
+        complete(&mut c, tenant_id, accounts, Ledger::LeftOut).await
     }
 
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes> {

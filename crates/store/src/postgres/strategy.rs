@@ -106,28 +106,27 @@ impl Strategies for PgStore {
 
     async fn run_batch(&self, tenant_id: Uuid, today: Date, after: Option<Uuid>, limit: u32) -> Result<Vec<RunInput>> {
         let mut c = self.pool.acquire().await?;
-        let q = format!(
-            "SELECT {FACT_ACCOUNT_COLS} FROM accounts a \
-             JOIN clients c ON c.tenant_id = a.tenant_id AND c.id = a.client_id \
-             JOIN portfolios p ON p.tenant_id = a.tenant_id AND p.id = a.portfolio_id \
-             LEFT JOIN placements pl ON pl.tenant_id = a.tenant_id AND pl.id = a.placement_id \
-             WHERE a.tenant_id = $1 AND a.id > $2 AND a.status = 'active' ORDER BY a.id LIMIT $3"
-        );
         let after = after.unwrap_or(Uuid::nil());
-        let accounts = all(&mut c, q, |q| q.bind(tenant_id).bind(after).bind(i64::from(limit)), |r| account_facts(r, today)).await?;
+        let q = run_accounts_sql();
+        let accounts = all(&mut c, q, |q| q.bind(tenant_id).bind(after).bind(i64::from(limit)), |r| run_account(r, today)).await?;
         let mut batch = BatchFacts::new(accounts);
         let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
         let range = |q: String| sqlx::query(sql(q)).bind(tenant_id).bind(first).bind(last);
         let q = format!(
-            "SELECT {FACT_PARTY_COLS} FROM account_parties ap \
-             JOIN parties pa ON pa.tenant_id = ap.tenant_id AND pa.id = ap.party_id \
-             LEFT JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
-             WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3 AND ap.role = 'primary'"
+            "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+             WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3"
         );
         for r in range(q).fetch_all(&mut *c).await? {
-            if let Some(f) = batch.facts(r.uuid("account_id")?) {
-                add_party(f, &r)?;
-            }
+            batch.add_party(&r, &self.keys)?;
+        }
+        let q = format!(
+            "SELECT ap.account_id AS linked_account, {} FROM account_parties ap \
+             JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
+             WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3",
+            super::prefixed("cp", crate::rows::CONTACT_COLS)
+        );
+        for r in range(q).fetch_all(&mut *c).await? {
+            batch.add_point(r.uuid("linked_account")?, crate::rows::contact_point(&r)?);
         }
         let q = format!(
             "SELECT {FACT_RECORD_COLS} FROM servicing_records \

@@ -401,6 +401,14 @@ pub trait Servicing: Send + Sync {
     async fn account_file(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Option<AccountFile>>;
     /// Several accounts' files, read together (unknown accounts are absent).
     async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, AccountFile>>;
+    /// The files of accounts the caller has just read (a daily run's batch), as the contact
+    /// policy judges them: each with its client, policy and records; the ledger, which no contact
+    /// rule reads, is left out (empty). For asking about many contacts at once.
+    async fn contact_files(
+        &self,
+        tenant_id: Uuid,
+        accounts: Vec<(Account, Amounts)>,
+    ) -> Result<std::collections::HashMap<Uuid, AccountFile>>;
     /// Runs `op` on the account's file inside a transaction that holds the account, writes its
     /// changes, and returns them.
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes>;

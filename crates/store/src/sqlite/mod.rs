@@ -80,14 +80,23 @@ impl rusqlite::ToSql for Bind {
 pub(crate) struct Named<'a> {
     row: &'a Row<'a>,
     names: &'a [String],
+    /// Where the next column asked for probably is: readers mostly ask in the SELECT's order.
+    next: std::cell::Cell<usize>,
 }
 
 impl<'a> Named<'a> {
     fn new(row: &'a Row<'a>, names: &'a [String]) -> Self {
-        Named { row, names }
+        Named { row, names, next: std::cell::Cell::new(0) }
     }
 
     fn index(&self, col: &str) -> Result<usize> {
+        let guess = self.next.get();
+        let i = if self.names.get(guess).is_some_and(|n| n == col) { guess } else { self.search(col)? };
+        self.next.set(i + 1);
+        Ok(i)
+    }
+
+    fn search(&self, col: &str) -> Result<usize> {
         // Case-insensitive, as SQLite and rusqlite match column names; the code names them as
         // the SQL does, so the exact comparison (lengths first) finds almost all at once.
         let exact = self.names.iter().position(|n| n == col);
@@ -163,7 +172,7 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
     c.pragma_update(None, "foreign_keys", "ON")?;
     c.pragma_update(None, "busy_timeout", 10_000)?;
     c.pragma_update(None, "cache_size", -65_536)?;
-    c.set_prepared_statement_cache_capacity(64);
+    c.set_prepared_statement_cache_capacity(128);
     Ok(c)
 }
 
@@ -300,27 +309,22 @@ fn parties_of(c: &Connection, keys: &Keyring, tenant_id: Uuid, ids: &[Uuid]) -> 
     if ids.is_empty() {
         return Ok(out);
     }
-    let binds = |ids: &[Uuid]| -> Vec<Bind> { std::iter::once(Bind::Uuid(tenant_id)).chain(ids.iter().copied().map(Bind::Uuid)).collect() };
-    let marks = |n: usize| vec!["?"; n].join(", ");
+    let (marks, binds) = in_list(tenant_id, ids);
     let sql = format!(
         "SELECT {}, ap.role, ap.account_id AS linked_account FROM account_parties ap \
-         JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id WHERE ap.tenant_id = ? AND ap.account_id IN ({})",
+         JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id WHERE ap.tenant_id = ? AND ap.account_id IN ({marks})",
         prefixed("p", rows::PARTY_COLS),
-        marks(ids.len())
     );
-    let links = query_all(c, &sql, rusqlite::params_from_iter(binds(ids)), |r| {
+    let links = query_all(c, &sql, rusqlite::params_from_iter(binds), |r| {
         Ok((r.uuid("linked_account")?, rows::party(r, keys)?, r.parsed("role", PartyRole::parse)?))
     })?;
     let mut party_ids: Vec<Uuid> = links.iter().map(|(_, p, _)| p.id).collect();
     party_ids.sort_unstable();
     party_ids.dedup();
-    let sql = format!(
-        "SELECT {} FROM contact_points INDEXED BY contact_points_party WHERE tenant_id = ? AND party_id IN ({})",
-        rows::CONTACT_COLS,
-        marks(party_ids.len())
-    );
+    let (marks, binds) = in_list(tenant_id, &party_ids);
+    let sql = format!("SELECT {} FROM contact_points WHERE tenant_id = ? AND party_id IN ({marks})", rows::CONTACT_COLS);
     let mut points: std::collections::HashMap<Uuid, Vec<ContactPoint>> = std::collections::HashMap::new();
-    for cp in query_all(c, &sql, rusqlite::params_from_iter(binds(&party_ids)), |r| rows::contact_point(r))? {
+    for cp in query_all(c, &sql, rusqlite::params_from_iter(binds), |r| rows::contact_point(r))? {
         points.entry(cp.party_id).or_default().push(cp);
     }
     for list in points.values_mut() {
@@ -331,11 +335,20 @@ fn parties_of(c: &Connection, keys: &Keyring, tenant_id: Uuid, ids: &[Uuid]) -> 
         let contact_points = points.get(&party.id).cloned().unwrap_or_default();
         out.entry(account).or_default().push(PlacedParty { role, party, contact_points });
     }
-    // Primary first: by role descending, then party id.
     for list in out.values_mut() {
-        list.sort_by(|a, b| b.role.as_str().cmp(a.role.as_str()).then(a.party.id.cmp(&b.party.id)));
+        crate::in_party_order(list);
     }
     Ok(out)
+}
+
+/// The placeholders of an IN list of `ids` and the binds for `tenant_id = ? AND … IN (…)`. The
+/// list is padded with the nil id (which no row has) to a power of two, so a few cached
+/// statements serve every length: each new length was a statement parsed and planned anew.
+fn in_list(tenant_id: Uuid, ids: &[Uuid]) -> (String, Vec<Bind>) {
+    let n = ids.len().next_power_of_two().max(8);
+    let padded = ids.iter().copied().chain(std::iter::repeat(Uuid::nil())).take(n);
+    let binds = std::iter::once(Bind::Uuid(tenant_id)).chain(padded.map(Bind::Uuid)).collect();
+    (vec!["?"; n].join(", "), binds)
 }
 
 /// "a.x, a.y" from "x, y".

@@ -3,14 +3,15 @@
 
 use super::{SqliteStore, append_audit, insert_ledger, outbox, query_all, query_one, set_balance};
 use crate::Actor;
-use crate::listing::Bind;
 use crate::rows::Get;
 use crate::servicing::{
     AccountFile, Changes, Op, RECORD_COLS, Record, RecordQuery, Servicing, in_given_order, in_lock_order, parse_policy, policy_change,
 };
 use crate::{Result, StoreError, ops, rows};
 use async_trait::async_trait;
+use recoup_domain::account::Account;
 use recoup_domain::client_policy::ClientPolicy;
+use recoup_domain::ledger::Amounts;
 use recoup_domain::org::Client;
 use rusqlite::{Connection, Transaction, params, params_from_iter};
 use std::collections::HashMap;
@@ -26,39 +27,50 @@ fn load_many(c: &Connection, tenant_id: Uuid, ids: &[Uuid]) -> Result<HashMap<Uu
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let binds = |ids: &[Uuid]| -> Vec<Bind> { std::iter::once(Bind::Uuid(tenant_id)).chain(ids.iter().copied().map(Bind::Uuid)).collect() };
-    let marks = |n: usize| vec!["?"; n].join(", ");
-    let sql = format!(
-        "SELECT {}, {} FROM accounts WHERE tenant_id = ? AND id IN ({})",
-        rows::ACCOUNT_COLS,
-        super::BALANCE_COLS,
-        marks(ids.len())
-    );
-    let accounts = query_all(c, &sql, params_from_iter(binds(ids)), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?;
+    let (marks, binds) = super::in_list(tenant_id, ids);
+    let sql = format!("SELECT {}, {} FROM accounts WHERE tenant_id = ? AND id IN ({marks})", rows::ACCOUNT_COLS, super::BALANCE_COLS);
+    let accounts = query_all(c, &sql, params_from_iter(binds), |r| Ok((rows::account(r)?, rows::amounts(r, "bal_")?)))?;
+    complete(c, tenant_id, accounts, Ledger::Read)
+}
+
+/// Whether a file is read with its ledger.
+#[derive(PartialEq)]
+enum Ledger {
+    Read,
+    LeftOut,
+}
+
+/// The files of accounts already read: their clients and policies, records and (perhaps) ledgers.
+fn complete(c: &Connection, tenant_id: Uuid, accounts: Vec<(Account, Amounts)>, ledger: Ledger) -> Result<HashMap<Uuid, AccountFile>> {
+    let ids: Vec<Uuid> = accounts.iter().map(|(a, _)| a.id).collect();
+    let (marks, binds) = super::in_list(tenant_id, &ids);
     let mut client_ids: Vec<Uuid> = accounts.iter().map(|(a, _)| a.client_id).collect();
     client_ids.sort_unstable();
     client_ids.dedup();
-    let sql = format!("SELECT {}, policy FROM clients WHERE tenant_id = ? AND id IN ({})", rows::CLIENT_COLS, marks(client_ids.len()));
+    let (client_marks, client_binds) = super::in_list(tenant_id, &client_ids);
+    let sql = format!("SELECT {}, policy FROM clients WHERE tenant_id = ? AND id IN ({client_marks})", rows::CLIENT_COLS);
     let clients: HashMap<Uuid, (Client, ClientPolicy)> =
-        query_all(c, &sql, params_from_iter(binds(&client_ids)), |r| Ok((rows::client(r)?, parse_policy(r.opt_text("policy")?)?)))?
+        query_all(c, &sql, params_from_iter(client_binds), |r| Ok((rows::client(r)?, parse_policy(r.opt_text("policy")?)?)))?
             .into_iter()
             .map(|(cl, p)| (cl.id, (cl, p)))
             .collect();
     // The indexes are named: with an IN list on the second column the planner prefers walking
     // the tenant's whole primary key (a page of 500 accounts read every ledger entry). No ORDER
     // BY for the same reason; `assemble` puts each file's rows in order.
+    let entries = if ledger == Ledger::Read {
+        let sql = format!(
+            "SELECT {} FROM ledger_entries INDEXED BY ledger_entries_account WHERE tenant_id = ? AND account_id IN ({marks})",
+            rows::LEDGER_COLS,
+        );
+        query_all(c, &sql, params_from_iter(binds.iter()), |r| rows::ledger_entry(r))?
+    } else {
+        Vec::new()
+    };
     let sql = format!(
-        "SELECT {} FROM ledger_entries INDEXED BY ledger_entries_account WHERE tenant_id = ? AND account_id IN ({})",
-        rows::LEDGER_COLS,
-        marks(ids.len())
+        "SELECT {RECORD_COLS} FROM servicing_records INDEXED BY servicing_records_account WHERE tenant_id = ? AND account_id IN ({marks})"
     );
-    let ledger = query_all(c, &sql, params_from_iter(binds(ids)), |r| rows::ledger_entry(r))?;
-    let sql = format!(
-        "SELECT {RECORD_COLS} FROM servicing_records INDEXED BY servicing_records_account WHERE tenant_id = ? AND account_id IN ({})",
-        marks(ids.len())
-    );
-    let records = query_all(c, &sql, params_from_iter(binds(ids)), |r| rows::record(r))?;
-    crate::servicing::assemble(accounts, &clients, ledger, records)
+    let records = query_all(c, &sql, params_from_iter(binds.iter()), |r| rows::record(r))?;
+    crate::servicing::assemble(accounts, &clients, entries, records)
 }
 
 fn policy_of(c: &Connection, tenant_id: Uuid, client_id: Uuid) -> Result<ClientPolicy> {
@@ -147,6 +159,13 @@ impl Servicing for SqliteStore {
     async fn account_files(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, AccountFile>> {
         let ids = account_ids.to_vec();
         self.read(move |c| load_many(c, tenant_id, &ids)).await
+    }
+
+    async fn contact_files(&self, tenant_id: Uuid, accounts: Vec<(Account, Amounts)>) -> Result<HashMap<Uuid, AccountFile>> {
+        if accounts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.read(move |c| complete(c, tenant_id, accounts, Ledger::LeftOut)).await
     }
 
     async fn service(&self, tenant_id: Uuid, account_id: Uuid, op: Op) -> Result<Changes> {

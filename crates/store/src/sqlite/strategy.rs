@@ -89,27 +89,27 @@ impl Strategies for SqliteStore {
     }
 
     async fn run_batch(&self, tenant_id: Uuid, today: Date, after: Option<Uuid>, limit: u32) -> Result<Vec<RunInput>> {
+        let keys = self.keys();
         self.read(move |c| {
-            let sql = format!(
-                "SELECT {FACT_ACCOUNT_COLS} FROM accounts a \
-                 JOIN clients c ON c.tenant_id = a.tenant_id AND c.id = a.client_id \
-                 JOIN portfolios p ON p.tenant_id = a.tenant_id AND p.id = a.portfolio_id \
-                 LEFT JOIN placements pl ON pl.tenant_id = a.tenant_id AND pl.id = a.placement_id \
-                 WHERE a.tenant_id = ? AND a.id > ? AND a.status = 'active' ORDER BY a.id LIMIT ?"
-            );
+            let sql = run_accounts_sql().replace('$', "?");
             let after = after.unwrap_or(Uuid::nil());
-            let accounts = query_all(c, &sql, params![tenant_id, after, limit], |r| account_facts(r, today))?;
+            let accounts = query_all(c, &sql, params![tenant_id, after, limit], |r| run_account(r, today))?;
             let mut batch = BatchFacts::new(accounts);
             let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
             let sql = format!(
-                "SELECT {FACT_PARTY_COLS} FROM account_parties ap \
-                 JOIN parties pa ON pa.tenant_id = ap.tenant_id AND pa.id = ap.party_id \
-                 LEFT JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
-                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ? AND ap.role = 'primary'"
+                "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ?"
             );
-            query_each(c, &sql, params![tenant_id, first, last], |r| match batch.facts(r.uuid("account_id")?) {
-                Some(f) => add_party(f, r),
-                None => Ok(()),
+            query_each(c, &sql, params![tenant_id, first, last], |r| batch.add_party(r, &keys))?;
+            let sql = format!(
+                "SELECT ap.account_id AS linked_account, {} FROM account_parties ap \
+                 JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
+                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ?",
+                super::prefixed("cp", crate::rows::CONTACT_COLS)
+            );
+            query_each(c, &sql, params![tenant_id, first, last], |r| {
+                batch.add_point(r.uuid("linked_account")?, crate::rows::contact_point(r)?);
+                Ok(())
             })?;
             let sql = format!(
                 "SELECT {FACT_RECORD_COLS} FROM servicing_records \

@@ -15,3 +15,4 @@ mod placement;
 mod reports;
 mod sealed;
 mod servicing;
+mod strategy;
