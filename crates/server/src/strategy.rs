@@ -212,7 +212,7 @@ async fn next_batch(
     let mut decided = Vec::with_capacity(inputs.len());
     let mut contacted = HashMap::new();
     for RunInput { facts, position, account, balance, parties } in inputs {
-        let Some(d) = decide(store, s, version, req, bars, facts, position, report).await? else { continue };
+        let Some(d) = decide(store, s, version, req, bars, (facts, position), report).await? else { continue };
         // Kept for the policy's questions about the action.
         if d.action.as_ref().is_some_and(|a| contacts(&a.action)) {
             contacted.insert(d.account_id, (account, balance, parties));
@@ -372,8 +372,7 @@ async fn decide(
     version: u32,
     req: &RunRequest,
     bars: &mut TimeBars,
-    mut facts: strategy::Facts,
-    position: Option<(u32, strategy::Position)>,
+    (mut facts, position): (strategy::Facts, Option<(u32, strategy::Position)>),
     report: &mut RunReport,
 ) -> Result<Option<Decided>, StoreError> {
     facts.time_barred = bars.barred(store, req.tenant_id, &facts).await?;

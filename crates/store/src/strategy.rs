@@ -1,9 +1,13 @@
 //! Strategies and their daily runs in the store: the saved versions of each tenant's strategy
 //! and which one is live, each account's position in it, and the actions a run decided.
 //!
-//! A run reads active accounts in batches in id order ([`Strategies::run_batch`]), with what
-//! its conditions need from the account's parties and servicing records, and writes each batch's
-//! positions and actions in one transaction ([`Strategies::save_run_batch`]). An action is keyed
+//! A run reads active accounts in batches in id order ([`Strategies::run_batch`]): each account
+//! whole, with its balance, its parties and their contact points (by ranges of account ids, so
+//! the batch's rows are walked, not looked up one by one), and what its conditions need from its
+//! servicing records. The same rows serve the strategy's facts and the contact policy's questions
+//! about the actions decided, which then read only the accounts' records
+//! ([`crate::servicing::Servicing::contact_files`]). Each batch's positions and actions are
+//! written in one transaction ([`Strategies::save_run_batch`]). An action is keyed
 //! by the account, segment entry and step, so a run repeated or resumed after a crash never
 //! writes one twice.
 
@@ -18,6 +22,7 @@ use recoup_domain::party::PartyRole;
 use recoup_domain::placement::PlacedParty;
 use recoup_domain::strategy::{Facts, Position};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -264,17 +269,14 @@ pub(crate) fn action_row(r: &impl Get) -> Result<StrategyAction> {
     })
 }
 
-/// A batch of active accounts after `$2`, whole, with their balances (`bal_`), what they were
-/// placed at, their clients' and portfolios' codes and the day they were placed.
+/// A batch of active accounts after `$2`, whole, with their balances (`bal_`) and what they were
+/// placed at. Their clients', portfolios' and placements' few rows are read apart
+/// ([`BatchFacts::owners`]): joined, they were three look-ups per account.
 pub(crate) fn run_accounts_sql() -> String {
     format!(
-        "SELECT acc.*, c.code AS client_code, p.code AS portfolio_code, pl.placed_on AS placed_on FROM \
-         (SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
-          rep_principal + rep_interest + rep_fees + rep_costs - rep_credit AS original_minor \
-          FROM accounts WHERE tenant_id = $1 AND id > $2 AND status = 'active' ORDER BY id LIMIT $3) acc \
-         JOIN clients c ON c.tenant_id = acc.tenant_id AND c.id = acc.client_id \
-         JOIN portfolios p ON p.tenant_id = acc.tenant_id AND p.id = acc.portfolio_id \
-         LEFT JOIN placements pl ON pl.tenant_id = acc.tenant_id AND pl.id = acc.placement_id ORDER BY acc.id",
+        "SELECT {}, bal_principal, bal_interest, bal_fees, bal_costs, bal_credit, \
+         rep_principal + rep_interest + rep_fees + rep_costs - rep_credit AS original_minor \
+         FROM accounts WHERE tenant_id = $1 AND id > $2 AND status = 'active' ORDER BY id LIMIT $3",
         crate::rows::ACCOUNT_COLS
     )
 }
@@ -296,11 +298,20 @@ pub(crate) fn run_account(r: &impl Get, today: Date) -> Result<(Account, Amounts
     f.charged_off_on = a.charged_off_on;
     f.last_payment_on = a.last_payment_on;
     f.score = a.score;
-    f.client = r.text("client_code")?;
-    f.portfolio = r.text("portfolio_code")?;
-    f.placed_on = r.opt_date("placed_on")?;
     Ok((a, balance, f))
 }
+
+/// The codes of a batch's clients and portfolios and the days its placements were made, by id.
+#[derive(Default)]
+pub(crate) struct Owners {
+    pub clients: HashMap<Uuid, String>,
+    pub portfolios: HashMap<Uuid, String>,
+    pub placed_on: HashMap<Uuid, Option<Date>>,
+}
+
+pub(crate) const OWNER_CLIENTS: &str = "SELECT id, code FROM clients WHERE tenant_id = $1 AND id";
+pub(crate) const OWNER_PORTFOLIOS: &str = "SELECT id, code FROM portfolios WHERE tenant_id = $1 AND id";
+pub(crate) const OWNER_PLACEMENTS: &str = "SELECT id, placed_on FROM placements WHERE tenant_id = $1 AND id";
 
 /// Every party of a batch's accounts (`ap` account_parties, `p` parties) with its role. The
 /// sealed columns are not read: nothing a run decides or asks the policy needs them, and the
@@ -422,6 +433,28 @@ impl BatchFacts {
             .map(|(account, balance, facts)| RunInput { facts, position: None, account, balance, parties: Vec::new() })
             .collect();
         BatchFacts { inputs, last: std::cell::Cell::new(0) }
+    }
+
+    /// The distinct clients, portfolios and placements of the batch's accounts, for [`Owners`].
+    pub fn owners(&self) -> [Vec<Uuid>; 3] {
+        let distinct = |f: fn(&Account) -> Uuid| -> Vec<Uuid> {
+            let mut ids: Vec<Uuid> = self.inputs.iter().map(|i| f(&i.account)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        [distinct(|a| a.client_id), distinct(|a| a.portfolio_id), distinct(|a| a.placement_id)]
+    }
+
+    pub fn set_owners(&mut self, owners: &Owners) -> Result<()> {
+        for input in &mut self.inputs {
+            let (f, a) = (&mut input.facts, &input.account);
+            let missing = |what: &str, id: Uuid| StoreError::Corrupt(format!("account {} has no {what} {id}", a.id));
+            f.client = owners.clients.get(&a.client_id).cloned().ok_or_else(|| missing("client", a.client_id))?;
+            f.portfolio = owners.portfolios.get(&a.portfolio_id).cloned().ok_or_else(|| missing("portfolio", a.portfolio_id))?;
+            f.placed_on = owners.placed_on.get(&a.placement_id).copied().flatten();
+        }
+        Ok(())
     }
 
     /// The place of an account of the batch.

@@ -111,6 +111,19 @@ impl Strategies for PgStore {
         let accounts = all(&mut c, q, |q| q.bind(tenant_id).bind(after).bind(i64::from(limit)), |r| run_account(r, today)).await?;
         let mut batch = BatchFacts::new(accounts);
         let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
+        let [clients, portfolios, placements] = batch.owners();
+        let mut o = Owners::default();
+        let owned = |q: &str, ids: &[Uuid]| sqlx::query(sql(format!("{q} = ANY($2)"))).bind(tenant_id).bind(ids.to_vec());
+        for r in owned(OWNER_CLIENTS, &clients).fetch_all(&mut *c).await? {
+            o.clients.insert(r.uuid("id")?, r.text("code")?);
+        }
+        for r in owned(OWNER_PORTFOLIOS, &portfolios).fetch_all(&mut *c).await? {
+            o.portfolios.insert(r.uuid("id")?, r.text("code")?);
+        }
+        for r in owned(OWNER_PLACEMENTS, &placements).fetch_all(&mut *c).await? {
+            o.placed_on.insert(r.uuid("id")?, r.opt_date("placed_on")?);
+        }
+        batch.set_owners(&o)?;
         let range = |q: String| sqlx::query(sql(q)).bind(tenant_id).bind(first).bind(last);
         let q = format!(
             "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \

@@ -30,6 +30,28 @@ fn one_version(c: &Connection, tenant_id: Uuid, version: u32) -> Result<Option<S
     query_one(c, &sql, params![tenant_id, version], |r| strategy_row(r, live))
 }
 
+/// The codes and placement days a batch's facts name, in three small reads.
+fn owners(c: &Connection, tenant_id: Uuid, [clients, portfolios, placements]: [Vec<Uuid>; 3]) -> Result<Owners> {
+    let mut o = Owners::default();
+    let read = |sql: &str, ids: &[Uuid], f: &mut dyn FnMut(&super::Named) -> Result<()>| {
+        let (marks, binds) = super::in_list(tenant_id, ids);
+        query_each(c, &format!("{} IN ({marks})", sql.replace('$', "?")), rusqlite::params_from_iter(binds), f)
+    };
+    read(OWNER_CLIENTS, &clients, &mut |r| {
+        o.clients.insert(r.uuid("id")?, r.text("code")?);
+        Ok(())
+    })?;
+    read(OWNER_PORTFOLIOS, &portfolios, &mut |r| {
+        o.portfolios.insert(r.uuid("id")?, r.text("code")?);
+        Ok(())
+    })?;
+    read(OWNER_PLACEMENTS, &placements, &mut |r| {
+        o.placed_on.insert(r.uuid("id")?, r.opt_date("placed_on")?);
+        Ok(())
+    })?;
+    Ok(o)
+}
+
 #[async_trait]
 impl Strategies for SqliteStore {
     async fn save_strategy(&self, tenant_id: Uuid, name: &str, body: &str, actor: &Actor) -> Result<StoredStrategy> {
@@ -96,6 +118,7 @@ impl Strategies for SqliteStore {
             let accounts = query_all(c, &sql, params![tenant_id, after, limit], |r| run_account(r, today))?;
             let mut batch = BatchFacts::new(accounts);
             let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
+            batch.set_owners(&owners(c, tenant_id, batch.owners())?)?;
             let sql = format!(
                 "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
                  WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ?"

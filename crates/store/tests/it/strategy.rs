@@ -2,7 +2,6 @@ use crate::conformance;
 use crate::servicing::pay;
 use crate::support::{Harness, actor, org, owed, place_on};
 use jiff::civil::date;
-use recoup_store::Store;
 use recoup_store::servicing::payment;
 
 conformance!(a_run_batch_holds_each_accounts_file_and_parties_without_secrets, contact_files_are_the_account_files_without_their_ledgers,);
