@@ -56,6 +56,11 @@ pub(crate) trait Get {
     }
 }
 
+/// "a.x, a.y" from "x, y".
+pub(crate) fn prefixed(table: &str, cols: &str) -> String {
+    cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn corrupt(col: &str, why: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("column {col}: {why}"))
 }

@@ -321,6 +321,25 @@ pub(crate) const RUN_PARTY_COLS: &str = "ap.account_id AS linked_account, ap.rol
      p.date_of_birth AS date_of_birth, NULL AS date_of_birth_enc, NULL AS national_id_enc, \
      p.national_id_last4 AS national_id_last4, p.language AS language";
 
+/// The parties of the accounts with ids from `$2` to `$3`.
+pub(crate) fn run_parties_sql() -> String {
+    format!(
+        "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
+         WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3"
+    )
+}
+
+/// The contact points of the parties of the accounts with ids from `$2` to `$3`, each with the
+/// account it was read for (`linked_account`).
+pub(crate) fn run_points_sql() -> String {
+    format!(
+        "SELECT ap.account_id AS linked_account, {} FROM account_parties ap \
+         JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
+         WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3",
+        crate::rows::prefixed("cp", crate::rows::CONTACT_COLS)
+    )
+}
+
 /// The primary party's language, state and channel consent.
 fn party_facts(facts: &mut Facts, parties: &[PlacedParty]) {
     let revoked = |c: ConsentState| c == ConsentState::Revoked;

@@ -65,11 +65,6 @@ impl Get for PgRow {
     }
 }
 
-/// "a.x, a.y" from "x, y".
-fn prefixed(table: &str, cols: &str) -> String {
-    cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
-}
-
 /// Every SQL string here is assembled from constants in this crate, never from input.
 const DIALECT: crate::reports::Dialect = crate::reports::Dialect { ph: |n| format!("${n}") };
 
@@ -1034,7 +1029,7 @@ impl Store for PgStore {
 
     async fn parties_of(&self, tenant_id: Uuid, account_id: Uuid) -> Result<Vec<PlacedParty>> {
         let mut c = self.pool.acquire().await?;
-        let cols = prefixed("p", rows::PARTY_COLS);
+        let cols = rows::prefixed("p", rows::PARTY_COLS);
         let q = format!(
             "SELECT {cols}, ap.role FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
              WHERE ap.tenant_id = $1 AND ap.account_id = $2 ORDER BY ap.role DESC, p.id"
@@ -1057,7 +1052,7 @@ impl Store for PgStore {
 
     async fn parties_of_many(&self, tenant_id: Uuid, account_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Vec<PlacedParty>>> {
         let mut c = self.pool.acquire().await?;
-        let cols = prefixed("p", rows::PARTY_COLS);
+        let cols = rows::prefixed("p", rows::PARTY_COLS);
         let q = format!(
             "SELECT {cols}, ap.role, ap.account_id AS linked_account FROM account_parties ap \
              JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \

@@ -125,20 +125,10 @@ impl Strategies for PgStore {
         }
         batch.set_owners(&o)?;
         let range = |q: String| sqlx::query(sql(q)).bind(tenant_id).bind(first).bind(last);
-        let q = format!(
-            "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
-             WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3"
-        );
-        for r in range(q).fetch_all(&mut *c).await? {
+        for r in range(run_parties_sql()).fetch_all(&mut *c).await? {
             batch.add_party(&r, &self.keys)?;
         }
-        let q = format!(
-            "SELECT ap.account_id AS linked_account, {} FROM account_parties ap \
-             JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
-             WHERE ap.tenant_id = $1 AND ap.account_id BETWEEN $2 AND $3",
-            super::prefixed("cp", crate::rows::CONTACT_COLS)
-        );
-        for r in range(q).fetch_all(&mut *c).await? {
+        for r in range(run_points_sql()).fetch_all(&mut *c).await? {
             batch.add_point(r.uuid("linked_account")?, crate::rows::contact_point(&r)?);
         }
         let q = format!(

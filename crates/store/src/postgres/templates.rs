@@ -1,6 +1,7 @@
 //! Message templates on PostgreSQL.
 
-use super::{PgStore, all, append_audit, one, prefixed};
+use super::{PgStore, all, append_audit, one};
+use crate::rows::prefixed;
 use crate::templates::{ContactLookup, NewTemplate, StoredTemplate, TEMPLATE_COLS, Templates, saved_event, template_row};
 use crate::{Actor, Result, ops, rows};
 use async_trait::async_trait;

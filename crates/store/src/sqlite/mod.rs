@@ -313,7 +313,7 @@ fn parties_of(c: &Connection, keys: &Keyring, tenant_id: Uuid, ids: &[Uuid]) -> 
     let sql = format!(
         "SELECT {}, ap.role, ap.account_id AS linked_account FROM account_parties ap \
          JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id WHERE ap.tenant_id = ? AND ap.account_id IN ({marks})",
-        prefixed("p", rows::PARTY_COLS),
+        rows::prefixed("p", rows::PARTY_COLS),
     );
     let links = query_all(c, &sql, rusqlite::params_from_iter(binds), |r| {
         Ok((r.uuid("linked_account")?, rows::party(r, keys)?, r.parsed("role", PartyRole::parse)?))
@@ -349,11 +349,6 @@ fn in_list(tenant_id: Uuid, ids: &[Uuid]) -> (String, Vec<Bind>) {
     let padded = ids.iter().copied().chain(std::iter::repeat(Uuid::nil())).take(n);
     let binds = std::iter::once(Bind::Uuid(tenant_id)).chain(padded.map(Bind::Uuid)).collect();
     (vec!["?"; n].join(", "), binds)
-}
-
-/// "a.x, a.y" from "x, y".
-fn prefixed(table: &str, cols: &str) -> String {
-    cols.split(", ").map(|col| format!("{table}.{}", col.trim())).collect::<Vec<_>>().join(", ")
 }
 
 const BALANCE_COLS: &str = "bal_principal, bal_interest, bal_fees, bal_costs, bal_credit";

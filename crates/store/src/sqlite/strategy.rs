@@ -119,18 +119,8 @@ impl Strategies for SqliteStore {
             let mut batch = BatchFacts::new(accounts);
             let Some((first, last)) = batch.range() else { return Ok(Vec::new()) };
             batch.set_owners(&owners(c, tenant_id, batch.owners())?)?;
-            let sql = format!(
-                "SELECT {RUN_PARTY_COLS} FROM account_parties ap JOIN parties p ON p.tenant_id = ap.tenant_id AND p.id = ap.party_id \
-                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ?"
-            );
-            query_each(c, &sql, params![tenant_id, first, last], |r| batch.add_party(r, &keys))?;
-            let sql = format!(
-                "SELECT ap.account_id AS linked_account, {} FROM account_parties ap \
-                 JOIN contact_points cp ON cp.tenant_id = ap.tenant_id AND cp.party_id = ap.party_id \
-                 WHERE ap.tenant_id = ? AND ap.account_id BETWEEN ? AND ?",
-                super::prefixed("cp", crate::rows::CONTACT_COLS)
-            );
-            query_each(c, &sql, params![tenant_id, first, last], |r| {
+            query_each(c, &run_parties_sql().replace('$', "?"), params![tenant_id, first, last], |r| batch.add_party(r, &keys))?;
+            query_each(c, &run_points_sql().replace('$', "?"), params![tenant_id, first, last], |r| {
                 batch.add_point(r.uuid("linked_account")?, crate::rows::contact_point(r)?);
                 Ok(())
             })?;

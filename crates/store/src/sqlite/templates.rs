@@ -1,6 +1,7 @@
 //! Message templates on SQLite.
 
-use super::{SqliteStore, append_audit, prefixed, query_all, query_one};
+use super::{SqliteStore, append_audit, query_all, query_one};
+use crate::rows::prefixed;
 use crate::templates::{ContactLookup, NewTemplate, StoredTemplate, TEMPLATE_COLS, Templates, saved_event, template_row};
 use crate::{Actor, Result, ops, rows};
 use async_trait::async_trait;
